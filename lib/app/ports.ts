@@ -1,0 +1,61 @@
+/**
+ * The small interfaces (ports) the use cases need. Adapters implement them:
+ * `lib/terabox` (TeraboxGateway), `lib/stores` (the repositories and the lease),
+ * `lib/app/adapters` or `functions/` wiring (events, queues, clock).
+ */
+import type { Share, ShareId } from '../domain/share';
+
+// ---------------------------------------------------------------- TeraBox
+
+export type SharePeriod = 0 | 1 | 7 | 30;
+
+export interface CreateShareInput {
+  /** fs ids as decimal strings (numbers are accepted by the client too). */
+  fsIds?: string[];
+  paths?: string[];
+  period: SharePeriod;
+  /** Exactly 4 of [0-9a-z]: makes a private link (schannel=4, public=0). */
+  password?: string;
+}
+
+export interface CreatedShare {
+  shareId?: ShareId;
+  shortUrl: string;
+  link: string;
+  period: SharePeriod;
+  password?: string;
+  /** TeraBox's ctime when it gave one (epoch ms). */
+  createdAtMs?: number;
+}
+
+export type CancelOutcomeKind = 'cancelled' | 'already-gone' | 'failed';
+
+export interface CancelOutcome {
+  shareId: ShareId;
+  outcome: CancelOutcomeKind;
+  errno?: number;
+  /** A redacted, human-readable reason when failed. */
+  error?: string;
+}
+
+export interface PaginateOptions {
+  pageSize?: number;
+  signal?: AbortSignal;
+  /** Called after each page arrives (progress display, metrics). */
+  onPage?: (info: { page: number; count: number }) => void;
+}
+
+export interface TeraboxGateway {
+  createShare(input: CreateShareInput): Promise<CreatedShare>;
+  /** Every share of the account, page by page, in order. Throws (never ends early) on failure. */
+  paginateShares(options?: PaginateOptions): AsyncGenerator<Share, void, undefined>;
+  cancelShares(ids: ShareId[]): Promise<CancelOutcome[]>;
+}
+
+// ---------------------------------------------------------------- Clock
+
+export interface Clock {
+  now(): number; // epoch ms
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
