@@ -1,0 +1,285 @@
+/**
+ * The Lambda environment, read once per cold start and validated. Each function loads only
+ * the settings it uses; every missing or invalid one is reported in a single `ConfigError`,
+ * so a deployment with three mistakes fails once, not three times.
+ *
+ * Endpoints are not configured here: the AWS SDK clients already honour `AWS_ENDPOINT_URL` and
+ * the per-service `AWS_ENDPOINT_URL_<SERVICE>` variables (checked in test/unit/config/env.test.ts).
+ */
+import { z } from 'zod';
+import type { SharePeriod } from '../app/ports';
+import { DEFAULT_ACCOUNT_ID } from '../domain/share';
+import type { GuardrailLimits } from '../domain/policy-types';
+
+/** An environment object (`process.env` fits). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Settings are missing or invalid; `problems` has one line per setting (values are never echoed). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly problems: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}`, options);
+  }
+}
+
+// ------------------------------------------------------------------ setting rules
+
+// An unset variable and an empty one are the same mistake (a CloudFormation reference that
+// resolved to ""), so both count as missing.
+const blankToUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const required = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'is missing or empty' : `must be ${what}`) });
+
+function setting<T extends z.ZodType>(schema: T) {
+  return z.preprocess(blankToUndefined, schema);
+}
+
+function withDefault<T extends z.ZodType>(schema: T, fallback: string) {
+  return z.preprocess((value) => blankToUndefined(value) ?? fallback, schema);
+}
+
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const tableName = () =>
+  setting(required('a DynamoDB table name').regex(TABLE_NAME, { error: 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' }));
+
+const secretId = () =>
+  setting(
+    required('a secret name or ARN')
+      .max(2048, { error: 'must be at most 2048 characters' })
+      .regex(/^\S+$/, { error: 'must be a secret name or ARN (no whitespace)' }),
+  );
+
+const queueUrl = () =>
+  setting(
+    required('an SQS queue URL').refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'https:' || url.protocol === 'http:';
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be an http(s) SQS queue URL' },
+    ),
+  );
+
+const busName = () =>
+  setting(
+    required('an event bus name or ARN').regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, { error: 'must be an event bus name or ARN' }),
+  );
+
+const accountId = () =>
+  withDefault(required('an account id').regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' }), DEFAULT_ACCOUNT_ID);
+
+const boolean = () =>
+  setting(
+    required('"true" or "false"').transform((value, ctx) => {
+      const normalized = value.trim().toLowerCase();
+      if (normalized === 'true') return true;
+      if (normalized === 'false') return false;
+      ctx.addIssue({ code: 'custom', message: 'must be "true" or "false"', input: value });
+      return z.NEVER;
+    }),
+  );
+
+function integer(fallback: number, min: number, max: number) {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return withDefault(
+    required(rule).transform((value, ctx) => {
+      const trimmed = value.trim();
+      const number = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+      if (!Number.isSafeInteger(number) || number < min || number > max) {
+        ctx.addIssue({ code: 'custom', message: rule, input: value });
+        return z.NEVER;
+      }
+      return number;
+    }),
+    String(fallback),
+  );
+}
+
+function percent(fallback: number) {
+  const rule = 'must be a number from 0 to 100';
+  return withDefault(
+    required(rule).transform((value, ctx) => {
+      const trimmed = value.trim();
+      const number = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+      if (!(number >= 0 && number <= 100)) {
+        ctx.addIssue({ code: 'custom', message: rule, input: value });
+        return z.NEVER;
+      }
+      return number;
+    }),
+    String(fallback),
+  );
+}
+
+const period = () =>
+  withDefault(
+    required('0, 1, 7 or 30').transform((value, ctx): SharePeriod => {
+      const trimmed = value.trim();
+      if (trimmed === '0' || trimmed === '1' || trimmed === '7' || trimmed === '30') return Number(trimmed) as SharePeriod;
+      ctx.addIssue({ code: 'custom', message: 'must be 0, 1, 7 or 30 (days; 0 = permanent)', input: value });
+      return z.NEVER;
+    }),
+    '7',
+  );
+
+/** Every setting the functions read, with its rule and default (names are the infra contract). */
+export const SETTINGS = {
+  POLICIES_TABLE: tableName(),
+  SHARES_TABLE: tableName(),
+  INVENTORY_TABLE: tableName(),
+  RUNS_TABLE: tableName(),
+  TERABOX_SECRET_ID: secretId(),
+  CANCEL_QUEUE_URL: queueUrl(),
+  EVENT_BUS_NAME: busName(),
+  ACCOUNT_ID: accountId(),
+  GLOBAL_DRY_RUN: boolean(),
+  MAX_CANCELLATIONS_PER_RUN: integer(500, 0, 1_000_000_000),
+  MAX_CANCELLATION_PERCENT: percent(20),
+  DEFAULT_PERIOD: period(),
+  SECRET_CACHE_SECONDS: integer(300, 0, 86_400),
+  TERABOX_LIST_CONCURRENCY: integer(4, 1, 16),
+  // The cancel queue message carries at most 100 share ids; TeraBox (as Baidu) caps one operation at 999.
+  TERABOX_CANCEL_BATCH_SIZE: integer(100, 1, 100),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Settings<K extends SettingName> = { [P in K]: z.output<(typeof SETTINGS)[P]> };
+
+/**
+ * Reads and validates the named settings from `env`. Throws one `ConfigError` listing every
+ * problem. Only the named variables are read.
+ */
+export function readSettings<K extends SettingName>(env: Env, names: readonly K[]): Settings<K> {
+  const shape: Partial<Record<SettingName, z.ZodType>> = {};
+  const input: Record<string, string | undefined> = {};
+  for (const name of names) {
+    shape[name] = SETTINGS[name];
+    input[name] = env[name];
+  }
+  const result = z.object(shape as Record<K, z.ZodType>).safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
+    throw new ConfigError([...new Set(problems)].sort());
+  }
+  return result.data as Settings<K>;
+}
+
+// ------------------------------------------------------------------ per function
+
+export interface CreateSharesConfig {
+  accountId: string;
+  sharesTable: string;
+  teraboxSecretId: string;
+  eventBusName: string;
+  defaultPeriod: SharePeriod;
+  secretCacheSeconds: number;
+}
+
+export interface SweepConfig {
+  accountId: string;
+  policiesTable: string;
+  sharesTable: string;
+  inventoryTable: string;
+  runsTable: string;
+  teraboxSecretId: string;
+  cancelQueueUrl: string;
+  eventBusName: string;
+  globalDryRun: boolean;
+  guardrails: GuardrailLimits;
+  secretCacheSeconds: number;
+  listConcurrency: number;
+  cancelBatchSize: number;
+}
+
+export interface CancelConfig {
+  accountId: string;
+  sharesTable: string;
+  runsTable: string;
+  teraboxSecretId: string;
+  eventBusName: string;
+  /** A second lock: with the global dry run on, cancel-shares refuses to cancel anything. */
+  globalDryRun: boolean;
+  secretCacheSeconds: number;
+  cancelBatchSize: number;
+}
+
+/** create-shares: share records, the secret, the event bus, the default period. */
+export function loadCreateSharesConfig(env: Env): CreateSharesConfig {
+  const s = readSettings(env, ['ACCOUNT_ID', 'SHARES_TABLE', 'TERABOX_SECRET_ID', 'EVENT_BUS_NAME', 'DEFAULT_PERIOD', 'SECRET_CACHE_SECONDS']);
+  return {
+    accountId: s.ACCOUNT_ID,
+    sharesTable: s.SHARES_TABLE,
+    teraboxSecretId: s.TERABOX_SECRET_ID,
+    eventBusName: s.EVENT_BUS_NAME,
+    defaultPeriod: s.DEFAULT_PERIOD,
+    secretCacheSeconds: s.SECRET_CACHE_SECONDS,
+  };
+}
+
+/** sweep-shares: all four tables, the cancel queue, the guardrails and the listing settings. */
+export function loadSweepConfig(env: Env): SweepConfig {
+  const s = readSettings(env, [
+    'ACCOUNT_ID',
+    'POLICIES_TABLE',
+    'SHARES_TABLE',
+    'INVENTORY_TABLE',
+    'RUNS_TABLE',
+    'TERABOX_SECRET_ID',
+    'CANCEL_QUEUE_URL',
+    'EVENT_BUS_NAME',
+    'GLOBAL_DRY_RUN',
+    'MAX_CANCELLATIONS_PER_RUN',
+    'MAX_CANCELLATION_PERCENT',
+    'SECRET_CACHE_SECONDS',
+    'TERABOX_LIST_CONCURRENCY',
+    'TERABOX_CANCEL_BATCH_SIZE',
+  ]);
+  return {
+    accountId: s.ACCOUNT_ID,
+    policiesTable: s.POLICIES_TABLE,
+    sharesTable: s.SHARES_TABLE,
+    inventoryTable: s.INVENTORY_TABLE,
+    runsTable: s.RUNS_TABLE,
+    teraboxSecretId: s.TERABOX_SECRET_ID,
+    cancelQueueUrl: s.CANCEL_QUEUE_URL,
+    eventBusName: s.EVENT_BUS_NAME,
+    globalDryRun: s.GLOBAL_DRY_RUN,
+    guardrails: { maxCancellations: s.MAX_CANCELLATIONS_PER_RUN, maxCancellationPercent: s.MAX_CANCELLATION_PERCENT },
+    secretCacheSeconds: s.SECRET_CACHE_SECONDS,
+    listConcurrency: s.TERABOX_LIST_CONCURRENCY,
+    cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
+  };
+}
+
+/** cancel-shares: share records, runs (audit), the secret, the event bus, the batch size. */
+export function loadCancelConfig(env: Env): CancelConfig {
+  const s = readSettings(env, [
+    'ACCOUNT_ID',
+    'SHARES_TABLE',
+    'RUNS_TABLE',
+    'TERABOX_SECRET_ID',
+    'EVENT_BUS_NAME',
+    'GLOBAL_DRY_RUN',
+    'SECRET_CACHE_SECONDS',
+    'TERABOX_CANCEL_BATCH_SIZE',
+  ]);
+  return {
+    accountId: s.ACCOUNT_ID,
+    sharesTable: s.SHARES_TABLE,
+    runsTable: s.RUNS_TABLE,
+    teraboxSecretId: s.TERABOX_SECRET_ID,
+    eventBusName: s.EVENT_BUS_NAME,
+    globalDryRun: s.GLOBAL_DRY_RUN,
+    secretCacheSeconds: s.SECRET_CACHE_SECONDS,
+    cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Product events to an EventBridge bus with PutEvents.
+ *
+ * Limits (EventBridge docs, "Calculating PutEvents event entry size"): at most 10 entries per
+ * call; an entry's size is the UTF-8 bytes of Source, DetailType, Detail and each Resource, plus
+ * 14 bytes when Time is set, and must stay under 256 KiB. We also keep a whole call under that
+ * size. A call can succeed with `FailedEntryCount > 0`: entries failing with the documented
+ * retryable codes (InternalFailure, ThrottlingException) are resent with backoff; the others
+ * (AccessDenied, MalformedDetail, ...) cannot succeed by retrying.
+ */
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventPublisher } from '../app/messaging-ports';
+import { chunkBySize, describeError, resolveRetry, utf8Bytes, type EntryRetryOptions } from './batching';
+import type { ProductEvent } from './events';
+
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+export const PUT_EVENTS_MAX_BYTES = 262_144;
+const RETRYABLE_ENTRY_CODES = new Set(['InternalFailure', 'ThrottlingException']);
+
+export interface EventFailure {
+  detailType: string;
+  errorCode: string;
+  errorMessage: string;
+}
+
+/** Base of this module's errors. */
+export class EventPublishError extends Error {
+  override readonly name: string = 'EventPublishError';
+
+  constructor(
+    message: string,
+    readonly failures: EventFailure[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An event is too large for EventBridge; nothing was sent. */
+export class EventTooLargeError extends EventPublishError {
+  override readonly name = 'EventTooLargeError';
+}
+
+/** The PutEvents entry for a product event. */
+export function toPutEventsEntry(event: ProductEvent, busName: string): PutEventsRequestEntry {
+  const entry: PutEventsRequestEntry = {
+    EventBusName: busName,
+    Source: event.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+  };
+  if (event.time !== undefined) entry.Time = new Date(event.time);
+  return entry;
+}
+
+/** The entry size as EventBridge counts it. */
+export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time !== undefined ? 14 : 0;
+  size += utf8Bytes(entry.Source ?? '') + utf8Bytes(entry.DetailType ?? '') + utf8Bytes(entry.Detail ?? '');
+  for (const resource of entry.Resources ?? []) size += utf8Bytes(resource);
+  return size;
+}
+
+export interface EventBridgePublisherOptions {
+  /** Built with the SDK defaults (region, credentials, AWS_ENDPOINT_URL_EVENTBRIDGE) when absent. */
+  client?: EventBridgeClient;
+  busName: string;
+  retry?: EntryRetryOptions;
+}
+
+/** Publishes product events; every event is sent, or `publish` throws an `EventPublishError`. */
+export class EventBridgePublisher implements EventPublisher {
+  private readonly client: EventBridgeClient;
+  private readonly busName: string;
+  private readonly retry: EntryRetryOptions | undefined;
+
+  constructor(options: EventBridgePublisherOptions) {
+    this.client = options.client ?? new EventBridgeClient({});
+    this.busName = options.busName;
+    this.retry = options.retry;
+  }
+
+  async publish(events: ProductEvent[]): Promise<void> {
+    const entries = events.map((event) => toPutEventsEntry(event, this.busName));
+    const tooLarge = entries
+      .map((entry) => ({ entry, size: putEventsEntrySize(entry) }))
+      .filter(({ size }) => size > PUT_EVENTS_MAX_BYTES);
+    if (tooLarge.length > 0) {
+      // Checked before sending anything: a partial publish of a caller's list is harder to reason about.
+      throw new EventTooLargeError(
+        `${tooLarge.length} event(s) exceed the EventBridge entry limit of ${PUT_EVENTS_MAX_BYTES} bytes (first: ${tooLarge[0]?.entry.DetailType}, ${tooLarge[0]?.size} bytes)`,
+        tooLarge.map(({ entry, size }) => ({ detailType: entry.DetailType ?? '', errorCode: 'EntryTooLarge', errorMessage: `${size} bytes` })),
+      );
+    }
+
+    const retry = resolveRetry(this.retry);
+    const final: EventFailure[] = [];
+    let callError: unknown;
+    let pending = entries.map((_, index) => index);
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const retryable = new Map<number, EventFailure>();
+      for (const chunk of chunkBySize(pending, (i) => putEventsEntrySize(entries[i] as PutEventsRequestEntry), PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_BYTES)) {
+        let response;
+        try {
+          response = await this.client.send(new PutEventsCommand({ Entries: chunk.map((i) => entries[i] as PutEventsRequestEntry) }));
+        } catch (error) {
+          // The SDK has already retried the call itself (throttling, 5xx, network).
+          callError = error;
+          for (const i of chunk) {
+            final.push({ detailType: entries[i]?.DetailType ?? '', errorCode: errorName(error), errorMessage: describeError(error) });
+          }
+          continue;
+        }
+        const results = response.Entries;
+        // No per-entry results and no failures: all accepted.
+        if (results === undefined && (response.FailedEntryCount ?? 0) === 0) continue;
+        // Result entries are in request order.
+        chunk.forEach((i, position) => {
+          const result = results?.[position];
+          const detailType = entries[i]?.DetailType ?? '';
+          if (result === undefined) {
+            retryable.set(i, { detailType, errorCode: 'MissingResult', errorMessage: 'EventBridge returned no result for the entry' });
+          } else if (result.ErrorCode !== undefined) {
+            const failure = { detailType, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
+            if (RETRYABLE_ENTRY_CODES.has(result.ErrorCode)) retryable.set(i, failure);
+            else final.push(failure);
+          }
+        });
+      }
+      pending = [...retryable.keys()];
+      if (pending.length === 0) break;
+      if (attempt >= retry.maxAttempts) {
+        final.push(...retryable.values());
+        break;
+      }
+      await retry.sleep(retry.delayFor(attempt));
+    }
+
+    if (final.length > 0) {
+      const first = final[0] as EventFailure;
+      const cause =
+        callError ?? new AggregateError(final.map((f) => new Error(`${f.errorCode}: ${f.errorMessage}`)), 'PutEvents entry failures');
+      throw new EventPublishError(
+        `${final.length} of ${entries.length} event(s) could not be published to ${this.busName}: ${first.errorCode} (${first.detailType})`,
+        final,
+        { cause },
+      );
+    }
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}

@@ -1,0 +1,231 @@
+/**
+ * Product events sent to EventBridge (source `terabox-share-lifecycle`), so that requesters
+ * and operators can subscribe: one detail type per thing that happened.
+ *
+ * Builders copy only the documented fields (never a whole object handed in, which might carry a
+ * cookie or a token) and scrub anything that looks like a TeraBox credential out of free text
+ * such as reasons. Times are ISO 8601 strings in details, as EventBridge consumers expect.
+ */
+import type { SharePeriod } from '../app/ports';
+import type { PolicyMode } from '../domain/policy-types';
+
+export const EVENT_SOURCE = 'terabox-share-lifecycle';
+
+export interface ShareCreatedDetail {
+  requestId: string;
+  requester: string;
+  shareId?: string;
+  shortUrl: string;
+  link: string;
+  period: SharePeriod;
+  /** ISO 8601; absent for a permanent link (period 0) or when unknown. */
+  expiresAt?: string;
+}
+
+export interface ShareRequestRejectedDetail {
+  requestId?: string;
+  requester?: string;
+  reasons: string[];
+}
+
+export interface ShareMarkedForCancelDetail {
+  shareId: string;
+  policyId: string;
+  /** ISO 8601: the share is cancelled on the first run after this if it still breaks the policy. */
+  graceEndsAt: string;
+  reason: string;
+}
+
+export interface ShareCancelledDetail {
+  shareId: string;
+  runId: string;
+  policyIds: string[];
+  reason: string;
+  requestId?: string;
+}
+
+export interface SweepCompletedDetail {
+  runId: string;
+  mode: PolicyMode;
+  counts: Record<string, number>;
+}
+
+export interface GuardrailTrip {
+  /** Which limit, e.g. `maxCancellations`, `maxCancellationPercent`, `policy.maxCancellationsPerRun`. */
+  guardrail: string;
+  limit: number;
+  actual: number;
+  policyId?: string;
+}
+
+export interface GuardrailTrippedDetail {
+  runId: string;
+  trips: GuardrailTrip[];
+}
+
+/** Detail type → detail shape. */
+export interface ProductEventDetails {
+  ShareCreated: ShareCreatedDetail;
+  ShareRequestRejected: ShareRequestRejectedDetail;
+  ShareMarkedForCancel: ShareMarkedForCancelDetail;
+  ShareCancelled: ShareCancelledDetail;
+  SweepCompleted: SweepCompletedDetail;
+  GuardrailTripped: GuardrailTrippedDetail;
+}
+
+export type ProductEventType = keyof ProductEventDetails;
+
+export const PRODUCT_EVENT_TYPES: readonly ProductEventType[] = [
+  'ShareCreated',
+  'ShareRequestRejected',
+  'ShareMarkedForCancel',
+  'ShareCancelled',
+  'SweepCompleted',
+  'GuardrailTripped',
+];
+
+/** One product event; `detailType` discriminates `detail`. */
+export type ProductEvent = {
+  [K in ProductEventType]: {
+    source: typeof EVENT_SOURCE;
+    detailType: K;
+    detail: ProductEventDetails[K];
+    /** When it happened (epoch ms); EventBridge uses the time of the call when absent. */
+    time?: number;
+  };
+}[ProductEventType];
+
+/** The event of one detail type. */
+export type ProductEventOf<K extends ProductEventType> = Extract<ProductEvent, { detailType: K }>;
+
+// ------------------------------------------------------------------ hygiene
+
+const MAX_TEXT = 1024;
+const MAX_REASONS = 50;
+// `ndus=…`, `"jsToken":"…"`, `bdstoken: …` in free text (an error message that quoted a URL or a
+// cookie header): the value is replaced, the name kept so the reader knows what was there.
+const CREDENTIAL = /\b(ndus|jstoken|js_token|bdstoken)(["']?\s*[:=]\s*["']?)[^\s"'&;,}]+/gi;
+
+/** Replaces anything that looks like a TeraBox credential in free text with `[REDACTED]`. */
+export function scrubCredentials(text: string): string {
+  return text.replace(CREDENTIAL, '$1$2[REDACTED]');
+}
+
+function freeText(text: string): string {
+  const clean = scrubCredentials(text);
+  const chars = [...clean];
+  return chars.length <= MAX_TEXT ? clean : `${chars.slice(0, MAX_TEXT - 1).join('')}…`;
+}
+
+function isoTime(epochMs: number, field: string): string {
+  if (!Number.isFinite(epochMs)) throw new RangeError(`${field} must be a finite epoch-ms time`);
+  return new Date(epochMs).toISOString();
+}
+
+function withTime<E extends ProductEvent>(event: E, at: number | undefined): E {
+  return at === undefined ? event : { ...event, time: at };
+}
+
+// ------------------------------------------------------------------ builders
+
+/** `ShareCreated`: a queued request became a share. The share password is never included. */
+export function shareCreatedEvent(
+  input: {
+    requestId: string;
+    requester: string;
+    shareId?: string;
+    shortUrl: string;
+    link: string;
+    period: SharePeriod;
+    /** Epoch ms; null or absent for a permanent link. */
+    expiresAtMs?: number | null;
+  },
+  at?: number,
+): ProductEventOf<'ShareCreated'> {
+  const detail: ShareCreatedDetail = {
+    requestId: input.requestId,
+    requester: input.requester,
+    shortUrl: input.shortUrl,
+    link: input.link,
+    period: input.period,
+  };
+  if (input.shareId !== undefined) detail.shareId = input.shareId;
+  if (input.expiresAtMs !== undefined && input.expiresAtMs !== null) detail.expiresAt = isoTime(input.expiresAtMs, 'expiresAtMs');
+  return withTime({ source: EVENT_SOURCE, detailType: 'ShareCreated', detail }, at);
+}
+
+/** `ShareRequestRejected`: a request broke the schema; it is recorded and not retried. */
+export function shareRequestRejectedEvent(
+  input: { requestId?: string; requester?: string; reasons: readonly string[] },
+  at?: number,
+): ProductEventOf<'ShareRequestRejected'> {
+  const detail: ShareRequestRejectedDetail = { reasons: capReasons(input.reasons) };
+  if (input.requestId !== undefined) detail.requestId = input.requestId;
+  if (input.requester !== undefined) detail.requester = input.requester;
+  return withTime({ source: EVENT_SOURCE, detailType: 'ShareRequestRejected', detail }, at);
+}
+
+/** `ShareMarkedForCancel`: a share broke a policy with a grace period; sent once per mark. */
+export function shareMarkedForCancelEvent(
+  input: { shareId: string; policyId: string; graceEndsAtMs: number; reason: string },
+  at?: number,
+): ProductEventOf<'ShareMarkedForCancel'> {
+  return withTime(
+    {
+      source: EVENT_SOURCE,
+      detailType: 'ShareMarkedForCancel',
+      detail: {
+        shareId: input.shareId,
+        policyId: input.policyId,
+        graceEndsAt: isoTime(input.graceEndsAtMs, 'graceEndsAtMs'),
+        reason: freeText(input.reason),
+      },
+    },
+    at,
+  );
+}
+
+/** `ShareCancelled`: a share was cancelled (or found already gone) by a run. */
+export function shareCancelledEvent(
+  input: { shareId: string; runId: string; policyIds: readonly string[]; reason: string; requestId?: string },
+  at?: number,
+): ProductEventOf<'ShareCancelled'> {
+  const detail: ShareCancelledDetail = {
+    shareId: input.shareId,
+    runId: input.runId,
+    policyIds: [...input.policyIds],
+    reason: freeText(input.reason),
+  };
+  if (input.requestId !== undefined) detail.requestId = input.requestId;
+  return withTime({ source: EVENT_SOURCE, detailType: 'ShareCancelled', detail }, at);
+}
+
+/** `SweepCompleted`: a sweep run finished (counts such as listed, violating, cancelled). */
+export function sweepCompletedEvent(
+  input: { runId: string; mode: PolicyMode; counts: Readonly<Record<string, number>> },
+  at?: number,
+): ProductEventOf<'SweepCompleted'> {
+  return withTime(
+    { source: EVENT_SOURCE, detailType: 'SweepCompleted', detail: { runId: input.runId, mode: input.mode, counts: { ...input.counts } } },
+    at,
+  );
+}
+
+/** `GuardrailTripped`: a run would have exceeded a blast-radius limit and cancelled nothing. */
+export function guardrailTrippedEvent(
+  input: { runId: string; trips: readonly GuardrailTrip[] },
+  at?: number,
+): ProductEventOf<'GuardrailTripped'> {
+  const trips = input.trips.map((trip) => {
+    const copy: GuardrailTrip = { guardrail: trip.guardrail, limit: trip.limit, actual: trip.actual };
+    if (trip.policyId !== undefined) copy.policyId = trip.policyId;
+    return copy;
+  });
+  return withTime({ source: EVENT_SOURCE, detailType: 'GuardrailTripped', detail: { runId: input.runId, trips } }, at);
+}
+
+function capReasons(reasons: readonly string[]): string[] {
+  const kept = reasons.slice(0, MAX_REASONS).map(freeText);
+  if (reasons.length > MAX_REASONS) kept.push(`…and ${reasons.length - MAX_REASONS} more`);
+  return kept;
+}

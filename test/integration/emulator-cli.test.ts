@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { runEmulatorCli, type RunningEmulator } from '../../lib/terabox/emulator';
+
+interface CliRun {
+  code: Promise<number>;
+  out: () => string;
+  err: () => string;
+  started: Promise<RunningEmulator>;
+  stop: () => void;
+}
+
+function run(argv: string[]): CliRun {
+  let out = '';
+  let err = '';
+  const controller = new AbortController();
+  let onStarted: (e: RunningEmulator) => void = () => undefined;
+  const started = new Promise<RunningEmulator>((resolve) => (onStarted = resolve));
+  const code = runEmulatorCli(argv, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    onStarted,
+    signal: controller.signal,
+    handleSignals: false,
+  });
+  return { code, out: () => out, err: () => err, started, stop: () => controller.abort() };
+}
+
+describe('runEmulatorCli', () => {
+  it('starts the emulator with the given seed, faults and shape, prints URL and ndus, and stops cleanly', async () => {
+    const cli = run(['--port', '0', '--seed', 'files=20,shares=7', '--faults', 'latency=1', '--shape', 'baidu', '--ndus', 'my-ndus']);
+    const emu = await cli.started;
+    expect(cli.out()).toContain(`TeraBox emulator listening on ${emu.url}`);
+    expect(cli.out()).toContain('ndus: my-ndus');
+    expect(emu.state.shares.size).toBe(7);
+    expect(emu.faults.latencyMs).toBe(1);
+    const res = await fetch(`${emu.url}/share/teratransfer/sharelist?page=1&jsToken=${emu.state.jsToken}`, {
+      headers: { Cookie: 'ndus=my-ndus' },
+    });
+    expect(((await res.json()) as { list: unknown[] }).list).toHaveLength(7);
+    cli.stop();
+    expect(await cli.code).toBe(0);
+    expect(cli.out()).toContain('emulator stopped');
+  });
+
+  it.each([
+    [['--seed', 'shares=-1'], "option '--seed <spec>' argument 'shares=-1' is invalid. shares must be a whole number >= 0"],
+    [['--faults', 'drop=2'], 'drop must be a number between 0 and 1'],
+    [['--port', 'abc'], '--port must be a whole number >= 0'],
+    [['--shape', 'xml'], "Allowed choices are seed, baidu"],
+    [['--bogus'], "unknown option '--bogus'"],
+  ])('refuses %j with a clear message and exit code 2', async (argv, message) => {
+    const cli = run(argv);
+    expect(await cli.code).toBe(2);
+    expect(cli.err()).toContain(message);
+  });
+
+  it('prints help and exits 0', async () => {
+    const cli = run(['--help']);
+    expect(await cli.code).toBe(0);
+    expect(cli.out()).toContain('--faults <spec>');
+  });
+});
+
+describe('lib/terabox/emulator/main.ts as a program', () => {
+  it('serves until SIGINT, then closes and exits 0', async () => {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../../lib/terabox/emulator/main.ts'), '--port', '0', '--seed', 'shares=3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+    });
+    const res = await fetch(`${url}/api/check/login`, { headers: { Cookie: 'ndus=emulator-ndus' } });
+    expect(await res.json()).toMatchObject({ errno: 0 });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('emulator stopped');
+  }, 30_000);
+});

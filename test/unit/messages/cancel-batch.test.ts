@@ -1,0 +1,83 @@
+import { buildCancelBatches, parseCancelBatch } from '../../../lib/messages/cancel-batch';
+import { aCancelBatch, cancelBatchBody } from '../../factories/messages';
+
+describe('parseCancelBatch', () => {
+  it('accepts a batch with reasons and policy ids', () => {
+    expect(parseCancelBatch(cancelBatchBody())).toEqual({ ok: true, batch: aCancelBatch() });
+  });
+
+  it.each<[string, { set?: Record<string, unknown>; omit?: string[] }]>([
+    ['without reasons and policy ids', { omit: ['reasons', 'policyIds'] }],
+    ['with 100 share ids', { set: { shareIds: Array.from({ length: 100 }, (_, i) => String(i + 1)), reasons: {}, policyIds: {} } }],
+    ['with a 20-digit share id', { set: { shareIds: ['18446744073709551615'], reasons: {}, policyIds: {} } }],
+  ])('accepts a batch %s', (_name, change) => {
+    expect(parseCancelBatch(cancelBatchBody(change)).ok).toBe(true);
+  });
+
+  it.each<[string, { set?: Record<string, unknown>; omit?: string[] }, string]>([
+    ['no share ids', { set: { shareIds: [], reasons: {}, policyIds: {} } }, 'shareIds: must have at least 1 share id'],
+    ['101 share ids', { set: { shareIds: Array.from({ length: 101 }, (_, i) => String(i + 1)), reasons: {}, policyIds: {} } }, 'shareIds: must have at most 100 share ids'],
+    ['a numeric share id', { set: { shareIds: [1001, '1002'] } }, 'shareIds[0]: must be a share id as a string of decimal digits'],
+    ['a share id with letters', { set: { shareIds: ['10x1', '1002'] } }, 'shareIds[0]: must be a share id as a string of decimal digits'],
+    ['a repeated share id', { set: { shareIds: ['1001', '1002', '1001'] } }, 'shareIds[2]: duplicates an earlier share id'],
+    ['a reason for a share not in the batch', { set: { reasons: { '1001': 'x', '9999': 'y' } } }, 'reasons.9999: names a share that is not in shareIds'],
+    ['policy ids for a share not in the batch', { set: { policyIds: { '9999': ['p'] } } }, 'policyIds.9999: names a share that is not in shareIds'],
+    ['a reason that is not a string', { set: { reasons: { '1001': 5 } } }, 'reasons.1001: must be a string'],
+    ['dryRun true', { set: { dryRun: true } }, 'dryRun: must be false (a cancel batch is never a dry run)'],
+    ['dryRun missing', { omit: ['dryRun'] }, 'dryRun: must be false (a cancel batch is never a dry run)'],
+    ['a missing run id', { omit: ['runId'] }, 'runId: is required'],
+    ['a missing account id', { omit: ['accountId'] }, 'accountId: is required'],
+    ['an unknown field', { set: { force: true } }, 'force: unknown field'],
+  ])('rejects a batch with %s', (_name, change, error) => {
+    const result = parseCancelBatch(cancelBatchBody(change));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toContain(error);
+  });
+
+  it.each([
+    ['not JSON', 'nope', 'body is not valid JSON'],
+    ['an array', '[]', 'body must be a JSON object'],
+  ])('rejects a body that is %s', (_name, body, error) => {
+    const result = parseCancelBatch(body);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]).toContain(error);
+  });
+
+  it('keeps the run id of an invalid batch for the audit trail', () => {
+    expect(parseCancelBatch(cancelBatchBody({ set: { dryRun: true } }))).toMatchObject({ ok: false, runId: 'run-2026-05-01T00:00:00Z' });
+  });
+
+  it('refuses a body that names shareIds twice with different lists', () => {
+    const body = `{"runId":"r","accountId":"a","shareIds":["1"],"dryRun":false,"shareIds":["2"]}`;
+    expect(parseCancelBatch(body)).toEqual({ ok: false, runId: 'r', errors: ['shareIds: appears twice with different values'] });
+  });
+});
+
+describe('buildCancelBatches', () => {
+  const run = { runId: 'run-1', accountId: 'default' };
+
+  it('splits decisions into batches of the given size, keeping reasons and policies with each share', () => {
+    const decisions = Array.from({ length: 5 }, (_, i) => ({ shareId: String(100 + i), reason: `r${i}`, policyIds: [`p${i}`] }));
+    const batches = buildCancelBatches(run, decisions, 2);
+    expect(batches.map((b) => b.shareIds)).toEqual([['100', '101'], ['102', '103'], ['104']]);
+    expect(batches[2]).toEqual({ ...run, shareIds: ['104'], reasons: { '104': 'r4' }, policyIds: { '104': ['p4'] }, dryRun: false });
+    for (const batch of batches) expect(parseCancelBatch(JSON.stringify(batch)).ok).toBe(true);
+  });
+
+  it('merges a share decided twice into one entry', () => {
+    const batches = buildCancelBatches(run, [
+      { shareId: '1', reason: 'too old', policyIds: ['age'] },
+      { shareId: '1', reason: 'over quota', policyIds: ['quota', 'age'] },
+    ]);
+    expect(batches).toEqual([{ ...run, shareIds: ['1'], reasons: { '1': 'too old; over quota' }, policyIds: { '1': ['age', 'quota'] }, dryRun: false }]);
+  });
+
+  it('makes no batch for no decisions', () => {
+    expect(buildCancelBatches(run, [])).toEqual([]);
+  });
+
+  it.each([[0], [101], [1.5]])('refuses batch size %s', (size) => {
+    expect(() => buildCancelBatches(run, [{ shareId: '1' }], size)).toThrow(RangeError);
+  });
+});
