@@ -1,0 +1,38 @@
+/**
+ * Builds every store of one account on one shared client: what a handler, the local run or the
+ * CLI calls once at start-up.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TableNames } from './create-tables';
+import type { BatchOptions } from './dynamo';
+import { DynamoDbInventoryStore } from './inventory-store';
+import { DynamoDbLease } from './lease';
+import { DynamoDbPolicyStore } from './policy-store';
+import { DynamoDbRunStore } from './run-store';
+import { DynamoDbShareRecordStore } from './share-record-store';
+
+export interface Stores {
+  policies: DynamoDbPolicyStore;
+  shareRecords: DynamoDbShareRecordStore;
+  inventory: DynamoDbInventoryStore;
+  runs: DynamoDbRunStore;
+  lease: DynamoDbLease;
+}
+
+/** All stores over `names`, sharing `client` (or one default client built here). */
+export function createStores(options: {
+  client?: DynamoDBClient;
+  names: TableNames;
+  accountId?: string;
+  auditRetentionDays?: number;
+  batch?: BatchOptions;
+}): Stores {
+  const { names, ...common } = options;
+  return {
+    policies: new DynamoDbPolicyStore({ ...common, tableName: names.policies }),
+    shareRecords: new DynamoDbShareRecordStore({ ...common, tableName: names.shares }),
+    inventory: new DynamoDbInventoryStore({ ...common, tableName: names.inventory }),
+    runs: new DynamoDbRunStore({ ...common, tableName: names.runs }),
+    lease: new DynamoDbLease({ ...common, tableName: names.runs }),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Plumbing shared by the DynamoDB stores: the document client, paged queries, batched writes with
+ * retries of unprocessed items, and tolerant readers for attributes an admin may have edited.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  paginateQuery,
+  type BatchWriteCommandInput,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_ACCOUNT_ID } from '../domain/share';
+import { StoreError, toStoreError } from './errors';
+
+/** Options every store takes. Without `client`, the store builds its own from the SDK's defaults. */
+export interface StoreOptions {
+  client?: DynamoDBClient;
+  tableName: string;
+  /** The TeraBox account these items belong to (default `default`). */
+  accountId?: string;
+  batch?: BatchOptions;
+}
+
+/** Tuning of batched writes. */
+export interface BatchOptions {
+  /** Calls for one chunk of 25 before giving up on its unprocessed items (default 8). */
+  maxAttempts?: number;
+  /** First backoff step in ms (default 50); doubles each attempt, full jitter. */
+  baseDelayMs?: number;
+  /** Cap of one backoff step in ms (default 2000). */
+  maxDelayMs?: number;
+  /** BatchWriteItem calls in flight at once (default 4). */
+  concurrency?: number;
+}
+
+export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+export type Item = Record<string, unknown>;
+
+/** DynamoDB's limit of requests in one BatchWriteItem call. */
+export const BATCH_WRITE_LIMIT = 25;
+
+/**
+ * Wraps the low-level client in a document client. The client built by default honours the SDK's
+ * standard settings, `AWS_ENDPOINT_URL_DYNAMODB` included, so the same code runs against local servers.
+ */
+export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client ?? new DynamoDBClient({}), {
+    // Optional fields of our records are often undefined; DynamoDB rejects undefined values.
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export function resolveAccountId(accountId: string | undefined): string {
+  return accountId && accountId.length > 0 ? accountId : DEFAULT_ACCOUNT_ID;
+}
+
+/**
+ * Runs `fn` over `items` with at most `concurrency` calls in flight. After the first failure no new
+ * item is started; the calls in flight finish, then the first error is thrown.
+ */
+export async function forEachConcurrent<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let firstError: unknown;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        if (!failed) firstError = err;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  if (failed) throw firstError;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes `requests` with BatchWriteItem, 25 a call, several calls in flight. DynamoDB may accept
+ * only part of a batch (throttling, partition limits) and hand the rest back as UnprocessedItems:
+ * those are resent with exponential backoff and full jitter, as the DynamoDB guide recommends.
+ * Throws a retryable `StoreError` if some remain after `maxAttempts` calls. Returns the count written.
+ */
+export async function batchWriteAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly WriteRequest[],
+  options: BatchOptions = {},
+): Promise<number> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const baseDelayMs = options.baseDelayMs ?? 50;
+  const maxDelayMs = options.maxDelayMs ?? 2000;
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
+  await forEachConcurrent(chunks, options.concurrency ?? 4, async (chunk) => {
+    let pending = chunk;
+    for (let attempt = 1; ; attempt++) {
+      let out;
+      try {
+        out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      } catch (err) {
+        throw toStoreError(err, 'BatchWriteItem', tableName);
+      }
+      const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
+      if (unprocessed.length === 0) return;
+      if (attempt >= maxAttempts) {
+        throw new StoreError(
+          `DynamoDB BatchWriteItem on ${tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
+          { retryable: true, code: 'UnprocessedItems' },
+        );
+      }
+      pending = unprocessed;
+      await sleep(Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+    }
+  });
+  return requests.length;
+}
+
+/** Every item a query returns, following LastEvaluatedKey past DynamoDB's 1 MB page limit. */
+export async function* queryAll(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  operation = 'Query',
+): AsyncGenerator<Item, void, undefined> {
+  const tableName = input.TableName ?? '?';
+  const pages = paginateQuery({ client: doc }, input);
+  for (;;) {
+    let page;
+    try {
+      page = await pages.next();
+    } catch (err) {
+      throw toStoreError(err, operation, tableName);
+    }
+    if (page.done) return;
+    for (const item of page.value.Items ?? []) yield item;
+  }
+}
+
+/** Drops later duplicates of one key so a batch never names an item twice (DynamoDB rejects that). */
+export function lastWinsByKey<T>(items: Iterable<T>, key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    byKey.delete(k); // keep insertion order of the last write
+    byKey.set(k, item);
+  }
+  return [...byKey.values()];
+}
+
+// ---- tolerant readers: items may have been edited by hand in the console
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function strList(v: unknown): string[] | undefined {
+  if (v instanceof Set) v = [...v];
+  if (!Array.isArray(v)) return undefined;
+  return v.filter((x): x is string => typeof x === 'string');
+}
+
+export function numRecord(v: unknown): Record<string, number> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+  return out;
+}
+
+/** Removes undefined fields so records compare and print cleanly. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,321 @@
+/**
+ * Runs and their audit trail (the `Runs` table, shared with the lease):
+ * - run summary: pk `RUN#<accountId>`, sk `<startedAt ISO>#<runId>`
+ *   `{ kind: "run", accountId, runId, status, mode, trigger, startedAt, startedAtMs, finishedAtMs,
+ *      counts, guardrail, errors, timings, reason }`
+ * - audit entry: pk `AUDIT#<runId>`, sk `<shareId>`
+ *   `{ kind: "audit", runId, shareId, decision, policyIds, reasons, outcome, error, shortUrl, paths,
+ *      requester, recordedAtMs, outcomeAtMs, expiresAt }` - `expiresAt` (epoch seconds) is the
+ *   table's TTL attribute, so DynamoDB deletes entries after the retention (default 90 days).
+ *
+ * Run ids are time-sortable (`20260501T100000123Z-1a2b3c4d`): the start time is part of the id,
+ * so the summary's sort key is derived from the id and `getRun(runId)` is a single GetItem.
+ */
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  AuditDecision,
+  AuditEntry,
+  AuditOutcome,
+  RunMode,
+  RunStatus,
+  RunStore,
+  RunSummary,
+  RunUpdate,
+} from '../app/store-ports';
+import type { ShareId } from '../domain/share';
+import {
+  batchWriteAll,
+  compact,
+  documentClient,
+  lastWinsByKey,
+  num,
+  numRecord,
+  queryAll,
+  resolveAccountId,
+  str,
+  strList,
+  type BatchOptions,
+  type Item,
+  type StoreOptions,
+} from './dynamo';
+import { StoreError, isConditionalCheckFailed, toStoreError } from './errors';
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+/** A run summary must stay far below DynamoDB's 400 KB item limit, whatever went wrong in the run. */
+export const MAX_RUN_ERRORS = 100;
+export const MAX_ERROR_LENGTH = 1000;
+
+const RUN_ID = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-z]+$/;
+const DAY_MS = 86_400_000;
+
+/** A new run id: the UTC start time to the millisecond, then 8 random hex digits. */
+export function newRunId(now: number, random: () => string = () => randomBytes(4).toString('hex')): string {
+  const compactIso = new Date(now).toISOString().replace(/[-:.]/g, '');
+  return `${compactIso}-${random()}`;
+}
+
+/** The start time encoded in a run id, or undefined when the id is not one of ours. */
+export function runIdTime(runId: string): number | undefined {
+  const m = RUN_ID.exec(runId);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, ms] = m;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** DynamoDB repository of run summaries and audit entries. */
+export class DynamoDbRunStore implements RunStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly accountId: string;
+  private readonly batch: BatchOptions;
+  private readonly retentionMs: number;
+
+  constructor(options: StoreOptions & { auditRetentionDays?: number }) {
+    this.doc = documentClient(options.client);
+    this.tableName = options.tableName;
+    this.accountId = resolveAccountId(options.accountId);
+    this.batch = options.batch ?? {};
+    this.retentionMs = (options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY_MS;
+  }
+
+  newRunId(now: number): string {
+    return newRunId(now);
+  }
+
+  /** Writes the summary; refuses a run id that already exists or that `newRunId` did not make. */
+  async startRun(summary: Omit<RunSummary, 'accountId'>): Promise<RunSummary> {
+    const key = this.runKey(summary.runId);
+    const record: RunSummary = compact({ ...summary, accountId: this.accountId, errors: capErrors(summary.errors) });
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, ...key, kind: 'run', startedAt: new Date(summary.startedAtMs).toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new StoreError(`run ${summary.runId} already exists`, { cause: err });
+      throw toStoreError(err, 'PutItem', this.tableName);
+    }
+    return record;
+  }
+
+  /** Sets the given fields on an existing summary and returns the whole summary. */
+  async finishRun(runId: string, update: RunUpdate): Promise<RunSummary> {
+    const fields: Record<string, unknown> = compact({ ...update, errors: capErrors(update.errors) });
+    const entries = Object.entries(fields);
+    if (entries.length === 0) {
+      const current = await this.getRun(runId);
+      if (!current) throw new StoreError(`run ${runId} not found`);
+      return current;
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = entries.map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:f${i}`] = v;
+      return `#f${i} = :f${i}`;
+    });
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.runKey(runId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)', // never create a half summary
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRunSummary(out.Attributes ?? {}, this.accountId);
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new StoreError(`run ${runId} not found`, { cause: err });
+      throw toStoreError(err, 'UpdateItem', this.tableName);
+    }
+  }
+
+  async getRun(runId: string): Promise<RunSummary | undefined> {
+    if (runIdTime(runId) === undefined) return undefined;
+    try {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: this.runKey(runId), ConsistentRead: true }),
+      );
+      return out.Item ? toRunSummary(out.Item, this.accountId) : undefined;
+    } catch (err) {
+      throw toStoreError(err, 'GetItem', this.tableName);
+    }
+  }
+
+  /** The latest runs first by default (the sort key starts with the start time). */
+  async listRuns(options: { limit?: number; newestFirst?: boolean } = {}): Promise<RunSummary[]> {
+    const limit = options.limit ?? 20;
+    const out: RunSummary[] = [];
+    if (limit <= 0) return out;
+    for await (const item of queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `RUN#${this.accountId}` },
+      ScanIndexForward: !(options.newestFirst ?? true),
+      Limit: Math.min(limit, 1000),
+    })) {
+      out.push(toRunSummary(item, this.accountId));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async putAuditEntries(runId: string, entries: Iterable<Omit<AuditEntry, 'runId'>>): Promise<number> {
+    const unique = lastWinsByKey(entries, (e) => e.shareId);
+    return batchWriteAll(
+      this.doc,
+      this.tableName,
+      unique.map((e) => ({
+        PutRequest: {
+          Item: compact({
+            ...e,
+            pk: auditPk(runId),
+            sk: e.shareId,
+            kind: 'audit',
+            runId,
+            expiresAt: this.expiresAt(e.recordedAtMs),
+          }),
+        },
+      })),
+      this.batch,
+    );
+  }
+
+  /**
+   * Records the outcome of one share. An upsert on purpose: the cancel path must never lose an
+   * outcome, even for an entry whose first write was lost; such an entry gets the retention too.
+   */
+  async updateAuditOutcome(
+    runId: string,
+    shareId: ShareId,
+    outcome: AuditOutcome,
+    now: number,
+    error?: string,
+  ): Promise<void> {
+    const values: Record<string, unknown> = {
+      ':outcome': outcome,
+      ':now': now,
+      ':exp': this.expiresAt(now),
+      ':runId': runId,
+      ':audit': 'audit',
+      ':cancel': 'cancel',
+      ':none': [],
+    };
+    // Placeholders throughout: several of these names are DynamoDB reserved words.
+    const names: Record<string, string> = {
+      '#outcome': 'outcome',
+      '#outcomeAtMs': 'outcomeAtMs',
+      '#expiresAt': 'expiresAt',
+      '#runId': 'runId',
+      '#kind': 'kind',
+      '#decision': 'decision',
+      '#policyIds': 'policyIds',
+      '#reasons': 'reasons',
+      '#error': 'error',
+    };
+    // An entry the sweep never wrote can only be one it decided to cancel (the cancel queue carries nothing else).
+    let expression =
+      'SET #outcome = :outcome, #outcomeAtMs = :now, #expiresAt = if_not_exists(#expiresAt, :exp), #runId = :runId, ' +
+      '#kind = :audit, #decision = if_not_exists(#decision, :cancel), #policyIds = if_not_exists(#policyIds, :none), ' +
+      '#reasons = if_not_exists(#reasons, :none)';
+    if (error !== undefined) {
+      values[':error'] = error.slice(0, MAX_ERROR_LENGTH);
+      expression += ', #error = :error';
+    } else {
+      expression += ' REMOVE #error';
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: auditPk(runId), sk: shareId },
+          UpdateExpression: expression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      throw toStoreError(err, 'UpdateItem', this.tableName);
+    }
+  }
+
+  async *listAudit(runId: string): AsyncGenerator<AuditEntry, void, undefined> {
+    for await (const item of queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': auditPk(runId) },
+    })) {
+      yield toAuditEntry(item, runId);
+    }
+  }
+
+  private runKey(runId: string): Item {
+    const t = runIdTime(runId);
+    if (t === undefined) throw new StoreError(`run id ${JSON.stringify(runId)} was not made by newRunId`);
+    return { pk: `RUN#${this.accountId}`, sk: `${new Date(t).toISOString()}#${runId}` };
+  }
+
+  private expiresAt(fromMs: number): number {
+    return Math.floor((fromMs + this.retentionMs) / 1000);
+  }
+}
+
+const auditPk = (runId: string): string => `AUDIT#${runId}`;
+
+function capErrors(errors: string[] | undefined): string[] | undefined {
+  if (!errors) return undefined;
+  const kept = errors.slice(0, MAX_RUN_ERRORS).map((e) => (e.length > MAX_ERROR_LENGTH ? `${e.slice(0, MAX_ERROR_LENGTH)}...` : e));
+  if (errors.length > MAX_RUN_ERRORS) kept.push(`... and ${errors.length - MAX_RUN_ERRORS} more errors`);
+  return kept;
+}
+
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'skipped'];
+const DECISIONS: readonly AuditDecision[] = ['keep', 'cancel', 'would-cancel', 'exempt', 'unevaluable', 'marked'];
+const OUTCOMES: readonly AuditOutcome[] = ['cancelled', 'already-gone', 'failed', 'enqueued', 'skipped'];
+
+export function toRunSummary(item: Item, accountId: string): RunSummary {
+  const guardrail = item.guardrail;
+  return compact<RunSummary>({
+    accountId: str(item.accountId) ?? accountId,
+    runId: str(item.runId) ?? '',
+    status: RUN_STATUSES.find((s) => s === item.status) ?? 'failed',
+    mode: (item.mode === 'enforce' ? 'enforce' : 'dry-run') satisfies RunMode,
+    trigger: str(item.trigger),
+    startedAtMs: num(item.startedAtMs) ?? 0,
+    finishedAtMs: num(item.finishedAtMs),
+    counts: numRecord(item.counts),
+    // Stored as the engine wrote it; checked only for its one field every reader relies on.
+    guardrail:
+      typeof guardrail === 'object' && guardrail !== null && typeof (guardrail as { tripped?: unknown }).tripped === 'boolean'
+        ? (guardrail as RunSummary['guardrail'])
+        : undefined,
+    errors: strList(item.errors),
+    timings: numRecord(item.timings),
+    reason: str(item.reason),
+  });
+}
+
+export function toAuditEntry(item: Item, runId: string): AuditEntry {
+  return compact<AuditEntry>({
+    runId: str(item.runId) ?? runId,
+    shareId: str(item.sk) ?? '',
+    decision: DECISIONS.find((d) => d === item.decision) ?? 'unevaluable',
+    policyIds: strList(item.policyIds) ?? [],
+    reasons: strList(item.reasons) ?? [],
+    outcome: OUTCOMES.find((o) => o === item.outcome),
+    error: str(item.error),
+    shortUrl: str(item.shortUrl),
+    paths: strList(item.paths),
+    requester: str(item.requester),
+    recordedAtMs: num(item.recordedAtMs) ?? 0,
+    outcomeAtMs: num(item.outcomeAtMs),
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The embedded local run (`npm start`) uses dynalite instead of DynamoDB Local. It lacks
+ * transactions and TTL; these tests pin down that the stores still work there.
+ */
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createStores, type Stores } from '../../../lib/stores/create-stores';
+import { createTables, tableNames } from '../../../lib/stores/create-tables';
+import { aClaim, aCreatedShare, aPolicy, anExemption, T0 } from '../../factories/store-items';
+
+type DynaliteFactory = (options: { createTableMs?: number }) => Server;
+// dynalite ships no type declarations: load it through a computed specifier typed here.
+const DYNALITE: string = 'dynalite';
+
+describe('the stores on dynalite', () => {
+  let server: Server;
+  let client: DynamoDBClient;
+  let stores: Stores;
+  let ttlUnsupported: string[];
+
+  beforeAll(async () => {
+    const { default: dynalite } = (await import(DYNALITE)) as { default: DynaliteFactory };
+    server = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const names = tableNames('dynalite');
+    ({ ttlUnsupported } = await createTables(client, names));
+    stores = createStores({ client, names });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('creates the tables and reports the TTL it could not switch on', () => {
+    expect(ttlUnsupported).toEqual(['dynalite-Runs']);
+  });
+
+  it('applies policies without transactions, still conditionally', async () => {
+    expect(await stores.policies.putPolicies([aPolicy(), aPolicy({ policyId: 'two' })], T0)).toEqual({
+      created: ['public-links-30-days', 'two'],
+      updated: [],
+    });
+    await stores.policies.putExemption(anExemption(), T0);
+    const items = await stores.policies.loadItems();
+    expect(items.policies.map((p) => (p as { policyId: string }).policyId)).toEqual(['public-links-30-days', 'two']);
+    expect(items.exemptions).toEqual([anExemption()]);
+  });
+
+  it('claims, completes and finds a share record', async () => {
+    const result = await stores.shareRecords.claim(aClaim());
+    if (result.kind !== 'claimed') throw new Error(result.kind);
+    await stores.shareRecords.complete({ requestId: 'req-2026-0001', attemptId: result.attempt.attemptId, share: aCreatedShare(), now: T0 });
+    expect(await stores.shareRecords.claim(aClaim())).toMatchObject({ kind: 'completed', record: { shareId: '9007199254740993' } });
+    expect(await stores.shareRecords.findByShareId('9007199254740993')).toMatchObject({ requestId: 'req-2026-0001' });
+  });
+
+  it('holds the lease for one owner at a time', async () => {
+    const both = await Promise.all([
+      stores.lease.acquire({ owner: 'a', ttlMs: 1000, now: T0 }),
+      stores.lease.acquire({ owner: 'b', ttlMs: 1000, now: T0 }),
+    ]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('keeps inventory marks and audit entries', async () => {
+    await stores.inventory.setMarks([{ shareId: '1', policyId: 'p', sinceMs: T0 }], T0);
+    expect((await stores.inventory.loadAll()).get('1')).toEqual({ shareId: '1', firstSeenAtMs: T0, lastSeenAtMs: T0, violatingSince: { p: T0 } });
+    const runId = stores.runs.newRunId(T0);
+    await stores.runs.startRun({ runId, status: 'running', mode: 'dry-run', startedAtMs: T0 });
+    await stores.runs.updateAuditOutcome(runId, '1', 'cancelled', T0);
+    expect(await stores.runs.getRun(runId)).toMatchObject({ runId, status: 'running' });
+  });
+});
