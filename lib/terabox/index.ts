@@ -1,0 +1,49 @@
+/** The TeraBox client: `createTeraboxClient` and everything a caller needs to handle its results. */
+export {
+  createTeraboxClient,
+  buildCreateShareForm,
+  ALREADY_GONE_ERRNOS,
+  SPLIT_BATCH_ERRNOS,
+  DEFAULT_CANCEL_BATCH_SIZE,
+  DEFAULT_LIST_CONCURRENCY,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_CANCEL_BATCH_SIZE,
+  VALID_PERIODS,
+  type CancelSharesOptions,
+  type CreateShareOptions,
+  type ListSharesOptions,
+  type LoginStatus,
+  type TeraboxClient,
+  type TeraboxClientOptions,
+  type TeraboxFile,
+} from './client';
+export {
+  KNOWN_ERRNOS,
+  TeraboxAbortedError,
+  TeraboxApiError,
+  TeraboxAuthError,
+  TeraboxError,
+  TeraboxHttpError,
+  TeraboxNetworkError,
+  TeraboxResponseError,
+  TeraboxTimeoutError,
+  TeraboxValidationError,
+  type ResponseProblem,
+} from './errors';
+export type { FetchInit, FetchLike, FetchResponseLike } from './http';
+export { parseJsonLossless, toDecimalId, jsonNumberArray } from './json';
+export { extractSharePage, normalizeShare, normalizeSharePage, parseShareLink, type NormalizeContext } from './normalize';
+export { Redactor, redactPatterns, REDACTED } from './redact';
+export { DEFAULT_RETRY_POLICY, TRANSIENT_ERRNOS, backoffDelayMs, isRetryableError, isSafeToRepeatCreate, type RetryPolicy } from './retry';
+export {
+  COMMON_PARAMS,
+  DEFAULT_BASE_URL,
+  SHARE_VERIFY_ERRNOS,
+  TOKEN_ERRNOS,
+  defaultRegionUrl,
+  extractPageTokens,
+  type TeraboxCredentials,
+  type TeraboxLogEvent,
+  type TeraboxLogger,
+} from './session';
