@@ -152,6 +152,12 @@ export interface ShareRecord extends ShareRequestFields {
   cancelledAtMs?: number;
   cancelReason?: string;
   cancelRunId?: string;
+  /**
+   * Set when an attempt's create failed in a way that may have reached TeraBox (timeout, dropped
+   * answer, 5xx): when the earliest such attempt started (epoch ms). The next attempt looks for
+   * the share in the account's list (from this time, minus a slack) before creating one.
+   */
+  uncertainSinceMs?: number;
   updatedAtMs: number;
 }
 
@@ -177,6 +183,10 @@ export interface ClaimAttempt {
   /** true when an expired claim of a crashed invocation was taken over. */
   takenOver: boolean;
   attempts: number;
+  /** The record's `uncertainSinceMs` when the claim was taken: an earlier create may exist. */
+  uncertainSinceMs?: number;
+  /** When a taken-over claim was taken by its (crashed) attempt: that attempt may have created the share. */
+  previousClaimedAtMs?: number;
 }
 
 /**
@@ -216,8 +226,12 @@ export interface ShareRecordStore {
    * record in another state, except this attempt's own claim (`attemptId`) or an expired claim.
    */
   reject(input: { requestId: string; requester?: string; reason: string; now: number; attemptId?: string }): Promise<RejectResult>;
-  /** Gives the claim up after a transient failure so that a redelivery can claim again. false if it was not ours. */
-  releaseClaim(input: { requestId: string; attemptId: string }): Promise<boolean>;
+  /**
+   * Gives the claim up after a transient failure so that a redelivery can claim again. false if it
+   * was not ours. `uncertainSinceMs`: this attempt's create may have reached TeraBox (it started
+   * then); kept as the record's `uncertainSinceMs` unless an earlier time is already stored.
+   */
+  releaseClaim(input: { requestId: string; attemptId: string; error?: string; now?: number; uncertainSinceMs?: number }): Promise<boolean>;
   get(requestId: string): Promise<ShareRecord | undefined>;
   /** Through the `byShareId` index (eventually consistent). */
   findByShareId(shareId: ShareId): Promise<ShareRecord | undefined>;

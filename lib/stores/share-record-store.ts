@@ -5,7 +5,8 @@
  *
  * Item: `{ accountId, requestId, status, requester, fsIds, paths, period, label, private,
  * attemptId, attempts, claimedAtMs, claimExpiresAtMs, shareId, shortUrl, link, visibility,
- * createdAtMs, teraboxCreatedAtMs, error, cancelledAtMs, cancelReason, cancelRunId, updatedAtMs }`.
+ * createdAtMs, teraboxCreatedAtMs, error, cancelledAtMs, cancelReason, cancelRunId, uncertainSinceMs,
+ * updatedAtMs }`.
  * `shareId` is written only once known, which keeps the `byShareId` index sparse.
  */
 import { randomUUID } from 'node:crypto';
@@ -62,6 +63,15 @@ class UpdateBuilder {
     if (value === undefined) return this;
     this.values[`:${attr}`] = value;
     this.sets.push(`${this.name(attr)} = :${attr}`);
+    return this;
+  }
+
+  /** `attr = if_not_exists(attr, value)`: sets the value unless the attribute is already there. */
+  setIfMissing(attr: string, value: unknown): this {
+    if (value === undefined) return this;
+    const n = this.name(attr);
+    this.values[`:${attr}`] = value;
+    this.sets.push(`${n} = if_not_exists(${n}, :${attr})`);
     return this;
   }
 
@@ -145,6 +155,10 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
         if (round < CLAIM_ROUNDS) continue; // deleted meanwhile: try again
         throw new StoreError(`claim on request ${requestId} neither succeeded nor found a record`, { retryable: true });
       }
+      // A released claim is a handover, not a takeover: its invocation said it had stopped.
+      const takenOver = old !== undefined && old.releasedAtMs === undefined;
+      const uncertainSinceMs = num(old?.uncertainSinceMs);
+      const previousClaimedAtMs = num(old?.claimedAtMs);
       return {
         kind: 'claimed',
         attempt: {
@@ -152,9 +166,10 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
           attemptId,
           claimedAtMs: now,
           expiresAtMs,
-          // A released claim is a handover, not a takeover: its invocation said it had stopped.
-          takenOver: old !== undefined && old.releasedAtMs === undefined,
+          takenOver,
           attempts: (num(old?.attempts) ?? 0) + 1,
+          ...(uncertainSinceMs !== undefined ? { uncertainSinceMs } : {}),
+          ...(takenOver && previousClaimedAtMs !== undefined ? { previousClaimedAtMs } : {}),
         },
       };
     }
@@ -236,13 +251,22 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
 
   /**
    * Expires this attempt's claim at once (the record stays, marked released) so that a redelivery
-   * can claim again. false when the claim was not this attempt's any more.
+   * can claim again. false when the claim was not this attempt's any more. With `uncertainSinceMs`
+   * (the create may have reached TeraBox), the earliest such time is kept on the record.
    */
-  async releaseClaim(input: { requestId: string; attemptId: string; error?: string; now?: number }): Promise<boolean> {
+  async releaseClaim(input: {
+    requestId: string;
+    attemptId: string;
+    error?: string;
+    now?: number;
+    uncertainSinceMs?: number;
+  }): Promise<boolean> {
     const update = new UpdateBuilder()
       .set('claimExpiresAtMs', 0)
       .set('releasedAtMs', input.now ?? 0)
-      .set('error', input.error);
+      .set('error', input.error)
+      // if_not_exists: the first uncertain attempt is the earliest, and the search must reach back to it.
+      .setIfMissing('uncertainSinceMs', input.uncertainSinceMs);
     update.values[':inProgress'] = 'in-progress';
     update.values[':attempt'] = input.attemptId;
     update.name('status');
@@ -471,6 +495,7 @@ export function toShareRecord(item: Item, accountId: string): ShareRecord {
     cancelledAtMs: num(item.cancelledAtMs),
     cancelReason: str(item.cancelReason),
     cancelRunId: str(item.cancelRunId),
+    uncertainSinceMs: num(item.uncertainSinceMs),
     updatedAtMs: num(item.updatedAtMs) ?? 0,
   });
 }

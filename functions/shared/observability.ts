@@ -1,0 +1,83 @@
+/**
+ * Powertools Logger and Metrics, set up the same way for every function: the service name is the
+ * function's name (`create-shares`, `sweep-shares`, `cancel-shares`), the metrics namespace is the
+ * product's. The alarms in infra/ select metrics by namespace, name and the `service` dimension
+ * Powertools adds by default, so no other dimension is ever added to a product metric.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/types';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import type { Env } from '../../lib/config/env';
+
+/**
+ * Must equal `METRICS_NAMESPACE` in infra/share-lifecycle-stack.ts (runtime code may not import
+ * the CDK app; test/unit/functions/shared checks that the two agree).
+ */
+export const METRICS_NAMESPACE = 'TeraboxShareLifecycle';
+
+/** Names of the product's custom metrics; must equal `PRODUCT_METRICS` in infra (checked by a test). */
+export const METRIC_NAMES = {
+  guardrailTripped: 'GuardrailTripped',
+  authFailures: 'TeraboxAuthFailures',
+  sharesCancelled: 'SharesCancelled',
+} as const;
+
+export { MetricUnit };
+
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const LOG_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']);
+
+/**
+ * The Logger and Metrics of one function. `serviceName` is the function name; the log level comes
+ * from `LOG_LEVEL` (INFO when unset or unknown), the namespace from `POWERTOOLS_METRICS_NAMESPACE`
+ * (the product namespace when unset).
+ */
+export function createObservability(serviceName: string, env: Env = process.env): Observability {
+  const level = (env.LOG_LEVEL ?? '').trim().toUpperCase();
+  const logLevel = (LOG_LEVELS.has(level) ? level : 'INFO') as LogLevel;
+  const namespace = (env.POWERTOOLS_METRICS_NAMESPACE ?? '').trim() || METRICS_NAMESPACE;
+  return {
+    logger: new Logger({ serviceName, logLevel }),
+    metrics: new Metrics({ serviceName, namespace }),
+  };
+}
+
+/** Adds 1 (or `value`) to a product counter; published when the invocation ends. */
+export function countMetric(metrics: Metrics, name: string, value = 1): void {
+  metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/**
+ * An error as log attributes: its name, its (already redacted, for TeraBox errors) message, and
+ * the names of its causes. Never the stack of a cause (a third-party cause could quote a request),
+ * never a message body.
+ */
+export function errorAttributes(error: unknown): LogAttributes {
+  if (!(error instanceof Error)) return { errorName: typeof error, errorMessage: String(error).slice(0, 500) };
+  const causes: string[] = [];
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+    causes.push(cause.name);
+    cause = cause.cause;
+  }
+  const attributes: LogAttributes = { errorName: error.name, errorMessage: error.message.slice(0, 1000) };
+  if (causes.length > 0) attributes.errorCauses = causes;
+  return attributes;
+}
+
+/** The use cases' small log port (`UseCaseLog` in lib/app/create-share.ts) on a Powertools Logger. */
+export function useCaseLog(logger: Logger): {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+} {
+  return {
+    info: (message, attributes) => logger.info(message, (attributes ?? {}) as LogAttributes),
+    warn: (message, attributes) => logger.warn(message, (attributes ?? {}) as LogAttributes),
+    error: (message, attributes) => logger.error(message, (attributes ?? {}) as LogAttributes),
+  };
+}
