@@ -215,6 +215,8 @@ export class ShareLifecycleStack extends Stack {
     allow(createShares, 'ShareRecordsClaimAndWrite', ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [
       arn(SHARES_TABLE),
     ]);
+    // Before adopting a share found after an uncertain create, it checks that no other request owns it.
+    allow(createShares, 'ShareRecordsByShareId', ['dynamodb:Query'], [table(SHARES_TABLE).indexArn('byShareId')]);
     readSecret(createShares);
     putEvents(createShares);
 

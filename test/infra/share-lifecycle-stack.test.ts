@@ -337,6 +337,7 @@ describe('IAM', () => {
   const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
   const grants: [FunctionName, string, string[], () => unknown][] = [
     ['create-shares', 'ShareRecordsClaimAndWrite', ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], tableArn('ShareRecords')],
+    ['create-shares', 'ShareRecordsByShareId', ['dynamodb:Query'], byShareId],
     ['create-shares', 'ReadTeraboxSession', ['secretsmanager:GetSecretValue'], secret],
     ['create-shares', 'PutProductEvents', ['events:PutEvents'], bus],
     ['sweep-shares', 'PoliciesRead', read, tableArn('Policies')],

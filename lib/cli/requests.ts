@@ -1,0 +1,120 @@
+/**
+ * `share-lifecycle requests send|get`: puts share requests on the request queue (validated first,
+ * nothing is sent when one is invalid) and reads what became of one (the share records table).
+ */
+import type { Command } from 'commander';
+import type { ShareRecord } from '../app/store-ports';
+import { parseShareRequestLines } from '../messages/share-request';
+import { readInput, type CommandRunner } from './command';
+import { formatTime, plural, renderFields } from './format';
+import { CliError, EXIT, Progress, toJson } from './io';
+
+/** A share record as the CLI prints it (`--json`): ids as strings, times as ISO 8601. */
+export function recordToJson(record: ShareRecord): Record<string, unknown> {
+  const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    requestId: record.requestId,
+    status: record.status,
+    requester: record.requester,
+    shareId: record.shareId,
+    link: record.link,
+    shortUrl: record.shortUrl,
+    visibility: record.visibility,
+    period: record.period,
+    fsIds: record.fsIds,
+    paths: record.paths,
+    label: record.label,
+    error: record.error,
+    createdAt: iso(record.createdAtMs),
+    cancelledAt: iso(record.cancelledAtMs),
+    cancelReason: record.cancelReason,
+    cancelRunId: record.cancelRunId,
+    attempts: record.attempts,
+    updatedAt: iso(record.updatedAtMs),
+  };
+}
+
+/** Registers the `requests` command group. */
+export function registerRequestCommands(program: Command, runner: CommandRunner): void {
+  const requests = program.command('requests').description('Send share requests to the request queue and look them up.');
+
+  requests
+    .command('send')
+    .description('Validate share requests (JSON, a JSON array, or JSON lines) and send them to the request queue.')
+    .argument('<file>', 'request file, or - for stdin')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Every request is validated before anything is sent: one invalid request and nothing is sent (exit 1).',
+        'A request: {"requestId":"req-1","requester":"marketing","paths":["/Public/a.pdf"],"period":7}',
+        '(fsIds and/or paths; optional period 0|1|7|30, password (4 of 0-9a-z), label).',
+        '',
+        'Examples:',
+        '  share-lifecycle requests send samples/requests.jsonl',
+        `  echo '{"requestId":"r-42","requester":"me","fsIds":["123"]}' | share-lifecycle requests send -`,
+      ].join('\n'),
+    )
+    .action(
+      runner(async (run, file: string, options: { json?: boolean }) => {
+        const text = await readInput(file, run.io);
+        const parsed = parseShareRequestLines(text);
+        if (!parsed.ok) throw new CliError(`${file === '-' ? 'stdin' : file}: invalid requests; nothing was sent`, EXIT.failure, parsed.errors);
+        await run.context.check({ requestQueue: true });
+        const queue = await run.context.requestQueue();
+        const progress = Progress.for(run.io, options);
+        progress.update(`sending ${plural(parsed.requests.length, 'request')}...`, true);
+        const result = await queue.send(parsed.requests);
+        progress.done();
+        if (options.json === true) {
+          run.io.out(toJson({ sent: result.sent, failed: result.failed, requestIds: parsed.requests.map((r) => r.requestId) }));
+        } else {
+          run.io.out(`sent ${plural(result.sent, 'request')}${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}\n`);
+          for (const f of result.failed) run.io.out(`failed  ${f.requestId}: ${f.error}\n`);
+        }
+        return result.failed.length > 0 ? EXIT.failure : EXIT.ok;
+      }),
+    );
+
+  requests
+    .command('get')
+    .description('Show what became of one share request (its record in the share records table).')
+    .argument('<requestId>', 'the requestId that was sent')
+    .option('--json', 'print the record as JSON')
+    .action(
+      runner(async (run, requestId: string, options: { json?: boolean }) => {
+        await run.context.check({ tables: ['shares'] });
+        const stores = await run.context.stores();
+        const record = await stores.shareRecords.get(requestId);
+        if (record === undefined) {
+          throw new CliError(`no request ${JSON.stringify(requestId)} in the share records table (not processed yet, or never sent)`, EXIT.failure);
+        }
+        if (options.json === true) {
+          run.io.out(toJson(recordToJson(record)));
+          return EXIT.ok;
+        }
+        run.io.out(
+          renderFields([
+            ['request', record.requestId],
+            ['status', record.status],
+            ['requester', record.requester],
+            ['share id', record.shareId],
+            ['link', record.link],
+            ['visibility', record.visibility],
+            ['period', record.period === undefined ? undefined : record.period === 0 ? 'permanent' : `${record.period} days`],
+            ['paths', record.paths],
+            ['fs ids', record.fsIds],
+            ['label', record.label],
+            ['error', record.error],
+            ['created', record.createdAtMs === undefined ? undefined : formatTime(record.createdAtMs)],
+            ['cancelled', record.cancelledAtMs === undefined ? undefined : formatTime(record.cancelledAtMs)],
+            ['cancel reason', record.cancelReason],
+            ['cancel run', record.cancelRunId],
+            ['updated', formatTime(record.updatedAtMs)],
+          ]),
+        );
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,143 @@
+/**
+ * `share-lifecycle sweep`: one sweep run from this machine against the TeraBox account.
+ *
+ * - With `--policies-file FILE` it needs no AWS at all: the policies come from the file, the
+ *   stores are an in-memory DynamoDB (dynalite on 127.0.0.1, gone when the command ends), and the
+ *   cancellations go straight through the cancel use case. So a user can try policies against an
+ *   account before deploying anything. (No share records exist then: `per: "requester"` quotas and
+ *   requester scopes match nothing, and every share's "first seen" is now.)
+ * - Without it, the run uses the deployed tables (policies, share records, inventory, runs, the
+ *   lease shared with the scheduled Lambda) and is recorded in the audit trail like any other run;
+ *   cancellations are still made from here, through the same use case.
+ */
+import type { Command } from 'commander';
+import type { EventPublisher } from '../app/messaging-ports';
+import { policyFileSource, policyStoreSource } from '../app/policy-source';
+import { systemClock } from '../app/ports';
+import { runSweep, type SweepDeps, type SweepProgress } from '../app/sweep';
+import { buildSweepReport, renderSweepReport } from '../app/sweep-report';
+import { startEmbeddedDynamoDb } from '../local/embedded-dynamodb';
+import { EventBridgePublisher } from '../messages/eventbridge-publisher';
+import { InMemoryEventBus } from '../messages/in-memory-event-bus';
+import type { Stores } from '../stores/create-stores';
+import { Redactor } from '../terabox';
+import type { CommandRunner } from './command';
+import { DirectCancelQueue } from './direct-cancel';
+import { CliError, EXIT, Progress, toJson } from './io';
+import { loadPolicyFile } from './policies';
+
+interface SweepOptions {
+  dryRun?: boolean;
+  policiesFile?: string;
+  json?: boolean;
+}
+
+function progressText(p: SweepProgress): string {
+  switch (p.phase) {
+    case 'list':
+      return `listing shares: ${p.pages ?? 0} pages, ${p.shares ?? 0} shares`;
+    case 'evaluate':
+      return `evaluating ${p.shares ?? 0} shares`;
+    case 'enqueue':
+      return `cancelling: ${p.batches ?? 0} batches`;
+    default:
+      return `${p.phase}...`;
+  }
+}
+
+/** Registers `sweep`. */
+export function registerSweepCommand(program: Command, runner: CommandRunner): void {
+  program
+    .command('sweep')
+    .description('Run one sweep from this machine: list every share, evaluate the policies, cancel what breaks them.')
+    .option('--dry-run', 'plan only: report what would be cancelled, cancel nothing')
+    .option('--policies-file <file>', 'take the policies from this file and keep everything else in memory (no AWS needed)')
+    .option('--json', 'print the report as JSON: { runId, mode, inventory, decisions, cancelled, guardrail, errors }')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Without --policies-file the deployed tables are used (POLICIES_TABLE, SHARES_TABLE, INVENTORY_TABLE,',
+        'RUNS_TABLE or --stack) and the run appears in `runs list`. TeraBox: TERABOX_BASE_URL + TERABOX_NDUS,',
+        'or TERABOX_SECRET_ID. Guardrails: MAX_CANCELLATIONS_PER_RUN (500), MAX_CANCELLATION_PERCENT (20),',
+        'GLOBAL_DRY_RUN=true makes every run a plan.',
+        '',
+        'Exit code 0 when the run completed (also when a guardrail held the cancellations back),',
+        '1 when it failed, was skipped (another sweep holds the lease) or a cancellation failed.',
+        '',
+        'Examples:',
+        '  share-lifecycle sweep --dry-run --policies-file samples/policies.json',
+        '  share-lifecycle sweep --dry-run --policies-file my-policies.json --json | jq \'.decisions[] | select(.action=="cancel")\'',
+        '  share-lifecycle --stack ShareLifecycle sweep --dry-run',
+      ].join('\n'),
+    )
+    .action(
+      runner(async (run, options: SweepOptions) => {
+        const { context, io } = run;
+        const local = options.policiesFile !== undefined;
+        if (local) {
+          // Refuse a bad file before anything is listed: the sweep would otherwise run with what is valid.
+          const checked = await loadPolicyFile(options.policiesFile as string, run);
+          if (checked.invalid.length > 0) {
+            throw new CliError(`${options.policiesFile as string}: invalid policies; nothing was swept`, EXIT.failure, checked.invalid.flatMap((i) => i.errors));
+          }
+        }
+        await context.check({ terabox: true, ...(local ? {} : { tables: ['policies', 'shares', 'inventory', 'runs'] as const }) });
+        const { limits, globalDryRun } = await context.guardrails();
+        const accountId = await context.accountId();
+        const credentials = await context.teraboxCredentials();
+        const redactor = new Redactor([credentials.ndus, credentials.jsToken, credentials.bdstoken]);
+        const terabox = await context.teraboxClient();
+
+        let stores: Stores;
+        if (local) {
+          const embedded = await startEmbeddedDynamoDb({ tablePrefix: 'cli', accountId });
+          context.onClose(() => void embedded.close());
+          stores = embedded.stores;
+        } else {
+          stores = await context.stores();
+        }
+        const env = await context.env();
+        const busName = env.EVENT_BUS_NAME?.trim();
+        const events: EventPublisher = !local && busName ? new EventBridgePublisher({ busName }) : new InMemoryEventBus();
+
+        const progress = Progress.for(io, options);
+        const cancelQueue = new DirectCancelQueue(
+          {
+            terabox,
+            shareRecords: stores.shareRecords,
+            runs: stores.runs,
+            events,
+            clock: systemClock,
+            accountId,
+            globalDryRun,
+          },
+          (done, total) => progress.update(`cancelling: batch ${done} of ${total}`, true),
+        );
+        const deps: SweepDeps = {
+          shares: terabox,
+          policies: local ? policyFileSource(options.policiesFile as string) : policyStoreSource(stores.policies),
+          shareRecords: stores.shareRecords,
+          inventory: stores.inventory,
+          runs: stores.runs,
+          lease: stores.lease,
+          events,
+          cancelQueue,
+          clock: systemClock,
+          settings: { accountId, guardrails: limits, globalDryRun },
+          redact: (text) => redactor.redact(text),
+        };
+        const result = await runSweep(deps, {
+          trigger: 'cli',
+          dryRun: options.dryRun === true,
+          onProgress: (p) => progress.update(progressText(p)),
+        });
+        progress.done();
+        const outcomes = result.mode === 'enforce' && result.enqueued.length > 0 ? { outcomes: cancelQueue.outcomes } : {};
+        const report = buildSweepReport(result, outcomes);
+        io.out(options.json === true ? toJson(report) : renderSweepReport(result, outcomes));
+        const cancelFailed = cancelQueue.outcomes.some((o) => o.outcome === 'failed');
+        return result.status === 'completed' && !cancelFailed ? EXIT.ok : EXIT.failure;
+      }),
+    );
+}

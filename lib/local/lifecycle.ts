@@ -1,0 +1,292 @@
+/**
+ * The `npm start` run as a function: the whole lifecycle on a local stack (local-stack.ts), step by
+ * step, returning what happened as data (report.ts renders it for a person).
+ *
+ * 1. start the emulator (seeded with a few hundred shares) and dynalite; create the tables;
+ * 2. validate the sample policies and apply them through the policy store;
+ * 3. send the sample requests (validated, as `requests send` does) plus one malformed and one
+ *    unreadable message from a careless producer, and let create-shares drain the queue;
+ * 4. sweep in plan mode (`{"dryRun": true}`), then in enforce mode; the enforcing run's cancel
+ *    batches go through the cancel queue to cancel-shares;
+ * 5. check that the enforcing run cancelled exactly what the plan planned.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { SweepHandlerResult } from '../../functions/sweep-shares/handler';
+import type { ReportAction } from '../app/sweep-report';
+import type { ShareRecordStatus } from '../app/store-ports';
+import { compareShareIds, describeRule, parsePolicyFile } from '../domain';
+import type { PolicyMode } from '../domain/policy-types';
+import { parseShareRequestLines } from '../messages/share-request';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
+import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
+
+export interface LocalRunOptions extends LocalStackOptions {
+  /** Default samples/policies.json. */
+  policiesFile?: string;
+  /** Default samples/requests.jsonl. */
+  requestsFile?: string;
+  /** Also put the malformed and the unreadable sample message on the queue (default true). */
+  badMessages?: boolean;
+  /** Called with one line per step as the run goes (progress for a person). */
+  onStep?: (line: string) => void;
+}
+
+export interface RequestOutcome {
+  requestId: string;
+  requester?: string;
+  status: ShareRecordStatus | 'dead-lettered' | 'unknown';
+  shareId?: string;
+  link?: string;
+  label?: string;
+  /** Why it was rejected or failed. */
+  reason?: string;
+}
+
+export interface PolicyLine {
+  policyId: string;
+  mode: PolicyMode;
+  enabled: boolean;
+  rule: string;
+  /** Shares this policy had a finding on, counted by the share's decision in each run. */
+  plan: Partial<Record<ReportAction, number>>;
+  enforce: Partial<Record<ReportAction, number>>;
+}
+
+export interface CancelledShare {
+  shareId: string;
+  policyIds: string[];
+  reason: string;
+  paths: string[];
+  requester?: string;
+  requestId?: string;
+}
+
+export interface LocalRunReport {
+  environment: {
+    emulatorUrl: string;
+    dynamoEndpoint: string;
+    seed: string;
+    tables: { policies: string; shares: string; inventory: string; runs: string };
+  };
+  /** Shares on the emulator: as seeded, once the requests were created, and at the end. */
+  account: { seeded: number; beforeSweeps: number; after: number; files: number };
+  policies: { lines: PolicyLine[]; exemptions: Array<{ exemptionId: string; reason: string }> };
+  requests: {
+    sent: number;
+    outcomes: RequestOutcome[];
+    created: number;
+    rejected: number;
+    failed: number;
+    deadLettered: number;
+  };
+  plan: SweepHandlerResult;
+  enforce: SweepHandlerResult;
+  cancellation: {
+    batches: number;
+    cancelled: CancelledShare[];
+    failed: number;
+    deadLettered: number;
+  };
+  /** The enforcing run against its plan. */
+  check: {
+    /** The plan's planned cancellations (its would-cancel decisions that the enforcing run cancelled or still only reported). */
+    planned: number;
+    /** Shares that disappeared from TeraBox during the enforcing run and its cancel batches. */
+    cancelledOnTerabox: string[];
+    matches: boolean;
+    problems: string[];
+  };
+  events: Record<string, number>;
+  metrics: Record<string, Record<string, number>>;
+  /** Milliseconds per step, and `total`. */
+  timings: Record<string, number>;
+}
+
+/** A problem with the sample inputs themselves (the run stops before touching anything). */
+export class LocalRunError extends Error {
+  override readonly name = 'LocalRunError';
+}
+
+function countBy(decisions: SweepHandlerResult['decisions'], policyId: string): Partial<Record<ReportAction, number>> {
+  const out: Partial<Record<ReportAction, number>> = {};
+  for (const d of decisions) if (d.policyIds.includes(policyId)) out[d.action] = (out[d.action] ?? 0) + 1;
+  return out;
+}
+
+const sorted = (ids: Iterable<string>): string[] => [...ids].sort(compareShareIds);
+
+/** Starts a local stack, runs the lifecycle on it, closes it, and returns what happened. */
+export async function runLocalLifecycle(options: LocalRunOptions = {}): Promise<LocalRunReport> {
+  const t0 = performance.now();
+  const stack = await startLocalStack(options);
+  try {
+    return await runLifecycleOn(stack, options, performance.now() - t0);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Runs steps 2 to 5 on a running stack (the watch mode keeps the stack afterwards). */
+export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions = {}, startMs = 0): Promise<LocalRunReport> {
+  const step = options.onStep ?? (() => undefined);
+  const timings: Record<string, number> = { start: Math.round(startMs) };
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t);
+    }
+  };
+  const samples = samplesDir();
+  const stores = stack.dynamo.stores;
+  const seeded = stack.emulator.state.shares.size;
+  step(
+    `started the TeraBox emulator at ${stack.emulator.url} (${seeded} shares, ${stack.emulator.state.files.size} files) ` +
+      `and DynamoDB (dynalite) at ${stack.dynamo.endpoint} in ${timings.start} ms`,
+  );
+
+  // 2. policies: validated as a whole first, as `policies apply` does.
+  const policiesFile = options.policiesFile ?? join(samples, 'policies.json');
+  const validated = parsePolicyFile(await readFile(policiesFile, 'utf8'));
+  if (validated.invalid.length > 0) {
+    throw new LocalRunError(`${policiesFile} has invalid items: ${validated.invalid.flatMap((i) => i.errors).join('; ')}`);
+  }
+  await timed('policies', async () => {
+    const now = Date.now();
+    await stores.policies.putPolicies(validated.policies, now);
+    for (const exemption of validated.exemptions) await stores.policies.putExemption(exemption, now);
+  });
+  step(`applied ${validated.policies.length} policies and ${validated.exemptions.length} exemption(s) from ${policiesFile}`);
+
+  // 3. requests through create-shares.
+  const requestsFile = options.requestsFile ?? join(samples, 'requests.jsonl');
+  const parsed = parseShareRequestLines(await readFile(requestsFile, 'utf8'));
+  if (!parsed.ok) throw new LocalRunError(`${requestsFile} has invalid requests: ${parsed.errors.join('; ')}`);
+  const badMessages = options.badMessages !== false;
+  const drain = await timed('requests', async () => {
+    const sent = await stack.send(parsed.requests);
+    if (sent.failed.length > 0) throw new LocalRunError(`could not queue: ${sent.failed.map((f) => `${f.requestId}: ${f.error}`).join('; ')}`);
+    if (badMessages) {
+      stack.sendRaw(MALFORMED_REQUEST_BODY);
+      stack.sendRaw(UNREADABLE_REQUEST_BODY);
+    }
+    return stack.drainRequests();
+  });
+  const requestIds = [...parsed.requests.map((r) => r.requestId), ...(badMessages ? [(JSON.parse(MALFORMED_REQUEST_BODY) as { requestId: string }).requestId] : [])];
+  const outcomes: RequestOutcome[] = [];
+  for (const requestId of requestIds) {
+    const record = await stores.shareRecords.get(requestId);
+    if (record === undefined) {
+      outcomes.push({ requestId, status: 'unknown' });
+      continue;
+    }
+    outcomes.push({
+      requestId,
+      status: record.status,
+      ...(record.requester !== undefined ? { requester: record.requester } : {}),
+      ...(record.shareId !== undefined ? { shareId: record.shareId } : {}),
+      ...(record.link !== undefined ? { link: record.link } : {}),
+      ...(record.label !== undefined ? { label: record.label } : {}),
+      ...(record.error !== undefined ? { reason: record.error } : {}),
+    });
+  }
+  const deadLettered = stack.requestDeadLetters.approximateNumberOfMessages;
+  if (badMessages) outcomes.push({ requestId: '(unreadable message)', status: 'dead-lettered', reason: 'body is not valid JSON: nothing to record it under' });
+  const count = (status: RequestOutcome['status']): number => outcomes.filter((o) => o.status === status).length;
+  step(
+    `create-shares handled ${requestIds.length + (badMessages ? 1 : 0)} messages in ${drain.batches} batch(es): ` +
+      `${count('created')} created, ${count('rejected')} rejected, ${count('failed')} failed, ${deadLettered} to the dead-letter queue`,
+  );
+
+  // 4. plan, then enforce.
+  const beforeSweeps = stack.emulator.state.shares.size;
+  const plan = await timed('plan', () => stack.sweep({ dryRun: true, trigger: 'local-plan' }));
+  step(`planned (dry run ${plan.runId}): ${plan.guardrail?.planned ?? 0} cancellations, ${plan.decisions.length} decisions, status ${plan.status}`);
+  const beforeEnforce = new Set(stack.emulator.state.shares.keys());
+  const enforce = await timed('enforce', () => stack.sweep({ trigger: 'local-enforce' }));
+  const cancelDrain = await timed('cancel', () => stack.drainCancels());
+  const cancelledOnTerabox = sorted([...beforeEnforce].filter((id) => !stack.emulator.state.shares.has(id)));
+  step(`enforced (${enforce.runId}): ${enforce.cancelled.length} shares sent to the cancel queue; cancel-shares ran ${cancelDrain.batches} batch(es)`);
+
+  // What was cancelled, and why: the ShareCancelled events of the run, with paths from its audit trail.
+  const audit = new Map<string, { paths: string[]; requester?: string }>();
+  for await (const entry of stores.runs.listAudit(enforce.runId)) {
+    audit.set(entry.shareId, { paths: [...(entry.paths ?? [])], ...(entry.requester !== undefined ? { requester: entry.requester } : {}) });
+  }
+  const cancelled: CancelledShare[] = stack.events
+    .detailsOf('ShareCancelled')
+    .filter((d) => d.runId === enforce.runId)
+    .map((d) => ({
+      shareId: d.shareId,
+      policyIds: d.policyIds,
+      reason: d.reason,
+      paths: audit.get(d.shareId)?.paths ?? [],
+      ...(audit.get(d.shareId)?.requester !== undefined ? { requester: audit.get(d.shareId)?.requester as string } : {}),
+      ...(d.requestId !== undefined ? { requestId: d.requestId } : {}),
+    }))
+    .sort((a, b) => compareShareIds(a.shareId, b.shareId));
+
+  // 5. the enforcing run against its plan.
+  const problems: string[] = [];
+  const planFlagged = new Set(plan.decisions.filter((d) => d.action === 'would-cancel').map((d) => d.shareId));
+  const enforceCancel = new Set(enforce.decisions.filter((d) => d.action === 'cancel').map((d) => d.shareId));
+  const enforceWould = new Set(enforce.decisions.filter((d) => d.action === 'would-cancel').map((d) => d.shareId));
+  const same = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+  if (!same(planFlagged, new Set([...enforceCancel, ...enforceWould]))) {
+    problems.push('the shares the plan flagged differ from the shares the enforcing run cancelled or reported');
+  }
+  if (enforceCancel.size !== (plan.guardrail?.planned ?? 0)) {
+    problems.push(`the plan planned ${plan.guardrail?.planned ?? 0} cancellations, the enforcing run ${enforceCancel.size}`);
+  }
+  const expectedGone = enforce.guardrail?.tripped === true ? new Set<string>() : enforceCancel;
+  if (!same(new Set(cancelledOnTerabox), expectedGone)) problems.push('the shares gone from TeraBox are not the ones the enforcing run decided to cancel');
+  if (!same(new Set(enforce.cancelled), expectedGone)) problems.push('the shares sent for cancellation are not the ones decided');
+
+  const lines: PolicyLine[] = validated.policies.map((p) => ({
+    policyId: p.policyId,
+    mode: p.mode,
+    enabled: p.enabled,
+    rule: describeRule(p.rule),
+    plan: countBy(plan.decisions, p.policyId),
+    enforce: countBy(enforce.decisions, p.policyId),
+  }));
+  const events: Record<string, number> = {};
+  for (const e of stack.events.events) events[e.detailType] = (events[e.detailType] ?? 0) + 1;
+  const metrics: Record<string, Record<string, number>> = {};
+  for (const [fn, m] of Object.entries(stack.metrics)) metrics[fn] = Object.fromEntries(m.totals);
+  timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
+
+  return {
+    environment: {
+      emulatorUrl: stack.emulator.url,
+      dynamoEndpoint: stack.dynamo.endpoint,
+      seed: options.seed ?? LOCAL_SEED,
+      tables: { ...stack.dynamo.names },
+    },
+    account: { seeded, beforeSweeps, after: stack.emulator.state.shares.size, files: stack.emulator.state.files.size },
+    policies: { lines, exemptions: validated.exemptions.map((e) => ({ exemptionId: e.exemptionId, reason: e.reason })) },
+    requests: {
+      sent: requestIds.length + (badMessages ? 1 : 0),
+      outcomes,
+      created: count('created'),
+      rejected: count('rejected'),
+      failed: count('failed'),
+      deadLettered,
+    },
+    plan,
+    enforce,
+    cancellation: {
+      batches: cancelDrain.batches,
+      cancelled,
+      failed: cancelDrain.failed,
+      deadLettered: stack.cancelDeadLetters.approximateNumberOfMessages,
+    },
+    check: { planned: plan.guardrail?.planned ?? 0, cancelledOnTerabox, matches: problems.length === 0, problems },
+    events,
+    metrics,
+    timings,
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The whole product on one machine, loopback only: the TeraBox emulator, an in-memory DynamoDB
+ * (dynalite), in-memory SQS queues with dead-letter queues, an in-memory event bus, and the three
+ * Lambda handlers built by their own factories, the same code the deployed functions run. Only
+ * the adapters differ: a credentials provider reading the emulator's cookie instead of Secrets
+ * Manager, queues and a bus in memory instead of SQS and EventBridge.
+ */
+import type { Context } from 'aws-lambda';
+import { createCancelSharesHandler, type CancelSharesHandler } from '../../functions/cancel-shares/handler';
+import { createCreateSharesHandler, type CreateSharesHandler } from '../../functions/create-shares/handler';
+import { buildRuntime } from '../../functions/shared';
+import { createSweepHandler, SweepFailedError, type SweepHandlerResult } from '../../functions/sweep-shares/handler';
+import type { ShareRequestSendResult } from '../app/messaging-ports';
+import { systemClock, type Clock } from '../app/ports';
+import type { CancelConfig, CreateSharesConfig, SweepConfig } from '../config/env';
+import { EnvCredentialsProvider } from '../config/terabox-credentials';
+import { DEFAULT_GUARDRAILS, type GuardrailLimits } from '../domain/policy-types';
+import { DEFAULT_ACCOUNT_ID } from '../domain/share';
+import { InMemoryEventBus } from '../messages/in-memory-event-bus';
+import {
+  InMemoryCancelQueue,
+  InMemoryQueue,
+  InMemoryShareRequestQueue,
+  localLambdaContext,
+  type DrainSummary,
+} from '../messages/in-memory-queue';
+import type { ShareRequestMessage } from '../messages/share-request';
+import { startEmulator, type RunningEmulator } from '../terabox/emulator';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb';
+import { localObservability, type RecordingMetrics } from './observability';
+import { LOCAL_SEED, SAMPLE_FILES } from './sample-account';
+
+export const LOCAL_NDUS = 'emulator-ndus';
+
+export interface LocalStackOptions {
+  /** Emulator seed spec (default LOCAL_SEED); `files=...,shares=...,maxAgeDays=...,seed=...`. */
+  seed?: string;
+  /** Emulator faults spec (default none), e.g. `latency=20`. */
+  faults?: string;
+  /** Loopback ports (default: any free one). */
+  emulatorPort?: number;
+  dynamoPort?: number;
+  accountId?: string;
+  guardrails?: GuardrailLimits;
+  /** Powertools log level of the handlers (default SILENT). */
+  logLevel?: string;
+  /**
+   * How long a failed message stays invisible before it is delivered again. SQS would use the
+   * queue's setting (minutes in the stack); short here so that a retry or a DLQ move is seen at once.
+   */
+  visibilityTimeoutMs?: number;
+  /** Deliveries before a message moves to its dead-letter queue (the stack uses 5). */
+  maxReceiveCount?: number;
+  clock?: Clock;
+}
+
+export interface LocalStack {
+  emulator: RunningEmulator;
+  dynamo: EmbeddedDynamoDb;
+  events: InMemoryEventBus;
+  requestQueue: InMemoryQueue;
+  requestDeadLetters: InMemoryQueue;
+  cancelQueue: InMemoryQueue;
+  cancelDeadLetters: InMemoryQueue;
+  accountId: string;
+  /** Metric totals of each function (what CloudWatch would have received). */
+  metrics: Record<'create-shares' | 'sweep-shares' | 'cancel-shares', RecordingMetrics>;
+  /** Validated requests onto the request queue, as `requests send` would put them on SQS. */
+  send(requests: ShareRequestMessage[]): Promise<ShareRequestSendResult>;
+  /** Any body onto the request queue (a producer that did not validate). */
+  sendRaw(body: string): void;
+  /** Delivers the request queue to create-shares until it is empty. */
+  drainRequests(): Promise<DrainSummary>;
+  /** One sweep-shares invocation; a failed run comes back as its report (status `failed`). */
+  sweep(event: { dryRun?: boolean; trigger?: string }): Promise<SweepHandlerResult>;
+  /** Delivers the cancel queue to cancel-shares until it is empty. */
+  drainCancels(onBatch?: (shares: number) => void): Promise<DrainSummary>;
+  /** The environment that points the CLI at this stack (tables, DynamoDB endpoint, TeraBox). */
+  cliEnvironment(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts everything on 127.0.0.1; `close()` stops it. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const clock = options.clock ?? systemClock;
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const [emulator, dynamo] = await Promise.all([
+    startEmulator({
+      seed: options.seed ?? LOCAL_SEED,
+      ...(options.faults !== undefined ? { faults: options.faults } : {}),
+      ...(options.emulatorPort !== undefined ? { port: options.emulatorPort } : {}),
+      ndus: LOCAL_NDUS,
+      now: () => clock.now(),
+    }),
+    startEmbeddedDynamoDb({ tablePrefix: 'local', accountId, ...(options.dynamoPort !== undefined ? { port: options.dynamoPort } : {}) }),
+  ]);
+  try {
+    emulator.state.addFiles([...SAMPLE_FILES]);
+  } catch (error) {
+    await Promise.all([emulator.close(), dynamo.close()]);
+    throw error;
+  }
+
+  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 200;
+  const maxReceiveCount = options.maxReceiveCount ?? 2;
+  const queue = (name: string): { main: InMemoryQueue; dlq: InMemoryQueue } => {
+    const dlq = new InMemoryQueue({ name: `${name}-dlq`, clock });
+    return { main: new InMemoryQueue({ name, clock, visibilityTimeoutMs, redrivePolicy: { deadLetterQueue: dlq, maxReceiveCount } }), dlq };
+  };
+  const requests = queue('share-requests');
+  const cancels = queue('share-cancel');
+  const events = new InMemoryEventBus({ busName: 'local-bus', clock });
+
+  const credentials = new EnvCredentialsProvider({ TERABOX_NDUS: LOCAL_NDUS, TERABOX_BASE_URL: emulator.url });
+  const names = dynamo.names;
+  const common = { dynamoClient: dynamo.client, credentials, events, clock };
+  const observe = (name: 'create-shares' | 'sweep-shares' | 'cancel-shares') => localObservability(name, options.logLevel);
+  const createObs = observe('create-shares');
+  const sweepObs = observe('sweep-shares');
+  const cancelObs = observe('cancel-shares');
+  // These names only label adapters that are replaced here (no secret, no bus, no SQS is reached).
+  const unused = { teraboxSecretId: 'local-emulator', eventBusName: events.busName, secretCacheSeconds: 0 };
+
+  const createConfig: CreateSharesConfig = { accountId, sharesTable: names.shares, defaultPeriod: 7, ...unused };
+  const sweepConfig: SweepConfig = {
+    accountId,
+    policiesTable: names.policies,
+    sharesTable: names.shares,
+    inventoryTable: names.inventory,
+    runsTable: names.runs,
+    cancelQueueUrl: cancels.main.url,
+    globalDryRun: false,
+    guardrails: options.guardrails ?? DEFAULT_GUARDRAILS,
+    listConcurrency: 4,
+    cancelBatchSize: 100,
+    ...unused,
+  };
+  const cancelConfig: CancelConfig = { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize: 100, ...unused };
+
+  const createShares: CreateSharesHandler = createCreateSharesHandler({ config: createConfig, overrides: { ...common, ...createObs, functionName: 'create-shares' } });
+  const cancelShares: CancelSharesHandler = createCancelSharesHandler({ config: cancelConfig, overrides: { ...common, ...cancelObs, functionName: 'cancel-shares' } });
+  // Built here (not inside the factory) so that its TeraBox connections can be closed.
+  const sweepRuntime = buildRuntime(sweepConfig, { ...common, ...sweepObs, functionName: 'sweep-shares', cancelQueue: new InMemoryCancelQueue(cancels.main) });
+  const sweepHandler = createSweepHandler({ config: sweepConfig, runtime: sweepRuntime });
+  const requestPort = new InMemoryShareRequestQueue(requests.main);
+  // The scheduled function's timeout in the stack: 15 minutes.
+  const sweepContext = (): Context => localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 });
+
+  let closed = false;
+  return {
+    emulator,
+    dynamo,
+    events,
+    requestQueue: requests.main,
+    requestDeadLetters: requests.dlq,
+    cancelQueue: cancels.main,
+    cancelDeadLetters: cancels.dlq,
+    accountId,
+    metrics: { 'create-shares': createObs.metrics, 'sweep-shares': sweepObs.metrics, 'cancel-shares': cancelObs.metrics },
+    send: (messages) => requestPort.send(messages),
+    sendRaw: (body) => void requests.main.sendMessage(body),
+    drainRequests: () => requests.main.drain(createShares),
+    async sweep(event) {
+      try {
+        return await sweepHandler({ ...(event.dryRun !== undefined ? { dryRun: event.dryRun } : {}), trigger: event.trigger ?? 'local' }, sweepContext());
+      } catch (error) {
+        if (error instanceof SweepFailedError) return error.report;
+        throw error;
+      }
+    },
+    drainCancels: (onBatch) =>
+      cancels.main.drain(cancelShares, onBatch ? { onBatch: (outcome) => onBatch(outcome.received) } : {}),
+    cliEnvironment: () => ({
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      POLICIES_TABLE: names.policies,
+      SHARES_TABLE: names.shares,
+      INVENTORY_TABLE: names.inventory,
+      RUNS_TABLE: names.runs,
+      TERABOX_BASE_URL: emulator.url,
+      TERABOX_NDUS: LOCAL_NDUS,
+    }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      createShares.runtime.close();
+      cancelShares.runtime.close();
+      sweepRuntime.close();
+      await Promise.all([emulator.close(), dynamo.close()]);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm start -- --watch`: after the first run the local stack keeps going.
+ *
+ * - New share requests come from standard input (JSON lines, one request a line, as in
+ *   samples/requests.jsonl) and from an inbox folder: every `*.json` / `*.jsonl` file dropped
+ *   there is validated, sent, and renamed to `<name>.done` (or `<name>.rejected` when invalid).
+ *   Requests go through the request queue to create-shares at once.
+ * - A sweep runs in enforce mode every `intervalMs`, its cancel batches through cancel-shares.
+ * - The stack's settings are printed, so that the CLI can be pointed at it from another terminal.
+ * - Ctrl-C (SIGINT) or SIGTERM stops everything cleanly.
+ */
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parseShareRequestLines } from '../messages/share-request';
+import type { LocalStack } from './local-stack';
+
+export interface WatchOptions {
+  intervalMs: number;
+  /** Folder polled for request files (created if missing). */
+  inbox: string;
+  stdin: Readable;
+  out: (text: string) => void;
+  /** Stops the loop (in addition to SIGINT/SIGTERM when `handleSignals`). */
+  signal?: AbortSignal;
+  handleSignals?: boolean;
+  /** How often the inbox is looked at (default 1 s). */
+  pollMs?: number;
+}
+
+const REQUEST_FILE = /\.(json|jsonl)$/;
+
+/** Runs the watch loop on `stack` until stopped; resolves once everything it started has ended. */
+export async function watchLocalStack(stack: LocalStack, options: WatchOptions): Promise<void> {
+  const { out } = options;
+  await mkdir(options.inbox, { recursive: true });
+  const env = stack.cliEnvironment();
+  out(
+    [
+      '',
+      `Watching: requests from stdin (JSON lines) and from ${options.inbox}/*.json[l]; an enforcing sweep every ${Math.round(options.intervalMs / 1000)} s.`,
+      'Point the CLI at this stack from another terminal:',
+      ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+      '  npx share-lifecycle shares list        # or: policies list, runs list, sweep --dry-run, ...',
+      'Ctrl-C stops.',
+      '',
+    ].join('\n'),
+  );
+
+  // One thing at a time: requests and sweeps share the account, as the deployed stack's reserved
+  // concurrency and the sweep lease make them take turns.
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (task: () => Promise<void>): void => {
+    chain = chain.then(task).catch((error: unknown) => out(`error: ${error instanceof Error ? error.message : String(error)}\n`));
+  };
+
+  const submit = (text: string, source: string): boolean => {
+    const parsed = parseShareRequestLines(text);
+    if (!parsed.ok) {
+      out(`${source}: not sent:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}\n`);
+      return false;
+    }
+    serial(async () => {
+      await stack.send(parsed.requests);
+      await stack.drainRequests();
+      for (const r of parsed.requests) {
+        const record = await stack.dynamo.stores.shareRecords.get(r.requestId);
+        out(`request ${r.requestId}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
+      }
+    });
+    return true;
+  };
+
+  const sweep = (): void =>
+    serial(async () => {
+      const report = await stack.sweep({ trigger: 'local-watch' });
+      const drained = await stack.drainCancels();
+      const g = report.guardrail;
+      out(
+        `sweep ${report.runId}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
+          `${g?.tripped ? ' (guardrail TRIPPED: nothing cancelled)' : ''}${report.errors.length > 0 ? `; errors: ${report.errors.join('; ')}` : ''}\n`,
+      );
+    });
+
+  const pollInbox = (): void =>
+    serial(async () => {
+      let names: string[];
+      try {
+        names = (await readdir(options.inbox)).filter((n) => REQUEST_FILE.test(n)).sort();
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        const file = join(options.inbox, name);
+        const ok = submit(await readFile(file, 'utf8'), file);
+        await rename(file, `${file}.${ok ? 'done' : 'rejected'}`);
+      }
+    });
+
+  const lines = createInterface({ input: options.stdin, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (line.trim() !== '') submit(line, 'stdin');
+  });
+
+  const sweepTimer = setInterval(sweep, options.intervalMs);
+  const inboxTimer = setInterval(pollInbox, options.pollMs ?? 1000);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      options.signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    if (options.handleSignals !== false) {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener('abort', stop, { once: true });
+  });
+  clearInterval(sweepTimer);
+  clearInterval(inboxTimer);
+  lines.close();
+  await chain;
+  out('stopped\n');
+}

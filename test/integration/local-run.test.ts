@@ -1,0 +1,129 @@
+/**
+ * The `npm start` run as a function (runLocalLifecycle) and its watch mode: the whole lifecycle on
+ * the embedded stack (emulator + dynalite + the three handlers over in-memory queues).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLifecycleOn, runLocalLifecycle, type LocalRunReport } from '../../lib/local/lifecycle';
+import { startLocalStack } from '../../lib/local/local-stack';
+import { renderLocalReport } from '../../lib/local/report';
+import { watchLocalStack } from '../../lib/local/watch';
+import { parseShareRequestLines } from '../../lib/messages/share-request';
+import { PassThrough } from 'node:stream';
+import { aShareRequest } from '../factories/messages';
+
+const SAMPLE_REQUESTS = (() => {
+  const parsed = parseShareRequestLines(readFileSync(join(__dirname, '..', '..', 'samples', 'requests.jsonl'), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.requests;
+})();
+
+describe('the local run (npm start)', () => {
+  let report: LocalRunReport;
+  const steps: string[] = [];
+
+  beforeAll(async () => {
+    report = await runLocalLifecycle({ onStep: (line) => steps.push(line) });
+  });
+
+  it('creates the sample requests through create-shares and records the bad ones', () => {
+    const byId = Object.fromEntries(report.requests.outcomes.map((o) => [o.requestId, o.status]));
+    const expected: Record<string, string> = Object.fromEntries(SAMPLE_REQUESTS.map((r) => [r.requestId, 'created']));
+    expected['sample-0008'] = 'failed'; // the sample asks for a file that does not exist
+    expected['sample-bad-0001'] = 'rejected';
+    expected['(unreadable message)'] = 'dead-lettered';
+    expect(byId).toEqual(expected);
+    expect(report.requests).toMatchObject({ created: SAMPLE_REQUESTS.length - 1, rejected: 1, failed: 1, deadLettered: 1 });
+    for (const o of report.requests.outcomes.filter((x) => x.status === 'created')) expect(o.shareId).toMatch(/^\d+$/);
+    expect(report.account.beforeSweeps).toBe(report.account.seeded + report.requests.created);
+  });
+
+  it('plans first, cancels nothing in the plan, then the enforcing run cancels exactly what the plan said', () => {
+    expect(report.plan).toMatchObject({ status: 'completed', mode: 'dry-run', cancelled: [] });
+    expect(report.enforce).toMatchObject({ status: 'completed', mode: 'enforce', errors: [] });
+    expect(report.check).toMatchObject({ matches: true, problems: [] });
+    const planned = report.plan.guardrail?.planned ?? 0;
+    expect(planned).toBeGreaterThan(0);
+    const decided = report.enforce.decisions.filter((d) => d.action === 'cancel').map((d) => d.shareId).sort();
+    expect(decided).toHaveLength(planned);
+    expect([...report.enforce.cancelled].sort()).toEqual(decided);
+    expect(report.check.cancelledOnTerabox).toEqual([...decided].sort((a, b) => a.length - b.length || (a < b ? -1 : 1)));
+    expect(report.cancellation.cancelled.map((c) => c.shareId).sort()).toEqual(decided);
+    expect(report.account.after).toBe(report.account.beforeSweeps - planned);
+  });
+
+  it('exercises every sample policy: each rule kind cancels, and the dry-run policy only reports', () => {
+    const lines = Object.fromEntries(report.policies.lines.map((l) => [l.policyId, l]));
+    for (const id of ['public-links-90-days', 'no-secret-files', 'marketing-quota']) expect(lines[id]?.enforce.cancel ?? 0).toBeGreaterThan(0);
+    expect(lines['archive-links-60-days']).toMatchObject({ mode: 'dry-run' });
+    expect(lines['archive-links-60-days']?.enforce['would-cancel'] ?? 0).toBeGreaterThan(0);
+    // The quota keeps marketing's two newest requests; the .env request is cancelled for its name.
+    const cancelledRequests = report.cancellation.cancelled.filter((c) => c.requestId !== undefined).map((c) => c.requestId).sort();
+    expect(cancelledRequests).toEqual(['sample-0001', 'sample-0002', 'sample-0007']);
+    expect(report.enforce.guardrail).toMatchObject({ tripped: false });
+  });
+
+  it('says why each share was cancelled, and renders a report a person can read', () => {
+    for (const c of report.cancellation.cancelled) expect(c.reason).toMatch(/\((public-links-90-days|no-secret-files|marketing-quota)\)/);
+    const text = renderLocalReport(report);
+    for (const heading of ['1. Policies', '2. Share requests through create-shares', '3. Plan: a dry run', '4. Enforce', '5. Check', 'timings:']) {
+      expect(text).toContain(heading);
+    }
+    expect(text).toContain(`✓ the enforcing run cancelled exactly the ${report.check.planned} shares the plan planned`);
+    expect(steps).toHaveLength(5);
+    expect(text).not.toContain('emulator-ndus'); // the emulator's cookie stays out of the report
+  });
+
+  it('records events and metrics as the deployed functions would publish them', () => {
+    expect(report.events).toMatchObject({ ShareCreated: report.requests.created, ShareCancelled: report.check.planned, SweepCompleted: 2 });
+    expect(report.metrics['cancel-shares']).toMatchObject({ SharesCancelled: report.check.planned });
+  });
+});
+
+describe('the local run in watch mode', () => {
+  it('takes requests from stdin and the inbox, sweeps on its interval, and stops cleanly', async () => {
+    const inbox = mkdtempSync(join(tmpdir(), 'local-inbox-'));
+    const stack = await startLocalStack({ seed: 'files=50,shares=20,seed=3' });
+    const output: string[] = [];
+    const stdin = new PassThrough();
+    const controller = new AbortController();
+    try {
+      await runLifecycleOn(stack, { badMessages: false });
+      const seen = (pattern: RegExp): Promise<void> =>
+        new Promise((resolve) => {
+          const timer = setInterval(() => {
+            if (pattern.test(output.join(''))) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 20);
+        });
+      const watching = watchLocalStack(stack, {
+        intervalMs: 300,
+        pollMs: 50,
+        inbox,
+        stdin,
+        out: (t) => output.push(t),
+        signal: controller.signal,
+        handleSignals: false,
+      });
+      stdin.write(`${JSON.stringify(aShareRequest({ requestId: 'watch-1', paths: ['/Team/sales/terms.pdf'], fsIds: undefined, password: undefined }))}\n`);
+      writeFileSync(join(inbox, 'more.jsonl'), `${JSON.stringify(aShareRequest({ requestId: 'watch-2', fsIds: ['900000000000006'], paths: undefined, password: undefined }))}\n`);
+      writeFileSync(join(inbox, 'bad.json'), '{"requestId":"watch-3"}');
+      await seen(/request watch-1: created/);
+      await seen(/request watch-2: created/);
+      await seen(/sweep \S+: completed/);
+      controller.abort();
+      await watching;
+      expect(output.join('')).toContain('not sent:');
+      expect(readdirSync(inbox).sort()).toEqual(['bad.json.rejected', 'more.jsonl.done']);
+      expect(output.join('')).toContain(`export TERABOX_BASE_URL=${stack.emulator.url}`);
+      expect(output[output.length - 1]).toBe('stopped\n');
+    } finally {
+      stdin.end();
+      await stack.close();
+      rmSync(inbox, { recursive: true, force: true });
+    }
+  });
+});
