@@ -29,7 +29,7 @@ import {
   DynamoDbRunStore,
   DynamoDbShareRecordStore,
 } from '../../lib/stores';
-import { createTeraboxClient, type TeraboxLogEvent } from '../../lib/terabox';
+import { createTeraboxClient, globalFetch, type TeraboxLogEvent } from '../../lib/terabox';
 import { countMetric, createObservability, METRIC_NAMES, errorAttributes } from './observability';
 import { ReconnectingTeraboxGateway, type TeraboxClientFactory, type TeraboxClientSettings } from './terabox-gateway';
 
@@ -149,6 +149,8 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
     ((creds) =>
       createTeraboxClient({
         logger: teraboxLog,
+        // Node's own fetch: the Lambda runtime has it, and node-fetch stays out of the bundle.
+        fetch: globalFetch,
         ...(config.listConcurrency !== undefined ? { listConcurrency: config.listConcurrency } : {}),
         ...(config.cancelBatchSize !== undefined ? { cancelBatchSize: config.cancelBatchSize } : {}),
         clock,

@@ -90,7 +90,9 @@ export class ServiceFunction extends Construct {
         format: OutputFormat.CJS,
         mainFields: ['module', 'main'],
         bundleAwsSDK: true,
-        externalModules: [],
+        // The functions inject Node's global fetch into the TeraBox client (functions/shared/runtime.ts);
+        // node-fetch, the client's default elsewhere, is required lazily and never loaded in Lambda.
+        externalModules: ['node-fetch'],
         logLevel: LogLevel.WARNING,
       },
     });

@@ -6,7 +6,7 @@
  * Endpoints are not configured here: the AWS SDK clients already honour `AWS_ENDPOINT_URL` and
  * the per-service `AWS_ENDPOINT_URL_<SERVICE>` variables (checked in test/unit/config/env.test.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SharePeriod } from '../app/ports';
 import { DEFAULT_ACCOUNT_ID } from '../domain/share';
 import type { GuardrailLimits } from '../domain/policy-types';

@@ -14,7 +14,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { inspect } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock, type Clock } from '../app/ports';
 import type { Env } from './env';
 

@@ -4,7 +4,7 @@
  * The sweep writes these only in enforce mode; `dryRun` is the literal `false` so that a
  * message can never be mistaken for (or forged from) a plan: cancel-shares refuses anything else.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isJsonObject, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';
 

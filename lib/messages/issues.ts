@@ -5,7 +5,7 @@
  * only as a fallback. Input values are never echoed (a path can be 1024 characters, and the
  * same formatter must be safe for settings).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { truncate } from './json-body';
 
 /** Formats a zod path as `a.b[2].c`. */

@@ -7,7 +7,7 @@
  * - `invalid`: it has a usable `requestId` but breaks the schema. It is recorded as `rejected`
  *   under that id (with these errors) and is not retried: retrying cannot fix it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CreateShareInput, SharePeriod } from '../app/ports';
 import { JsonNumber, isJsonObject, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';

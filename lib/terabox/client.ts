@@ -11,7 +11,6 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import nodeFetch from 'node-fetch';
 import type { Share, ShareId } from '../domain/share';
 import type {
   CancelOutcome,
@@ -61,7 +60,7 @@ export const SPLIT_BATCH_ERRNOS: ReadonlySet<number> = new Set([...ALREADY_GONE_
 
 export interface TeraboxClientOptions {
   credentials: TeraboxCredentials;
-  /** Default: node-fetch v2. */
+  /** Default: node-fetch v2 (loaded on first use). The Lambda functions inject `globalFetch`. */
   fetch?: FetchLike;
   /** Per HTTP request (default 15 s); also capped by what is left of the operation's budget. */
   requestTimeoutMs?: number;
@@ -240,8 +239,7 @@ class Client implements TeraboxClient {
       this.agents.push(httpAgent, httpsAgent);
       agent = (u) => (u.protocol === 'http:' ? httpAgent : httpsAgent);
     }
-    // node-fetch v2's own AbortSignal type is structurally the same as the global one.
-    const fetch: FetchLike = options.fetch ?? ((url, init) => nodeFetch(url, init));
+    const fetch: FetchLike = options.fetch ?? loadNodeFetch();
     this.session = new TeraboxSession({
       credentials: options.credentials,
       fetch,
@@ -589,4 +587,16 @@ class Client implements TeraboxClient {
  */
 export function createTeraboxClient(options: TeraboxClientOptions): TeraboxClient {
   return new Client(options);
+}
+
+/**
+ * node-fetch v2 is the default transport. It is required on first use rather than imported, so
+ * that a bundle which injects another fetch (the Lambda functions pass Node's global fetch and
+ * mark node-fetch external) does not carry it and its URL tables (about 300 KB minified).
+ */
+function loadNodeFetch(): FetchLike {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeFetch = require('node-fetch') as typeof import('node-fetch').default;
+  // node-fetch v2's own AbortSignal type is structurally the same as the global one.
+  return (url, init) => nodeFetch(url, init);
 }

@@ -29,6 +29,20 @@ export interface FetchResponseLike {
 /** An injectable fetch: node-fetch v2, Node's global fetch, or a test double. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
 
+/**
+ * Node's built-in fetch (undici, keep-alive by default) as a FetchLike. The Lambda functions use
+ * it: the runtime has it, and it keeps node-fetch out of their bundles. The node-fetch `agent`
+ * option has no meaning there and is dropped.
+ */
+export const globalFetch: FetchLike = (url, init) =>
+  fetch(url, {
+    method: init.method,
+    headers: init.headers,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+    signal: init.signal,
+    redirect: init.redirect,
+  });
+
 export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;

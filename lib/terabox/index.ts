@@ -32,6 +32,7 @@ export {
   type ResponseProblem,
 } from './errors';
 export type { FetchInit, FetchLike, FetchResponseLike } from './http';
+export { globalFetch } from './http';
 export { parseJsonLossless, toDecimalId, jsonNumberArray } from './json';
 export { extractSharePage, normalizeShare, normalizeSharePage, parseShareLink, type NormalizeContext } from './normalize';
 export { Redactor, redactPatterns, REDACTED } from './redact';
