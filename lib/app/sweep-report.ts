@@ -1,0 +1,259 @@
+/**
+ * Reports of a sweep: the JSON report the CLI prints with `sweep --json` (and the Lambda returns),
+ * and a text rendering for a person (the CLI without `--json`, `npm start`).
+ *
+ * The JSON report (ids are always strings, never numbers: share ids can exceed 2^53):
+ * ```json
+ * { "runId": "20260501T100000123Z-1a2b3c4d", "status": "completed", "mode": "enforce",
+ *   "inventory": { "shares": 300, "pages": 3, "complete": true, "new": 12, "gone": 1 },
+ *   "decisions": [{ "shareId": "30000000123", "action": "cancel", "policyIds": ["public-30d"],
+ *                   "reasons": ["created 41.2 days ago, limit 30 days (public-30d)"] }],
+ *   "cancelled": ["30000000123"],
+ *   "guardrail": { "tripped": false, "planned": 1, "maxCancellations": 500, "maxCancellationPercent": 20, "trips": [] },
+ *   "errors": [] }
+ * ```
+ * - `decisions`: every share some policy had something to say about, in share-id order; `action`
+ *   is the engine's decision (`cancel`, `would-cancel`, `exempt`, `unevaluable`), or `marked` for a
+ *   share kept while its grace period runs. Plain keeps are left out unless asked for.
+ * - `cancelled`: with cancel outcomes (a run that cancelled directly), the shares TeraBox cancelled
+ *   or found already gone; without them, the shares handed to the cancel queue. Empty in a dry
+ *   run and when a guardrail tripped.
+ * - `guardrail`: null when the run stopped before evaluating.
+ * - `errors`: invalid policies, a listing that did not finish, failed cancellations, ... (redacted).
+ */
+import type { CancelOutcome } from './ports';
+import type { RunMode } from './store-ports';
+import type { SweepPhase, SweepResult, SweepStatus } from './sweep';
+
+export type ReportAction = 'keep' | 'cancel' | 'would-cancel' | 'exempt' | 'unevaluable' | 'marked';
+
+export interface ReportDecision {
+  shareId: string;
+  action: ReportAction;
+  policyIds: string[];
+  reasons: string[];
+}
+
+export interface ReportTrip {
+  limit: 'policy' | 'global-count' | 'global-percent';
+  policyId?: string;
+  limitValue: number;
+  allowed: number;
+  planned: number;
+  excess: number;
+  message: string;
+}
+
+export interface ReportGuardrail {
+  tripped: boolean;
+  planned: number;
+  maxCancellations: number;
+  maxCancellationPercent: number;
+  trips: ReportTrip[];
+}
+
+export interface ReportInventory {
+  /** Distinct shares listed. */
+  shares: number;
+  pages: number;
+  /** false: the listing did not finish, and nothing was cancelled. */
+  complete: boolean;
+  new: number;
+  gone: number;
+}
+
+/** The `sweep --json` report. */
+export interface SweepReport {
+  runId: string;
+  status: SweepStatus;
+  mode: RunMode;
+  inventory: ReportInventory;
+  decisions: ReportDecision[];
+  cancelled: string[];
+  guardrail: ReportGuardrail | null;
+  errors: string[];
+}
+
+export interface SweepReportOptions {
+  /** What TeraBox answered for each share (a run that cancelled directly instead of queueing). */
+  outcomes?: readonly CancelOutcome[];
+  /** Also list the shares no policy had anything to say about (`action: "keep"`). */
+  includeKeep?: boolean;
+}
+
+function actionOf(decision: { decision: string; findings: readonly { outcome: string }[] }): ReportAction {
+  if (decision.decision === 'keep' && decision.findings.some((f) => f.outcome === 'marked')) return 'marked';
+  return decision.decision as ReportAction;
+}
+
+/** The shares reported as cancelled, and the errors of the ones that were not. */
+function cancelledOf(result: SweepResult, outcomes: readonly CancelOutcome[] | undefined): { cancelled: string[]; errors: string[] } {
+  if (outcomes === undefined) return { cancelled: result.enqueued.map(String), errors: [] };
+  const cancelled: string[] = [];
+  const errors: string[] = [];
+  for (const o of outcomes) {
+    if (o.outcome === 'cancelled' || o.outcome === 'already-gone') cancelled.push(String(o.shareId));
+    else errors.push(`share ${String(o.shareId)}: cancel failed${o.errno !== undefined ? ` (errno ${o.errno})` : ''}${o.error ? `: ${o.error}` : ''}`);
+  }
+  return { cancelled: [...new Set(cancelled)], errors };
+}
+
+/** Builds the `sweep --json` report from a sweep result (and the cancel outcomes, when the run cancelled directly). */
+export function buildSweepReport(result: SweepResult, options: SweepReportOptions = {}): SweepReport {
+  const e = result.evaluation;
+  const decisions: ReportDecision[] = [];
+  for (const d of e?.decisions ?? []) {
+    const action = actionOf(d);
+    if (action === 'keep' && !options.includeKeep) continue;
+    decisions.push({ shareId: String(d.shareId), action, policyIds: d.policyIds.map(String), reasons: [...d.reasons] });
+  }
+  const { cancelled, errors } = cancelledOf(result, options.outcomes);
+  return {
+    runId: result.runId,
+    status: result.status,
+    mode: result.mode,
+    inventory: {
+      shares: result.inventory.listed,
+      pages: result.inventory.pages,
+      complete: result.inventory.complete,
+      new: result.inventory.new,
+      gone: result.inventory.gone,
+    },
+    decisions,
+    cancelled,
+    guardrail: e
+      ? {
+          tripped: e.guardrail.tripped,
+          planned: e.guardrail.planned,
+          maxCancellations: e.guardrail.maxCancellations,
+          maxCancellationPercent: e.guardrail.maxCancellationPercent,
+          trips: e.guardrail.trips.map((t) => ({ ...t })),
+        }
+      : null,
+    errors: [...result.errors, ...errors],
+  };
+}
+
+// ------------------------------------------------------------------ text
+
+export interface RenderOptions extends SweepReportOptions {
+  /** Shares listed per section before "... and N more" (default 20). */
+  maxItems?: number;
+}
+
+const PHASES: readonly (SweepPhase | 'total')[] = ['lease', 'policies', 'list', 'join', 'evaluate', 'write', 'enqueue', 'finish', 'total'];
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function duration(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`.trimEnd());
+}
+
+/**
+ * A report a person can read: the run, the inventory, decisions per policy, what will be (or was)
+ * cancelled and why, marks, guardrails, errors and timings.
+ */
+export function renderSweepReport(result: SweepResult, options: RenderOptions = {}): string {
+  const maxItems = options.maxItems ?? 20;
+  const report = buildSweepReport(result, options);
+  const e = result.evaluation;
+  const lines: string[] = [];
+  const inv = result.inventory;
+
+  lines.push(`Sweep ${result.runId} (${result.mode}, ${result.status}; trigger ${result.trigger}; account ${result.accountId})`);
+  if (result.reason !== undefined) lines.push(`  ${result.status === 'skipped' ? 'Skipped' : 'Failed'}: ${result.reason}`);
+  if (result.status === 'skipped') return `${lines.join('\n')}\n`;
+
+  lines.push('');
+  lines.push(
+    inv.complete
+      ? `Inventory: ${plural(inv.listed, 'share')} listed in ${plural(inv.pages, 'page')} (${inv.new} new, ${inv.gone} gone since the last run)`
+      : `Inventory: listing INCOMPLETE after ${plural(inv.pages, 'page')} and ${plural(inv.listed, 'share')}: nothing was cancelled`,
+  );
+
+  const invalid = result.invalidPolicies.length;
+  lines.push(`Policies: ${result.policyIds.length} evaluated${invalid > 0 ? `, ${invalid} invalid and skipped (see errors)` : ''}`);
+  if (e && Object.keys(e.perPolicy).length > 0) {
+    const rows: string[][] = [['policy', 'mode', 'in scope', 'cancel', 'would', 'marked', 'exempt', 'unevaluable', 'guardrail']];
+    for (const id of Object.keys(e.perPolicy).sort()) {
+      const p = e.perPolicy[id]!;
+      rows.push([
+        id,
+        p.enabled ? p.mode : 'disabled',
+        String(p.inScope),
+        String(p.cancel),
+        String(p.wouldCancel),
+        String(p.marked),
+        String(p.exempt),
+        String(p.unevaluable),
+        p.guardrailTripped ? 'TRIPPED' : 'ok',
+      ]);
+    }
+    lines.push(...table(rows));
+  }
+
+  if (e) {
+    const section = (title: string, action: ReportAction): void => {
+      const items = report.decisions.filter((d) => d.action === action);
+      if (items.length === 0) return;
+      lines.push('');
+      lines.push(`${title} (${items.length}):`);
+      for (const d of items.slice(0, maxItems)) {
+        const subject = result.subjects.get(d.shareId);
+        const where = subject && subject.paths.length > 0 ? ` ${subject.paths[0]}${subject.paths.length > 1 ? ` (+${subject.paths.length - 1})` : ''}` : '';
+        const who = subject?.requester !== undefined ? ` [${subject.requester}]` : '';
+        lines.push(`  ${d.shareId}${where}${who}`);
+        for (const r of d.reasons) lines.push(`      ${r}`);
+      }
+      if (items.length > maxItems) lines.push(`  ... and ${items.length - maxItems} more (see --json, or runs show ${result.runId})`);
+    };
+    const cancelTitle =
+      report.cancelled.length > 0
+        ? options.outcomes
+          ? 'Cancelled'
+          : 'Sent for cancellation'
+        : e.guardrail.tripped
+          ? 'Planned for cancellation, held by the guardrail'
+          : 'Planned for cancellation, not sent';
+    section(cancelTitle, 'cancel');
+    section(result.mode === 'dry-run' ? 'Would be cancelled (dry run)' : 'Would be cancelled (dry-run policies)', 'would-cancel');
+    section('Marked for cancellation after a grace period', 'marked');
+    section('Exempt', 'exempt');
+    section('Could not be evaluated (never cancelled on that account)', 'unevaluable');
+
+    lines.push('');
+    const g = e.guardrail;
+    if (g.tripped) {
+      lines.push(`Guardrail TRIPPED: nothing was cancelled and no grace marks were written.`);
+      for (const t of g.trips) lines.push(`  - ${t.message}`);
+    } else {
+      lines.push(`Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run and ${g.maxCancellationPercent}% of the inventory)`);
+    }
+    const marks = result.marked.length + result.cleared.length;
+    if (marks > 0) lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared`);
+    if (result.mode === 'enforce' && report.cancelled.length > 0 && !options.outcomes) {
+      lines.push(`Cancel queue: ${plural(result.enqueued.length, 'share')} in ${plural(result.batches, 'batch', 'batches')}`);
+    }
+  }
+
+  if (report.errors.length > 0) {
+    lines.push('');
+    lines.push(`Errors (${report.errors.length}):`);
+    for (const err of report.errors.slice(0, maxItems)) lines.push(`  - ${err}`);
+    if (report.errors.length > maxItems) lines.push(`  ... and ${report.errors.length - maxItems} more`);
+  }
+
+  const timings = PHASES.filter((p) => result.timings[p] !== undefined).map((p) => `${p} ${duration(result.timings[p]!)}`);
+  if (timings.length > 0) {
+    lines.push('');
+    lines.push(`Timings: ${timings.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,301 @@
+/**
+ * In-memory fakes of the sweep's ports, for the use-case unit tests. They follow the port
+ * contracts (lib/app/store-ports.ts) closely enough for the sweep's behaviour to be judged, and
+ * record every call so that tests can assert on exactly what was written and sent.
+ */
+import type { CancelQueue } from '../../../lib/app/messaging-ports';
+import { staticPolicySource, type PolicySource } from '../../../lib/app/policy-source';
+import type { Clock, PaginateOptions } from '../../../lib/app/ports';
+import type {
+  AuditEntry,
+  GraceMark,
+  InventoryItem,
+  LeaseHolder,
+  RunSummary,
+  RunUpdate,
+  ShareRecord,
+} from '../../../lib/app/store-ports';
+import type { ShareLister, SweepDeps, SweepMetricUnit, SweepSettings } from '../../../lib/app/sweep';
+import type { Policy } from '../../../lib/domain/policy-types';
+import type { Share } from '../../../lib/domain/share';
+import type { CancelBatchMessage } from '../../../lib/messages/cancel-batch';
+import { InMemoryEventBus } from '../../../lib/messages/in-memory-event-bus';
+import { inventoryItemChanged } from '../../../lib/stores/inventory-store';
+
+export const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+/** A listed share: `ageDays` old at `now`, public, under /Public/. */
+export function aShare(id: string, options: { ageDays?: number; now?: number; paths?: string[]; shortUrl?: string; visibility?: 'public' | 'private'; noCtime?: boolean } = {}): Share {
+  const now = options.now ?? T0;
+  const share: Share = {
+    shareId: id,
+    shortUrl: options.shortUrl ?? `1s${id}`,
+    link: `https://www.terabox.com/s/${options.shortUrl ?? `1s${id}`}`,
+    paths: options.paths ?? [`/Public/file-${id}.pdf`],
+    fsIds: [`9${id}`],
+    visibility: options.visibility ?? 'public',
+    raw: { share_id: id },
+  };
+  if (!options.noCtime) share.createdAtMs = now - (options.ageDays ?? 1) * DAY;
+  return share;
+}
+
+/** An enforce max-age policy over /Public/. */
+export function maxAgePolicy(overrides: Partial<Policy> = {}): Policy {
+  return {
+    policyId: 'public-30d',
+    enabled: true,
+    mode: 'enforce',
+    scope: { pathPrefixes: ['/Public/'] },
+    rule: { type: 'max-age', maxAgeDays: 30 },
+    graceHours: 0,
+    ...overrides,
+  };
+}
+
+export class FakeClock implements Clock {
+  constructor(public ms: number = T0) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** The account's shares; `failAfter` throws once that many shares were yielded. */
+export class FakeLister implements ShareLister {
+  calls: (PaginateOptions & { concurrency?: number })[] = [];
+  failAfter: number | undefined;
+  failure: Error = new Error('HTTP 502 on /share/teratransfer/sharelist?jsToken=tok-abcdef123456&page=3');
+  constructor(
+    public shares: Share[] = [],
+    public pageSize = 100,
+  ) {}
+
+  async *paginateShares(options: PaginateOptions & { concurrency?: number } = {}): AsyncGenerator<Share, void, undefined> {
+    this.calls.push(options);
+    let page = 0;
+    for (let i = 0; i < this.shares.length; i += 1) {
+      if (this.failAfter !== undefined && i >= this.failAfter) throw this.failure;
+      if (i % this.pageSize === 0) {
+        page += 1;
+        options.onPage?.({ page, count: Math.min(this.pageSize, this.shares.length - i) });
+      }
+      yield this.shares[i]!;
+    }
+    if (this.shares.length === 0) options.onPage?.({ page: 1, count: 0 });
+  }
+}
+
+export class FakeInventory {
+  items = new Map<string, InventoryItem>();
+  puts: InventoryItem[][] = [];
+  deletes: string[][] = [];
+  setMarkCalls: GraceMark[][] = [];
+  clearMarkCalls: Omit<GraceMark, 'sinceMs'>[][] = [];
+  failPut: Error | undefined;
+
+  async loadAll(): Promise<Map<string, InventoryItem>> {
+    return new Map([...this.items].map(([k, v]) => [k, structuredClone(v)]));
+  }
+
+  async putChanged(items: Iterable<InventoryItem>, previous: ReadonlyMap<string, InventoryItem>, options: { lastSeenResolutionMs?: number } = {}): Promise<number> {
+    if (this.failPut) throw this.failPut;
+    const changed = [...items].filter((i) => {
+      const before = previous.get(i.shareId);
+      return !before || inventoryItemChanged(before, i, options.lastSeenResolutionMs ?? 0);
+    });
+    this.puts.push(changed);
+    for (const i of changed) this.items.set(i.shareId, structuredClone(i));
+    return changed.length;
+  }
+
+  async setMarks(marks: readonly GraceMark[], now: number): Promise<void> {
+    this.setMarkCalls.push([...marks]);
+    for (const m of marks) {
+      const item = this.items.get(m.shareId) ?? { shareId: m.shareId, firstSeenAtMs: now, lastSeenAtMs: now };
+      item.violatingSince = { ...(item.violatingSince ?? {}) };
+      item.violatingSince[m.policyId] ??= m.sinceMs ?? now;
+      this.items.set(m.shareId, item);
+    }
+  }
+
+  async clearMarks(marks: readonly Omit<GraceMark, 'sinceMs'>[]): Promise<void> {
+    this.clearMarkCalls.push([...marks]);
+    for (const m of marks) {
+      const item = this.items.get(m.shareId);
+      if (!item?.violatingSince) continue;
+      delete item.violatingSince[m.policyId];
+      if (Object.keys(item.violatingSince).length === 0) delete item.violatingSince;
+    }
+  }
+
+  async deleteMany(ids: Iterable<string>): Promise<number> {
+    const list = [...ids];
+    this.deletes.push(list);
+    for (const id of list) this.items.delete(id);
+    return list.length;
+  }
+}
+
+export class FakeRuns {
+  runs = new Map<string, RunSummary>();
+  audit = new Map<string, Map<string, Omit<AuditEntry, 'runId'>>>();
+  private seq = 0;
+  failFinish: Error | undefined;
+
+  newRunId(now: number): string {
+    this.seq += 1;
+    return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${String(this.seq).padStart(8, '0')}`;
+  }
+
+  async startRun(summary: Omit<RunSummary, 'accountId'>): Promise<RunSummary> {
+    const run = { accountId: 'default', ...summary };
+    this.runs.set(summary.runId, run);
+    return run;
+  }
+
+  async finishRun(runId: string, update: RunUpdate): Promise<RunSummary> {
+    if (this.failFinish) throw this.failFinish;
+    const run = { ...this.runs.get(runId)!, ...update };
+    this.runs.set(runId, run);
+    return run;
+  }
+
+  async putAuditEntries(runId: string, entries: Iterable<Omit<AuditEntry, 'runId'>>): Promise<number> {
+    const map = this.audit.get(runId) ?? new Map();
+    let n = 0;
+    for (const e of entries) {
+      map.set(e.shareId, e);
+      n += 1;
+    }
+    this.audit.set(runId, map);
+    return n;
+  }
+
+  auditOf(runId: string): Omit<AuditEntry, 'runId'>[] {
+    return [...(this.audit.get(runId)?.values() ?? [])];
+  }
+}
+
+export class FakeLease {
+  holder: LeaseHolder | undefined;
+  renewals = 0;
+  releases: string[] = [];
+
+  async acquire({ owner, ttlMs, now }: { owner: string; ttlMs: number; now: number }): Promise<boolean> {
+    if (this.holder && this.holder.owner !== owner && this.holder.expiresAtMs >= now) return false;
+    this.holder = { owner, acquiredAtMs: now, expiresAtMs: now + ttlMs };
+    return true;
+  }
+
+  async renew({ owner, ttlMs, now }: { owner: string; ttlMs: number; now: number }): Promise<boolean> {
+    if (this.holder?.owner !== owner) return false;
+    this.renewals += 1;
+    this.holder.expiresAtMs = now + ttlMs;
+    return true;
+  }
+
+  async release(owner: string): Promise<boolean> {
+    this.releases.push(owner);
+    if (this.holder?.owner !== owner) return false;
+    this.holder = undefined;
+    return true;
+  }
+
+  async current(): Promise<LeaseHolder | undefined> {
+    return this.holder;
+  }
+}
+
+export class FakeRecords {
+  attached: { requestId: string; shareId: string }[] = [];
+  constructor(public records: ShareRecord[] = []) {}
+
+  async *listCreated(): AsyncGenerator<ShareRecord> {
+    for (const r of this.records) if (r.status === 'created') yield r;
+  }
+
+  async attachShareId(requestId: string, shareId: string): Promise<boolean> {
+    this.attached.push({ requestId, shareId });
+    const r = this.records.find((x) => x.requestId === requestId);
+    if (!r || r.shareId) return false;
+    r.shareId = shareId;
+    return true;
+  }
+}
+
+export class FakeCancelQueue implements CancelQueue {
+  batches: CancelBatchMessage[] = [];
+  failure: Error | undefined;
+  async send(batches: CancelBatchMessage[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.batches.push(...batches);
+  }
+  get ids(): string[] {
+    return this.batches.flatMap((b) => b.shareIds);
+  }
+}
+
+export class RecordingMetrics {
+  values: { name: string; value: number; unit: SweepMetricUnit }[] = [];
+  add(name: string, value: number, unit: SweepMetricUnit): void {
+    this.values.push({ name, value, unit });
+  }
+  sum(name: string): number {
+    return this.values.filter((v) => v.name === name).reduce((a, v) => a + v.value, 0);
+  }
+}
+
+export interface SweepWorld {
+  clock: FakeClock;
+  lister: FakeLister;
+  inventory: FakeInventory;
+  runs: FakeRuns;
+  lease: FakeLease;
+  records: FakeRecords;
+  cancelQueue: FakeCancelQueue;
+  events: InMemoryEventBus;
+  metrics: RecordingMetrics;
+  policyItems: unknown[];
+  settings: SweepSettings;
+  deps(): SweepDeps;
+}
+
+/** Fresh fakes; `deps()` wires them (policies read from `policyItems` at each run). */
+export function sweepWorld(options: { shares?: Share[]; policies?: unknown[]; settings?: Partial<SweepSettings> } = {}): SweepWorld {
+  const clock = new FakeClock();
+  const world: SweepWorld = {
+    clock,
+    lister: new FakeLister(options.shares ?? []),
+    inventory: new FakeInventory(),
+    runs: new FakeRuns(),
+    lease: new FakeLease(),
+    records: new FakeRecords(),
+    cancelQueue: new FakeCancelQueue(),
+    events: new InMemoryEventBus({ clock }),
+    metrics: new RecordingMetrics(),
+    policyItems: options.policies ?? [maxAgePolicy()],
+    settings: { accountId: 'default', guardrails: { maxCancellations: 500, maxCancellationPercent: 100 }, globalDryRun: false, ...options.settings },
+    deps() {
+      const source: PolicySource = { description: 'test policies', load: () => staticPolicySource(world.policyItems).load() };
+      return {
+        shares: world.lister,
+        policies: source,
+        shareRecords: world.records,
+        inventory: world.inventory,
+        runs: world.runs,
+        lease: world.lease,
+        events: world.events,
+        cancelQueue: world.cancelQueue,
+        clock: world.clock,
+        settings: world.settings,
+        metrics: world.metrics,
+      };
+    },
+  };
+  return world;
+}

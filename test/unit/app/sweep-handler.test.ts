@@ -1,0 +1,53 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createSweepHandler, handler, SweepEventError } from '../../../functions/sweep-shares/handler';
+import { ConfigError, loadSweepConfig } from '../../../lib/config/env';
+import { localLambdaContext } from '../../../lib/messages/in-memory-queue';
+import { aScheduledSweepEvent } from '../../factories/sweep-events';
+
+const ENV = {
+  POLICIES_TABLE: 'tsl-Policies',
+  SHARES_TABLE: 'tsl-ShareRecords',
+  INVENTORY_TABLE: 'tsl-Inventory',
+  RUNS_TABLE: 'tsl-Runs',
+  TERABOX_SECRET_ID: 'terabox/ndus',
+  CANCEL_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/cancel',
+  EVENT_BUS_NAME: 'share-lifecycle',
+  GLOBAL_DRY_RUN: 'false',
+};
+
+describe('sweep-shares handler (event parsing)', () => {
+  const credentials = { get: jest.fn(), invalidate: jest.fn() };
+  const sweep = createSweepHandler({
+    config: loadSweepConfig(ENV),
+    overrides: {
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'TeraboxShareLifecycle', serviceName: 'sweep-shares' }),
+      credentials,
+    },
+  });
+
+  it.each([
+    ['a misspelt dry-run switch', { dryrun: true }, 'unknown field(s) "dryrun"'],
+    ['a dry-run switch given as text', { dryRun: 'true' }, 'dryRun: must be true or false (a JSON boolean)'],
+    ['an event that is not an object', ['dryRun'], 'event: '],
+    ['a trigger with spaces', { trigger: 'by hand' }, 'trigger: '],
+  ])('refuses %s before doing anything', async (_label, event, problem) => {
+    const error = await sweep(event as never, localLambdaContext('sweep-shares')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SweepEventError);
+    expect((error as Error).message).toContain(problem);
+    expect((error as Error).message).toMatch(/; nothing was done$/);
+    expect(credentials.get).not.toHaveBeenCalled();
+  });
+
+  it("fails the exported handler's invocation with every missing setting when the environment is incomplete", async () => {
+    // (lazyHandler throws synchronously when the factory fails; Lambda fails the invocation either way.)
+    const error = await Promise.resolve()
+      .then(() => handler(aScheduledSweepEvent(Date.UTC(2026, 4, 1)), localLambdaContext('sweep-shares')))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(
+      expect.arrayContaining(['POLICIES_TABLE is missing or empty', 'RUNS_TABLE is missing or empty', 'CANCEL_QUEUE_URL is missing or empty']),
+    );
+  });
+});
