@@ -1,0 +1,110 @@
+/**
+ * What the engine decides, per share and per run. Plain data: the sweep writes it to the audit
+ * trail and the run summary as it is.
+ */
+import type { AgeClock } from './inventory';
+import type { GuardrailTrip } from './policy-errors';
+import type { PolicyMode } from './policy-types';
+import type { ShareId } from './share';
+
+/**
+ * One share's fate in a run, strongest first:
+ * - `cancel`: an enforce policy flagged it with certainty (and its grace period, if any, is over);
+ * - `keep` with a `marked` finding: an enforce policy with a grace period flagged it; it will be
+ *   cancelled by a later run if it still breaks the policy when the grace ends;
+ * - `would-cancel`: only dry-run policies flagged it, or the run is a global dry run;
+ * - `unevaluable`: a policy could not judge it (unknown paths, visibility or age); never cancelled
+ *   on that policy's account;
+ * - `exempt`: a policy would have flagged it but an exemption protects it;
+ * - `keep`: nothing to do.
+ */
+export type DecisionKind = 'keep' | 'cancel' | 'would-cancel' | 'exempt' | 'unevaluable';
+
+/** What one policy concluded about one share (only shares a policy has something to say about). */
+export type FindingOutcome = 'cancel' | 'would-cancel' | 'marked' | 'exempt' | 'unevaluable';
+
+export interface PolicyFinding {
+  policyId: string;
+  outcome: FindingOutcome;
+  /** Human-readable, ends with the policy id: `created 41.2 days ago, limit 30 days (public-30d)`. */
+  reason: string;
+  /** For `marked`: when the grace period ends (ISO 8601). */
+  graceEndsAt?: string;
+}
+
+export interface Decision {
+  shareId: ShareId;
+  decision: DecisionKind;
+  /** Every policy with a finding for this share (flagged, exempted or could not judge), sorted. */
+  policyIds: readonly string[];
+  /** The findings' reasons, in policy id order. */
+  reasons: readonly string[];
+  findings: readonly PolicyFinding[];
+  /** The age clock used, when an age or quota rule judged the share. */
+  clock?: AgeClock;
+  /** Set on `cancel` decisions when a guardrail tripped: planned, but not cancelled in this run. */
+  heldByGuardrail?: boolean;
+}
+
+/** A grace mark: policy id -> share id, stored by the inventory as `violatingSince`. */
+export interface GraceMark {
+  shareId: ShareId;
+  policyId: string;
+}
+
+export interface PolicySummary {
+  enabled: boolean;
+  mode: PolicyMode;
+  /** Shares certainly in the policy's scope. */
+  inScope: number;
+  /** Shares the policy flagged (cancel + wouldCancel + marked). */
+  flagged: number;
+  cancel: number;
+  wouldCancel: number;
+  marked: number;
+  unevaluable: number;
+  exempt: number;
+  /** Planned cancellations of this policy were more than its `maxCancellationsPerRun`. */
+  guardrailTripped: boolean;
+}
+
+export interface GuardrailReport {
+  tripped: boolean;
+  trips: GuardrailTrip[];
+  /** Cancellations the run planned before the guardrails (and before a global dry run). */
+  planned: number;
+  /** The limits that applied. */
+  maxCancellations: number;
+  maxCancellationPercent: number;
+}
+
+export interface DecisionCounts {
+  /** Distinct shares. */
+  shares: number;
+  keep: number;
+  cancel: number;
+  wouldCancel: number;
+  exempt: number;
+  unevaluable: number;
+  /** `keep` decisions that carry a grace mark (new or pending). */
+  marked: number;
+}
+
+export interface EvaluationResult {
+  /** One per distinct share id, sorted by share id (numeric order). */
+  decisions: Decision[];
+  /** Share ids to cancel now, sorted; empty when a guardrail tripped or in a global dry run. */
+  toCancel: ShareId[];
+  /** Share ids the run planned to cancel, sorted, whatever the guardrails and dry run said. */
+  plannedCancels: ShareId[];
+  /** Grace marks to write (`violatingSince[policyId] = now`); empty in a dry run or when a guardrail tripped. */
+  newMarks: GraceMark[];
+  /** Grace marks to remove: the share no longer (certainly) breaks that enforce policy; empty in a dry run. */
+  clearedMarks: GraceMark[];
+  guardrail: GuardrailReport;
+  /** Every policy given (disabled ones included, with zero counts). */
+  perPolicy: Record<string, PolicySummary>;
+  counts: DecisionCounts;
+  globalDryRun: boolean;
+  now: number;
+}

@@ -1,0 +1,449 @@
+/**
+ * The evaluation engine: shares x policies -> one decision per share, the cancellations to make,
+ * the grace marks to write or clear, and the guardrail report. Pure and deterministic: no I/O, no
+ * clock of its own (`now` comes in), and the same result whatever the order of the inputs.
+ *
+ * Per policy and share (policies in id order; quotas after the per-share rules, so that a quota
+ * does not count shares another policy already cancels):
+ * 1. out of scope (certainly) -> nothing;
+ * 2. the rule certainly passes -> nothing (an undecided scope does not matter then);
+ * 3. exempt (certainly) -> `exempt` finding if the rule flagged a share certainly in scope;
+ * 4. scope, rule or exemption undecided -> `unevaluable` finding: never cancelled by this policy;
+ * 5. otherwise flagged: `would-cancel` (dry-run policy), `marked` (enforce with a grace period
+ *    not yet over) or `cancel`.
+ *
+ * Per share, the strongest finding wins: cancel > marked (decision `keep`) > would-cancel >
+ * unevaluable > exempt > keep. So a share one policy flags with certainty is cancelled even if
+ * another policy could not judge it (that policy neither protects nor condemns it), while an
+ * exemption only shields a share from the policies it covers (a global exemption covers all).
+ * A global dry run turns `cancel` into `would-cancel` and writes no marks.
+ *
+ * Shares whose id appears more than once are `unevaluable` and left out of every policy: the
+ * listing is ambiguous and nothing is cancelled on the strength of it.
+ */
+import type {
+  Decision,
+  DecisionCounts,
+  DecisionKind,
+  EvaluationResult,
+  GraceMark,
+  PolicyFinding,
+  PolicySummary,
+} from './decision';
+import { activeExemptions, compileExemption, resolveGlobalExemptions, type CompiledExemption } from './exemptions';
+import { checkGuardrailLimits, checkGuardrails } from './guardrails';
+import { TRI, AGE_CLOCKS, prepareInventory, type PreparedInventory, type Tri } from './inventory';
+import { EvaluationInputError, PolicyValidationError } from './policy-errors';
+import type { Exemption, GuardrailLimits, Policy } from './policy-types';
+import { compileRule } from './rules/registry';
+import type { CompiledRule, SetRuleContext, ShareRule } from './rules/rule-kind';
+import { compileScope, type CompiledScope } from './scope';
+import type { ShareFacts } from './share';
+
+const { NO, YES, UNKNOWN } = TRI;
+
+export interface EvaluateInput {
+  /** The whole inventory of one account, from a listing that finished. */
+  shares: readonly ShareFacts[];
+  /** Validated policies (see `validatePolicyItems`); disabled ones are reported and ignored. */
+  policies: readonly Policy[];
+  /** Validated global exemptions; expired ones are ignored. */
+  exemptions?: readonly Exemption[];
+  /** Epoch ms. */
+  now: number;
+  /** Defaults to DEFAULT_GUARDRAILS (500 cancellations, 20% of the inventory). */
+  guardrails?: GuardrailLimits;
+  /** Plan only: nothing to cancel, no marks written. */
+  globalDryRun?: boolean;
+}
+
+interface CompiledPolicy {
+  policy: Policy;
+  scope: CompiledScope;
+  exempt: CompiledExemption;
+  rule: CompiledRule;
+  usesClock: boolean;
+  summary: PolicySummary;
+  /** `[policyId]`, shared by every decision this policy alone has a finding for. */
+  ids: readonly string[];
+  /** Findings whose reason does not depend on the share (unknown paths, no clock...), built once. */
+  memo: Map<string, Map<string, SharedFinding>>;
+}
+
+/** A finding shared by many shares, with the one-element arrays a decision needs. */
+interface SharedFinding {
+  finding: PolicyFinding;
+  findings: readonly PolicyFinding[];
+  reasons: readonly string[];
+}
+
+/** Per share: nothing, one finding (the common case, no array), or several. */
+type FindingSlot = PolicyFinding | PolicyFinding[] | undefined;
+
+const HOUR_MS = 3_600_000;
+const EMPTY: readonly never[] = Object.freeze([]);
+
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function iso(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}
+
+function emptySummary(policy: Policy): PolicySummary {
+  return {
+    enabled: policy.enabled,
+    mode: policy.mode,
+    inScope: 0,
+    flagged: 0,
+    cancel: 0,
+    wouldCancel: 0,
+    marked: 0,
+    unevaluable: 0,
+    exempt: 0,
+    guardrailTripped: false,
+  };
+}
+
+function rejectDuplicateIds(ids: readonly string[], what: 'policy' | 'exemption'): void {
+  const sorted = [...ids].sort(byString);
+  for (let k = 1; k < sorted.length; k += 1) {
+    if (sorted[k] === sorted[k - 1]) {
+      const field = what === 'policy' ? 'policyId' : 'exemptionId';
+      throw new PolicyValidationError(sorted[k], [`${what} "${sorted[k]}": ${field}: appears more than once`]);
+    }
+  }
+}
+
+/** Share indices newest first (ties: higher share id first); every index must have a clock. */
+function rankNewestFirst(inv: PreparedInventory, indices: number[]): number[] {
+  const { clockMs } = inv;
+  // From the highest index down: when ids grow with time (TeraBox's do) this is nearly sorted,
+  // and V8's TimSort on a plain array is near-linear on that (its typed-array sort is not).
+  const ranked = indices.slice().reverse();
+  ranked.sort((a, b) => clockMs[b]! - clockMs[a]! || b - a);
+  return ranked;
+}
+
+/**
+ * Evaluates every share against every policy and plans the run. Throws only on input it must
+ * not guess about (a non-finite `now`, unusable guardrail limits, duplicate policy or exemption ids,
+ * an uncompilable pattern in a policy that skipped validation).
+ */
+export function evaluate(input: EvaluateInput): EvaluationResult {
+  const { now } = input;
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new EvaluationInputError(`now must be a finite epoch ms (got ${String(now)})`);
+  const limits = checkGuardrailLimits(input.guardrails);
+  const globalDryRun = input.globalDryRun === true;
+  rejectDuplicateIds(input.policies.map((p) => p.policyId), 'policy');
+  rejectDuplicateIds((input.exemptions ?? []).map((e) => e.exemptionId), 'exemption');
+
+  const inv = prepareInventory(input.shares, now);
+  const n = inv.size;
+  const { facts, ids, duplicateCount } = inv;
+  const global = resolveGlobalExemptions(activeExemptions(input.exemptions ?? [], now), inv);
+
+  const policies = [...input.policies].sort((a, b) => byString(a.policyId, b.policyId));
+  const perPolicy: Record<string, PolicySummary> = {};
+  for (const p of policies) perPolicy[p.policyId] = emptySummary(p);
+
+  const compiled: CompiledPolicy[] = [];
+  for (const p of policies) {
+    if (!p.enabled) continue;
+    let rule: CompiledRule;
+    try {
+      rule = compileRule(p.rule, inv);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PolicyValidationError(p.policyId, [`policy "${p.policyId}": rule: ${message}`], { cause: error });
+    }
+    compiled.push({
+      policy: p,
+      scope: compileScope(p.scope, inv),
+      exempt: compileExemption(p.exempt, global, inv),
+      rule,
+      usesClock: p.rule.type !== 'name',
+      summary: perPolicy[p.policyId]!,
+      ids: Object.freeze([p.policyId]),
+      memo: new Map(),
+    });
+  }
+
+  // Allocation matters here: over a million shares the garbage collector is the largest cost,
+  // so findings whose reason does not depend on the share are built once per policy and shared.
+  const findings = new Array<FindingSlot>(n);
+  const sharedArrays = new Map<PolicyFinding, SharedFinding>();
+  const planned = new Uint8Array(n);
+  const usedClock = new Uint8Array(n);
+  const newMarkRefs: { index: number; policyId: string }[] = [];
+
+  const add = (i: number, finding: PolicyFinding): void => {
+    const slot = findings[i];
+    if (slot === undefined) findings[i] = finding;
+    else if (Array.isArray(slot)) slot.push(finding);
+    else findings[i] = [slot, finding];
+  };
+
+  const sharedFinding = (c: CompiledPolicy, why: string, doubt: string): SharedFinding => {
+    let byDoubt = c.memo.get(why);
+    if (!byDoubt) c.memo.set(why, (byDoubt = new Map()));
+    let entry = byDoubt.get(doubt);
+    if (!entry) {
+      const id = c.policy.policyId;
+      const text = doubt === '' ? why : `${why}, but cannot tell whether the policy applies: ${doubt}`;
+      const finding: PolicyFinding = Object.freeze({ policyId: id, outcome: 'unevaluable' as const, reason: `${text} (${id})` });
+      entry = { finding, findings: Object.freeze([finding]), reasons: Object.freeze([finding.reason]) };
+      byDoubt.set(doubt, entry);
+      sharedArrays.set(finding, entry);
+    }
+    return entry;
+  };
+
+  /** A share the policy flags with certainty: mode and grace decide what happens. */
+  const flag = (i: number, c: CompiledPolicy, why: string): void => {
+    const { policy, summary } = c;
+    const id = policy.policyId;
+    summary.flagged += 1;
+    if (policy.mode === 'dry-run') {
+      const grace = policy.graceHours > 0 ? `; a grace of ${policy.graceHours} h would apply` : '';
+      add(i, { policyId: id, outcome: 'would-cancel', reason: `${why}${grace} (${id}, dry-run)` });
+      summary.wouldCancel += 1;
+      return;
+    }
+    if (policy.graceHours > 0) {
+      const graceMs = policy.graceHours * HOUR_MS;
+      const since = facts[i]!.violatingSince?.[id];
+      if (typeof since === 'number' && Number.isFinite(since)) {
+        const ends = since + graceMs;
+        if (now < ends) {
+          add(i, {
+            policyId: id,
+            outcome: 'marked',
+            reason: `${why}; marked for cancellation since ${iso(since)}, grace ends ${iso(ends)} (${id})`,
+            graceEndsAt: iso(ends),
+          });
+          summary.marked += 1;
+          return;
+        }
+        why = `${why}; grace of ${policy.graceHours} h ended ${iso(ends)}`;
+      } else {
+        // No (readable) mark yet: mark now; the grace starts with this run.
+        const ends = now + graceMs;
+        const verb = globalDryRun ? 'would be marked' : 'marked';
+        add(i, {
+          policyId: id,
+          outcome: 'marked',
+          reason: `${why}; ${verb} for cancellation, grace ends ${iso(ends)} (${id})`,
+          graceEndsAt: iso(ends),
+        });
+        summary.marked += 1;
+        newMarkRefs.push({ index: i, policyId: id });
+        return;
+      }
+    }
+    add(i, { policyId: id, outcome: 'cancel', reason: `${why} (${id})` });
+    planned[i] = 1;
+    summary.cancel += 1;
+  };
+
+  const exempted = (i: number, c: CompiledPolicy, why: string): void => {
+    const id = c.policy.policyId;
+    add(i, { policyId: id, outcome: 'exempt', reason: `${why}, but ${c.exempt.explain(i)} (${id})` });
+    c.summary.exempt += 1;
+  };
+
+  /**
+   * `why` says what the rule found (or why it could not judge); scope and exemption doubts are
+   * added. `constant`: `why` is the same for every share, so the finding can be shared.
+   */
+  const unevaluable = (i: number, c: CompiledPolicy, why: string, sc: Tri, ex: Tri, constant: boolean): void => {
+    const id = c.policy.policyId;
+    c.summary.unevaluable += 1;
+    const scopeDoubt = sc === UNKNOWN ? c.scope.explainUnknown(i) : '';
+    const exemptDoubt = ex === UNKNOWN ? c.exempt.explain(i) : '';
+    const doubt = scopeDoubt && exemptDoubt ? `${scopeDoubt}; ${exemptDoubt}` : scopeDoubt || exemptDoubt;
+    if (constant) {
+      add(i, sharedFinding(c, why, doubt).finding);
+      return;
+    }
+    const text = doubt === '' ? why : `${why}, but cannot tell whether the policy applies: ${doubt}`;
+    add(i, { policyId: id, outcome: 'unevaluable', reason: `${text} (${id})` });
+  };
+
+  // 1. Rules decided share by share. Share-major: a share's paths are fetched from memory once
+  // and stay in cache while every policy looks at them (policy-major cost twice as much here).
+  const perShare = compiled.filter((c) => c.rule.mode === 'per-share');
+  const perShareRules = perShare.map((c) => c.rule as ShareRule);
+  const policyCount = perShare.length;
+  for (let i = 0; i < n; i += 1) {
+    if (duplicateCount[i] !== 0) continue;
+    for (let k = 0; k < policyCount; k += 1) {
+      const c = perShare[k]!;
+      const scope = c.scope;
+      const sc = scope.everything ? YES : scope.test(i);
+      if (sc === NO) continue;
+      if (sc === YES) c.summary.inScope += 1;
+      const rule = perShareRules[k]!;
+      const verdict = rule.test(i);
+      if (verdict === NO) continue;
+      if (c.usesClock) usedClock[i] = 1;
+      const ex = c.exempt.test(i);
+      if (ex === YES) {
+        if (verdict === YES && sc === YES) exempted(i, c, rule.explain(i));
+        continue;
+      }
+      if (sc === UNKNOWN || verdict === UNKNOWN || ex === UNKNOWN) {
+        // When the rule itself cannot judge, its explanation (the same for every such share) is the whole story.
+        if (verdict === UNKNOWN) unevaluable(i, c, rule.explain(i), YES, NO, true);
+        else unevaluable(i, c, rule.explain(i), sc, ex, false);
+        continue;
+      }
+      flag(i, c, rule.explain(i));
+    }
+  }
+
+  // 2. Rules decided over sets (quotas), after the others, each seeing what earlier ones cancel.
+  for (const c of compiled) {
+    const rule = c.rule;
+    if (rule.mode !== 'set') continue;
+    const { scope, exempt, summary } = c;
+    const context: SetRuleContext = {
+      inventory: inv,
+      scope: (i) => (scope.everything ? YES : scope.test(i)),
+      exempt: (i) => exempt.test(i),
+      excluded: (i) => duplicateCount[i] !== 0 || planned[i] === 1,
+      rankNewestFirst: (indices) => rankNewestFirst(inv, indices),
+    };
+    const { outcomes, inScope } = rule.select(context);
+    summary.inScope = inScope;
+    // Applied in share order so that findings and marks do not depend on the rule's internal order.
+    outcomes.sort((a, b) => a.index - b.index);
+    for (const o of outcomes) {
+      usedClock[o.index] = 1;
+      if (o.verdict === 'break') flag(o.index, c, o.reason);
+      else if (o.verdict === 'exempt') exempted(o.index, c, o.reason);
+      else unevaluable(o.index, c, o.reason, context.scope(o.index), exempt.test(o.index), true);
+    }
+  }
+
+  // 3. One decision per distinct share.
+  const compiledById = new Map(compiled.map((c) => [c.policy.policyId, c]));
+  const enforcing = new Set(compiled.filter((c) => c.policy.mode === 'enforce').map((c) => c.policy.policyId));
+  const decisions: Decision[] = new Array<Decision>(inv.distinct);
+  let d = 0;
+  const plannedCancels: string[] = [];
+  const clearedMarks: GraceMark[] = [];
+  const counts: DecisionCounts = { shares: inv.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 };
+  for (let i = 0; i < n; i += 1) {
+    const shareId = ids[i]!;
+    const dup = duplicateCount[i]!;
+    if (dup !== 0) {
+      if (i > 0 && ids[i - 1] === shareId) continue;
+      const reason = `share id appears ${dup} times in the inventory, so the listing is ambiguous; not evaluated`;
+      decisions[d++] = ({ shareId, decision: 'unevaluable', policyIds: EMPTY, reasons: [reason], findings: EMPTY });
+      counts.unevaluable += 1;
+      continue;
+    }
+    const slot = findings[i];
+    let list: readonly PolicyFinding[] | undefined;
+    if (slot === undefined) {
+      decisions[d++] = ({ shareId, decision: 'keep', policyIds: EMPTY, reasons: EMPTY, findings: EMPTY });
+      counts.keep += 1;
+    } else {
+      let policyIds: readonly string[];
+      let reasons: readonly string[];
+      if (Array.isArray(slot)) {
+        slot.sort((a, b) => byString(a.policyId, b.policyId));
+        list = slot;
+        policyIds = slot.map((f) => f.policyId);
+        reasons = slot.map((f) => f.reason);
+      } else {
+        const entry = sharedArrays.get(slot);
+        list = entry ? entry.findings : [slot];
+        reasons = entry ? entry.reasons : [slot.reason];
+        policyIds = compiledById.get(slot.policyId)!.ids;
+      }
+      let cancel = false;
+      let marked = false;
+      let would = false;
+      let uneval = false;
+      let exempt = false;
+      for (const f of list) {
+        if (f.outcome === 'cancel') cancel = true;
+        else if (f.outcome === 'marked') marked = true;
+        else if (f.outcome === 'would-cancel') would = true;
+        else if (f.outcome === 'unevaluable') uneval = true;
+        else exempt = true;
+      }
+      let kind: DecisionKind;
+      if (cancel) {
+        kind = globalDryRun ? 'would-cancel' : 'cancel';
+        plannedCancels.push(shareId);
+      } else if (marked) kind = 'keep';
+      else if (would) kind = 'would-cancel';
+      else if (uneval) kind = 'unevaluable';
+      else if (exempt) kind = 'exempt';
+      else kind = 'keep';
+      const decision: Decision = { shareId, decision: kind, policyIds, reasons, findings: list };
+      const clock = usedClock[i] === 1 ? AGE_CLOCKS[inv.clockKind[i]!] : undefined;
+      if (clock) decision.clock = clock;
+      decisions[d++] = (decision);
+      if (kind === 'cancel') counts.cancel += 1;
+      else if (kind === 'would-cancel') counts.wouldCancel += 1;
+      else if (kind === 'unevaluable') counts.unevaluable += 1;
+      else if (kind === 'exempt') counts.exempt += 1;
+      else {
+        counts.keep += 1;
+        if (marked) counts.marked += 1;
+      }
+    }
+    // A mark stays while its enforce policy still flags the share or cannot judge it; any other
+    // mark goes (removing one only restarts a grace period later, it never hastens a cancel).
+    const since = inv.hasMarks[i] === 1 ? facts[i]!.violatingSince : undefined;
+    if (!globalDryRun && since) {
+      for (const policyId of Object.keys(since).sort(byString)) {
+        const f = enforcing.has(policyId) ? list?.find((x) => x.policyId === policyId) : undefined;
+        const stays = f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable');
+        if (!stays) clearedMarks.push({ shareId, policyId });
+      }
+    }
+  }
+
+  // 4. Guardrails, before any action.
+  const trips = checkGuardrails({
+    limits,
+    inventorySize: inv.distinct,
+    planned: plannedCancels.length,
+    perPolicy: compiled
+      .filter((c) => c.policy.maxCancellationsPerRun !== undefined)
+      .map((c) => ({ policyId: c.policy.policyId, limit: c.policy.maxCancellationsPerRun!, planned: c.summary.cancel })),
+  });
+  for (const t of trips) if (t.policyId !== undefined) perPolicy[t.policyId]!.guardrailTripped = true;
+  const tripped = trips.length > 0;
+  if (tripped) for (const d of decisions) if (d.decision === 'cancel') d.heldByGuardrail = true;
+
+  newMarkRefs.sort((a, b) => a.index - b.index || byString(a.policyId, b.policyId));
+  const newMarks: GraceMark[] =
+    tripped || globalDryRun ? [] : newMarkRefs.map((m) => ({ shareId: ids[m.index]!, policyId: m.policyId }));
+
+  return {
+    decisions,
+    toCancel: tripped || globalDryRun ? [] : plannedCancels.slice(),
+    plannedCancels,
+    newMarks,
+    clearedMarks,
+    guardrail: {
+      tripped,
+      trips,
+      planned: plannedCancels.length,
+      maxCancellations: limits.maxCancellations,
+      maxCancellationPercent: limits.maxCancellationPercent,
+    },
+    perPolicy,
+    counts,
+    globalDryRun,
+    now,
+  };
+}

@@ -1,0 +1,14 @@
+/** The domain: shares, the policy language and the evaluation engine (pure code). */
+export * from './share';
+export * from './policy-types';
+export * from './policy-errors';
+export * from './policy-schema';
+export * from './validate';
+export * from './decision';
+export * from './evaluate';
+export * from './guardrails';
+export { compileGlob, compileRegex, compilePathPrefixes, globToRegexSource, MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_LIST } from './matchers';
+export type { PathMatcher } from './matchers';
+export { compareShareIds, type AgeClock } from './inventory';
+export { RULE_KINDS, ruleKind, describeRule } from './rules/registry';
+export type { RuleKind } from './rules/rule-kind';

@@ -1,0 +1,213 @@
+/**
+ * The inventory as the engine sees it: shares in one canonical order (by share id), with the
+ * facts every policy needs precomputed once (age clock, whether the paths are known), so that
+ * twenty policies over a million shares do not recompute them twenty times.
+ */
+import type { ShareFacts, ShareId } from './share';
+
+/** Three-valued answers: a share is in scope / breaks a rule / is exempt: no, yes, or cannot tell. */
+export type Tri = 0 | 1 | 2;
+/**
+ * The three values. Hot loops destructure them into module constants (`const { NO, YES, UNKNOWN }
+ * = TRI`): an imported binding may compile to a getter call per access (esbuild's CommonJS
+ * output does that), which costs seconds over a million shares and twenty policies.
+ */
+export const TRI = { NO: 0, YES: 1, UNKNOWN: 2 } as const;
+
+/**
+ * Which clock a share's age comes from, best first: TeraBox's own creation time, the time this
+ * product created the share (share records), the first sweep that saw it (inventory).
+ */
+export type AgeClock = 'terabox-created' | 'product-created' | 'first-seen';
+
+/** Index into {@link AGE_CLOCKS}; 0 = no clock at all. */
+export const CLOCK_NONE = 0;
+export const AGE_CLOCKS: readonly (AgeClock | undefined)[] = [undefined, 'terabox-created', 'product-created', 'first-seen'];
+
+/**
+ * Orders share ids as numbers without converting them (ids may exceed 2^53): shorter first, then
+ * lexicographically. For canonical decimal strings this is numeric order; for anything else it is
+ * still a total order, which is all determinism needs.
+ */
+export function compareShareIds(a: ShareId, b: ShareId): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Canonical decimal ids that a double represents exactly (15 digits < 2^53). */
+const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
+
+/** Input indices sorted by share id (stable for duplicates); `ids` are the ids in input order. */
+function canonicalOrder(ids: readonly string[]): number[] {
+  const n = ids.length;
+  // A plain array on purpose: V8 sorts it with TimSort, which is linear on the runs a TeraBox
+  // listing is made of (newest first = descending ids); its typed-array sort is not.
+  const order: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i += 1) order[i] = i;
+  let small = true;
+  for (let i = 0; i < n && small; i += 1) small = SMALL_DECIMAL.test(ids[i]!);
+  if (small) {
+    // Numeric keys compare several times faster than strings.
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i += 1) keys[i] = Number(ids[i]);
+    order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  } else {
+    order.sort((a, b) => compareShareIds(ids[a]!, ids[b]!) || a - b);
+  }
+  return order;
+}
+
+/** Visibility codes of {@link PreparedInventory.visibility} (destructure them, see {@link TRI}). */
+export const VISIBILITY = { UNKNOWN: 0, PUBLIC: 1, PRIVATE: 2 } as const;
+const { UNKNOWN: VISIBILITY_UNKNOWN, PUBLIC: VISIBILITY_PUBLIC, PRIVATE: VISIBILITY_PRIVATE } = VISIBILITY;
+
+const NO_PATHS: readonly string[] = Object.freeze([]);
+
+/**
+ * The shares in canonical order, with the facts every policy needs extracted once into flat
+ * columns: reading a typed array is far cheaper than chasing `facts[i].share.x` through a
+ * million scattered objects twenty times.
+ */
+export interface PreparedInventory {
+  /** Number of entries (duplicates included). */
+  readonly size: number;
+  /** Number of distinct share ids. */
+  readonly distinct: number;
+  readonly now: number;
+  readonly facts: readonly ShareFacts[];
+  readonly ids: readonly ShareId[];
+  /** The shared paths; an empty array when they are unknown (or not all strings). */
+  readonly paths: readonly (readonly string[])[];
+  /** 1 when the share has at least one path and every path is a string. */
+  readonly pathsKnown: Uint8Array;
+  /** VISIBILITY_UNKNOWN / _PUBLIC / _PRIVATE. */
+  readonly visibility: Uint8Array;
+  /** Index into `requesters`, -1 when no requester is recorded. */
+  readonly requesterCode: Int32Array;
+  /** The distinct requesters, in first-seen order of the canonical share order. */
+  readonly requesters: readonly string[];
+  /** The share's age clock (epoch ms), NaN when no clock is known. */
+  readonly clockMs: Float64Array;
+  /** Index into {@link AGE_CLOCKS}. */
+  readonly clockKind: Uint8Array;
+  /** > 0 for every entry whose id appears more than once: the number of entries with that id. */
+  readonly duplicateCount: Uint32Array;
+  /** 1 when the share carries grace marks (`violatingSince`). */
+  readonly hasMarks: Uint8Array;
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Sorts the shares by id and precomputes what every policy needs. */
+export function prepareInventory(shares: readonly ShareFacts[], now: number): PreparedInventory {
+  const n = shares.length;
+  const inputIds: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i += 1) {
+    const id: unknown = shares[i]!.share.shareId;
+    inputIds[i] = typeof id === 'string' ? id : String(id);
+  }
+  const order = canonicalOrder(inputIds);
+  const facts: ShareFacts[] = new Array<ShareFacts>(n);
+  const ids: ShareId[] = new Array<ShareId>(n);
+  const paths: (readonly string[])[] = new Array<readonly string[]>(n);
+  const pathsKnown = new Uint8Array(n);
+  const visibility = new Uint8Array(n);
+  const requesterCode = new Int32Array(n);
+  const requesters: string[] = [];
+  const requesterIndex = new Map<string, number>();
+  const clockMs = new Float64Array(n);
+  const clockKind = new Uint8Array(n);
+  const duplicateCount = new Uint32Array(n);
+  const hasMarks = new Uint8Array(n);
+  for (let k = 0; k < n; k += 1) {
+    const input = order[k]!;
+    const f = shares[input]!;
+    const share = f.share;
+    facts[k] = f;
+    ids[k] = inputIds[input]!;
+    if (isFiniteNumber(share.createdAtMs)) {
+      clockMs[k] = share.createdAtMs;
+      clockKind[k] = 1;
+    } else if (isFiniteNumber(f.recordedCreatedAtMs)) {
+      clockMs[k] = f.recordedCreatedAtMs;
+      clockKind[k] = 2;
+    } else if (isFiniteNumber(f.firstSeenAtMs)) {
+      clockMs[k] = f.firstSeenAtMs;
+      clockKind[k] = 3;
+    } else {
+      clockMs[k] = Number.NaN;
+    }
+    const p: unknown = share.paths;
+    let known = Array.isArray(p) && p.length > 0;
+    if (known) {
+      const list = p as unknown[];
+      for (let j = 0; j < list.length && known; j += 1) known = typeof list[j] === 'string';
+    }
+    pathsKnown[k] = known ? 1 : 0;
+    paths[k] = known ? (p as string[]) : NO_PATHS;
+    const v = share.visibility;
+    visibility[k] = v === 'public' ? VISIBILITY_PUBLIC : v === 'private' ? VISIBILITY_PRIVATE : VISIBILITY_UNKNOWN;
+    const marks: unknown = f.violatingSince;
+    if (typeof marks === 'object' && marks !== null) hasMarks[k] = 1;
+    const r: unknown = f.requester;
+    if (typeof r === 'string' && r !== '') {
+      let code = requesterIndex.get(r);
+      if (code === undefined) {
+        code = requesters.length;
+        requesters.push(r);
+        requesterIndex.set(r, code);
+      }
+      requesterCode[k] = code;
+    } else {
+      requesterCode[k] = -1;
+    }
+  }
+  let distinct = n;
+  for (let k = 1; k < n; k += 1) {
+    if (ids[k] !== ids[k - 1]) continue;
+    let end = k;
+    while (end < n && ids[end] === ids[k - 1]) end += 1;
+    const count = end - (k - 1);
+    for (let j = k - 1; j < end; j += 1) duplicateCount[j] = count;
+    distinct -= count - 1;
+    k = end - 1;
+  }
+  return {
+    size: n,
+    distinct,
+    now,
+    facts,
+    ids,
+    paths,
+    pathsKnown,
+    visibility,
+    requesterCode,
+    requesters,
+    clockMs,
+    clockKind,
+    duplicateCount,
+    hasMarks,
+  };
+}
+
+/** A number of days with one decimal, more when one decimal would hide that it is past a limit. */
+export function formatDays(days: number, limit?: number): string {
+  let s = days.toFixed(1);
+  if (limit !== undefined && days > limit && Number(s) <= limit) s = days.toFixed(3);
+  return s;
+}
+
+/** How an age reads in a reason: "created 41.2 days ago", "first seen 41.2 days ago (no creation time known)". */
+export function agePhrase(kind: number, ageMs: number, limitDays?: number): string {
+  const days = formatDays(ageMs / 86_400_000, limitDays);
+  switch (kind) {
+    case 1:
+      return `created ${days} days ago`;
+    case 2:
+      return `created by this product ${days} days ago (TeraBox gave no creation time)`;
+    default:
+      return `first seen ${days} days ago (no creation time known)`;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `max-age`: a share breaks the rule once it is older than `maxAgeDays` (fractions allowed).
+ *
+ * The age counts from the best clock known for the share (see `AgeClock`): TeraBox's creation
+ * time, else the time this product created it, else the first sweep that saw it. The decision
+ * names the clock used. A share with no clock at all cannot be judged (`unevaluable`). A share
+ * "created in the future" (clock skew) is simply young.
+ */
+import * as z from 'zod';
+import { TRI, agePhrase, type Tri } from '../inventory';
+import type { MaxAgeRule } from '../policy-types';
+import type { RuleKind, ShareRule } from './rule-kind';
+
+const { NO, YES, UNKNOWN } = TRI;
+
+const DAY_MS = 86_400_000;
+
+export const maxAgeRuleSchema = z.strictObject({
+  type: z.literal('max-age'),
+  maxAgeDays: z
+    .number({ error: 'must be a finite number' })
+    .gt(0, { error: 'must be greater than 0' })
+    .max(36_500, { error: 'must be at most 36500 (100 years)' }),
+});
+
+export const maxAgeRuleKind: RuleKind<MaxAgeRule> = {
+  type: 'max-age',
+  summary: 'cancels shares older than maxAgeDays (TeraBox creation time, else product creation, else first seen)',
+  schema: maxAgeRuleSchema,
+  describe: (rule) => `max age ${rule.maxAgeDays} days`,
+  compile(rule, inventory): ShareRule {
+    const limitMs = rule.maxAgeDays * DAY_MS;
+    const { clockMs, clockKind, now } = inventory;
+    return {
+      mode: 'per-share',
+      test(i): Tri {
+        const t = clockMs[i]!;
+        if (t !== t) return UNKNOWN; // NaN: no clock
+        return now - t > limitMs ? YES : NO;
+      },
+      explain(i) {
+        const t = clockMs[i]!;
+        if (Number.isNaN(t)) return 'no creation or first-seen time known, so its age cannot be judged';
+        return `${agePhrase(clockKind[i]!, now - t, rule.maxAgeDays)}, limit ${rule.maxAgeDays} days`;
+      },
+    };
+  },
+};

@@ -1,0 +1,173 @@
+/**
+ * `quota`: at most `maxShares` shares in scope, counted for the whole account or per requester.
+ * The shares beyond the quota are flagged: the oldest ones when the quota keeps the `newest`
+ * (the default), the newest ones when it keeps the `oldest`.
+ *
+ * Counting rules (each chosen so that the quota never cancels a share it should have kept):
+ * - Shares are ranked by the same clock as max-age (TeraBox creation time, else product
+ *   creation, else first seen); ties are broken by share id (a higher id counts as newer), so the
+ *   outcome is deterministic whatever the input order.
+ * - Exempt shares count toward the quota and are never flagged: the policy then flags the next
+ *   non-exempt shares in line instead, so that exactly `maxShares` remain when possible.
+ * - A share whose exemption cannot be decided (paths unknown, path exemptions exist) takes a
+ *   "flagged" slot but is reported `unevaluable` and never cancelled: the policy cancels fewer
+ *   shares than needed rather than the wrong one.
+ * - Shares that cannot be ranked (no clock) or whose scope cannot be decided are left out of the
+ *   count and reported `unevaluable` when the quota is exceeded. Leaving them out can only make
+ *   the policy cancel fewer shares, never a share it would have kept had their facts been known.
+ * - Shares that an earlier policy already cancels in this run are not counted (policies are run
+ *   in id order, quotas after the other rules), so that two policies never cancel more than needed.
+ * - `per: "requester"` groups by the requester recorded for shares created through the queue;
+ *   shares without a recorded requester are out of scope for such a quota.
+ * - `maxShares: 0` flags every share in scope.
+ */
+import * as z from 'zod';
+import { TRI } from '../inventory';
+import type { QuotaRule } from '../policy-types';
+import type { RuleKind, SetRule, SetRuleOutcome } from './rule-kind';
+
+const { NO, YES, UNKNOWN } = TRI;
+
+export const quotaRuleSchema = z.strictObject({
+  type: z.literal('quota'),
+  maxShares: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must not be negative' }),
+  per: z.enum(['account', 'requester'], { error: 'must be "account" or "requester"' }).default('account'),
+  keep: z.enum(['newest', 'oldest'], { error: 'must be "newest" or "oldest"' }).default('newest'),
+});
+
+/** 1st, 2nd, 3rd, 11th, 21st. */
+export function ordinal(n: number): string {
+  const mod100 = n % 100;
+  if (mod100 >= 11 && mod100 <= 13) return `${n}th`;
+  switch (n % 10) {
+    case 1:
+      return `${n}st`;
+    case 2:
+      return `${n}nd`;
+    case 3:
+      return `${n}rd`;
+    default:
+      return `${n}th`;
+  }
+}
+
+interface Group {
+  label: string;
+  /** Counts of the shares in the group: ranked (certainly in scope, with a clock), unranked, undecided scope. */
+  ranked: number;
+  unranked: number;
+  scopeUnknown: number;
+}
+
+const RANKED = 1;
+const UNRANKED = 2;
+const SCOPE_UNKNOWN = 3;
+
+export const quotaRuleKind: RuleKind<QuotaRule> = {
+  type: 'quota',
+  summary: 'cancels the shares beyond maxShares in scope (per account or requester), keeping the newest or oldest',
+  schema: quotaRuleSchema,
+  describe: (rule) => `quota ${rule.maxShares} per ${rule.per}, keep ${rule.keep}`,
+  compile(rule): SetRule {
+    return {
+      mode: 'set',
+      select(ctx) {
+        const inv = ctx.inventory;
+        const n = inv.size;
+        const max = rule.maxShares;
+        // Pass 1: place every share in its group (one for the account, or one per requester
+        // code; shares without a requester are out of a per-requester quota) and count.
+        const groups: (Group | undefined)[] = [];
+        const groupIndex = new Int32Array(n).fill(-1);
+        const state = new Uint8Array(n);
+        const perRequester = rule.per === 'requester';
+        const { requesterCode, requesters, clockMs } = inv;
+        let inScope = 0;
+        for (let i = 0; i < n; i += 1) {
+          if (ctx.excluded(i)) continue;
+          const key = perRequester ? requesterCode[i]! : 0;
+          if (key < 0) continue;
+          const sc = ctx.scope(i);
+          if (sc === NO) continue;
+          let g = groups[key];
+          if (!g) {
+            const label = perRequester ? `for requester "${requesters[key]!}"` : 'for the account';
+            g = groups[key] = { label, ranked: 0, unranked: 0, scopeUnknown: 0 };
+          }
+          groupIndex[i] = key;
+          if (sc === UNKNOWN) {
+            state[i] = SCOPE_UNKNOWN;
+            g.scopeUnknown += 1;
+          } else if (Number.isNaN(clockMs[i]!)) {
+            state[i] = UNRANKED;
+            g.unranked += 1;
+            inScope += 1;
+          } else {
+            state[i] = RANKED;
+            g.ranked += 1;
+            inScope += 1;
+          }
+        }
+        // In the common case no group is over its quota, and nothing needs ranking at all.
+        const over = (g: Group | undefined): boolean => g !== undefined && g.ranked + g.unranked + g.scopeUnknown > max;
+        if (!groups.some(over)) return { outcomes: [], inScope };
+
+        // Pass 2, only for groups over the quota: ranked lists in keep order (the shares to keep
+        // first) from the one shared ordering, and the shares that cannot be ranked or placed.
+        // Only the shares of groups over the quota are ranked: a million-share account whose
+        // quotas hold costs no sort at all.
+        const candidates: number[] = [];
+        for (let i = 0; i < n; i += 1) if (state[i] === RANKED && groups[groupIndex[i]!]!.ranked > max) candidates.push(i);
+        const order = ctx.rankNewestFirst(candidates);
+        if (rule.keep === 'oldest') order.reverse();
+        const ranked = new Map<number, number[]>();
+        for (const i of order) {
+          const key = groupIndex[i]!;
+          let list = ranked.get(key);
+          if (!list) ranked.set(key, (list = []));
+          list.push(i);
+        }
+        const out: SetRuleOutcome[] = [];
+        const texts = groups.map((g) => {
+          if (!g) return undefined;
+          const quotaText = `quota ${max} ${g.label}, keeps the ${rule.keep}`;
+          // One string per group for the shares that cannot be judged (the engine shares them).
+          return {
+            quotaText,
+            unranked: `no creation or first-seen time known, so it cannot be ranked (${quotaText})`,
+            scope: `cannot tell whether it counts toward the ${quotaText}`,
+          };
+        });
+        for (const [key, list] of ranked) {
+          const count = list.length;
+          const quotaText = texts[key]!.quotaText;
+          const toRemove = count - max;
+          let removed = 0;
+          for (let pos = count - 1; pos >= 0 && removed < toRemove; pos -= 1) {
+            const i = list[pos]!;
+            const reason = `${ordinal(pos + 1)} ${rule.keep} of ${count} shares in scope, ${quotaText}`;
+            const ex = ctx.exempt(i);
+            if (ex === YES) {
+              out.push({ index: i, verdict: 'exempt', reason });
+            } else {
+              out.push({ index: i, verdict: ex === UNKNOWN ? 'unknown' : 'break', reason });
+              removed += 1;
+            }
+          }
+        }
+        for (let i = 0; i < n; i += 1) {
+          const st = state[i]!;
+          if (st !== UNRANKED && st !== SCOPE_UNKNOWN) continue;
+          const key = groupIndex[i]!;
+          const g = groups[key]!;
+          if (st === UNRANKED && g.ranked + g.unranked > max) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.unranked });
+          if (st === SCOPE_UNKNOWN && over(g)) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.scope });
+        }
+        return { outcomes: out, inScope };
+      },
+    };
+  },
+};
