@@ -28,6 +28,15 @@ const config: Config = {
       globalTeardown: '<rootDir>/test/support/dynamodb-local-teardown.ts',
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'reliability',
+      // Fault soak, duplicate delivery, bad input and secrets: the real handlers on DynamoDB Local
+      // (the integration project's setup) and the emulator. Behaviour only: speed is `npm run bench`.
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/dynamodb-local-setup.ts',
+      globalTeardown: '<rootDir>/test/support/dynamodb-local-teardown.ts',
+    },
   ],
   testTimeout: 60_000,
 };

@@ -1,0 +1,168 @@
+/**
+ * One sweep of the sweep benchmark, run in its own Node process (started by bench/sweep.ts):
+ * the real sweep-shares handler over the real runtime (DynamoDB stores on dynalite, the TeraBox
+ * client on the emulator, in-memory EventBridge and SQS), then the real cancel-shares handler
+ * draining the cancel queue the way the stack's event source mapping would (batch size and
+ * concurrency as given). The process's peak memory is measured from start to finish.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createCancelSharesHandler } from '../functions/cancel-shares/handler';
+import { buildRuntime } from '../functions/shared';
+import { createSweepHandler, type SweepHandlerResult } from '../functions/sweep-shares/handler';
+import { loadCancelConfig, loadSweepConfig } from '../lib/config/env';
+import type { TableNames } from '../lib/stores/create-tables';
+import { localObservability } from '../lib/local/observability';
+import { InMemoryEventBus } from '../lib/messages/in-memory-event-bus';
+import { InMemoryCancelQueue, InMemoryQueue, localLambdaContext } from '../lib/messages/in-memory-queue';
+import type { TeraboxLogEvent } from '../lib/terabox';
+import { childMain, dynamoClientFor, startPeakSampler, type PeakMemory } from './support';
+
+export interface SweepChildInput {
+  label: string;
+  dynamoEndpoint: string;
+  names: TableNames;
+  accountId: string;
+  emulatorUrl: string;
+  ndus: string;
+  /** TERABOX_LIST_CONCURRENCY; absent = the function's default. */
+  listConcurrency?: number;
+  /** MAX_CANCELLATIONS_PER_RUN / MAX_CANCELLATION_PERCENT for this bench. */
+  maxCancellations: number;
+  maxCancellationPercent: number;
+  dryRun: boolean;
+  /** Cancel-shares invocations in flight at once and messages per invocation (the stack: 2 and 5). */
+  cancelPollers: number;
+  cancelBatchMessages: number;
+}
+
+export interface SweepChildResult {
+  label: string;
+  status: SweepHandlerResult['status'];
+  errors: string[];
+  listed: number;
+  pages: number;
+  planned: number;
+  enqueued: number;
+  guardrailTripped: boolean;
+  /** The handler's whole invocation (lease to release), ms. */
+  sweepWallMs: number;
+  /** First list request sent to last list page received, ms (from the client's events). */
+  listWallMs: number;
+  /** Phase durations recorded in the run summary, ms. */
+  phases: Record<string, number>;
+  cancelMessages: number;
+  cancelInvocations: number;
+  cancelDrainMs: number;
+  cancelFailedMessages: number;
+  /** Cancel outcomes the cancel handler published (ShareCancelled events). */
+  cancelEvents: number;
+  memory: PeakMemory;
+}
+
+async function runOne(input: SweepChildInput): Promise<SweepChildResult> {
+  const sampler = startPeakSampler();
+  const dynamoClient = dynamoClientFor(input.dynamoEndpoint);
+  const credentials = { get: async () => ({ ndus: input.ndus, baseUrl: input.emulatorUrl }), invalidate: () => undefined };
+  const env = {
+    ACCOUNT_ID: input.accountId,
+    POLICIES_TABLE: input.names.policies,
+    SHARES_TABLE: input.names.shares,
+    INVENTORY_TABLE: input.names.inventory,
+    RUNS_TABLE: input.names.runs,
+    TERABOX_SECRET_ID: 'bench/terabox',
+    CANCEL_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/cancel-batches',
+    EVENT_BUS_NAME: 'bench-bus',
+    GLOBAL_DRY_RUN: 'false',
+    MAX_CANCELLATIONS_PER_RUN: String(input.maxCancellations),
+    MAX_CANCELLATION_PERCENT: String(input.maxCancellationPercent),
+    ...(input.listConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(input.listConcurrency) } : {}),
+  };
+
+  // The list phase as TeraBox sees it: from the first sharelist request to the last page.
+  let listStart: number | undefined;
+  let listEnd: number | undefined;
+  const onTerabox = (event: TeraboxLogEvent): void => {
+    if (event.endpoint !== '/share/teratransfer/sharelist') return;
+    const now = performance.now();
+    if (event.event === 'request') listStart ??= now - (event.durationMs ?? 0);
+    if (event.event === 'list-page') listEnd = now;
+  };
+
+  const cancelQueue = new InMemoryQueue({ name: 'cancel-batches' });
+  const sweepObs = localObservability('sweep-shares');
+  const sweepConfig = loadSweepConfig(env);
+  const sweepRuntime = buildRuntime(sweepConfig, {
+    functionName: 'sweep-shares',
+    ...sweepObs,
+    dynamoClient,
+    credentials,
+    terabox: { logger: onTerabox },
+    events: new InMemoryEventBus(),
+    cancelQueue: new InMemoryCancelQueue(cancelQueue),
+  });
+  const sweep = createSweepHandler({ config: sweepConfig, runtime: sweepRuntime });
+
+  const t0 = performance.now();
+  let report: SweepHandlerResult;
+  try {
+    report = await sweep(input.dryRun ? { dryRun: true } : { trigger: 'bench' }, localLambdaContext('sweep-shares', { timeoutMs: 15 * 60_000 }));
+  } catch (error) {
+    const failed = (error as { report?: SweepHandlerResult }).report;
+    if (!failed) throw error;
+    report = failed;
+  }
+  const sweepWallMs = performance.now() - t0;
+  sweepRuntime.close();
+  const run = await sweepRuntime.stores.runs.getRun(report.runId);
+
+  // cancel-shares, as a separate function with its own runtime (its own TeraBox session).
+  const cancelBus = new InMemoryEventBus();
+  const cancelConfig = loadCancelConfig(env);
+  const cancelRuntime = buildRuntime(cancelConfig, {
+    functionName: 'cancel-shares',
+    ...localObservability('cancel-shares'),
+    dynamoClient,
+    credentials,
+    events: cancelBus,
+  });
+  const cancel = createCancelSharesHandler({ config: cancelConfig, runtime: cancelRuntime });
+  const cancelHandler = (event: SQSEvent): Promise<SQSBatchResponse> => cancel(event, localLambdaContext('cancel-shares'));
+  const cancelMessages = cancelQueue.approximateNumberOfMessages;
+  let invocations = 0;
+  let failedMessages = 0;
+  const c0 = performance.now();
+  // Like an event source mapping with `maxConcurrency` pollers: each takes up to N messages.
+  for (let rounds = 0; cancelQueue.approximateNumberOfMessages > 0 && rounds < 10_000; rounds++) {
+    const polls = Array.from({ length: input.cancelPollers }, () => cancelQueue.processBatch(cancelHandler, { maxMessages: input.cancelBatchMessages }));
+    for (const outcome of await Promise.all(polls)) {
+      if (outcome.received > 0) invocations += 1;
+      failedMessages += outcome.failed.length;
+    }
+  }
+  const cancelDrainMs = performance.now() - c0;
+  cancelRuntime.close();
+  dynamoClient.destroy();
+
+  const memory = sampler.stop();
+  return {
+    label: input.label,
+    status: report.status,
+    errors: report.errors,
+    listed: report.inventory.shares,
+    pages: report.inventory.pages,
+    planned: report.guardrail?.planned ?? 0,
+    enqueued: report.cancelled.length,
+    guardrailTripped: report.guardrail?.tripped ?? false,
+    sweepWallMs: Math.round(sweepWallMs),
+    listWallMs: listStart !== undefined && listEnd !== undefined ? Math.round(listEnd - listStart) : 0,
+    phases: run?.timings ?? {},
+    cancelMessages,
+    cancelInvocations: invocations,
+    cancelDrainMs: Math.round(cancelDrainMs),
+    cancelFailedMessages: failedMessages,
+    cancelEvents: cancelBus.ofType('ShareCancelled').length,
+    memory,
+  };
+}
+
+if (require.main === module) childMain(runOne);

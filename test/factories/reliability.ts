@@ -1,0 +1,58 @@
+/**
+ * Typed factories of the reliability tests: policy sets, share-request messages for emulator
+ * files, and a seeded PRNG for reproducible shuffles.
+ */
+import type { Policy } from '../../lib/domain/policy-types';
+import type { ShareRequestMessage } from '../../lib/messages/share-request';
+
+/** An enforcing max-age policy over every share. */
+export function aMaxAgePolicy(maxAgeDays: number, overrides: Partial<Policy> = {}): Policy {
+  return {
+    policyId: `older-than-${maxAgeDays}-days`,
+    enabled: true,
+    mode: 'enforce',
+    rule: { type: 'max-age', maxAgeDays },
+    graceHours: 0,
+    ...overrides,
+  };
+}
+
+/** An enforcing name policy against secret-looking files (the emulator's seed has some). */
+export function aSecretFilesPolicy(overrides: Partial<Policy> = {}): Policy {
+  return {
+    policyId: 'no-secret-files',
+    enabled: true,
+    mode: 'enforce',
+    rule: { type: 'name', deny: ['**/*.env', '**/*.pem', '**/*.key'] },
+    exempt: { pathPrefixes: ['/Public/evergreen/'] },
+    graceHours: 0,
+    ...overrides,
+  };
+}
+
+/** A share request for one path, public, 7 days. */
+export function aPathRequest(requestId: string, path: string, overrides: Partial<ShareRequestMessage> = {}): ShareRequestMessage {
+  return { requestId, requester: 'reliability', paths: [path], period: 7, ...overrides };
+}
+
+/** mulberry32: a seeded PRNG in [0, 1), so that shuffles and picks repeat run after run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A Fisher-Yates shuffle driven by `random`. */
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
