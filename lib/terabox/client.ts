@@ -405,6 +405,15 @@ class Client implements TeraboxClient {
         if (!inFlight.has(page)) start(page);
         const fetched = await inFlight.get(page)!;
         inFlight.delete(page);
+        if (fetched.shares.length > pageSize) {
+          // TeraBox ignored page_size: its page boundaries are not the ones the offsets assume, so
+          // shares may be skipped or belong to something else. Never evaluate such a listing.
+          throw new TeraboxResponseError(
+            'shape',
+            `page ${page} holds ${fetched.shares.length} shares for a page of ${pageSize}; the listing cannot be trusted`,
+            { endpoint },
+          );
+        }
 
         const ids = fetched.shares.map((s) => s.shareId).join(',');
         if (fetched.shares.length > 0 && ids === previousIds) {
