@@ -87,6 +87,22 @@ function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Insertion sort by policy id: a share has a handful of findings, mostly in order already, and
+ * Array.prototype.sort allocates a work array per call (a hundred thousand calls add up).
+ */
+function sortByPolicyId(list: PolicyFinding[]): void {
+  for (let k = 1; k < list.length; k += 1) {
+    const f = list[k]!;
+    let j = k - 1;
+    while (j >= 0 && list[j]!.policyId > f.policyId) {
+      list[j + 1] = list[j]!;
+      j -= 1;
+    }
+    list[j + 1] = f;
+  }
+}
+
 function iso(ms: number): string {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
@@ -355,7 +371,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       let policyIds: readonly string[];
       let reasons: readonly string[];
       if (Array.isArray(slot)) {
-        slot.sort((a, b) => byString(a.policyId, b.policyId));
+        sortByPolicyId(slot);
         list = slot;
         policyIds = slot.map((f) => f.policyId);
         reasons = slot.map((f) => f.reason);
@@ -370,7 +386,8 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       let would = false;
       let uneval = false;
       let exempt = false;
-      for (const f of list) {
+      for (let k = 0; k < list.length; k += 1) {
+        const f = list[k]!;
         if (f.outcome === 'cancel') cancel = true;
         else if (f.outcome === 'marked') marked = true;
         else if (f.outcome === 'would-cancel') would = true;

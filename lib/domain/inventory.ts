@@ -40,9 +40,22 @@ const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 /** Input indices sorted by share id (stable for duplicates); `ids` are the ids in input order. */
 function canonicalOrder(ids: readonly string[]): number[] {
   const n = ids.length;
-  // A plain array on purpose: V8 sorts it with TimSort, which is linear on the runs a TeraBox
-  // listing is made of (newest first = descending ids); its typed-array sort is not.
+  // A plain array on purpose: V8 sorts it with TimSort, which is near-linear on the runs a
+  // listing is made of; its typed-array sort is not.
   const order: number[] = new Array<number>(n);
+  // The shapes a listing usually has cost one pass and no sort: already in order, or exactly
+  // reversed (TeraBox lists newest first, so ids descend). Strictly, so duplicates keep their order.
+  let ascending = true;
+  let descending = true;
+  for (let i = 1; i < n && (ascending || descending); i += 1) {
+    const c = compareShareIds(ids[i - 1]!, ids[i]!);
+    if (c >= 0) ascending = false;
+    if (c <= 0) descending = false;
+  }
+  if (ascending || descending) {
+    for (let k = 0; k < n; k += 1) order[k] = descending ? n - 1 - k : k;
+    return order;
+  }
   for (let i = 0; i < n; i += 1) order[i] = i;
   let small = true;
   for (let i = 0; i < n && small; i += 1) small = SMALL_DECIMAL.test(ids[i]!);

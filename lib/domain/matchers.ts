@@ -414,8 +414,124 @@ function endsWithAny(path: string, endings: readonly string[]): boolean {
 /** Compiles an RE2 regular expression searched anywhere in the path. */
 export function compileRegex(pattern: string): PathMatcher {
   checkPatternLength(pattern);
-  const re = compileRe2(pattern, pattern, 0);
+  const re = compileRe2(pattern, pattern, 0); // always: it is the validation, and the fallback
+  const plan = planLiteralRegex(pattern);
+  if (plan) {
+    const literal = literalTest(plan);
+    return {
+      pattern,
+      kind: 'regex',
+      test: plan.caseInsensitive ? (path) => (hasNonAscii(path) ? re.test(path) : literal(path)) : literal,
+    };
+  }
   return { pattern, kind: 'regex', test: (path) => re.test(path) };
+}
+
+// ----------------------------------------------------------------------------- literal regexes
+
+/**
+ * Many policy regexes are literals in disguise: `\.(key|pem)$`, `(?i)(password|secret)`,
+ * `^/Exports/`. Those run as plain string tests (re2js costs about a microsecond per path, a
+ * string test a few dozen nanoseconds). Only this narrow shape qualifies, everything else runs on
+ * RE2:  `(?i)`? `^`? literal? group? literal? `$`?  where the one optional group `(a|b)` or
+ * `(?:a|b)` holds literal alternatives, and a literal is plain characters or escaped punctuation.
+ * Under `(?i)` a path with any non-ASCII character still goes to RE2 (its Unicode case folding
+ * matches `ſ` to `s` and the Kelvin sign to `k`; ASCII folding is exact). A property test checks
+ * the plan against RE2.
+ */
+export interface LiteralRegexPlan {
+  caseInsensitive: boolean;
+  anchorStart: boolean;
+  anchorEnd: boolean;
+  /** The strings one of which must occur (lower-cased when case-insensitive). */
+  needles: string[];
+}
+
+const PLAIN_CHAR = /[A-Za-z0-9 _\-/~,:;=@#%&'"!<>]/;
+
+/** A single character class: linear on V8's engine too, and native, so faster than a JS loop. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+function hasNonAscii(s: string): boolean {
+  return NON_ASCII.test(s);
+}
+const ESCAPABLE = '.\\-/()[]{}*+?|^$';
+
+/** The literal plan of a regex of the narrow shape described above, or undefined. */
+export function planLiteralRegex(pattern: string): LiteralRegexPlan | undefined {
+  let i = 0;
+  let caseInsensitive = false;
+  if (pattern.startsWith('(?i)')) {
+    caseInsensitive = true;
+    i = 4;
+  }
+  let anchorStart = false;
+  if (pattern[i] === '^') {
+    anchorStart = true;
+    i += 1;
+  }
+  let end = pattern.length;
+  let anchorEnd = false;
+  if (end > i && pattern[end - 1] === '$' && pattern[end - 2] !== '\\') {
+    anchorEnd = true;
+    end -= 1;
+  }
+  const readLiteral = (stop: string): string | undefined => {
+    let out = '';
+    while (i < end && !stop.includes(pattern[i]!)) {
+      const c = pattern[i]!;
+      if (c === '\\') {
+        const next = pattern[i + 1];
+        if (next === undefined || !ESCAPABLE.includes(next)) return undefined;
+        out += next;
+        i += 2;
+      } else if (PLAIN_CHAR.test(c)) {
+        out += c;
+        i += 1;
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  const before = readLiteral('(');
+  if (before === undefined) return undefined;
+  let alternatives = [''];
+  if (i < end) {
+    // one group of literal alternatives
+    i += pattern.startsWith('(?:', i) ? 3 : 1;
+    alternatives = [];
+    for (;;) {
+      const alt = readLiteral('|)');
+      if (alt === undefined || i >= end) return undefined;
+      alternatives.push(alt);
+      const c = pattern[i];
+      i += 1;
+      if (c === ')') break;
+    }
+  }
+  const after = readLiteral('(');
+  if (after === undefined || i !== end) return undefined;
+  const needles = alternatives.map((a) => before + a + after);
+  if (needles.some((n) => n === '')) return undefined; // an empty needle matches everything: leave it to RE2
+  return {
+    caseInsensitive,
+    anchorStart,
+    anchorEnd,
+    needles: caseInsensitive ? needles.map((n) => n.toLowerCase()) : needles,
+  };
+}
+
+function literalTest(plan: LiteralRegexPlan): (path: string) => boolean {
+  const { needles, anchorStart, anchorEnd, caseInsensitive } = plan;
+  const count = needles.length;
+  const one = (p: string, needle: string): boolean =>
+    anchorStart && anchorEnd ? p === needle : anchorStart ? p.startsWith(needle) : anchorEnd ? p.endsWith(needle) : p.includes(needle);
+  return (path) => {
+    const p = caseInsensitive ? path.toLowerCase() : path;
+    for (let k = 0; k < count; k += 1) if (one(p, needles[k]!)) return true;
+    return false;
+  };
 }
 
 function checkPatternLength(pattern: string): void {
@@ -441,9 +557,21 @@ function compileRe2(pattern: string, source: string, flags: number): RE2JS {
  */
 export function compileRegexAlternation(patterns: readonly string[]): PathMatcher {
   if (patterns.length === 1) return compileRegex(patterns[0]!);
-  for (const p of patterns) compileRegex(p); // the same errors as one by one
-  const re = compileRe2(patterns.join(', '), patterns.map((p) => `(?:${p})`).join('|'), 0);
-  return { pattern: patterns.join(', '), kind: 'regex', test: (path) => re.test(path) };
+  const each = patterns.map(compileRegex); // the same errors as one by one
+  const pattern = patterns.join(', ');
+  const literal = each.filter((_, k) => planLiteralRegex(patterns[k]!) !== undefined);
+  const rest = patterns.filter((p) => planLiteralRegex(p) === undefined);
+  if (rest.length <= 1) {
+    // Literal plans are cheap: test them one by one, then the (single) automaton.
+    const all = [...literal, ...each.filter((_, k) => planLiteralRegex(patterns[k]!) === undefined)];
+    return { pattern, kind: 'regex', test: (path) => firstMatch(all, path) !== undefined };
+  }
+  const re = compileRe2(pattern, rest.map((p) => `(?:${p})`).join('|'), 0);
+  return {
+    pattern,
+    kind: 'regex',
+    test: (path) => firstMatch(literal, path) !== undefined || re.test(path),
+  };
 }
 
 /** The first matcher that matches the path, or undefined. */

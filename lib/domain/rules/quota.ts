@@ -124,7 +124,8 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
         const order = ctx.rankNewestFirst(candidates);
         if (rule.keep === 'oldest') order.reverse();
         const ranked = new Map<number, number[]>();
-        for (const i of order) {
+        for (let k = 0; k < order.length; k += 1) {
+          const i = order[k]!;
           const key = groupIndex[i]!;
           let list = ranked.get(key);
           if (!list) ranked.set(key, (list = []));

@@ -373,6 +373,15 @@ describe('engine input', () => {
     expect([result.counts.shares, result.toCancel]).toEqual([2, ['2']]);
   });
 
+  it.each([
+    ['ascending', ['2', '10', '9007199254740993']],
+    ['descending, as TeraBox lists', ['9007199254740993', '10', '2']],
+    ['mixed', ['10', '9007199254740993', '2']],
+  ])('orders decisions by numeric share id whatever the input order (%s)', (_what, ids) => {
+    const result = run(ids.map((id) => shareFacts({ id })), []);
+    expect(result.decisions.map((d) => d.shareId)).toEqual(['2', '10', '9007199254740993']);
+  });
+
   it('sums decisions and per-policy figures', () => {
     const shares = [shareFacts({ id: '1', ageDays: 40 }), shareFacts({ id: '2', ageDays: 1 }), shareFacts({ id: '3', ageDays: 40, visibility: undefined })];
     const result = run(shares, [aPolicy({ policyId: 'p', scope: { visibility: 'public' } })]);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
+import { RE2JS } from 're2js';
 import {
   compileGlob,
   compilePathPrefixes,
@@ -7,6 +8,7 @@ import {
   compileRegexAlternation,
   globToRegexSource,
   MAX_PATTERN_LENGTH,
+  planLiteralRegex,
 } from '../../../lib/domain/matchers';
 
 /** The error a call throws, as name and message (jest's toThrow(Error) also compares `cause`). */
@@ -179,5 +181,58 @@ describe('path prefixes', () => {
     [['/A', '/B/'], '/C/x', false],
   ])('%j holds for %s -> %s', (prefixes, p, expected) => {
     expect(compilePathPrefixes(prefixes)(p)).toBe(expected);
+  });
+});
+
+describe('regular expressions that are literals in disguise', () => {
+  it.each([
+    ['(?i)(password|secret)', { caseInsensitive: true, anchorStart: false, anchorEnd: false, needles: ['password', 'secret'] }],
+    ['\\.(key|p12|pfx)$', { caseInsensitive: false, anchorStart: false, anchorEnd: true, needles: ['.key', '.p12', '.pfx'] }],
+    ['^/Exports/', { caseInsensitive: false, anchorStart: true, anchorEnd: false, needles: ['/Exports/'] }],
+    ['x(?:a|b)y$', { caseInsensitive: false, anchorStart: false, anchorEnd: true, needles: ['xay', 'xby'] }],
+    ['^/Exports/[0-9]{4}', undefined],
+    ['a.b', undefined],
+    ['(a|)', undefined],
+    ['a\\\\$', undefined],
+    ['^(?i)x', undefined],
+  ])('plans %s as %j', (pattern, plan) => {
+    expect(planLiteralRegex(pattern)).toEqual(plan);
+  });
+
+  // Generated from the planned shape (and a little beyond it), checked against RE2 itself on
+  // paths with case variants, newlines and the characters Unicode folds onto ASCII letters.
+  const litChar = fc.constantFrom('a', 'B', 's', 'K', '.', '/', '-', '\\.', '\\/', '\\(', '\\$');
+  const literal = fc.array(litChar, { maxLength: 3 }).map((cs) => cs.join(''));
+  const regex = fc
+    .tuple(
+      fc.boolean(),
+      fc.boolean(),
+      literal,
+      fc.option(fc.tuple(fc.boolean(), fc.array(literal, { minLength: 1, maxLength: 3 })), { nil: undefined }),
+      literal,
+      fc.boolean(),
+    )
+    .map(([ci, start, before, group, after, end]) => {
+      const g = group ? `${group[0] ? '(?:' : '('}${group[1].join('|')})` : '';
+      return `${ci ? '(?i)' : ''}${start ? '^' : ''}${before}${g}${after}${end ? '$' : ''}`;
+    })
+    .filter((r) => r !== '' && r !== '(?i)');
+  const pathChar = fc.constantFrom('a', 'A', 'b', 'B', 's', 'S', 'k', 'K', '\u017f', '\u212a', '.', '/', '-', '(', '$', '\n');
+  const text = fc.array(pathChar, { maxLength: 8 }).map((cs) => cs.join(''));
+
+  it('agrees with RE2 wherever a plan is used', () => {
+    fc.assert(
+      fc.property(regex, fc.array(text, { minLength: 1, maxLength: 10 }), (pattern, paths) => {
+        let re: RE2JS;
+        try {
+          re = RE2JS.compile(pattern);
+        } catch {
+          return; // not a valid regex: validation rejects it before any plan is made
+        }
+        const ours = compileRegex(pattern);
+        for (const p of paths) expect([pattern, p, ours.test(p)]).toEqual([pattern, p, re.test(p)]);
+      }),
+      { numRuns: 1000, seed: 7 },
+    );
   });
 });
