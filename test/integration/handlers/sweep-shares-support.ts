@@ -23,7 +23,9 @@ import type { FetchLike } from '../../../lib/terabox';
 import type { TestTables } from '../stores/tables';
 
 export const NDUS = 'sweep-handler-ndus-4f9c2a7e1b';
-export const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+// In the future on purpose: DynamoDB Local expires TTL items (audit entries live 90 days after
+// the run's clock), so a run dated in the past could see its audit trail vanish mid-test.
+export const T0 = Date.parse('2031-05-01T10:00:00.000Z');
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 

@@ -79,7 +79,7 @@ describe('sweep-shares handler', () => {
 
     expect(Object.keys(report)).toEqual(['runId', 'status', 'mode', 'inventory', 'decisions', 'cancelled', 'guardrail', 'errors']);
     expect(report).toEqual({
-      runId: expect.stringMatching(/^20260501T100000000Z-[0-9a-f]{8}$/),
+      runId: expect.stringMatching(/^20310501T100000000Z-[0-9a-f]{8}$/),
       status: 'completed',
       mode: 'enforce',
       inventory: { shares: 7, pages: 1, complete: true, new: 7, gone: 0 },
@@ -211,7 +211,7 @@ describe('sweep-shares handler', () => {
     expect(first.decisions.filter((d) => d.action === 'marked').map((d) => d.shareId)).toEqual(EXPECTED);
     expect(w.cancelQueue.snapshot()).toEqual([]);
     expect(w.bus.detailsOf('ShareMarkedForCancel').map((d) => [d.shareId, d.graceEndsAt])).toEqual(
-      EXPECTED.map((id) => [id, '2026-05-02T10:00:00.000Z']),
+      EXPECTED.map((id) => [id, '2031-05-02T10:00:00.000Z']),
     );
     const marks = await w.stores.inventory.loadAll();
     expect(EXPECTED.map((id) => marks.get(id)?.violatingSince)).toEqual(EXPECTED.map(() => ({ 'public-30d': T0 })));
@@ -227,7 +227,7 @@ describe('sweep-shares handler', () => {
     const third = await w.invoke(aScheduledSweepEvent(w.clock.now()));
     expect(third.cancelled).toEqual(EXPECTED);
     expect(w.queuedShareIds()).toEqual(EXPECTED);
-    expect(third.decisions[0]!.reasons[0]).toContain('grace of 24 h ended 2026-05-02T10:00:00.000Z');
+    expect(third.decisions[0]!.reasons[0]).toContain('grace of 24 h ended 2031-05-02T10:00:00.000Z');
   });
 
   it('reports invalid policies in the table while the valid ones run', async () => {

@@ -38,8 +38,9 @@ export class ManualClock implements Clock {
   }
 }
 
-/** 2026-05-01T10:00:00Z: every test's "now" starts here. */
-export const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+/** 2031-05-01T10:00:00Z, in the future on purpose: DynamoDB Local expires TTL items (audit entries
+ * live 90 days after the run's clock), so a past date could make audit rows vanish mid-test. */
+export const T0 = Date.parse('2031-05-01T10:00:00.000Z');
 
 /** Credentials for an emulator (there is no local Secrets Manager); counts invalidations. */
 export class StaticCredentials implements TeraboxCredentialsProvider {
