@@ -3,23 +3,14 @@ import type { Exemption, Policy } from '../../lib/domain/policy-types';
 import type { CreatedShare } from '../../lib/app/ports';
 import type { AuditEntry, ClaimInput, InventoryItem, RunSummary } from '../../lib/app/store-ports';
 import type { GuardrailReport } from '../../lib/domain/decision';
+import { rawPolicy } from './policies';
 
 export const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 export const HOUR = 3_600_000;
 
+/** The README's example policy, typed (it validates unchanged: see test/unit/domain/validate.test.ts). */
 export function aPolicy(overrides: Partial<Policy> = {}): Policy {
-  return {
-    policyId: 'public-links-30-days',
-    description: 'Public links live at most 30 days',
-    enabled: true,
-    mode: 'enforce',
-    scope: { pathPrefixes: ['/Public/'], visibility: 'public', requesters: ['marketing'] },
-    rule: { type: 'max-age', maxAgeDays: 30 },
-    exempt: { shareIds: ['12345'], pathPrefixes: ['/Public/evergreen/'] },
-    maxCancellationsPerRun: 100,
-    graceHours: 0,
-    ...overrides,
-  };
+  return { ...(rawPolicy() as unknown as Policy), ...overrides };
 }
 
 export function anExemption(overrides: Partial<Exemption> = {}): Exemption {
