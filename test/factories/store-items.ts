@@ -5,7 +5,9 @@ import type { AuditEntry, ClaimInput, InventoryItem, RunSummary } from '../../li
 import type { GuardrailReport } from '../../lib/domain/decision';
 import { rawPolicy } from './policies';
 
-export const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+// In the future on purpose: DynamoDB Local deletes expired TTL items, and audit entries expire
+// 90 days after their clock; a past T0 made audit rows vanish in the middle of a test.
+export const T0 = Date.parse('2031-05-01T10:00:00.000Z');
 export const HOUR = 3_600_000;
 
 /** The README's example policy, typed (it validates unchanged: see test/unit/domain/validate.test.ts). */

@@ -41,7 +41,7 @@ describe('DynamoDbPolicyStore items', () => {
       accountId,
       itemId: 'policy#public-links-30-days',
       kind: 'policy',
-      updatedAt: '2026-05-01T10:00:00.000Z',
+      updatedAt: '2031-05-01T10:00:00.000Z',
       version: 1,
     });
   });
@@ -97,9 +97,9 @@ describe('DynamoDbPolicyStore.putPolicies', () => {
       updated: ['public-links-30-days'],
     });
     expect(await store.listPolicies()).toEqual([
-      { policyId: 'no-env-files', policy: asJson(naming), updatedAt: '2026-05-01T10:00:01.000Z', version: 1 },
-      { policyId: 'public-links-30-days', policy: aPolicy({ description: 'v2' }), updatedAt: '2026-05-01T10:00:01.000Z', version: 2 },
-      { policyId: 'quota-per-requester', policy: asJson(quota), updatedAt: '2026-05-01T10:00:00.000Z', version: 1 },
+      { policyId: 'no-env-files', policy: asJson(naming), updatedAt: '2031-05-01T10:00:01.000Z', version: 1 },
+      { policyId: 'public-links-30-days', policy: aPolicy({ description: 'v2' }), updatedAt: '2031-05-01T10:00:01.000Z', version: 2 },
+      { policyId: 'quota-per-requester', policy: asJson(quota), updatedAt: '2031-05-01T10:00:00.000Z', version: 1 },
     ]);
   });
 

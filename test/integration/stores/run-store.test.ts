@@ -24,7 +24,7 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 describe('run ids', () => {
   it('are time-sortable and carry their start time', () => {
     const ids = [T0 + 5, T0, T0 + HOUR].map((t, i) => newRunId(t, () => `0000000${i}`));
-    expect(ids).toEqual(['20260501T100000005Z-00000000', '20260501T100000000Z-00000001', '20260501T110000000Z-00000002']);
+    expect(ids).toEqual(['20310501T100000005Z-00000000', '20310501T100000000Z-00000001', '20310501T110000000Z-00000002']);
     expect([...ids].sort()).toEqual([ids[1], ids[0], ids[2]]);
     expect(ids.map(runIdTime)).toEqual([T0 + 5, T0, T0 + HOUR]);
     expect(runIdTime('not-a-run-id')).toBeUndefined();
