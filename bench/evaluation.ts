@@ -13,22 +13,14 @@ import { evaluate, type EvaluateInput } from '../lib/domain/evaluate';
 import type { Exemption, Policy } from '../lib/domain/policy-types';
 import type { ShareFacts } from '../lib/domain/share';
 import { parsePolicyFile } from '../lib/domain/validate';
+import { mulberry32 } from '../lib/terabox/emulator/prng';
 
 const DAY = 86_400_000;
 /** A fixed "now" (2026-06-01T00:00:00Z) so that ages do not drift between runs. */
 export const BENCH_NOW = Date.UTC(2026, 5, 1);
 
-/** mulberry32: a tiny seeded PRNG, enough for reproducible synthetic data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, enough for reproducible synthetic data. */
+const prng = mulberry32;
 
 const PUBLIC_FOLDERS = ['/Public/brochures', '/Public/media/video', '/Public/evergreen', '/Public/press/2026', '/Shared/team-a/public'];
 const PRIVATE_FOLDERS = ['/Private/finance', '/Private/hr', '/Shared/team-b/specs', '/Exports/2026-05'];

@@ -4,6 +4,7 @@
  */
 import type { Policy } from '../../lib/domain/policy-types';
 import type { ShareRequestMessage } from '../../lib/messages/share-request';
+import { mulberry32 } from '../../lib/terabox/emulator/prng';
 
 /** An enforcing max-age policy over every share. */
 export function aMaxAgePolicy(maxAgeDays: number, overrides: Partial<Policy> = {}): Policy {
@@ -35,17 +36,8 @@ export function aPathRequest(requestId: string, path: string, overrides: Partial
   return { requestId, requester: 'reliability', paths: [path], period: 7, ...overrides };
 }
 
-/** mulberry32: a seeded PRNG in [0, 1), so that shuffles and picks repeat run after run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG in [0, 1) (mulberry32), so that shuffles and picks repeat run after run. */
+export const seededRandom = mulberry32;
 
 /** A Fisher-Yates shuffle driven by `random`. */
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {

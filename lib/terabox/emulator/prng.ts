@@ -16,16 +16,24 @@ export interface Prng {
 /** Independent streams from one seed: data, tokens and faults must not disturb one another. */
 export const STREAM = { data: 0x9e3779b9, tokens: 0x85ebca6b, faults: 0xc2b2ae35 } as const;
 
-/** A PRNG for `seed` on stream `stream` (see STREAM). */
-export function createPrng(seed: number, stream: number = STREAM.data): Prng {
-  let state = (Math.imul(seed >>> 0, 0x2c1b3c6d) ^ stream) >>> 0;
-  const next = (): number => {
+/**
+ * The bare mulberry32 generator: uniform numbers in [0, 1) from a 32-bit seed. Also used by the
+ * benchmarks and the test factories for reproducible synthetic data.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A PRNG for `seed` on stream `stream` (see STREAM). */
+export function createPrng(seed: number, stream: number = STREAM.data): Prng {
+  const next = mulberry32(Math.imul(seed >>> 0, 0x2c1b3c6d) ^ stream);
   const int = (n: number): number => Math.floor(next() * n);
   return {
     next,
