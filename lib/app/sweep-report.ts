@@ -21,6 +21,7 @@
  * - `guardrail`: null when the run stopped before evaluating.
  * - `errors`: invalid policies, a listing that did not finish, failed cancellations, ... (redacted).
  */
+import type { GuardrailTrip } from '../domain/policy-errors';
 import type { CancelOutcome } from './ports';
 import type { RunMode } from './store-ports';
 import type { SweepPhase, SweepResult, SweepStatus } from './sweep';
@@ -34,15 +35,8 @@ export interface ReportDecision {
   reasons: string[];
 }
 
-export interface ReportTrip {
-  limit: 'policy' | 'global-count' | 'global-percent';
-  policyId?: string;
-  limitValue: number;
-  allowed: number;
-  planned: number;
-  excess: number;
-  message: string;
-}
+/** A tripped limit, exactly as the engine reports it (lib/domain/policy-errors.ts). */
+export type ReportTrip = GuardrailTrip;
 
 export interface ReportGuardrail {
   tripped: boolean;
