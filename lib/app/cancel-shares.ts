@@ -12,11 +12,19 @@
  *   subscribers dedupe by share id.
  * - A `failed` share, or bookkeeping that could not be written, makes the whole message retried.
  *   That is safe: shares cancelled the first time come back `already-gone`.
+ *
+ * ## Cost per share (session 2)
+ * The share record of a cancelled share is found from the message's `requestIds` (the sweep's
+ * join): a request id is marked directly (one conditional UpdateItem), `null` means no record (no
+ * call); only a share without an entry (an older message) is looked up through the `byShareId`
+ * index first. The audit outcomes of the whole message are written in batched calls (about 5 per
+ * 100 shares) instead of one UpdateItem each. So a share the product did not create costs no
+ * DynamoDB call of its own, and one it created costs one.
  */
 import type { UseCaseLog } from './create-share';
 import type { EventPublisher } from './messaging-ports';
 import type { CancelOutcome, Clock, TeraboxGateway } from './ports';
-import type { RunStore, ShareRecordStore } from './store-ports';
+import { AuditOutcomesNotWrittenError, type AuditOutcomeUpdate, type RunStore, type ShareRecord, type ShareRecordStore } from './store-ports';
 import type { ShareId } from '../domain/share';
 import type { CancelBatchMessage, ParseCancelBatchResult } from '../messages/cancel-batch';
 import { shareCancelledEvent, type ProductEvent } from '../messages/events';
@@ -34,7 +42,7 @@ export interface CancelSharesDeps {
   log?: UseCaseLog;
   /** Called with the number of shares this batch actually cancelled (the `SharesCancelled` metric). */
   countCancelled?: (count: number) => void;
-  /** Shares whose records and audit entries are written at once (default 8). */
+  /** Share records updated at once (default 8); the audit outcomes are written in batches. */
   bookkeepingConcurrency?: number;
 }
 
@@ -81,18 +89,44 @@ export async function cancelShareBatch(deps: CancelSharesDeps, parsed: ParseCanc
   );
 
   const now = deps.clock.now();
-  const events: ProductEvent[] = [];
-  const failed: ShareFailure[] = [];
   const bookkeepingFailed: ShareFailure[] = [];
-  await forEachLimited(complete, deps.bookkeepingConcurrency ?? 8, async (outcome) => {
+  const notRecorded = new Set<ShareId>();
+  const noteFailure = (shareId: ShareId, error: unknown): void => {
+    notRecorded.add(shareId);
+    bookkeepingFailed.push({ shareId, error: describe(error) });
+  };
+
+  // 1. The share records of the shares that are gone (one conditional write each, when they have one).
+  const gone = complete.filter((o) => o.outcome !== 'failed');
+  const records = new Map<ShareId, ShareRecord | undefined>();
+  await forEachLimited(gone, deps.bookkeepingConcurrency ?? 8, async ({ shareId }) => {
     try {
-      const event = await recordOutcome(deps, batch, outcome, now);
-      if (event !== undefined) events.push(event);
-      if (outcome.outcome === 'failed') failed.push({ shareId: outcome.shareId, error: outcome.error ?? `errno ${outcome.errno ?? 'unknown'}` });
+      records.set(shareId, await markRecordCancelled(deps, batch, shareId, now));
     } catch (error) {
-      bookkeepingFailed.push({ shareId: outcome.shareId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      noteFailure(shareId, error);
     }
   });
+
+  // 2. The audit outcomes, batched. A share whose record could not be written keeps its audit entry
+  //    as it was (`enqueued`), as before: the retried message records both.
+  const updates: AuditOutcomeUpdate[] = complete
+    .filter((o) => !notRecorded.has(o.shareId))
+    .map((o) => (o.outcome === 'failed' ? { shareId: o.shareId, outcome: 'failed', error: failureText(o) } : { shareId: o.shareId, outcome: o.outcome }));
+  try {
+    await deps.runs.updateAuditOutcomes(batch.runId, updates, now);
+  } catch (error) {
+    const missing = error instanceof AuditOutcomesNotWrittenError ? error.shareIds : updates.map((u) => u.shareId);
+    for (const shareId of missing) noteFailure(shareId, error);
+  }
+
+  // 3. Failures and events, in the message's order, for the shares whose bookkeeping is complete.
+  const failed: ShareFailure[] = [];
+  const events: ProductEvent[] = [];
+  for (const outcome of complete) {
+    if (notRecorded.has(outcome.shareId)) continue;
+    if (outcome.outcome === 'failed') failed.push({ shareId: outcome.shareId, error: failureText(outcome) });
+    else events.push(cancelledEvent(batch, outcome, records.get(outcome.shareId), now));
+  }
 
   const cancelled = complete.filter((o) => o.outcome === 'cancelled').map((o) => o.shareId);
   const alreadyGone = complete.filter((o) => o.outcome === 'already-gone').map((o) => o.shareId);
@@ -109,16 +143,39 @@ export async function cancelShareBatch(deps: CancelSharesDeps, parsed: ParseCanc
   };
 }
 
-/** Writes the share record and the audit outcome of one share; the event to send when it is gone. */
-async function recordOutcome(deps: CancelSharesDeps, batch: CancelBatchMessage, outcome: CancelOutcome, now: number): Promise<ProductEvent | undefined> {
-  const { shareId } = outcome;
-  if (outcome.outcome === 'failed') {
-    await deps.runs.updateAuditOutcome(batch.runId, shareId, 'failed', now, outcome.error ?? `errno ${outcome.errno ?? 'unknown'}`);
-    return undefined;
+function failureText(outcome: CancelOutcome): string {
+  return outcome.error ?? `errno ${outcome.errno ?? 'unknown'}`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function cancelReason(batch: CancelBatchMessage, shareId: ShareId): string {
+  return batch.reasons?.[shareId] ?? `cancelled by run ${batch.runId}`;
+}
+
+/**
+ * Marks the share's record cancelled, found through the message's `requestIds`: `null` is a share
+ * the product did not create (no call); a request id is written directly, and only when it does not
+ * lead to this share's record (or the message has no entry for the share, as older ones) is the
+ * record looked up by share id, as it always was.
+ */
+async function markRecordCancelled(deps: CancelSharesDeps, batch: CancelBatchMessage, shareId: ShareId, now: number): Promise<ShareRecord | undefined> {
+  const known = batch.requestIds?.[shareId];
+  if (known === null) return undefined;
+  const input = { shareId, reason: cancelReason(batch, shareId), runId: batch.runId, now };
+  if (known !== undefined) {
+    const record = await deps.shareRecords.markCancelled({ ...input, requestId: known });
+    if (record !== undefined) return record;
   }
-  const reason = batch.reasons?.[shareId] ?? `cancelled by run ${batch.runId}`;
-  const record = await deps.shareRecords.markCancelled({ shareId, reason, runId: batch.runId, now });
-  await deps.runs.updateAuditOutcome(batch.runId, shareId, outcome.outcome, now);
+  return deps.shareRecords.markCancelled(input);
+}
+
+/** The `ShareCancelled` event of a share that is gone. */
+function cancelledEvent(batch: CancelBatchMessage, outcome: CancelOutcome, record: ShareRecord | undefined, now: number): ProductEvent {
+  const { shareId } = outcome;
+  const reason = cancelReason(batch, shareId);
   return shareCancelledEvent(
     {
       shareId,
@@ -137,8 +194,10 @@ async function skipAll(deps: CancelSharesDeps, batch: CancelBatchMessage): Promi
     shares: batch.shareIds.length,
   });
   const now = deps.clock.now();
-  await forEachLimited(batch.shareIds, deps.bookkeepingConcurrency ?? 8, (shareId) =>
-    deps.runs.updateAuditOutcome(batch.runId, shareId, 'skipped', now, 'global dry run is on: not cancelled'),
+  await deps.runs.updateAuditOutcomes(
+    batch.runId,
+    batch.shareIds.map((shareId) => ({ shareId, outcome: 'skipped', error: 'global dry run is on: not cancelled' })),
+    now,
   );
   return { status: 'skipped', retry: false, runId: batch.runId, shareIds: [...batch.shareIds] };
 }

@@ -207,7 +207,9 @@ export type RejectResult =
   | { kind: 'exists'; record: ShareRecord };
 
 export interface MarkCancelledInput {
+  /** With `requestId` too: the record must name this share (or no share yet), else it is left alone. */
   shareId?: ShareId;
+  /** The record to mark, when the caller knows it (no lookup by share id). */
   requestId?: string;
   reason: string;
   runId?: string;
@@ -336,6 +338,25 @@ export interface AuditEntry {
   outcomeAtMs?: number;
 }
 
+/** One share's audit outcome, for `RunStore.updateAuditOutcomes`. */
+export interface AuditOutcomeUpdate {
+  shareId: ShareId;
+  outcome: AuditOutcome;
+  error?: string;
+}
+
+/** Some audit outcomes of a batch were not written (the others were): `shareIds` names the missing ones. */
+export class AuditOutcomesNotWrittenError extends StoreError {
+  override name = 'AuditOutcomesNotWrittenError';
+  constructor(
+    readonly shareIds: ShareId[],
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, options);
+  }
+}
+
 export interface RunStore {
   /** A new time-sortable run id (`20260501T100000123Z-1a2b3c4d`); getRun finds the run from it alone. */
   newRunId(now: number): string;
@@ -349,6 +370,11 @@ export interface RunStore {
   putAuditEntries(runId: string, entries: Iterable<Omit<AuditEntry, 'runId'>>): Promise<number>;
   /** Records what happened to one share of the run; creates the entry if it was never written. */
   updateAuditOutcome(runId: string, shareId: ShareId, outcome: AuditOutcome, now: number, error?: string): Promise<void>;
+  /**
+   * `updateAuditOutcome` for many shares of one run, in batched calls. Throws
+   * `AuditOutcomesNotWrittenError` naming every share whose outcome was not written.
+   */
+  updateAuditOutcomes(runId: string, updates: readonly AuditOutcomeUpdate[], now: number): Promise<void>;
   listAudit(runId: string): AsyncIterable<AuditEntry>;
 }
 

@@ -173,6 +173,16 @@ const MAX_CANCEL_POLICIES = 50;
 const MAX_AUDIT_PATHS = 20;
 const MAX_ERROR_TEXT = 1000;
 const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+/**
+ * A listed share without a share record when the sweep read them is sent to cancel-shares as
+ * having none (`requestIds: null`, no lookup there) only when TeraBox created it longer ago than
+ * this. A younger one may have gained a record since (a create completing, or an attempt adopting
+ * the share of an earlier uncertain one), so cancel-shares looks it up at cancel time, as it always
+ * did. An adoption reaches back at most to the start of an attempt of a message still in the
+ * request queue (SQS keeps a message 14 days at most) minus the search slack (minutes): 15 days
+ * covers that and any clock skew with TeraBox.
+ */
+export const NO_RECORD_AGE_MS = 15 * 86_400_000;
 
 /** Everything the sweep talks to. Stores need only the methods named here. */
 export interface SweepDeps {
@@ -388,6 +398,8 @@ interface Joined {
   facts: ShareFacts[];
   /** Records created without a share id, now matched by short url. */
   attach: { requestId: string; shareId: ShareId }[];
+  /** The request id of each listed share that has a share record (by share id or short url). */
+  requestIds: Map<ShareId, string>;
 }
 
 class SweepRun {
@@ -592,7 +604,7 @@ class SweepRun {
 
     // enqueue
     if (evaluation.toCancel.length > 0) {
-      await this.phase('enqueue', () => this.enqueue(evaluation, now));
+      await this.phase('enqueue', () => this.enqueue(evaluation, joined, now));
     }
   }
 
@@ -675,6 +687,7 @@ class SweepRun {
     }
     const facts: ShareFacts[] = new Array<ShareFacts>(listed.length);
     const attach: Joined['attach'] = [];
+    const requestIds = new Map<ShareId, string>();
     for (let i = 0; i < listed.length; i += 1) {
       const share = listed[i]!;
       let record = byShareId.get(share.shareId);
@@ -686,6 +699,7 @@ class SweepRun {
           byShortUrl.delete(share.shortUrl); // one record, one share
         }
       }
+      if (record !== undefined) requestIds.set(share.shareId, record.requestId);
       const prev = previous.get(share.shareId);
       const f: ShareFacts = { share, firstSeenAtMs: prev?.firstSeenAtMs ?? now };
       if (record?.requester !== undefined) f.requester = record.requester;
@@ -693,7 +707,7 @@ class SweepRun {
       if (prev?.violatingSince !== undefined) f.violatingSince = prev.violatingSince;
       facts[i] = f;
     }
-    return { facts, attach };
+    return { facts, attach, requestIds };
   }
 
   /**
@@ -856,13 +870,20 @@ class SweepRun {
     }
   }
 
-  private async enqueue(evaluation: EvaluationResult, now: number): Promise<void> {
+  private async enqueue(evaluation: EvaluationResult, joined: Joined, now: number): Promise<void> {
     const { deps, result } = this;
     const toCancel = evaluation.toCancel;
     const decisionById = new Map(evaluation.decisions.map((d) => [d.shareId, d] as const));
+    const createdAtById = new Map<ShareId, number | undefined>();
+    for (const f of joined.facts) createdAtById.set(f.share.shareId, f.share.createdAtMs);
     const inputs: CancelDecisionInput[] = toCancel.map((shareId) => {
       const findings = decisionById.get(shareId)?.findings.filter((f) => f.outcome === 'cancel') ?? [];
       const input: CancelDecisionInput = { shareId };
+      // What cancel-shares needs of the share record, so that it need not look it up (see NO_RECORD_AGE_MS).
+      const requestId = joined.requestIds.get(shareId);
+      const createdAtMs = createdAtById.get(shareId);
+      if (requestId !== undefined) input.requestId = requestId;
+      else if (createdAtMs !== undefined && createdAtMs < result.startedAtMs - NO_RECORD_AGE_MS) input.requestId = null;
       if (findings.length > 0) {
         input.reason = truncate(findings.map((f) => f.reason).join('; '), MAX_CANCEL_REASON);
         input.policyIds = findings.map((f) => f.policyId).slice(0, MAX_CANCEL_POLICIES);

@@ -3,6 +3,12 @@
  *
  * The sweep writes these only in enforce mode; `dryRun` is the literal `false` so that a
  * message can never be mistaken for (or forged from) a plan: cancel-shares refuses anything else.
+ *
+ * `requestIds` (added in session 2, optional) carries what the sweep learnt from the share records
+ * it joined, so that cancel-shares need not look each share's record up through the `byShareId`
+ * index (one Query per share): a request id marks that record cancelled directly; `null` says the
+ * sweep found no record and none can have appeared since (see lib/app/sweep.ts). A share without an
+ * entry (and every share of a message written before the field existed) is looked up as before.
  */
 import * as z from 'zod';
 import { isJsonObject, parseJsonBody } from './json-body';
@@ -24,6 +30,11 @@ export interface CancelBatchMessage {
   reasons?: Record<string, string>;
   /** Which policies each share breaks (keyed by share id). */
   policyIds?: Record<string, string[]>;
+  /**
+   * The request id of each share's record (keyed by share id), or `null` when the share has no
+   * record. A share missing here is looked up by share id.
+   */
+  requestIds?: Record<string, string | null>;
   dryRun: false;
 }
 
@@ -65,6 +76,9 @@ export const cancelBatchSchema = z
         { error: 'must be an object of share id to policy ids' },
       )
       .optional(),
+    requestIds: z
+      .record(shareIdSchema, idSchema.nullable(), { error: 'must be an object of share id to request id (or null)' })
+      .optional(),
     dryRun: z.literal(false, { error: 'must be false (a cancel batch is never a dry run)' }),
   })
   .superRefine((batch, ctx) => {
@@ -73,7 +87,7 @@ export const cancelBatchSchema = z
       if (ids.has(id)) ctx.addIssue({ code: 'custom', message: 'duplicates an earlier share id', path: ['shareIds', index], input: id });
       ids.add(id);
     });
-    for (const field of ['reasons', 'policyIds'] as const) {
+    for (const field of ['reasons', 'policyIds', 'requestIds'] as const) {
       for (const key of Object.keys(batch[field] ?? {})) {
         if (!ids.has(key)) {
           ctx.addIssue({ code: 'custom', message: 'names a share that is not in shareIds', path: [field, key], input: key });
@@ -102,11 +116,14 @@ export interface CancelDecisionInput {
   shareId: string;
   reason?: string;
   policyIds?: string[];
+  /** The request id of the share's record; `null`: it has none for sure; absent: unknown (looked up). */
+  requestId?: string | null;
 }
 
 /**
  * Splits a run's cancel decisions into messages of at most `batchSize` shares (1 to 100),
- * keeping each share's reason and policy ids with it. Duplicate share ids are merged.
+ * keeping each share's reason, policy ids and request id with it. Duplicate share ids are merged
+ * (two different request ids for one share leave it unknown, so that cancel-shares looks it up).
  */
 export function buildCancelBatches(
   run: { runId: string; accountId: string },
@@ -125,6 +142,7 @@ export function buildCancelBatches(
         shareId: decision.shareId,
         reason: [earlier.reason, decision.reason].filter((r) => r !== undefined).join('; ') || undefined,
         policyIds: [...new Set([...(earlier.policyIds ?? []), ...(decision.policyIds ?? [])])],
+        ...mergeRequestId(earlier.requestId, decision.requestId),
       });
     }
   }
@@ -137,9 +155,22 @@ export function buildCancelBatches(
     const policyIds = Object.fromEntries(
       chunk.filter((d) => d.policyIds !== undefined && d.policyIds.length > 0).map((d) => [d.shareId, d.policyIds as string[]]),
     );
+    const requestIds = Object.fromEntries(chunk.filter((d) => d.requestId !== undefined).map((d) => [d.shareId, d.requestId as string | null]));
     if (Object.keys(reasons).length > 0) batch.reasons = reasons;
     if (Object.keys(policyIds).length > 0) batch.policyIds = policyIds;
+    if (Object.keys(requestIds).length > 0) batch.requestIds = requestIds;
     batches.push(batch);
   }
   return batches;
+}
+
+/**
+ * One share decided twice: a request id wins (cancel-shares checks it against the record); two
+ * different ones, or "none" beside "unknown", leave it unknown, so that cancel-shares looks it up.
+ */
+function mergeRequestId(a: string | null | undefined, b: string | null | undefined): { requestId?: string | null } {
+  if (typeof a === 'string' && typeof b === 'string') return a === b ? { requestId: a } : {};
+  if (typeof a === 'string') return { requestId: a };
+  if (typeof b === 'string') return { requestId: b };
+  return a === null && b === null ? { requestId: null } : {};
 }

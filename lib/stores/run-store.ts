@@ -12,19 +12,30 @@
  * so the summary's sort key is derived from the id and `getRun(runId)` is a single GetItem.
  */
 import { randomBytes } from 'node:crypto';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  type AttributeValue,
+  type KeysAndAttributes,
+  type WriteRequest as RawWriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type {
-  AuditDecision,
-  AuditEntry,
-  AuditOutcome,
-  RunMode,
-  RunStatus,
-  RunStore,
-  RunSummary,
-  RunUpdate,
+import {
+  AuditOutcomesNotWrittenError,
+  type AuditDecision,
+  type AuditEntry,
+  type AuditOutcome,
+  type AuditOutcomeUpdate,
+  type RunMode,
+  type RunStatus,
+  type RunStore,
+  type RunSummary,
+  type RunUpdate,
 } from '../app/store-ports';
 import type { ShareId } from '../domain/share';
 import {
+  BATCH_WRITE_LIMIT,
   batchWriteAll,
   compact,
   documentClient,
@@ -46,6 +57,9 @@ export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 export const MAX_RUN_ERRORS = 100;
 export const MAX_ERROR_LENGTH = 1000;
 
+/** DynamoDB's limit of keys in one BatchGetItem call. */
+const BATCH_GET_LIMIT = 100;
+
 const RUN_ID = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-z]+$/;
 const DAY_MS = 86_400_000;
 
@@ -66,6 +80,8 @@ export function runIdTime(runId: string): number | undefined {
 
 /** DynamoDB repository of run summaries and audit entries. */
 export class DynamoDbRunStore implements RunStore {
+  /** The low-level client, for the batched outcome writes that copy stored items attribute for attribute. */
+  private readonly client: DynamoDBClient;
   private readonly doc: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly accountId: string;
@@ -73,7 +89,8 @@ export class DynamoDbRunStore implements RunStore {
   private readonly retentionMs: number;
 
   constructor(options: StoreOptions & { auditRetentionDays?: number }) {
-    this.doc = documentClient(options.client);
+    this.client = options.client ?? new DynamoDBClient({});
+    this.doc = documentClient(this.client);
     this.tableName = options.tableName;
     this.accountId = resolveAccountId(options.accountId);
     this.batch = options.batch ?? {};
@@ -247,6 +264,138 @@ export class DynamoDbRunStore implements RunStore {
     }
   }
 
+  /**
+   * The outcomes of many shares at once, with exactly the result of `updateAuditOutcome` on each
+   * entry, in about 1/20 of the calls: the entries are read (BatchGetItem, 100 a call, strongly
+   * consistent), the outcome is set on each as stored (every other attribute copied as is, types
+   * included), and they are written back (BatchWriteItem, 25 a call). Unprocessed keys and items are
+   * retried with backoff; whatever still fails is named in an `AuditOutcomesNotWrittenError`, never
+   * dropped. No write is lost to a race by reading first: after the sweep has written an entry, the
+   * only writers of it are the deliveries of the one cancel message that names its share, and they
+   * set the same attributes, so the last writer wins exactly as with UpdateItem.
+   */
+  async updateAuditOutcomes(runId: string, updates: readonly AuditOutcomeUpdate[], now: number): Promise<void> {
+    const unique = lastWinsByKey(updates, (u) => u.shareId);
+    if (unique.length === 0) return;
+    const failed = new Map<ShareId, unknown>();
+    const stored = new Map<ShareId, Record<string, AttributeValue>>();
+    const keyOf = (shareId: ShareId): Record<string, AttributeValue> => ({ pk: { S: auditPk(runId) }, sk: { S: shareId } });
+
+    await eachChunk(unique, BATCH_GET_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
+      try {
+        for (const item of await this.batchGetRaw(chunk.map((u) => keyOf(u.shareId)))) {
+          const sk = item.sk?.S;
+          if (sk !== undefined) stored.set(sk, item);
+        }
+      } catch (err) {
+        for (const u of chunk) failed.set(u.shareId, err);
+      }
+    });
+
+    const writes = unique
+      .filter((u) => !failed.has(u.shareId))
+      .map((u) => ({ shareId: u.shareId, item: this.withOutcome(stored.get(u.shareId), keyOf(u.shareId), runId, u, now) }));
+    await eachChunk(writes, BATCH_WRITE_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
+      const unwritten = await this.batchPutRaw(chunk.map((w) => ({ PutRequest: { Item: w.item } })));
+      for (const { sk, error } of unwritten) if (sk !== undefined) failed.set(sk, error);
+    });
+
+    if (failed.size === 0) return;
+    const first = failed.values().next().value;
+    const cause = first instanceof Error ? first : undefined;
+    throw new AuditOutcomesNotWrittenError(
+      [...failed.keys()],
+      `${failed.size} of ${unique.length} audit outcome(s) of run ${runId} were not written: ${cause?.message ?? String(first)}`,
+      { cause: first, retryable: !(first instanceof StoreError) || first.retryable },
+    );
+  }
+
+  /**
+   * `updateAuditOutcome`'s update expression applied to a stored item (or to none: the upsert).
+   * Attribute values stay DynamoDB's own, so nothing is lost in a round trip through JavaScript.
+   */
+  private withOutcome(
+    stored: Record<string, AttributeValue> | undefined,
+    key: Record<string, AttributeValue>,
+    runId: string,
+    update: AuditOutcomeUpdate,
+    now: number,
+  ): Record<string, AttributeValue> {
+    const item: Record<string, AttributeValue> = { ...stored, ...key };
+    item.outcome = { S: update.outcome };
+    item.outcomeAtMs = { N: String(now) };
+    item.expiresAt ??= { N: String(this.expiresAt(now)) };
+    item.runId = { S: runId };
+    item.kind = { S: 'audit' };
+    // An entry the sweep never wrote can only be one it decided to cancel (as in updateAuditOutcome).
+    item.decision ??= { S: 'cancel' };
+    item.policyIds ??= { L: [] };
+    item.reasons ??= { L: [] };
+    if (update.error !== undefined) item.error = { S: update.error.slice(0, MAX_ERROR_LENGTH) };
+    else delete item.error;
+    return item;
+  }
+
+  /** BatchGetItem of up to 100 keys, strongly consistent, unprocessed keys retried with backoff. */
+  private async batchGetRaw(keys: Record<string, AttributeValue>[]): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    let pending: KeysAndAttributes | undefined = { Keys: keys, ConsistentRead: true };
+    for (let attempt = 1; pending?.Keys !== undefined && pending.Keys.length > 0; attempt++) {
+      if (attempt > 1) await this.backoff(attempt - 1);
+      let res;
+      try {
+        res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }));
+      } catch (err) {
+        throw toStoreError(err, 'BatchGetItem', this.tableName);
+      }
+      out.push(...(res.Responses?.[this.tableName] ?? []));
+      pending = res.UnprocessedKeys?.[this.tableName];
+      const left = pending?.Keys?.length ?? 0;
+      if (left > 0 && attempt >= this.maxAttempts) {
+        throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${left} keys still unprocessed after ${attempt} attempts`, {
+          retryable: true,
+          code: 'UnprocessedKeys',
+        });
+      }
+    }
+    return out;
+  }
+
+  /** BatchWriteItem of up to 25 puts, unprocessed items retried with backoff. Returns what was not written, and why. */
+  private async batchPutRaw(requests: RawWriteRequest[]): Promise<{ sk: string | undefined; error: unknown }[]> {
+    let pending = requests;
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) await this.backoff(attempt - 1);
+      let res;
+      try {
+        res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+      } catch (err) {
+        const error = toStoreError(err, 'BatchWriteItem', this.tableName);
+        return pending.map((r) => ({ sk: r.PutRequest?.Item?.sk?.S, error }));
+      }
+      const unprocessed = res.UnprocessedItems?.[this.tableName] ?? [];
+      if (unprocessed.length === 0) return [];
+      if (attempt >= this.maxAttempts) {
+        const error = new StoreError(
+          `DynamoDB BatchWriteItem on ${this.tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
+          { retryable: true, code: 'UnprocessedItems' },
+        );
+        return unprocessed.map((r) => ({ sk: r.PutRequest?.Item?.sk?.S, error }));
+      }
+      pending = unprocessed;
+    }
+  }
+
+  private get maxAttempts(): number {
+    return this.batch.maxAttempts ?? 8;
+  }
+
+  /** Exponential backoff with full jitter (the DynamoDB guide's advice for unprocessed items). */
+  private backoff(step: number): Promise<void> {
+    const cap = Math.min(this.batch.maxDelayMs ?? 2000, (this.batch.baseDelayMs ?? 50) * 2 ** (step - 1));
+    return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+  }
+
   async *listAudit(runId: string): AsyncGenerator<AuditEntry, void, undefined> {
     for await (const item of queryAll(this.doc, {
       TableName: this.tableName,
@@ -269,6 +418,17 @@ export class DynamoDbRunStore implements RunStore {
 }
 
 const auditPk = (runId: string): string => `AUDIT#${runId}`;
+
+/** Runs `fn` on chunks of `size` items, `concurrency` at a time; `fn` handles its own failures. */
+async function eachChunk<T>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) await fn(chunks[next++] as T[]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker));
+}
 
 function capErrors(errors: string[] | undefined): string[] | undefined {
   if (!errors) return undefined;

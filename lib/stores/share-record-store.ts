@@ -349,9 +349,13 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
   /**
    * Moves a `created` record to `cancelled`. A record already cancelled is returned unchanged (the
    * cancel Lambda may see a batch twice); a record in any other state is returned unchanged too.
+   * Given a request id, no lookup is made (one Query saved); given a share id as well, a record
+   * that names another share is neither changed nor returned (undefined), so that a stale or wrong
+   * request id can never cancel another share's record.
    */
   async markCancelled(input: MarkCancelledInput): Promise<ShareRecord | undefined> {
     let requestId = input.requestId;
+    const checkShareId = requestId !== undefined ? input.shareId : undefined;
     if (requestId === undefined) {
       if (input.shareId === undefined) throw new StoreError('markCancelled needs a shareId or a requestId');
       requestId = (await this.findByShareId(input.shareId))?.requestId;
@@ -364,13 +368,21 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
       .set('cancelRunId', input.runId)
       .set('updatedAtMs', input.now);
     update.values[':created'] = 'created';
+    // Only a created record moves (never an in-progress claim, a rejection or a failure). With a
+    // request id from the caller, the record must also name this share, or none yet (a record the
+    // sweep matched by short url whose share id could not be attached).
+    let condition = '#status = :created';
+    if (checkShareId !== undefined) {
+      update.values[':shareId'] = checkShareId;
+      condition += ` AND (attribute_not_exists(${update.name('shareId')}) OR #shareId = :shareId)`;
+    }
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(requestId),
           UpdateExpression: update.expression,
-          ConditionExpression: '#status = :created',
+          ConditionExpression: condition,
           ExpressionAttributeNames: update.names,
           ExpressionAttributeValues: update.values,
           ReturnValues: 'ALL_NEW',
@@ -379,7 +391,9 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
       return this.toRecord(out.Attributes ?? {});
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw toStoreError(err, 'UpdateItem', this.tableName);
-      return this.get(requestId);
+      const current = await this.get(requestId);
+      if (checkShareId !== undefined && current?.shareId !== undefined && current.shareId !== checkShareId) return undefined;
+      return current;
     }
   }
 

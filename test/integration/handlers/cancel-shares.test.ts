@@ -3,6 +3,7 @@
  * TeraBox emulator over HTTP: cancellations (already-gone ids included) update the share records
  * and the audit, the global dry run cancels nothing, failures are retried, bad batches refused.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCancelSharesHandler, type CancelSharesHandler } from '../../../functions/cancel-shares/handler';
 import type { AuditEntry } from '../../../lib/app/store-ports';
 import type { CancelBatchMessage } from '../../../lib/messages/cancel-batch';
@@ -10,6 +11,7 @@ import { DynamoDbRunStore } from '../../../lib/stores/run-store';
 import { DynamoDbShareRecordStore } from '../../../lib/stores/share-record-store';
 import type { EmulatorShare } from '../../../lib/terabox/emulator';
 import { aCancelBatchRecord, aLambdaContext, anSqsEventOf, anSqsRecordWithBody } from '../../factories/sqs-events';
+import { testDynamoClient } from '../../support/dynamodb';
 import { metricValues, useHandlerWorld } from './support';
 
 // cancelMissing 'errno': a batch of ids that are all gone is answered -7 (Baidu's "already
@@ -22,8 +24,9 @@ afterEach(() => {
   for (const h of handlers.splice(0)) h.runtime.close();
 });
 
-function handler(options: { globalDryRun?: boolean } = {}): CancelSharesHandler {
-  const h = createCancelSharesHandler({ config: w.cancelConfig({ globalDryRun: options.globalDryRun ?? false }), overrides: w.overrides() });
+function handler(options: { globalDryRun?: boolean; dynamoClient?: DynamoDBClient } = {}): CancelSharesHandler {
+  const overrides = w.overrides(options.dynamoClient ? { dynamoClient: options.dynamoClient } : {});
+  const h = createCancelSharesHandler({ config: w.cancelConfig({ globalDryRun: options.globalDryRun ?? false }), overrides });
   handlers.push(h);
   return h;
 }
@@ -108,6 +111,36 @@ describe('cancel-shares handler', () => {
       ].sort((a, b) => a.shareId.localeCompare(b.shareId)),
     );
     expect(metricValues(w.emitted, 'SharesCancelled')).toEqual([{ value: 2, dimensions: [['service']], namespace: 'TeraboxShareLifecycle', service: 'cancel-shares' }]);
+  });
+
+  it.each([
+    ['with the request ids the sweep joined: no lookup, one record write, audit in batched calls', true, { UpdateItemCommand: 1, BatchGetItemCommand: 1, BatchWriteItemCommand: 1 }],
+    ['without request ids (a message from before them): each share looked up first', false, { QueryCommand: 2, UpdateItemCommand: 1, BatchGetItemCommand: 1, BatchWriteItemCommand: 1 }],
+  ])('records a batch %s, with the same result', async (_what, withRequestIds, expectedCalls) => {
+    const s = await scene();
+    const [first, second] = [s.live[0]!.shareId, s.live[1]!.shareId];
+    const batch = { ...batchOf(s.runId, [first, second]), ...(withRequestIds ? { requestIds: { [first]: s.requestId, [second]: null } } : {}) };
+    // A client of its own, counting the DynamoDB calls the handler makes.
+    const client = testDynamoClient();
+    const calls: Record<string, number> = {};
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        calls[context.commandName ?? '?'] = (calls[context.commandName ?? '?'] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCalls' },
+    );
+    try {
+      const response = await handler({ dynamoClient: client })(anSqsEventOf(aCancelBatchRecord(batch)), aLambdaContext());
+      expect(response).toEqual({ batchItemFailures: [] });
+    } finally {
+      client.destroy();
+    }
+    expect(calls).toEqual(expectedCalls);
+    expect(await records().get(s.requestId)).toMatchObject({ status: 'cancelled', cancelReason: 'too old', cancelRunId: s.runId });
+    expect(await auditOutcomes(s.runId)).toEqual({ [first]: 'cancelled', [second]: 'cancelled', [s.goneId]: 'enqueued' });
+    const announced = new Map(w.events.detailsOf('ShareCancelled').map((d) => [d.shareId, d.requestId]));
+    expect(announced).toEqual(new Map([[first, s.requestId], [second, undefined]]));
   });
 
   it('treats a redelivered batch as done: every id comes back already gone', async () => {

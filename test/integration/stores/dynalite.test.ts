@@ -78,4 +78,16 @@ describe('the stores on dynalite', () => {
     await stores.runs.updateAuditOutcome(runId, '1', 'cancelled', T0);
     expect(await stores.runs.getRun(runId)).toMatchObject({ runId, status: 'running' });
   });
+
+  it('writes audit outcomes in batches (consistent BatchGetItem, BatchWriteItem) as DynamoDB does', async () => {
+    const runId = stores.runs.newRunId(T0 + 1);
+    await stores.runs.putAuditEntries(runId, [{ shareId: '2', decision: 'cancel', policyIds: ['p'], reasons: ['old'], outcome: 'enqueued', recordedAtMs: T0 }]);
+    await stores.runs.updateAuditOutcomes(runId, [{ shareId: '2', outcome: 'cancelled' }, { shareId: '3', outcome: 'failed', error: 'errno 2' }], T0 + 5);
+    const entries: unknown[] = [];
+    for await (const e of stores.runs.listAudit(runId)) entries.push(e);
+    expect(entries).toEqual([
+      { runId, shareId: '2', decision: 'cancel', policyIds: ['p'], reasons: ['old'], outcome: 'cancelled', recordedAtMs: T0, outcomeAtMs: T0 + 5 },
+      { runId, shareId: '3', decision: 'cancel', policyIds: [], reasons: [], outcome: 'failed', error: 'errno 2', recordedAtMs: 0, outcomeAtMs: T0 + 5 },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, RunSummary } from '../../../lib/app/store-ports';
+import type { AuditEntry, AuditOutcomeUpdate, RunSummary } from '../../../lib/app/store-ports';
 import { DynamoDbRunStore, newRunId, runIdTime } from '../../../lib/stores/run-store';
 import { anAuditEntry, aRunStart, aTrippedGuardrail, HOUR, padding, T0 } from '../../factories/store-items';
 import { useTestTables } from './tables';
@@ -149,5 +149,84 @@ describe('DynamoDbRunStore audit', () => {
     const listed = await collect(store.listAudit(runId));
     expect(listed.map((e) => e.shareId)).toEqual(entries.map((e) => e.shareId));
     expect(listed[299]).toEqual({ ...entries[299], runId });
+  });
+});
+
+describe('DynamoDbRunStore batched audit outcomes', () => {
+  /** Every audit item of a run as DynamoDB holds it (raw attribute values), by share id, without the run's key. */
+  async function rawAudit(runId: string): Promise<Map<string, Record<string, AttributeValue>>> {
+    const out = new Map<string, Record<string, AttributeValue>>();
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await tables.client.send(
+        new QueryCommand({
+          TableName: tables.names.runs,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `AUDIT#${runId}` } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const { pk: _pk, runId: _runId, ...rest } of page.Items ?? []) out.set(rest.sk?.S ?? '', rest);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** 120 entries and one never written (two BatchGet calls, five BatchWrite calls); one already failed once, with an error. */
+  const entries = Array.from({ length: 120 }, (_, i) =>
+    anAuditEntry({ shareId: String(20_000 + i), outcome: i === 7 ? 'failed' : 'enqueued', ...(i === 7 ? { error: 'errno 105' } : {}) }),
+  );
+  const updates: AuditOutcomeUpdate[] = [
+    ...entries.map((e, i): AuditOutcomeUpdate => (i % 10 === 3 ? { shareId: e.shareId, outcome: 'failed', error: `errno ${i} ${padding(1200, 'e')}` } : { shareId: e.shareId, outcome: i % 2 ? 'cancelled' : 'already-gone' })),
+    { shareId: '99999', outcome: 'already-gone' }, // never written by the sweep: created, as the upsert does
+  ];
+
+  it('stores exactly what updateAuditOutcome stores, share by share, attribute by attribute', async () => {
+    const store = freshStore(30);
+    const one = store.newRunId(T0);
+    const batched = newRunId(T0 + 1, () => 'batched0');
+    for (const runId of [one, batched]) await store.putAuditEntries(runId, entries);
+
+    await Promise.all(updates.map((u) => store.updateAuditOutcome(one, u.shareId, u.outcome, T0 + 5000, u.error)));
+    await store.updateAuditOutcomes(batched, updates, T0 + 5000);
+
+    const [expected, actual] = [await rawAudit(one), await rawAudit(batched)];
+    expect(actual.size).toBe(121);
+    expect(actual).toEqual(expected);
+    expect(actual.get('20007')?.error).toBeUndefined(); // the earlier failure's error is gone, as with REMOVE
+    expect(actual.get('20003')?.error?.S).toHaveLength(1000); // capped like the single update
+    const listed = new Map((await collect(store.listAudit(batched))).map((e) => [e.shareId, e]));
+    expect(listed.get('20001')).toEqual<AuditEntry>({ ...entries[1]!, runId: batched, outcome: 'cancelled', outcomeAtMs: T0 + 5000 });
+  });
+
+  it('keeps attributes it does not know, with their DynamoDB types (sets, maps, numbers beyond 2^53)', async () => {
+    const store = freshStore();
+    const runId = store.newRunId(T0);
+    const extra: Record<string, AttributeValue> = {
+      note: { M: { by: { S: 'ops' }, ticket: { N: '123456789012345678901234567' } } },
+      tags: { SS: ['legal', 'hold'] },
+      big: { N: '98765432109876543210' },
+    };
+    await tables.client.send(
+      new PutItemCommand({
+        TableName: tables.names.runs,
+        Item: { pk: { S: `AUDIT#${runId}` }, sk: { S: '777' }, kind: { S: 'audit' }, decision: { S: 'cancel' }, outcome: { S: 'enqueued' }, ...extra },
+      }),
+    );
+    const before = (await rawAudit(runId)).get('777')!;
+    await store.updateAuditOutcomes(runId, [{ shareId: '777', outcome: 'cancelled' }], T0 + 1);
+    const after = (await rawAudit(runId)).get('777')!;
+    expect(after).toMatchObject({ outcome: { S: 'cancelled' }, outcomeAtMs: { N: String(T0 + 1) } });
+    expect({ note: after.note, tags: after.tags, big: after.big }).toEqual({ note: before.note, tags: before.tags, big: before.big });
+    expect(after.big).toEqual(extra.big);
+  });
+
+  it('writes the last of two updates of one share, and nothing for none', async () => {
+    const store = freshStore();
+    const runId = store.newRunId(T0);
+    await store.updateAuditOutcomes(runId, [], T0);
+    expect((await rawAudit(runId)).size).toBe(0);
+    await store.updateAuditOutcomes(runId, [{ shareId: '1', outcome: 'failed', error: 'x' }, { shareId: '1', outcome: 'cancelled' }], T0);
+    expect((await collect(store.listAudit(runId))).map((e) => [e.shareId, e.outcome, e.error])).toEqual([['1', 'cancelled', undefined]]);
   });
 });

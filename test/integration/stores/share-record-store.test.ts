@@ -211,6 +211,25 @@ describe('DynamoDbShareRecordStore lookups and cancellation', () => {
     expect(await s.markCancelled({ ...input, now: T0 + 20, reason: 'again' })).toEqual(record);
   });
 
+  it.each<[string, string | undefined, string, 'cancelled' | 'created', boolean]>([
+    ['naming the share is marked cancelled', '888101', '888101', 'cancelled', true],
+    ['naming no share yet (matched by short url) is marked cancelled', undefined, '888102', 'cancelled', true],
+    ['naming another share is left alone and not returned', '888103', '999999', 'created', false],
+  ])('given a request id and a share id (no lookup), a record %s', async (_label, recordShareId, shareId, status, returned) => {
+    const s = store('acct-cancel-both');
+    const requestId = `cancel-both-${shareId}`;
+    await created(s, requestId, recordShareId);
+    const result = await s.markCancelled({ requestId, shareId, reason: 'over quota', runId: 'run-2', now: T0 + 30 });
+    expect(result === undefined).toBe(!returned);
+    expect(await s.get(requestId)).toMatchObject({ status, ...(status === 'cancelled' ? { cancelRunId: 'run-2', cancelReason: 'over quota' } : {}) });
+    // Repeated (a redelivered message): the same answer, nothing more changed.
+    expect(await s.markCancelled({ requestId, shareId, reason: 'again', runId: 'run-3', now: T0 + 40 })).toEqual(result);
+  });
+
+  it('has no record to cancel for a request id that does not exist', async () => {
+    expect(await store().markCancelled({ requestId: 'no-such-request', shareId: '1', reason: 'r', now: T0 })).toBeUndefined();
+  });
+
   it('has no record to cancel for a share the product did not create', async () => {
     expect(await store().markCancelled({ shareId: 'unknown-share', reason: 'r', now: T0 })).toBeUndefined();
   });

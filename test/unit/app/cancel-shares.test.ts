@@ -4,6 +4,7 @@
  */
 import { cancelShareBatch, type CancelSharesDeps } from '../../../lib/app/cancel-shares';
 import type { ShareCancelledDetail } from '../../../lib/messages/events';
+import { StoreError } from '../../../lib/app/store-ports';
 import { parseCancelBatch } from '../../../lib/messages/cancel-batch';
 import { toMessageBody } from '../../../lib/messages/sqs-batch';
 import { aCancelBatch } from '../../factories/messages';
@@ -93,6 +94,58 @@ describe('cancelShareBatch', () => {
     w.runs.failFor.add('1001');
     const outcome = await w.run();
     expect(outcome).toMatchObject({ retry: true, cancelled: ['1001', '1002'], bookkeepingFailed: [{ shareId: '1001' }] });
+  });
+
+  it('looks each gone share up by share id when the message carries no request ids (a message from before them)', async () => {
+    const w = world();
+    await w.run();
+    expect(w.records.lookups).toBe(3);
+    expect(w.records.records.get('req-a')?.status).toBe('cancelled');
+  });
+
+  it('uses the request ids of the message instead of lookups, and writes the audit in one batched call', async () => {
+    const w = world();
+    const outcome = await w.run({ requestIds: { '1001': 'req-a', '1002': null, '1003': null } });
+    expect(outcome).toMatchObject({ status: 'processed', retry: false, cancelled: ['1001', '1002'], alreadyGone: ['1003'] });
+    expect(w.records.lookups).toBe(0);
+    expect(w.records.records.get('req-a')).toMatchObject({ status: 'cancelled', cancelRunId: RUN });
+    expect(w.runs.calls).toEqual({ single: 0, batched: 1 });
+    expect(w.events.published.map((e) => (e.detail as ShareCancelledDetail).requestId)).toEqual(['req-a', undefined, undefined]);
+  });
+
+  it.each([
+    ['a request id with no record', 'req-missing'],
+    ['the request id of another share\'s record', 'req-other'],
+  ])('falls back to the lookup when the message names %s, leaving other records alone', async (_what, requestId) => {
+    const w = world();
+    w.records.records.set('req-other', { accountId: 'default', requestId: 'req-other', status: 'created', shareId: '5555', updatedAtMs: T0 });
+    const outcome = await w.run({ requestIds: { '1001': requestId } });
+    expect(outcome).toMatchObject({ retry: false, cancelled: ['1001', '1002'] });
+    expect(w.records.records.get('req-a')?.status).toBe('cancelled');
+    expect(w.records.records.get('req-other')?.status).toBe('created');
+    expect(w.records.lookups).toBe(3); // 1001 after its wrong request id, 1002 and 1003 as in an older message
+  });
+
+  it('retries the message for exactly the shares whose audit outcome the batched write could not store', async () => {
+    const w = world();
+    w.runs.failFor.add('1002');
+    const outcome = await w.run({ requestIds: { '1001': 'req-a', '1002': null, '1003': null } });
+    expect(outcome).toMatchObject({ retry: true, cancelled: ['1001', '1002'], alreadyGone: ['1003'], failed: [], bookkeepingFailed: [{ shareId: '1002', error: expect.stringMatching(/^AuditOutcomesNotWrittenError: /) }] });
+    expect([...w.runs.outcomes.keys()]).toEqual([`${RUN}/1001`, `${RUN}/1003`]);
+    expect(w.events.published.map((e) => (e.detail as ShareCancelledDetail).shareId)).toEqual(['1001', '1003']);
+  });
+
+  it('leaves the audit entry of a share whose record could not be written as it was, and retries the message', async () => {
+    const w = world();
+    const markCancelled = w.records.markCancelled.bind(w.records);
+    w.records.markCancelled = async (input) => {
+      if (input.shareId === '1001') throw new StoreError('throttled', { retryable: true });
+      return markCancelled(input);
+    };
+    const outcome = await w.run({ requestIds: { '1001': 'req-a', '1002': null, '1003': null } });
+    expect(outcome).toMatchObject({ retry: true, cancelled: ['1001', '1002'], bookkeepingFailed: [{ shareId: '1001', error: 'StoreError: throttled' }] });
+    expect([...w.runs.outcomes.keys()]).toEqual([`${RUN}/1002`, `${RUN}/1003`]);
+    expect(w.events.published.map((e) => (e.detail as ShareCancelledDetail).shareId)).toEqual(['1002', '1003']);
   });
 
   it('cancels nothing under the global dry run and audits every share as skipped', async () => {

@@ -40,6 +40,8 @@ describe('runSweep', () => {
           '104': 'created 50.0 days ago, limit 30 days (public-30d)',
         },
         policyIds: { '101': ['public-30d'], '104': ['public-30d'] },
+        // No share record, and TeraBox made them long enough ago that none can have appeared since.
+        requestIds: { '101': null, '104': null },
         dryRun: false,
       },
     ]);
@@ -283,6 +285,22 @@ describe('runSweep', () => {
     expect(result.enqueued).toEqual(['301', '302']);
     expect(result.evaluation!.decisions.find((d) => d.shareId === '301')!.clock).toBe('product-created');
     expect(w.runs.auditOf(result.runId)[0]).toMatchObject({ shareId: '301', requester: 'marketing', shortUrl: '1abc', paths: ['/Public/file-301.pdf'] });
+  });
+
+  it.each<[string, Share, { shareId?: string; shortUrl?: string } | undefined, string | null | undefined]>([
+    ['the request id of a record joined by share id', aShare('401', { ageDays: 40 }), { shareId: '401' }, 'req-401'],
+    ['the request id of a record joined by short url', aShare('401', { ageDays: 40, shortUrl: '1short' }), { shortUrl: '1short' }, 'req-401'],
+    ['null for a share without a record that TeraBox made more than 15 days ago', aShare('401', { ageDays: 16 }), undefined, null],
+    ['nothing for a share without a record made 15 days ago or less (cancel-shares looks it up)', aShare('401', { ageDays: 14 }), undefined, undefined],
+    ['nothing for a share without a record and without a creation time', aShare('401', { noCtime: true }), undefined, undefined],
+  ])('tells cancel-shares %s', async (_what, share, recordFields, expected) => {
+    const w = sweepWorld({ shares: [share], policies: [maxAgePolicy({ rule: { type: 'max-age', maxAgeDays: 10 } })] });
+    if (share.createdAtMs === undefined) w.inventory.items.set(share.shareId, { shareId: share.shareId, firstSeenAtMs: T0 - 31 * DAY, lastSeenAtMs: T0 - DAY });
+    if (recordFields) w.records.records = [{ accountId: 'default', requestId: 'req-401', status: 'created', updatedAtMs: T0, createdAtMs: T0 - 40 * DAY, ...recordFields }];
+    const result = await sweep(w);
+
+    expect(result.enqueued).toEqual(['401']);
+    expect(w.cancelQueue.batches[0]!.requestIds).toEqual(expected === undefined ? undefined : { '401': expected });
   });
 
   it('reports the unsent batches and does not count them as queued when the cancel queue fails for some', async () => {

@@ -10,6 +10,8 @@ describe('parseCancelBatch', () => {
     ['without reasons and policy ids', { omit: ['reasons', 'policyIds'] }],
     ['with 100 share ids', { set: { shareIds: Array.from({ length: 100 }, (_, i) => String(i + 1)), reasons: {}, policyIds: {} } }],
     ['with a 20-digit share id', { set: { shareIds: ['18446744073709551615'], reasons: {}, policyIds: {} } }],
+    ['with a request id for one share and null (no record) for the other', { set: { requestIds: { '1001': 'req-1', '1002': null } } }],
+    ['with request ids for some shares only', { set: { requestIds: { '1002': 'req-2' } } }],
   ])('accepts a batch %s', (_name, change) => {
     expect(parseCancelBatch(cancelBatchBody(change)).ok).toBe(true);
   });
@@ -28,6 +30,11 @@ describe('parseCancelBatch', () => {
     ['a missing run id', { omit: ['runId'] }, 'runId: is required'],
     ['a missing account id', { omit: ['accountId'] }, 'accountId: is required'],
     ['an unknown field', { set: { force: true } }, 'force: unknown field'],
+    ['a request id for a share not in the batch', { set: { requestIds: { '9999': 'req-9' } } }, 'requestIds.9999: names a share that is not in shareIds'],
+    ['a request id that is a number', { set: { requestIds: { '1001': 5 } } }, 'requestIds.1001: must be a string'],
+    ['an empty request id', { set: { requestIds: { '1001': '' } } }, 'requestIds.1001: must not be empty'],
+    ['a request id with a space', { set: { requestIds: { '1001': 'req 1' } } }, 'requestIds.1001: must use printable ASCII characters only (no spaces)'],
+    ['request ids that are a list', { set: { requestIds: ['req-1'] } }, 'requestIds: must be an object of share id to request id (or null)'],
   ])('rejects a batch with %s', (_name, change, error) => {
     const result = parseCancelBatch(cancelBatchBody(change));
     expect(result.ok).toBe(false);
@@ -42,6 +49,12 @@ describe('parseCancelBatch', () => {
     const result = parseCancelBatch(body);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors[0]).toContain(error);
+  });
+
+  it('reads a message written before request ids existed exactly as before (cancel-shares then looks records up)', () => {
+    const result = parseCancelBatch(cancelBatchBody());
+    expect(result).toEqual({ ok: true, batch: aCancelBatch() });
+    expect(result.ok && result.batch.requestIds).toBeUndefined();
   });
 
   it('keeps the run id of an invalid batch for the audit trail', () => {
@@ -71,6 +84,33 @@ describe('buildCancelBatches', () => {
       { shareId: '1', reason: 'over quota', policyIds: ['quota', 'age'] },
     ]);
     expect(batches).toEqual([{ ...run, shareIds: ['1'], reasons: { '1': 'too old; over quota' }, policyIds: { '1': ['age', 'quota'] }, dryRun: false }]);
+  });
+
+  it('carries each share\'s request id, or null for none, and leaves out the shares whose record is unknown', () => {
+    const batches = buildCancelBatches(run, [
+      { shareId: '1', requestId: 'req-1' },
+      { shareId: '2', requestId: null },
+      { shareId: '3' },
+    ]);
+    expect(batches).toEqual([{ ...run, shareIds: ['1', '2', '3'], requestIds: { '1': 'req-1', '2': null }, dryRun: false }]);
+    expect(parseCancelBatch(JSON.stringify(batches[0]))).toEqual({ ok: true, batch: batches[0] });
+  });
+
+  it('leaves request ids out of a batch that knows none', () => {
+    expect(buildCancelBatches(run, [{ shareId: '1' }])).toEqual([{ ...run, shareIds: ['1'], dryRun: false }]);
+  });
+
+  it.each<[string, string | null | undefined, string | null | undefined, string | null | undefined]>([
+    ['the same request id twice', 'req-1', 'req-1', 'req-1'],
+    ['a request id and null', 'req-1', null, 'req-1'],
+    ['unknown and a request id', undefined, 'req-1', 'req-1'],
+    ['null twice', null, null, null],
+    ['null and unknown', null, undefined, undefined],
+    ['two different request ids', 'req-1', 'req-2', undefined],
+  ])('merges %s for one share into %p', (_what, first, second, merged) => {
+    const decision = (requestId: string | null | undefined) => (requestId === undefined ? { shareId: '1' } : { shareId: '1', requestId });
+    const [batch] = buildCancelBatches(run, [decision(first), decision(second)]);
+    expect(batch!.requestIds).toEqual(merged === undefined ? undefined : { '1': merged });
   });
 
   it('makes no batch for no decisions', () => {
