@@ -12,7 +12,7 @@
  * for the policy rather than cancelled.
  */
 import { TRI, type PreparedInventory, type Tri } from './inventory';
-import { compilePathPrefixes } from './matchers';
+import { PathPrefixSet } from './matchers';
 import type { Exemption, PolicyExempt } from './policy-types';
 
 const { NO, YES, UNKNOWN } = TRI;
@@ -49,7 +49,7 @@ export function resolveGlobalExemptions(active: readonly Exemption[], inventory:
   if (!any) return { state, which, active, any, hasPathRules };
   const byId = new Map<string, number>();
   active.forEach((e, k) => e.shareIds?.forEach((id) => (byId.has(id) ? undefined : byId.set(id, k))));
-  const prefixTests = active.map((e) => (e.pathPrefixes?.length ? compilePathPrefixes(e.pathPrefixes) : undefined));
+  const prefixSets = active.map((e) => (e.pathPrefixes?.length ? new PathPrefixSet(e.pathPrefixes) : undefined));
   const { ids, paths, pathsKnown } = inventory;
   for (let i = 0; i < n; i += 1) {
     const hit = byId.get(ids[i]!);
@@ -65,8 +65,8 @@ export function resolveGlobalExemptions(active: readonly Exemption[], inventory:
     }
     const list = paths[i]!;
     for (let k = 0; k < active.length && state[i] !== YES; k += 1) {
-      const t = prefixTests[k];
-      if (t && list.some(t)) {
+      const set = prefixSets[k];
+      if (set && set.coversAny(list)) {
         state[i] = YES;
         which[i] = k;
       }
@@ -81,43 +81,57 @@ export interface CompiledExemption {
   explain(index: number): string;
 }
 
+/** A policy's exemptions with the global ones; a class for the same reason as `Scope` (scope.ts). */
+class Exemptions implements CompiledExemption {
+  private readonly ids: ReadonlySet<string> | null;
+  private readonly prefixes: PathPrefixSet | null;
+  private readonly none: boolean;
+  private readonly gState: Uint8Array;
+
+  constructor(
+    exempt: PolicyExempt | undefined,
+    private readonly global: GlobalExemptions,
+    private readonly inventory: PreparedInventory,
+  ) {
+    this.ids = exempt?.shareIds?.length ? new Set(exempt.shareIds) : null;
+    this.prefixes = exempt?.pathPrefixes?.length ? new PathPrefixSet(exempt.pathPrefixes) : null;
+    this.none = this.ids === null && this.prefixes === null && !global.any;
+    this.gState = global.state;
+  }
+
+  test(i: number): Tri {
+    if (this.none) return NO;
+    const g = this.gState[i]!;
+    if (g === YES) return YES;
+    if (this.ids !== null && this.ids.has(this.inventory.ids[i]!)) return YES;
+    if (this.prefixes !== null) {
+      if (this.inventory.pathsKnown[i] !== 1) return UNKNOWN;
+      if (this.prefixes.coversAny(this.inventory.paths[i]!)) return YES;
+    }
+    return g === UNKNOWN ? UNKNOWN : NO;
+  }
+
+  explain(i: number): string {
+    const g = this.gState[i]!;
+    if (g === YES) {
+      const e = this.global.active[this.global.which[i]!]!;
+      return `exempt by exemption "${e.exemptionId}" (${e.reason})`;
+    }
+    if (this.ids !== null && this.ids.has(this.inventory.ids[i]!)) return 'exempt by the policy (share id)';
+    const prefixes = this.prefixes;
+    if (prefixes !== null && this.inventory.pathsKnown[i] === 1) {
+      const path = this.inventory.paths[i]!.find((p) => prefixes.covers(p));
+      if (path !== undefined) return `exempt by the policy (path "${path}")`;
+    }
+    return 'its paths are unknown, so whether a path exemption applies cannot be decided';
+  }
+}
+
 /** Combines a policy's own exemptions with the global ones. */
 export function compileExemption(
   exempt: PolicyExempt | undefined,
   global: GlobalExemptions,
   inventory: PreparedInventory,
 ): CompiledExemption {
-  const ids = exempt?.shareIds?.length ? new Set(exempt.shareIds) : undefined;
-  const prefixes = exempt?.pathPrefixes?.length ? compilePathPrefixes(exempt.pathPrefixes) : undefined;
-  const { paths, pathsKnown } = inventory;
-  const gState = global.state;
-  const none = !ids && !prefixes && !global.any;
-
-  const test = (i: number): Tri => {
-    if (none) return NO;
-    const g = gState[i]!;
-    if (g === YES) return YES;
-    if (ids && ids.has(inventory.ids[i]!)) return YES;
-    if (prefixes) {
-      if (pathsKnown[i] !== 1) return UNKNOWN;
-      if (paths[i]!.some(prefixes)) return YES;
-    }
-    return g === UNKNOWN ? UNKNOWN : NO;
-  };
-
-  const explain = (i: number): string => {
-    const g = gState[i]!;
-    if (g === YES) {
-      const e = global.active[global.which[i]!]!;
-      return `exempt by exemption "${e.exemptionId}" (${e.reason})`;
-    }
-    if (ids && ids.has(inventory.ids[i]!)) return 'exempt by the policy (share id)';
-    if (prefixes && pathsKnown[i] === 1) {
-      const path = paths[i]!.find(prefixes);
-      if (path !== undefined) return `exempt by the policy (path "${path}")`;
-    }
-    return 'its paths are unknown, so whether a path exemption applies cannot be decided';
-  };
-
-  return { test, explain };
+  return new Exemptions(exempt, global, inventory);
 }

@@ -359,72 +359,279 @@ export function globToRegexSource(pattern: string): string {
   return emit(parseGlob(pattern));
 }
 
+/** Where a literal must occur in a path. */
+const AT_ANYWHERE = 0;
+const AT_START = 1;
+const AT_END = 2;
+const AT_WHOLE = 3;
+
+/**
+ * A few literal strings, one of which must occur at a given place in the path. Most paths fail
+ * such a test, so each literal carries a probe: one character (an inlined `charCodeAt`) that
+ * rejects most paths before the `startsWith` / `endsWith` builtin call, which costs ten times more.
+ * Over a million shares and twenty policies these tests are the bulk of the engine's work.
+ */
+class Needles {
+  private readonly texts: readonly string[];
+  private readonly at: number;
+  /** Per literal: the index probed (from the start; from the end for AT_END) and its char code. */
+  private readonly probeAt: Int32Array;
+  private readonly probeCode: Int32Array;
+
+  constructor(texts: readonly string[], at: number) {
+    // An empty literal occurs everywhere; the probes below assume at least one character.
+    if (texts.includes('')) throw new Error('internal: an empty literal reached a path prefilter');
+    this.texts = texts;
+    this.at = at;
+    this.probeAt = new Int32Array(texts.length);
+    this.probeCode = new Int32Array(texts.length);
+    texts.forEach((t, k) => {
+      // From the start: the last character that is not "/" (prefixes tend to share their first
+      // letters and their trailing slash). From the end: the last character.
+      let probe = at === AT_START ? t.length - 1 : 0;
+      if (at === AT_START) while (probe > 0 && t.charCodeAt(probe) === SLASH) probe -= 1;
+      this.probeAt[k] = probe;
+      this.probeCode[k] = at === AT_END ? t.charCodeAt(t.length - 1) : t.charCodeAt(probe);
+    });
+  }
+
+  get size(): number {
+    return this.texts.length;
+  }
+
+  has(path: string): boolean {
+    const texts = this.texts;
+    const n = path.length;
+    switch (this.at) {
+      case AT_START:
+        for (let k = 0; k < texts.length; k += 1) {
+          const t = texts[k]!;
+          if (n >= t.length && path.charCodeAt(this.probeAt[k]!) === this.probeCode[k] && path.startsWith(t)) return true;
+        }
+        return false;
+      case AT_END: {
+        const last = path.charCodeAt(n - 1);
+        for (let k = 0; k < texts.length; k += 1) {
+          if (last === this.probeCode[k] && path.endsWith(texts[k]!)) return true;
+        }
+        return false;
+      }
+      case AT_WHOLE:
+        for (let k = 0; k < texts.length; k += 1) if (path === texts[k]) return true;
+        return false;
+      default:
+        for (let k = 0; k < texts.length; k += 1) if (path.includes(texts[k]!)) return true;
+        return false;
+    }
+  }
+
+  /** Every literal occurs (AT_ANYWHERE only: the required runs of a glob). */
+  all(path: string): boolean {
+    const texts = this.texts;
+    for (let k = 0; k < texts.length; k += 1) if (!path.includes(texts[k]!)) return false;
+    return true;
+  }
+}
+
+const SLASH = 47;
+const NO_NEEDLES = new Needles([], AT_ANYWHERE);
+
+/**
+ * How a compiled glob tests a path. Every glob compiles to the same class with one of these
+ * shapes (not to a closure of its own): the engine calls `test` millions of times from one call
+ * site, which V8 only inlines when it sees few object shapes there, never one closure per pattern.
+ */
+const GLOB_EXACT = 0; // `/a/b.txt`: the path itself
+const GLOB_FOLDER = 1; // `<literal>/**`: the folder and everything below it
+const GLOB_SUFFIX = 2; // `**/*<endings>`: the last segment ends with one of the endings
+const GLOB_NAMES = 3; // `**/<names>`: the last segment is one of the names
+const GLOB_SEGMENTS = 4; // `/a/*/b` or `/a/*/b/**`: whole segments, each literal or `*`
+const GLOB_AUTOMATON = 5; // anything else: literal prefilters, then RE2
+
+class GlobMatcher implements PathMatcher {
+  readonly kind = 'glob' as const;
+  constructor(
+    readonly pattern: string,
+    private readonly shape: number,
+    /** EXACT: the path; FOLDER: the folder. */
+    private readonly text: string,
+    /**
+     * FOLDER: the folder with a trailing `/` (AT_START); SUFFIX: the endings (AT_END); NAMES: the
+     * names (AT_WHOLE); AUTOMATON: the literal prefix of every match (AT_START; empty if none).
+     */
+    private readonly first: Needles,
+    /** NAMES: `/` + each name (AT_END); AUTOMATON: the literal endings one of which every match has (AT_END). */
+    private readonly second: Needles,
+    /** AUTOMATON: literal runs every match contains (AT_ANYWHERE). */
+    private readonly inner: Needles,
+    private readonly re: RE2JS | null,
+    /** SEGMENTS: each segment's literal text, or null for `*`; `text` is "/**" when a trailing `/**` follows. */
+    private readonly segments: readonly (string | null)[] = [],
+  ) {}
+
+  test(path: string): boolean {
+    switch (this.shape) {
+      case GLOB_EXACT:
+        return path === this.text;
+      case GLOB_FOLDER:
+        return this.first.has(path) || path === this.text;
+      case GLOB_SUFFIX:
+        return this.first.has(path);
+      case GLOB_NAMES:
+        return this.second.has(path) || this.first.has(path);
+      case GLOB_SEGMENTS:
+        return this.matchSegments(path);
+      default:
+        // Cheap necessary conditions first: most paths fail them and never reach the automaton
+        // (re2js costs about a microsecond per path; a million paths per policy add up).
+        // The endings first: their probe is the path's last character, which rejects nearly every
+        // path at once, while a prefix like `/Public/` passes most paths of a public folder.
+        if (this.second.size > 0 && !this.second.has(path)) return false;
+        if (this.first.size > 0 && !this.first.has(path)) return false;
+        if (!this.inner.all(path)) return false;
+        return this.re!.testExact(path);
+    }
+  }
+
+  /** Walks the path segment by segment: no automaton for the most common folder patterns. */
+  private matchSegments(path: string): boolean {
+    if (path.charCodeAt(0) !== SLASH) return false;
+    const segments = this.segments;
+    let start = 1;
+    for (let k = 0; k < segments.length; k += 1) {
+      if (start < 0) return false; // the path has fewer segments than the pattern
+      const end = path.indexOf('/', start);
+      const seg = segments[k]!;
+      if (seg !== null) {
+        const length = (end < 0 ? path.length : end) - start;
+        if (length !== seg.length || !path.startsWith(seg, start)) return false;
+      }
+      start = end < 0 ? -1 : end + 1;
+    }
+    // After the last segment: the end of the path, or (with a trailing `/**`) anything below it.
+    return start < 0 || this.text === '/**';
+  }
+}
+
+/**
+ * `/a/*\/b` and `/a/*\/b/**`: a leading `/`, then segments that are each a literal or a lone
+ * `*` (never empty), optionally a trailing `/**`. The segment list (null for `*`), or undefined.
+ */
+function wholeSegments(tokens: readonly GlobToken[]): { list: (string | null)[]; below: boolean } | undefined {
+  let n = tokens.length;
+  let below = false;
+  if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
+    below = true;
+    n -= 2;
+  }
+  if (n < 2 || tokens[0]!.k !== 'slash') return undefined;
+  const list: (string | null)[] = [];
+  for (let k = 1; k < n; k += 2) {
+    const t = tokens[k]!;
+    if (t.k === 'lit') list.push(t.v);
+    else if (t.k === 'star') list.push(null);
+    else return undefined;
+    if (k + 1 < n && tokens[k + 1]!.k !== 'slash') return undefined;
+  }
+  // Only worth it (and only tested) when a `*` segment is present: pure literals take the other shapes.
+  return list.includes(null) && tokens[n - 1]!.k !== 'slash' ? { list, below } : undefined;
+}
+
 /** Compiles a glob into a linear-time matcher (fast string paths for common shapes, else RE2). */
 export function compileGlob(pattern: string): PathMatcher {
   const tokens = parseGlob(pattern);
   const whole = literalOf(tokens);
-  if (whole !== undefined) {
-    return { pattern, kind: 'glob', test: (path) => path === whole };
-  }
+  if (whole !== undefined) return new GlobMatcher(pattern, GLOB_EXACT, whole, NO_NEEDLES, NO_NEEDLES, NO_NEEDLES, null);
   const n = tokens.length;
-  // `<literal>/**`: the folder and everything below it
   if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
     const base = literalOf(tokens.slice(0, n - 2));
-    if (base !== undefined) {
-      const below = `${base}/`;
-      return { pattern, kind: 'glob', test: (path) => path === base || path.startsWith(below) };
-    }
+    if (base !== undefined) return new GlobMatcher(pattern, GLOB_FOLDER, base, new Needles([`${base}/`], AT_START), NO_NEEDLES, NO_NEEDLES, null);
   }
   const { endings, consumed } = literalSuffixes(tokens);
   const nameOnly = endings.length > 0 && endings.every((e) => !e.includes('/'));
   if (nameOnly && n >= 3 && tokens[0]!.k === 'globstar' && tokens[1]!.k === 'slash') {
-    // `**/*<endings>`: the last segment ends with one of the endings
     if (consumed === n - 3 && tokens[2]!.k === 'star') {
-      return { pattern, kind: 'glob', test: (path) => endsWithAny(path, endings) };
+      return new GlobMatcher(pattern, GLOB_SUFFIX, '', new Needles(endings, AT_END), NO_NEEDLES, NO_NEEDLES, null);
     }
-    // `**/<names>`: the last segment is one of the names
     if (consumed === n - 2) {
-      const slashed = endings.map((e) => `/${e}`);
-      return { pattern, kind: 'glob', test: (path) => endings.includes(path) || endsWithAny(path, slashed) };
+      const names = new Needles(endings, AT_WHOLE);
+      return new GlobMatcher(pattern, GLOB_NAMES, '', names, new Needles(endings.map((e) => `/${e}`), AT_END), NO_NEEDLES, null);
     }
   }
+  const segments = wholeSegments(tokens);
+  if (segments) {
+    return new GlobMatcher(pattern, GLOB_SEGMENTS, segments.below ? '/**' : '', NO_NEEDLES, NO_NEEDLES, NO_NEEDLES, null, segments.list);
+  }
   const re = compileRe2(pattern, emit(tokens), RE2JS.DOTALL);
-  // Cheap necessary conditions first: most paths fail them and never reach the automaton
-  // (re2js costs about a microsecond per path; a million paths per policy add up).
   const prefix = literalEdge(tokens, false);
   const suffix = literalEdge(tokens, true);
   const inner = requiredRuns(tokens).filter((r) => r !== prefix && r !== suffix && r.length > 1).slice(0, 3);
-  return {
-    pattern,
-    kind: 'glob',
-    test: (path) => {
-      if (prefix !== '' && !path.startsWith(prefix)) return false;
-      if (endings.length > 0 && !endsWithAny(path, endings)) return false;
-      for (let k = 0; k < inner.length; k += 1) if (!path.includes(inner[k]!)) return false;
-      return re.testExact(path);
-    },
-  };
+  const first = prefix === '' ? NO_NEEDLES : new Needles([prefix], AT_START);
+  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, AT_END), new Needles(inner, AT_ANYWHERE), re);
 }
 
-function endsWithAny(path: string, endings: readonly string[]): boolean {
-  for (let k = 0; k < endings.length; k += 1) if (path.endsWith(endings[k]!)) return true;
-  return false;
+/** How a compiled regex (or list of them) tests a path; one class for all, as for globs. */
+const REGEX_LITERAL = 0; // a literal plan (see planLiteralRegex), case-sensitive
+const REGEX_LITERAL_CI = 1; // a literal plan under (?i)
+const REGEX_AUTOMATON = 2; // RE2
+const REGEX_LIST = 3; // several: the literal ones one by one, then one RE2 alternation of the rest
+
+class RegexMatcher implements PathMatcher {
+  readonly kind = 'regex' as const;
+  constructor(
+    readonly pattern: string,
+    private readonly shape: number,
+    /** LITERAL: the needles at their place. */
+    private readonly needles: Needles,
+    /**
+     * LITERAL_CI: the needles as a V8 regular expression with the `iu` flags. Safe on V8's
+     * backtracking engine because it is an alternation of plain literals (no quantifier, no
+     * group to retry): linear in the path. With `u`, V8 folds case by Unicode simple case
+     * folding, as RE2 does: `ſ` matches `s` and the Kelvin sign `k` in both.
+     */
+    private readonly folded: RegExp | null,
+    /** AUTOMATON, LIST (the non-literal ones; null if none). */
+    private readonly re: RE2JS | null,
+    /** LIST: the literal plans, tested first. */
+    private readonly parts: readonly RegexMatcher[],
+  ) {}
+
+  test(path: string): boolean {
+    switch (this.shape) {
+      case REGEX_LITERAL:
+        return this.needles.has(path);
+      case REGEX_LITERAL_CI:
+        return this.folded!.test(path);
+      case REGEX_AUTOMATON:
+        return this.re!.test(path);
+      default: {
+        const parts = this.parts;
+        for (let k = 0; k < parts.length; k += 1) if (parts[k]!.test(path)) return true;
+        return this.re !== null && this.re.test(path);
+      }
+    }
+  }
+}
+
+function literalMatcher(pattern: string, plan: LiteralRegexPlan, re: RE2JS): RegexMatcher {
+  const at = plan.anchorStart && plan.anchorEnd ? AT_WHOLE : plan.anchorStart ? AT_START : plan.anchorEnd ? AT_END : AT_ANYWHERE;
+  if (!plan.caseInsensitive) return new RegexMatcher(pattern, REGEX_LITERAL, new Needles(plan.needles, at), null, re, []);
+  const body = plan.needles.map(escapeRegexLiteral).join('|');
+  const source = at === AT_WHOLE ? `^(?:${body})$` : at === AT_START ? `^(?:${body})` : at === AT_END ? `(?:${body})$` : body;
+  return new RegexMatcher(pattern, REGEX_LITERAL_CI, NO_NEEDLES, new RegExp(source, 'iu'), null, []);
 }
 
 /** Compiles an RE2 regular expression searched anywhere in the path. */
 export function compileRegex(pattern: string): PathMatcher {
+  return compileOneRegex(pattern);
+}
+
+function compileOneRegex(pattern: string): RegexMatcher {
   checkPatternLength(pattern);
   const re = compileRe2(pattern, pattern, 0); // always: it is the validation, and the fallback
   const plan = planLiteralRegex(pattern);
-  if (plan) {
-    const literal = literalTest(plan);
-    return {
-      pattern,
-      kind: 'regex',
-      test: plan.caseInsensitive ? (path) => (hasNonAscii(path) ? re.test(path) : literal(path)) : literal,
-    };
-  }
-  return { pattern, kind: 'regex', test: (path) => re.test(path) };
+  if (plan) return literalMatcher(pattern, plan, re);
+  return new RegexMatcher(pattern, REGEX_AUTOMATON, NO_NEEDLES, null, re, []);
 }
 
 // ----------------------------------------------------------------------------- literal regexes
@@ -435,9 +642,9 @@ export function compileRegex(pattern: string): PathMatcher {
  * string test a few dozen nanoseconds). Only this narrow shape qualifies, everything else runs on
  * RE2:  `(?i)`? `^`? literal? group? literal? `$`?  where the one optional group `(a|b)` or
  * `(?:a|b)` holds literal alternatives, and a literal is plain characters or escaped punctuation.
- * Under `(?i)` a path with any non-ASCII character still goes to RE2 (its Unicode case folding
- * matches `ſ` to `s` and the Kelvin sign to `k`; ASCII folding is exact). A property test checks
- * the plan against RE2.
+ * Under `(?i)` the needles run as one V8 regular expression with the `iu` flags (Unicode simple
+ * case folding, like RE2's: `ſ` matches `s`, the Kelvin sign `k`). A property test checks the
+ * plan against RE2.
  */
 export interface LiteralRegexPlan {
   caseInsensitive: boolean;
@@ -449,12 +656,6 @@ export interface LiteralRegexPlan {
 
 const PLAIN_CHAR = /[A-Za-z0-9 _\-/~,:;=@#%&'"!<>]/;
 
-/** A single character class: linear on V8's engine too, and native, so faster than a JS loop. */
-const NON_ASCII = /[\u0080-\uffff]/;
-
-function hasNonAscii(s: string): boolean {
-  return NON_ASCII.test(s);
-}
 const ESCAPABLE = '.\\-/()[]{}*+?|^$';
 
 /** The literal plan of a regex of the narrow shape described above, or undefined. */
@@ -522,18 +723,6 @@ export function planLiteralRegex(pattern: string): LiteralRegexPlan | undefined 
   };
 }
 
-function literalTest(plan: LiteralRegexPlan): (path: string) => boolean {
-  const { needles, anchorStart, anchorEnd, caseInsensitive } = plan;
-  const count = needles.length;
-  const one = (p: string, needle: string): boolean =>
-    anchorStart && anchorEnd ? p === needle : anchorStart ? p.startsWith(needle) : anchorEnd ? p.endsWith(needle) : p.includes(needle);
-  return (path) => {
-    const p = caseInsensitive ? path.toLowerCase() : path;
-    for (let k = 0; k < count; k += 1) if (one(p, needles[k]!)) return true;
-    return false;
-  };
-}
-
 function checkPatternLength(pattern: string): void {
   if (pattern.length === 0) throw new PatternError(pattern, 'must not be empty');
   if (pattern.length > MAX_PATTERN_LENGTH) {
@@ -551,27 +740,18 @@ function compileRe2(pattern: string, source: string, flags: number): RE2JS {
 }
 
 /**
- * One matcher for a list of regular expressions (any may match): a single pass of the automaton
- * instead of one per expression. Each expression keeps its own flags (`(?:(?i)a)|(?:b)` scopes
- * `(?i)` to its group in RE2).
+ * One matcher for a list of regular expressions (any may match): the literal ones as string
+ * tests, the rest as a single pass of one automaton instead of one per expression. Each
+ * expression keeps its own flags (`(?:(?i)a)|(?:b)` scopes `(?i)` to its group in RE2).
  */
 export function compileRegexAlternation(patterns: readonly string[]): PathMatcher {
-  if (patterns.length === 1) return compileRegex(patterns[0]!);
-  const each = patterns.map(compileRegex); // the same errors as one by one
+  if (patterns.length === 1) return compileOneRegex(patterns[0]!);
+  const each = patterns.map(compileOneRegex); // the same errors as one by one
   const pattern = patterns.join(', ');
   const literal = each.filter((_, k) => planLiteralRegex(patterns[k]!) !== undefined);
   const rest = patterns.filter((p) => planLiteralRegex(p) === undefined);
-  if (rest.length <= 1) {
-    // Literal plans are cheap: test them one by one, then the (single) automaton.
-    const all = [...literal, ...each.filter((_, k) => planLiteralRegex(patterns[k]!) === undefined)];
-    return { pattern, kind: 'regex', test: (path) => firstMatch(all, path) !== undefined };
-  }
-  const re = compileRe2(pattern, rest.map((p) => `(?:${p})`).join('|'), 0);
-  return {
-    pattern,
-    kind: 'regex',
-    test: (path) => firstMatch(literal, path) !== undefined || re.test(path),
-  };
+  const re = rest.length === 0 ? null : rest.length === 1 ? compileRe2(rest[0]!, rest[0]!, 0) : compileRe2(pattern, rest.map((p) => `(?:${p})`).join('|'), 0);
+  return new RegexMatcher(pattern, REGEX_LIST, NO_NEEDLES, null, re, literal);
 }
 
 /** The first matcher that matches the path, or undefined. */
@@ -583,22 +763,40 @@ export function firstMatch(matchers: readonly PathMatcher[], path: string): Path
 // ----------------------------------------------------------------------------- path prefixes
 
 /**
- * Compiles path prefixes into one test. Prefixes are folder-aware: `/Public` and `/Public/` both
- * match `/Public` itself and everything below it, never `/Publicity`. `/` matches every path.
+ * A set of path prefixes. Prefixes are folder-aware: `/Public` and `/Public/` both cover
+ * `/Public` itself and everything below it, never `/Publicity`. `/` covers every path.
  */
-export function compilePathPrefixes(prefixes: readonly string[]): (path: string) => boolean {
-  const folders = prefixes.map((p) => p.replace(/\/+$/, ''));
-  const belows = folders.map((f) => `${f}/`);
-  const n = folders.length;
-  if (n === 1) {
-    const folder = folders[0]!;
-    const below = belows[0]!;
-    return (path) => path === folder || path.startsWith(below);
+export class PathPrefixSet {
+  private readonly folders: readonly string[];
+  /** Each folder with a trailing `/`. */
+  private readonly below: Needles;
+  constructor(prefixes: readonly string[]) {
+    this.folders = prefixes.map((p) => p.replace(/\/+$/, ''));
+    this.below = new Needles(this.folders.map((f) => `${f}/`), AT_START);
   }
-  return (path) => {
-    for (let k = 0; k < n; k += 1) {
-      if (path === folders[k] || path.startsWith(belows[k]!)) return true;
-    }
+
+  covers(path: string): boolean {
+    if (this.below.has(path)) return true;
+    const folders = this.folders;
+    for (let k = 0; k < folders.length; k += 1) if (path === folders[k]) return true;
     return false;
-  };
+  }
+
+  /** Whether any of the paths is covered. */
+  coversAny(paths: readonly string[]): boolean {
+    for (let k = 0; k < paths.length; k += 1) if (this.covers(paths[k]!)) return true;
+    return false;
+  }
+
+  /** Whether every one of the paths is covered (true for no paths). */
+  coversAll(paths: readonly string[]): boolean {
+    for (let k = 0; k < paths.length; k += 1) if (!this.covers(paths[k]!)) return false;
+    return true;
+  }
+}
+
+/** Compiles path prefixes into one test (see {@link PathPrefixSet}). */
+export function compilePathPrefixes(prefixes: readonly string[]): (path: string) => boolean {
+  const set = new PathPrefixSet(prefixes);
+  return (path) => set.covers(path);
 }

@@ -7,7 +7,7 @@
  * "created in the future" (clock skew) is simply young.
  */
 import * as z from 'zod';
-import { TRI, agePhrase, type Tri } from '../inventory';
+import { TRI, agePhrase, type PreparedInventory, type Tri } from '../inventory';
 import type { MaxAgeRule } from '../policy-types';
 import type { RuleKind, ShareRule } from './rule-kind';
 
@@ -23,26 +23,41 @@ export const maxAgeRuleSchema = z.strictObject({
     .max(36_500, { error: 'must be at most 36500 (100 years)' }),
 });
 
+/** A compiled max-age rule (a class, not a closure: see `Scope` in scope.ts). */
+class MaxAge implements ShareRule {
+  readonly mode = 'per-share' as const;
+  private readonly limitMs: number;
+  private readonly clockMs: Float64Array;
+  private readonly clockKind: Uint8Array;
+  private readonly now: number;
+
+  constructor(
+    private readonly rule: MaxAgeRule,
+    inventory: PreparedInventory,
+  ) {
+    this.limitMs = rule.maxAgeDays * DAY_MS;
+    this.clockMs = inventory.clockMs;
+    this.clockKind = inventory.clockKind;
+    this.now = inventory.now;
+  }
+
+  test(i: number): Tri {
+    const t = this.clockMs[i]!;
+    if (t !== t) return UNKNOWN; // NaN: no clock
+    return this.now - t > this.limitMs ? YES : NO;
+  }
+
+  explain(i: number): string {
+    const t = this.clockMs[i]!;
+    if (Number.isNaN(t)) return 'no creation or first-seen time known, so its age cannot be judged';
+    return `${agePhrase(this.clockKind[i]!, this.now - t, this.rule.maxAgeDays)}, limit ${this.rule.maxAgeDays} days`;
+  }
+}
+
 export const maxAgeRuleKind: RuleKind<MaxAgeRule> = {
   type: 'max-age',
   summary: 'cancels shares older than maxAgeDays (TeraBox creation time, else product creation, else first seen)',
   schema: maxAgeRuleSchema,
   describe: (rule) => `max age ${rule.maxAgeDays} days`,
-  compile(rule, inventory): ShareRule {
-    const limitMs = rule.maxAgeDays * DAY_MS;
-    const { clockMs, clockKind, now } = inventory;
-    return {
-      mode: 'per-share',
-      test(i): Tri {
-        const t = clockMs[i]!;
-        if (t !== t) return UNKNOWN; // NaN: no clock
-        return now - t > limitMs ? YES : NO;
-      },
-      explain(i) {
-        const t = clockMs[i]!;
-        if (Number.isNaN(t)) return 'no creation or first-seen time known, so its age cannot be judged';
-        return `${agePhrase(clockKind[i]!, now - t, rule.maxAgeDays)}, limit ${rule.maxAgeDays} days`;
-      },
-    };
-  },
+  compile: (rule, inventory): ShareRule => new MaxAge(rule, inventory),
 };

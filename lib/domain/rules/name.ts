@@ -8,7 +8,7 @@
  * and why every pattern runs in linear time).
  */
 import * as z from 'zod';
-import { TRI, type Tri } from '../inventory';
+import { TRI, type PreparedInventory, type Tri } from '../inventory';
 import { compileGlob, compileRegex, compileRegexAlternation, firstMatch, type PathMatcher } from '../matchers';
 import type { NameRule } from '../policy-types';
 import { globListSchema, regexListSchema } from '../schema-parts';
@@ -34,6 +34,58 @@ function quoted(m: PathMatcher): string {
   return m.kind === 'glob' ? `deny pattern "${m.pattern}"` : `deny regex "${m.pattern}"`;
 }
 
+/** A compiled name rule (a class, not a closure: see `Scope` in scope.ts). */
+class NameCheck implements ShareRule {
+  readonly mode = 'per-share' as const;
+  /** For the verdict: globs first (most have string fast paths), then each list's regexes as one alternation. */
+  private readonly deny: readonly PathMatcher[];
+  private readonly allow: readonly PathMatcher[];
+  /** For the reason: each pattern on its own. */
+  private readonly denyOne: readonly PathMatcher[];
+  private readonly allowOne: readonly PathMatcher[];
+  private readonly hasAllow: boolean;
+  private readonly paths: PreparedInventory['paths'];
+  private readonly pathsKnown: Uint8Array;
+
+  constructor(rule: NameRule, inventory: PreparedInventory) {
+    this.denyOne = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ?? []).map(compileRegex)];
+    this.allowOne = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ?? []).map(compileRegex)];
+    this.deny = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ? [compileRegexAlternation(rule.denyRegex)] : [])];
+    this.allow = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ? [compileRegexAlternation(rule.allowRegex)] : [])];
+    this.hasAllow = this.allow.length > 0;
+    this.paths = inventory.paths;
+    this.pathsKnown = inventory.pathsKnown;
+  }
+
+  /** Plain loops rather than helpers: this runs for every path of every share in scope. */
+  private breaks(path: string): boolean {
+    const deny = this.deny;
+    for (let k = 0; k < deny.length; k += 1) if (deny[k]!.test(path)) return true;
+    if (!this.hasAllow) return false;
+    const allow = this.allow;
+    for (let k = 0; k < allow.length; k += 1) if (allow[k]!.test(path)) return false;
+    return true;
+  }
+
+  test(i: number): Tri {
+    if (this.pathsKnown[i] !== 1) return UNKNOWN;
+    const list = this.paths[i]!;
+    for (let k = 0; k < list.length; k += 1) if (this.breaks(list[k]!)) return YES;
+    return NO;
+  }
+
+  explain(i: number): string {
+    if (this.pathsKnown[i] !== 1) return 'the shared paths are unknown, so names cannot be checked';
+    const reasons: string[] = [];
+    for (const path of this.paths[i]!) {
+      const denied = firstMatch(this.denyOne, path);
+      if (denied) reasons.push(`path "${path}" matches ${quoted(denied)}`);
+      else if (this.hasAllow && firstMatch(this.allowOne, path) === undefined) reasons.push(`path "${path}" matches no allow pattern`);
+    }
+    return reasons.join('; ');
+  }
+}
+
 export const nameRuleKind: RuleKind<NameRule> = {
   type: 'name',
   summary: 'cancels shares with a path matching a deny pattern, or a path matching no allow pattern',
@@ -46,42 +98,5 @@ export const nameRuleKind: RuleKind<NameRule> = {
     if (rule.allowRegex) parts.push(`allow regex ${rule.allowRegex.join(', ')}`);
     return `names: ${parts.join('; ')}`;
   },
-  compile(rule, inventory): ShareRule {
-    // For the verdict: globs first (most have string fast paths), then all the regexes of a list
-    // as one alternation (one automaton pass per path). For the reason: each pattern on its own.
-    const denyOne = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ?? []).map(compileRegex)];
-    const allowOne = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ?? []).map(compileRegex)];
-    const deny = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ? [compileRegexAlternation(rule.denyRegex)] : [])];
-    const allow = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ? [compileRegexAlternation(rule.allowRegex)] : [])];
-    const hasAllow = allow.length > 0;
-    const denyCount = deny.length;
-    const allowCount = allow.length;
-    const { paths, pathsKnown } = inventory;
-    // Plain loops rather than a helper: this runs for every path of every share in scope.
-    const breaks = (path: string): boolean => {
-      for (let k = 0; k < denyCount; k += 1) if (deny[k]!.test(path)) return true;
-      if (!hasAllow) return false;
-      for (let k = 0; k < allowCount; k += 1) if (allow[k]!.test(path)) return false;
-      return true;
-    };
-    return {
-      mode: 'per-share',
-      test(i): Tri {
-        if (pathsKnown[i] !== 1) return UNKNOWN;
-        const list = paths[i]!;
-        for (let k = 0; k < list.length; k += 1) if (breaks(list[k]!)) return YES;
-        return NO;
-      },
-      explain(i) {
-        if (pathsKnown[i] !== 1) return 'the shared paths are unknown, so names cannot be checked';
-        const reasons: string[] = [];
-        for (const path of paths[i]!) {
-          const denied = firstMatch(denyOne, path);
-          if (denied) reasons.push(`path "${path}" matches ${quoted(denied)}`);
-          else if (hasAllow && firstMatch(allowOne, path) === undefined) reasons.push(`path "${path}" matches no allow pattern`);
-        }
-        return reasons.join('; ');
-      },
-    };
-  },
+  compile: (rule, inventory): ShareRule => new NameCheck(rule, inventory),
 };

@@ -145,6 +145,46 @@ describe('glob patterns', () => {
   });
 });
 
+describe('glob fast paths against the automaton', () => {
+  // Every shape compileGlob answers without RE2 (exact paths, folders, endings, names, whole
+  // segments) must agree with the RE2 translation of the same glob, including on paths with empty
+  // segments, trailing slashes and no leading slash.
+  const literalSegment = fc.constantFrom('a', 'b', 'ab', '.env', 'x.pdf', 'Public');
+  const segment = fc.oneof(literalSegment, fc.constant('*'), fc.constant('*.pdf'), fc.constant('a*'));
+  const pattern = fc.oneof(
+    fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([segs, below]) => `/${segs.join('/')}${below ? '/**' : ''}`),
+    fc.array(literalSegment, { minLength: 1, maxLength: 3 }).map((segs) => `**/${segs.join('/')}`),
+    fc.constantFrom('**/*.pdf', '**/*.{env,pdf}', '*.env', 'Public'),
+  );
+  const pathPiece = fc.constantFrom('a', 'b', 'ab', '.env', 'x.pdf', 'Public', '', 'y');
+  const path = fc
+    .tuple(fc.array(pathPiece, { minLength: 0, maxLength: 5 }), fc.boolean())
+    .map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`);
+
+  it('gives the same answer as the RE2 translation', () => {
+    fc.assert(
+      fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 10 }), (glob, paths) => {
+        const fast = compileGlob(glob);
+        const automaton = RE2JS.compile(globToRegexSource(glob), RE2JS.DOTALL);
+        for (const p of paths) expect([glob, p, fast.test(p)]).toEqual([glob, p, automaton.testExact(p)]);
+      }),
+      { numRuns: 1000, seed: 20261127 },
+    );
+  });
+
+  it.each([
+    ['/Shared/*/public/**', '/Shared/team-a/public/x.pdf', true],
+    ['/Shared/*/public/**', '/Shared/team-a/public', true],
+    ['/Shared/*/public/**', '/Shared/public/x.pdf', false],
+    ['/Shared/*/public/**', '/Shared/a/b/public/x.pdf', false],
+    ['/Public/*', '/Public/', true],
+    ['/*/x', '//x', true],
+    ['/*/x', 'a/x', false],
+  ])('%s against %s -> %s (whole segments)', (glob, p, expected) => {
+    expect(compileGlob(glob).test(p)).toBe(expected);
+  });
+});
+
 describe('regular expressions', () => {
   it.each([
     ['(?i)secret', '/Public/My-SECRET.txt', true],
