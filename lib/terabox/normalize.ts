@@ -7,7 +7,7 @@
  * An item without a usable share id is never dropped: the page is rejected as a whole
  * (`normalizeSharePage` throws), because a sweep must not act on an inventory it only half read.
  */
-import type { Share, Visibility } from '../domain/share';
+import type { Share } from '../domain/share';
 import { TeraboxResponseError } from './errors';
 import { toDecimalId } from './json';
 
@@ -73,6 +73,17 @@ export interface ShareLink {
   link: string;
 }
 
+/** `origin` without trailing slashes; the last answer is kept (one origin serves a whole listing). */
+let lastOrigin = '';
+let lastBase = '';
+function baseOf(origin: string): string {
+  if (origin !== lastOrigin) {
+    lastBase = origin.replace(/\/+$/, '');
+    lastOrigin = origin;
+  }
+  return lastBase;
+}
+
 /**
  * Reads a link given bare (`1aBcDeF`) or full (`https://host/s/1aBcDeF`, or the
  * `.../sharing/link?surl=aBcDeF` form, whose surl lacks the leading `1` of the /s/ path).
@@ -95,7 +106,7 @@ export function parseShareLink(value: unknown, origin: string): ShareLink | unde
     return undefined;
   }
   if (!SHORT_CODE.test(text)) return undefined;
-  return { shortUrl: text, link: `${origin.replace(/\/+$/, '')}/s/${text}` };
+  return { shortUrl: text, link: `${baseOf(origin)}/s/${text}` };
 }
 
 const ID_KEYS = ['share_id', 'shareId', 'shareid', 'shareID'] as const;
@@ -116,33 +127,82 @@ export interface NormalizeContext {
 
 export type NormalizeResult = { ok: true; share: Share } | { ok: false; reason: string };
 
-function links(item: Json, origin: string): Partial<ShareLink> {
-  // Prefer a full link (it names the real host), then any bare code.
-  const parsed = LINK_KEYS.map((k) => parseShareLink(item[k], origin)).filter((l): l is ShareLink => l !== undefined);
-  const full = parsed.find((l) => l.link !== `${origin.replace(/\/+$/, '')}/s/${l.shortUrl}`) ?? parsed[0];
-  return full ?? {};
+/**
+ * The link to keep: the first full link that names another host than `origin` (it names the
+ * real host), else the first link or code found, in LINK_KEYS order.
+ */
+function linkOf(item: Json, origin: string): ShareLink | undefined {
+  let first: ShareLink | undefined;
+  for (const key of LINK_KEYS) {
+    const value = item[key];
+    if (typeof value !== 'string') continue;
+    const text = value.trim();
+    if (SHORT_CODE.test(text)) {
+      // A bare code: its link is made on `origin`, so it never names another host.
+      first ??= { shortUrl: text, link: `${baseOf(origin)}/s/${text}` };
+      continue;
+    }
+    const parsed = parseShareLink(text, origin);
+    if (parsed === undefined) continue;
+    if (parsed.link !== `${baseOf(origin)}/s/${parsed.shortUrl}`) return parsed;
+    first ??= parsed;
+  }
+  return first;
 }
 
-function expiry(item: Json, createdAtMs: number | undefined, nowMs: number): Pick<Share, 'expiresAtMs' | 'expired'> {
+/** Adds the non-empty strings of a list field (see toList) to `out`, each once. */
+function addPaths(out: Set<string>, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'string' && value.length > 0 && value.charCodeAt(0) === 0x2f) {
+    out.add(value); // the common case: one absolute path, no list to parse
+    return;
+  }
+  for (const p of toList(value)) if (typeof p === 'string' && p.length > 0) out.add(p);
+}
+
+/** Adds the usable ids of a list field (see toList) to `out`, each once. */
+function addIds(out: Set<string>, value: unknown): void {
+  if (value === undefined || value === null) return;
+  for (const v of toList(value)) {
+    const id = toDecimalId(v);
+    if (id) out.add(id);
+  }
+}
+
+/**
+ * Sets `expired` and `expiresAtMs` on a share being built (in that order, when known).
+ */
+function setExpiry(share: Share, item: Json, createdAtMs: number | undefined, nowMs: number): void {
   const type = toNumber(pick(item, EXPIRED_TYPE_KEYS));
   const time = toNumber(pick(item, EXPIRED_TIME_KEYS));
-  const out: Pick<Share, 'expiresAtMs' | 'expired'> = {};
-  if (type === -1) out.expired = true;
+  const expired = type === -1;
+  if (expired) share.expired = true;
+  let expiresAtMs: number | null | undefined;
   if (time !== undefined) {
     // Baidu: seconds left, 0 = permanent. A value that looks like a unix time is taken as one.
-    if (time === 0) out.expiresAtMs = out.expired ? undefined : null;
-    else if (time >= 1e9) out.expiresAtMs = toEpochMs(time);
-    else if (time > 0) out.expiresAtMs = nowMs + time * 1000;
+    if (time === 0) expiresAtMs = expired ? undefined : null;
+    else if (time >= 1e9) expiresAtMs = toEpochMs(time);
+    else if (time > 0) expiresAtMs = nowMs + time * 1000;
   } else if (type !== undefined && createdAtMs !== undefined) {
     // Without expiredTime, a Baidu pset answer's expiredType equals the period in days (7 for 7).
-    if (type === 0) out.expiresAtMs = null;
-    else if (type === 1 || type === 7 || type === 30) out.expiresAtMs = createdAtMs + type * DAY_MS;
+    if (type === 0) expiresAtMs = null;
+    else if (type === 1 || type === 7 || type === 30) expiresAtMs = createdAtMs + type * DAY_MS;
   }
-  if (out.expiresAtMs === undefined) delete out.expiresAtMs;
-  return out;
+  if (expiresAtMs !== undefined) share.expiresAtMs = expiresAtMs;
 }
 
-/** Normalizes one list item; reports (never throws) an item it cannot use. */
+const STATUS_KEYS = ['status'] as const;
+const VIEW_KEYS = ['vCnt', 'view_count', 'viewCount'] as const;
+const DOWNLOAD_KEYS = ['dCnt', 'download_count', 'downloadCount'] as const;
+const SAVE_KEYS = ['tCnt', 'transfer_count', 'save_count', 'saveCount'] as const;
+
+/**
+ * Normalizes one list item; reports (never throws) an item it cannot use.
+ *
+ * Runs for every share of every sweep (100,000 in the bench): the Share is built property by
+ * property in one fixed order, without intermediate objects or spreads, and the list fields
+ * skip the generic parsing when they hold a plain path.
+ */
 export function normalizeShare(raw: unknown, ctx: NormalizeContext): NormalizeResult {
   if (!isRecord(raw)) return { ok: false, reason: `item is ${Array.isArray(raw) ? 'an array' : typeof raw}, not an object` };
   const idValue = pick(raw, ID_KEYS);
@@ -154,45 +214,45 @@ export function normalizeShare(raw: unknown, ctx: NormalizeContext): NormalizeRe
     };
   }
 
-  const fileList = Array.isArray(raw.filelist) ? raw.filelist.filter(isRecord) : [];
+  const fileList = Array.isArray(raw.filelist) ? raw.filelist : undefined;
   const paths = new Set<string>();
-  for (const key of PATH_KEYS) for (const p of toList(raw[key])) if (typeof p === 'string' && p.length > 0) paths.add(p);
-  for (const f of fileList) if (typeof f.path === 'string' && f.path) paths.add(f.path);
-
+  for (const key of PATH_KEYS) addPaths(paths, raw[key]);
   const fsIds = new Set<string>();
-  for (const key of FSID_KEYS) for (const v of toList(raw[key])) {
-    const id = toDecimalId(v);
-    if (id) fsIds.add(id);
-  }
-  for (const f of fileList) {
-    const id = toDecimalId(f.fs_id);
-    if (id) fsIds.add(id);
+  for (const key of FSID_KEYS) addIds(fsIds, raw[key]);
+  if (fileList !== undefined) {
+    for (const f of fileList) if (isRecord(f) && typeof f.path === 'string' && f.path) paths.add(f.path);
+    for (const f of fileList) {
+      if (!isRecord(f)) continue;
+      const id = toDecimalId(f.fs_id);
+      if (id) fsIds.add(id);
+    }
   }
 
   const createdAtMs = toEpochMs(pick(raw, CTIME_KEYS));
   const isPublic = toFlag(raw.public);
-  const visibility: Visibility | undefined = isPublic === undefined ? undefined : isPublic ? 'public' : 'private';
+  const link = linkOf(raw, ctx.origin);
 
-  const share: Share = {
-    shareId,
-    ...links(raw, ctx.origin),
-    paths: [...paths],
-    fsIds: [...fsIds],
-    ...(createdAtMs === undefined ? {} : { createdAtMs }),
-    ...expiry(raw, createdAtMs, ctx.nowMs),
-    ...(visibility === undefined ? {} : { visibility }),
-    raw,
-  };
-  const counts: Array<[keyof Share, readonly string[]]> = [
-    ['status', ['status']],
-    ['viewCount', ['vCnt', 'view_count', 'viewCount']],
-    ['downloadCount', ['dCnt', 'download_count', 'downloadCount']],
-    ['saveCount', ['tCnt', 'transfer_count', 'save_count', 'saveCount']],
-  ];
-  for (const [field, keys] of counts) {
-    const n = toNumber(pick(raw, keys));
-    if (n !== undefined) (share as unknown as Record<string, unknown>)[field] = n;
+  // Key order as before this was optimized: shareId, shortUrl, link, paths, fsIds, createdAtMs,
+  // expired, expiresAtMs, visibility, raw, status, viewCount, downloadCount, saveCount.
+  const share = { shareId } as Share;
+  if (link !== undefined) {
+    share.shortUrl = link.shortUrl;
+    share.link = link.link;
   }
+  share.paths = [...paths];
+  share.fsIds = [...fsIds];
+  if (createdAtMs !== undefined) share.createdAtMs = createdAtMs;
+  setExpiry(share, raw, createdAtMs, ctx.nowMs);
+  if (isPublic !== undefined) share.visibility = isPublic ? 'public' : 'private';
+  share.raw = raw;
+  const status = toNumber(pick(raw, STATUS_KEYS));
+  if (status !== undefined) share.status = status;
+  const viewCount = toNumber(pick(raw, VIEW_KEYS));
+  if (viewCount !== undefined) share.viewCount = viewCount;
+  const downloadCount = toNumber(pick(raw, DOWNLOAD_KEYS));
+  if (downloadCount !== undefined) share.downloadCount = downloadCount;
+  const saveCount = toNumber(pick(raw, SAVE_KEYS));
+  if (saveCount !== undefined) share.saveCount = saveCount;
   return { ok: true, share };
 }
 
