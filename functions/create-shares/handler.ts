@@ -6,7 +6,14 @@
  * never a message body (it may hold a share password).
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createShareFromRequest, type CreateShareDeps, type CreateShareOutcome, type CreateShareSettings } from '../../lib/app/create-share';
+import {
+  BatchShareIdLookup,
+  createShareFromRequest,
+  DEFAULT_CREATE_SHARE_SETTINGS,
+  type CreateShareDeps,
+  type CreateShareOutcome,
+  type CreateShareSettings,
+} from '../../lib/app/create-share';
 import { loadCreateSharesConfig, type CreateSharesConfig } from '../../lib/config/env';
 import { parseShareRequest } from '../../lib/messages/share-request';
 import {
@@ -46,23 +53,30 @@ export class RetryLaterError extends Error {
 export function createCreateSharesHandler(deps: CreateSharesHandlerDeps): CreateSharesHandler {
   const runtime = deps.runtime ?? buildRuntime(deps.config, { functionName: FUNCTION_NAME, ...deps.overrides });
   const { logger } = runtime;
-  const useCase = (): CreateShareDeps => ({
-    shareRecords: runtime.stores.shareRecords,
-    terabox: runtime.terabox,
-    events: runtime.events,
-    clock: runtime.clock,
-    classifyFailure: classifyTeraboxCreateFailure,
-    log: useCaseLog(logger),
-    ...(deps.settings !== undefined ? { settings: deps.settings } : {}),
-  });
+  const lookupOptions = {
+    maxShares: deps.settings?.shareIdLookupShares ?? DEFAULT_CREATE_SHARE_SETTINGS.shareIdLookupShares,
+    maxWaitMs: deps.settings?.shareIdLookupMaxWaitMs ?? DEFAULT_CREATE_SHARE_SETTINGS.shareIdLookupMaxWaitMs,
+  };
+  // Built on the first invocation (the stores and the event publisher are lazy), then reused.
+  let base: CreateShareDeps | undefined;
+  const useCase = (): CreateShareDeps =>
+    (base ??= {
+      shareRecords: runtime.stores.shareRecords,
+      terabox: runtime.terabox,
+      events: runtime.events,
+      clock: runtime.clock,
+      classifyFailure: classifyTeraboxCreateFailure,
+      log: useCaseLog(logger),
+      ...(deps.settings !== undefined ? { settings: deps.settings } : {}),
+    });
 
-  const onRecord = async (record: SQSRecord): Promise<void> => {
+  const onRecord = async (record: SQSRecord, _context: Context, shareIdLookup: BatchShareIdLookup): Promise<void> => {
     const message = { messageId: record.messageId, receiveCount: receiveCount(record) };
     const parsed = parseShareRequest(record.body, { period: deps.config.defaultPeriod });
     const requestId = parsed.ok ? parsed.request.requestId : parsed.requestId;
     let outcome: CreateShareOutcome;
     try {
-      outcome = await createShareFromRequest(useCase(), parsed);
+      outcome = await createShareFromRequest({ ...useCase(), shareIdLookup }, parsed);
     } catch (error) {
       logger.error('share request failed; it will be retried', { ...message, requestId, ...errorAttributes(error) });
       throw error;
@@ -73,7 +87,8 @@ export function createCreateSharesHandler(deps: CreateSharesHandlerDeps): Create
     }
   };
 
-  const handler = sqsBatchHandler(onRecord, runtime);
+  // One share id lookup per invocation: the records of a batch share one `sharelist` read.
+  const handler = sqsBatchHandler(onRecord, runtime, { perBatch: () => new BatchShareIdLookup(runtime.terabox, lookupOptions) });
   return Object.assign((event: SQSEvent, context: Context) => handler(event, context), { runtime });
 }
 

@@ -4,9 +4,10 @@
  * - `withObservability(fn, { logger, metrics })`: middy with Powertools' `injectLambdaContext`
  *   (request id, cold start, function name in every log line; keys added during an invocation are
  *   reset after it) and a flush of the stored metrics after the invocation, success or error.
- * - `sqsBatchHandler(recordHandler, { logger, metrics })`: the above around Powertools'
- *   `BatchProcessor` + `processPartialResponse` (records in parallel; a record whose handler
- *   throws is reported in `batchItemFailures`, the others are deleted by SQS).
+ * - `sqsBatchHandler(recordHandler, { logger, metrics }, { perBatch? })`: the above around
+ *   Powertools' `BatchProcessor` + `processPartialResponse` (records in parallel; a record whose
+ *   handler throws is reported in `batchItemFailures`, the others are deleted by SQS); `perBatch`
+ *   builds state the records of one invocation share (create-shares: one share id lookup).
  * - `lazyHandler(factory)`: the exported `handler` of a function, built on its first invocation
  *   from `process.env` (so that importing the module for its factory never needs an environment).
  */
@@ -46,22 +47,33 @@ export function withObservability<E, R>(fn: LambdaHandler<E, R>, observability: 
   return (event, context) => wrapped(event, context);
 }
 
+/** Options of `sqsBatchHandler`. */
+export interface SqsBatchHandlerOptions<B> {
+  /**
+   * Builds, once per invocation and before any record starts, what the records of that batch
+   * share; each record handler receives it as its third argument.
+   */
+  perBatch?: (event: SQSEvent) => B;
+}
+
 /**
  * An SQS handler with partial batch responses. `recordHandler` throws to fail one record (it is
  * redelivered, then moved to the DLQ after maxReceiveCount); returning means done (deleted).
- * Records are processed in parallel. A batch in which every record failed is answered with every
- * record listed (not with a thrown error): the effect on SQS is the same, and the function's
- * error metric stays reserved for the handler itself breaking.
+ * Records are processed in parallel, all started in the same tick. A batch in which every record
+ * failed is answered with every record listed (not with a thrown error): the effect on SQS is the
+ * same, and the function's error metric stays reserved for the handler itself breaking.
  */
-export function sqsBatchHandler(
-  recordHandler: (record: SQSRecord, context: Context) => Promise<void>,
+export function sqsBatchHandler<B = undefined>(
+  recordHandler: (record: SQSRecord, context: Context, batch: B) => Promise<void>,
   observability: HandlerObservability,
+  options: SqsBatchHandlerOptions<B> = {},
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
   return withObservability<SQSEvent, SQSBatchResponse>(async (event, context) => {
     // One processor per invocation: BatchProcessor keeps per-batch state, and the local run may
     // call one handler concurrently.
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, (record: SQSRecord) => recordHandler(record, context), processor, {
+    const batch = options.perBatch ? options.perBatch(event) : (undefined as B);
+    return processPartialResponse(event, (record: SQSRecord) => recordHandler(record, context, batch), processor, {
       context,
       throwOnFullBatchFailure: false,
       processInParallel: true,

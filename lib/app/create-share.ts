@@ -65,6 +65,12 @@ export interface CreateShareSettings {
   reconcileMaxShares: number;
   /** When the create answer has no share id: how many of the newest shares to search for it by short url. Default 100 (one page). */
   shareIdLookupShares: number;
+  /**
+   * How long records of a batch that need a share id wait for the batch's other creates before
+   * their shared list read starts anyway (see BatchShareIdLookup). Default 2 s: far above the
+   * spread of a batch's create answers, far below the function timeout.
+   */
+  shareIdLookupMaxWaitMs: number;
 }
 
 export const DEFAULT_CREATE_SHARE_SETTINGS: CreateShareSettings = Object.freeze({
@@ -72,6 +78,7 @@ export const DEFAULT_CREATE_SHARE_SETTINGS: CreateShareSettings = Object.freeze(
   reconcileSlackMs: 5 * 60_000,
   reconcileMaxShares: 5_000,
   shareIdLookupShares: 100,
+  shareIdLookupMaxWaitMs: 2_000,
 });
 
 export interface CreateShareDeps {
@@ -82,6 +89,12 @@ export interface CreateShareDeps {
   classifyFailure: (error: unknown) => CreateFailure;
   log?: UseCaseLog;
   settings?: Partial<CreateShareSettings>;
+  /**
+   * Shared by the records of one batch (one per invocation, see `BatchShareIdLookup`): creates
+   * whose answer has no share id are looked up together in one `sharelist` read. Without it each
+   * record reads the list on its own.
+   */
+  shareIdLookup?: BatchShareIdLookup;
 }
 
 // ------------------------------------------------------------------ outcomes
@@ -114,7 +127,14 @@ export async function createShareFromRequest(deps: CreateShareDeps, parsed: Pars
     if (parsed.kind === 'unidentifiable' || parsed.requestId === undefined) return { status: 'unidentifiable', retry: true, reasons: parsed.errors };
     return rejectInvalid(deps, parsed.requestId, parsed.requester, parsed.errors);
   }
-  return new CreateShare(deps, parsed.request).run();
+  // Joined before the first await: every record of a batch is counted before any create answers,
+  // so the shared lookup waits for all of them (see BatchShareIdLookup).
+  const lookup = deps.shareIdLookup?.join();
+  try {
+    return await new CreateShare(deps, parsed.request, lookup).run();
+  } finally {
+    lookup?.leave();
+  }
 }
 
 async function rejectInvalid(deps: CreateShareDeps, requestId: string, requester: string | undefined, reasons: string[]): Promise<CreateShareOutcome> {
@@ -149,6 +169,7 @@ class CreateShare {
   constructor(
     private readonly deps: CreateShareDeps,
     private readonly request: ShareRequest,
+    private readonly lookup?: ShareIdLookupTicket,
   ) {
     this.settings = { ...DEFAULT_CREATE_SHARE_SETTINGS, ...deps.settings };
     this.requestId = request.requestId;
@@ -313,22 +334,30 @@ class CreateShare {
    * The seed-shape create answer carries no share id: look for the new share by its short url
    * among the newest shares. Best effort: without it the record is stored without an id, and the
    * sweep attaches it later (it matches short urls too).
+   *
+   * Within a batch, the read is shared (`BatchShareIdLookup`); a share that read did not see (the
+   * list lagging behind the create, or other invocations' shares pushing it past the page) is
+   * looked up once more on its own. A failed shared read is not repeated per record.
    */
   private async withShareIdLookedUp(created: CreatedShare): Promise<CreatedShare> {
-    let scanned = 0;
-    try {
-      for await (const share of this.deps.terabox.paginateShares({ pageSize: Math.min(100, this.settings.shareIdLookupShares) })) {
-        if (share.shortUrl === created.shortUrl) {
-          return { ...created, shareId: share.shareId, ...(created.createdAtMs === undefined && share.createdAtMs !== undefined ? { createdAtMs: share.createdAtMs } : {}) };
-        }
-        scanned += 1;
-        if (scanned >= this.settings.shareIdLookupShares) break;
-      }
-    } catch (error) {
+    let answer: ShareIdLookupAnswer | undefined = await this.lookup?.find(created.shortUrl);
+    if (answer === undefined || answer.kind === 'not-found') {
+      answer = await findNewestByShortUrl(this.deps.terabox, [created.shortUrl], this.settings.shareIdLookupShares)
+        .then((found): ShareIdLookupAnswer => {
+          const share = found.get(created.shortUrl);
+          return share === undefined ? { kind: 'not-found' } : { kind: 'found', share };
+        })
+        .catch((error: unknown): ShareIdLookupAnswer => ({ kind: 'failed', error }));
+    }
+    if (answer.kind === 'found') {
+      const { share } = answer;
+      return { ...created, shareId: share.shareId, ...(created.createdAtMs === undefined && share.createdAtMs !== undefined ? { createdAtMs: share.createdAtMs } : {}) };
+    }
+    if (answer.kind === 'failed') {
       this.deps.log?.warn('could not look up the id of the new share; the sweep will attach it', {
         requestId: this.requestId,
         shortUrl: created.shortUrl,
-        reason: this.deps.classifyFailure(error).reason,
+        reason: this.deps.classifyFailure(answer.error).reason,
       });
     }
     return created;
@@ -381,6 +410,140 @@ class CreateShare {
   private retry(kind: RetryKind, reason: string): CreateShareOutcome {
     return { status: 'retry', retry: true, requestId: this.requestId, reason, kind };
   }
+}
+
+// ------------------------------------------------------------------ the batch's share id lookup
+
+/** What a lookup of one short url found. */
+export type ShareIdLookupAnswer = { kind: 'found'; share: Share } | { kind: 'not-found' } | { kind: 'failed'; error: unknown };
+
+/** One record's place in a `BatchShareIdLookup`. */
+export interface ShareIdLookupTicket {
+  /** Waits for a list read that starts after this call, and answers whether it saw `shortUrl`. */
+  find(shortUrl: string): Promise<ShareIdLookupAnswer>;
+  /** This record will ask nothing (more); idempotent. */
+  leave(): void;
+}
+
+/** Options of a `BatchShareIdLookup` (the use case's settings of the same names). */
+export interface BatchShareIdLookupOptions {
+  /** How many of the newest shares one read searches (`shareIdLookupShares`). */
+  maxShares?: number;
+  /** The longest a waiting record waits for the batch's other creates (`shareIdLookupMaxWaitMs`). */
+  maxWaitMs?: number;
+}
+
+type Waiter = { shortUrl: string; resolve: (answer: ShareIdLookupAnswer) => void };
+
+/**
+ * One `sharelist` read for all the records of a batch whose create answer had no share id,
+ * instead of one read per record: the same call count as a single create, and a tenth of the
+ * parsing for a batch of 10.
+ *
+ * Each record joins when it starts and leaves when it is done. A record that needs an id waits;
+ * the read starts once no joined record is still on its way to a create answer (each is then
+ * waiting or gone), so one read serves the whole batch. A waiter is only ever served by a read
+ * that started after its create was answered, so its share is in that read unless the list lags
+ * or more than `maxShares` newer shares came first (then the record looks once more on its own).
+ * A record still working (a slow create, a search after an uncertain attempt) holds the read for
+ * at most `maxWaitMs`; then the waiting records are served without it (it gets a read of its own
+ * later). Nobody waits on a waiter, so nothing deadlocks.
+ */
+export class BatchShareIdLookup {
+  private active = 0;
+  private waiting: Waiter[] = [];
+  private reading = false;
+  private overdue = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly maxShares: number;
+  private readonly maxWaitMs: number;
+  /** List reads made (for tests and benchmarks). */
+  reads = 0;
+
+  constructor(
+    private readonly terabox: Pick<TeraboxGateway, 'paginateShares'>,
+    options: BatchShareIdLookupOptions = {},
+  ) {
+    this.maxShares = options.maxShares ?? DEFAULT_CREATE_SHARE_SETTINGS.shareIdLookupShares;
+    this.maxWaitMs = options.maxWaitMs ?? DEFAULT_CREATE_SHARE_SETTINGS.shareIdLookupMaxWaitMs;
+  }
+
+  join(): ShareIdLookupTicket {
+    this.active += 1;
+    let state: 'active' | 'waiting' | 'gone' = 'active';
+    const stopWorking = (next: 'waiting' | 'gone'): void => {
+      if (state === 'active') this.active -= 1;
+      if (state !== 'gone') state = next;
+    };
+    return {
+      find: (shortUrl) => {
+        stopWorking('waiting');
+        const answer = new Promise<ShareIdLookupAnswer>((resolve) => this.waiting.push({ shortUrl, resolve }));
+        this.startWhenReady();
+        return answer;
+      },
+      leave: () => {
+        stopWorking('gone');
+        this.startWhenReady();
+      },
+    };
+  }
+
+  private startWhenReady(): void {
+    if (this.reading || this.waiting.length === 0) return;
+    if (this.active > 0 && !this.overdue) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.overdue = true;
+        this.startWhenReady();
+      }, this.maxWaitMs);
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.overdue = false;
+    const round = this.waiting.splice(0);
+    this.reading = true;
+    this.reads += 1;
+    void this.read(round).finally(() => {
+      this.reading = false;
+      this.startWhenReady();
+    });
+  }
+
+  private async read(round: Waiter[]): Promise<void> {
+    let found: Map<string, Share>;
+    try {
+      found = await findNewestByShortUrl(this.terabox, round.map((w) => w.shortUrl), this.maxShares);
+    } catch (error) {
+      for (const waiter of round) waiter.resolve({ kind: 'failed', error });
+      return;
+    }
+    for (const waiter of round) {
+      const share = found.get(waiter.shortUrl);
+      waiter.resolve(share === undefined ? { kind: 'not-found' } : { kind: 'found', share });
+    }
+  }
+}
+
+/**
+ * Searches the newest `maxShares` shares (newest first, one page of up to 100 at a time) for the
+ * given short urls; stops as soon as all are found. Throws when the list cannot be read.
+ */
+async function findNewestByShortUrl(terabox: Pick<TeraboxGateway, 'paginateShares'>, shortUrls: readonly string[], maxShares: number): Promise<Map<string, Share>> {
+  const wanted = new Set(shortUrls);
+  const found = new Map<string, Share>();
+  let scanned = 0;
+  if (wanted.size === 0 || maxShares < 1) return found;
+  for await (const share of terabox.paginateShares({ pageSize: Math.min(100, maxShares) })) {
+    if (share.shortUrl !== undefined && wanted.has(share.shortUrl) && !found.has(share.shortUrl)) {
+      found.set(share.shortUrl, share);
+      if (found.size === wanted.size) break;
+    }
+    scanned += 1;
+    if (scanned >= maxShares) break;
+  }
+  return found;
 }
 
 function earliest(...times: Array<number | undefined>): number | undefined {

@@ -60,6 +60,8 @@ describe('create-shares handler', () => {
       expect(share).toMatchObject({ paths: message.paths, period: message.period ?? 7, public: message.password === undefined });
     }
     expect(w.events.detailsOf('ShareCreated').map((d) => d.requestId).sort()).toEqual(messages.map((m) => m.requestId).sort());
+    // The seed-shape create answer has no share id: one list read finds the ids of the whole batch.
+    expect(w.emulator.state.counts['/share/teratransfer/sharelist']).toBe(1);
   });
 
   it('makes one share when the same message comes twice in one batch; the loser is retried and answered from the record', async () => {

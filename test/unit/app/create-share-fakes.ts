@@ -7,10 +7,12 @@ import type { CreateFailure, CreateFailureKind } from '../../../lib/app/create-s
 import type { EventPublisher } from '../../../lib/app/messaging-ports';
 import type { CancelOutcome, Clock, CreateShareInput, CreatedShare, PaginateOptions, TeraboxGateway } from '../../../lib/app/ports';
 import {
+  AuditOutcomesNotWrittenError,
   ClaimLostError,
   StoreError,
   type AuditEntry,
   type AuditOutcome,
+  type AuditOutcomeUpdate,
   type ClaimInput,
   type ClaimResult,
   type MarkCancelledInput,
@@ -152,7 +154,11 @@ export class FakeShareRecords implements ShareRecordStore {
     return record === undefined ? undefined : { ...record };
   }
 
+  /** Lookups through the `byShareId` index (the cancel path avoids them when it can). */
+  lookups = 0;
+
   async findByShareId(shareId: ShareId): Promise<ShareRecord | undefined> {
+    this.lookups += 1;
     const record = [...this.records.values()].find((r) => r.shareId === shareId);
     return record === undefined ? undefined : { ...record };
   }
@@ -172,8 +178,16 @@ export class FakeShareRecords implements ShareRecordStore {
     return true;
   }
 
+  /** As the DynamoDB store: by request id without a lookup (the record must not name another share), else by share id. */
   async markCancelled(input: MarkCancelledInput): Promise<ShareRecord | undefined> {
-    const record = [...this.records.values()].find((r) => r.shareId === input.shareId || r.requestId === input.requestId);
+    let record: ShareRecord | undefined;
+    if (input.requestId !== undefined) {
+      record = this.records.get(input.requestId);
+      if (record?.shareId !== undefined && input.shareId !== undefined && record.shareId !== input.shareId) return undefined;
+    } else if (input.shareId !== undefined) {
+      const found = await this.findByShareId(input.shareId);
+      record = found && this.records.get(found.requestId);
+    }
     if (record === undefined) return undefined;
     if (record.status === 'created') {
       Object.assign(record, { status: 'cancelled', cancelledAtMs: input.now, cancelReason: input.reason, cancelRunId: input.runId });
@@ -277,12 +291,25 @@ export class FakeEvents implements EventPublisher {
   }
 }
 
-export class FakeRuns implements Pick<RunStore, 'updateAuditOutcome'> {
+export class FakeRuns implements Pick<RunStore, 'updateAuditOutcome' | 'updateAuditOutcomes'> {
   readonly outcomes = new Map<string, { outcome: AuditOutcome; error?: string }>();
   failFor = new Set<ShareId>();
+  /** Calls made, by method. */
+  readonly calls = { single: 0, batched: 0 };
   async updateAuditOutcome(runId: string, shareId: ShareId, outcome: AuditOutcome, _now: number, error?: string): Promise<void> {
+    this.calls.single += 1;
     if (this.failFor.has(shareId)) throw new StoreError('throttled', { retryable: true });
     this.outcomes.set(`${runId}/${shareId}`, { outcome, ...(error !== undefined ? { error } : {}) });
+  }
+  /** As the DynamoDB store: writes what it can and names the shares it could not write. */
+  async updateAuditOutcomes(runId: string, updates: readonly AuditOutcomeUpdate[], _now: number): Promise<void> {
+    this.calls.batched += 1;
+    const missing: ShareId[] = [];
+    for (const u of updates) {
+      if (this.failFor.has(u.shareId)) missing.push(u.shareId);
+      else this.outcomes.set(`${runId}/${u.shareId}`, { outcome: u.outcome, ...(u.error !== undefined ? { error: u.error } : {}) });
+    }
+    if (missing.length > 0) throw new AuditOutcomesNotWrittenError(missing, `${missing.length} audit outcome(s) not written: throttled`, { retryable: true });
   }
 }
 
@@ -293,6 +320,7 @@ export function asRunStore(runs: FakeRuns): RunStore {
   };
   return {
     updateAuditOutcome: runs.updateAuditOutcome.bind(runs),
+    updateAuditOutcomes: runs.updateAuditOutcomes.bind(runs),
     newRunId: unused,
     startRun: unused,
     finishRun: unused,

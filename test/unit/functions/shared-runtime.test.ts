@@ -27,7 +27,11 @@ import {
   classifyTeraboxCreateFailure,
   describeFailure,
   lazyHandler,
+  sqsBatchHandler,
 } from '../../../functions/shared';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { aLambdaContext, anSqsEventOf, anSqsRecordWithBody } from '../../factories/sqs-events';
 import type { CreateFailureKind } from '../../../lib/app/create-share';
 
 describe('the metric contract with infra', () => {
@@ -208,5 +212,49 @@ describe('lazyHandler', () => {
     expect(await handler('b', {} as never)).toBe('handled b');
     expect(await handler('c', {} as never)).toBe('handled c');
     expect(builds).toBe(2);
+  });
+});
+
+describe('sqsBatchHandler', () => {
+  const observability = () => ({ logger: new Logger({ logLevel: 'SILENT' }), metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'test' }) });
+
+  it('builds the per-batch state once per invocation, before any record starts, and hands the same one to every record', async () => {
+    const built: Array<{ records: number; seen: string[] }> = [];
+    const handler = sqsBatchHandler<{ records: number; seen: string[] }>(
+      async (record, _context, batch) => {
+        batch.seen.push(record.body);
+        if (record.body === 'bad') throw new Error('this record fails alone');
+      },
+      observability(),
+      {
+        perBatch: (event) => {
+          const state = { records: event.Records.length, seen: [] };
+          built.push(state);
+          return state;
+        },
+      },
+    );
+    const bad = anSqsRecordWithBody('bad');
+    const first = await handler(anSqsEventOf(anSqsRecordWithBody('a'), bad, anSqsRecordWithBody('c')), aLambdaContext());
+    await handler(anSqsEventOf(anSqsRecordWithBody('d')), aLambdaContext());
+
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+    expect(built).toEqual([
+      { records: 3, seen: ['a', 'bad', 'c'] },
+      { records: 1, seen: ['d'] },
+    ]);
+  });
+
+  it('starts every record of a batch before any of them finishes (records run concurrently)', async () => {
+    let running = 0;
+    let most = 0;
+    const handler = sqsBatchHandler(async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setImmediate(resolve));
+      running -= 1;
+    }, observability());
+    await handler(anSqsEventOf(...Array.from({ length: 10 }, (_, i) => anSqsRecordWithBody(`r${i}`))), aLambdaContext());
+    expect(most).toBe(10);
   });
 });
