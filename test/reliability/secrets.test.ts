@@ -297,7 +297,12 @@ describe('secrets on every error path', () => {
     // Request URLs were logged, with the tokens masked.
     expect(text).toMatch(/jsToken=(\[REDACTED\]|%5BREDACTED%5D)/);
     expect(tokens.jsToken.length).toBeGreaterThan(10);
-    expect(emulator.state.counts.total).toBeGreaterThan(100);
+    // Every endpoint was called again and again, and tokens were fetched anew after rotations. (Per
+    // endpoint, not a total: a total moves with how few calls the product needs for the same paths;
+    // since create-shares batches its share-id lookups it varies from 95 to 119 between runs.)
+    const counts = emulator.state.counts;
+    for (const path of ['/api/check/login', '/share/pset', '/share/teratransfer/sharelist', '/share/cancel']) expect(counts[path]).toBeGreaterThan(5);
+    expect(counts['/main']).toBeGreaterThan(3);
   });
 
   it.each(['ndus', 'jsToken', 'bdstoken'] as const)('never lets a %s value out', (kind) => {
