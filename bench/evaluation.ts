@@ -214,12 +214,19 @@ export async function runEvaluationBench(
   // Generous limits: the bench measures the whole plan, not an early stop.
   const base = { policies, exemptions, now: BENCH_NOW, guardrails: { maxCancellations: count, maxCancellationPercent: 100 } };
 
+  // Each timed run starts from the same heap: a full collection before it, outside the timing,
+  // so that a run does not pay for collecting the previous run's result (a sweep evaluates once
+  // per invocation). Its own garbage still counts. Needs `--expose-gc` (bench/run.ts passes it);
+  // without it the runs are back to back.
+  const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   const figures: RunFigures[] = [];
   for (let r = 0; r < runs; r += 1) {
+    collect();
     figures.push(timedRun({ ...base, shares }));
     await new Promise((resolve) => setImmediate(resolve));
   }
   shares = shuffled(shares, 7);
+  collect();
   const shuffledRun = timedRun({ ...base, shares });
   const last = figures[figures.length - 1]!;
   return {

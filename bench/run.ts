@@ -34,7 +34,7 @@ export interface BenchSizes {
 export const FULL_SIZES: BenchSizes = {
   sweepShares: 100_000,
   evaluationShares: 1_000_000,
-  evaluationRuns: 3,
+  evaluationRuns: 5,
   createRequests: 1_000,
   createBaselineRequests: 200,
   coldStartRuns: 7,
@@ -252,7 +252,8 @@ export async function runBench(options: { sizes?: BenchSizes; only?: readonly Pa
     details.evaluation = await runInChild<EvaluationChildInput, EvaluationChildResult>(
       require.resolve('./evaluation-child'),
       { count: sizes.evaluationShares, runs: sizes.evaluationRuns },
-      { label: 'evaluation' },
+      // gc() between the timed runs (see runEvaluationBench)
+      { label: 'evaluation', nodeFlags: ['--expose-gc'] },
     );
   }
   if (only.has('create')) {

@@ -92,10 +92,14 @@ type ChildMessage<T> = { type: 'result'; value: T } | { type: 'error'; message: 
  * Runs `modulePath` (a bench module that calls `childMain`) in a fresh Node process with the same
  * loader flags as this one (tsx), hands it `input` and resolves with what it sends back.
  */
-export function runInChild<I extends Serializable, O>(modulePath: string, input: I, options: { label?: string } = {}): Promise<O> {
+export function runInChild<I extends Serializable, O>(
+  modulePath: string,
+  input: I,
+  options: { label?: string; /** Extra Node flags for the child (e.g. `--expose-gc`). */ nodeFlags?: string[] } = {},
+): Promise<O> {
   return new Promise<O>((resolve, reject) => {
     const child: ChildProcess = fork(modulePath, [], {
-      execArgv: process.execArgv,
+      execArgv: [...process.execArgv, ...(options.nodeFlags ?? [])],
       // The SDK's Node 20 deprecation notice is one line of noise per process.
       env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

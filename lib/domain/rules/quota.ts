@@ -24,7 +24,7 @@
 import * as z from 'zod';
 import { TRI } from '../inventory';
 import type { QuotaRule } from '../policy-types';
-import type { RuleKind, SetRule, SetRuleOutcome } from './rule-kind';
+import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome } from './rule-kind';
 
 const { NO, YES, UNKNOWN } = TRI;
 
@@ -65,6 +65,44 @@ interface Group {
 const RANKED = 1;
 const UNRANKED = 2;
 const SCOPE_UNKNOWN = 3;
+
+/** Extra shares sorted beyond those a quota must flag, for the exempt ones met on the way. */
+const TAIL_SLACK = 64;
+
+/**
+ * The end of a group's keep order (the shares to keep first, see `rankNewestFirst`): at least
+ * `need` shares, in keep order, where `tail[j]` stands at position `offset + j` of the whole
+ * order. A quota of 990,000 over a million shares flags about 10,000: sorting a million indices
+ * with a comparator costs about 0.2 s, while finding the clock that cuts the tail off (a native
+ * sort of the clocks) and sorting the tail costs a fraction of it. All shares whose clock equals
+ * the cut are in the tail, so it is always a whole suffix of the order.
+ */
+function keepOrderTail(ctx: SetRuleContext, indices: number[], keep: 'newest' | 'oldest', need: number): { tail: number[]; offset: number } {
+  const count = indices.length;
+  if (need * 4 >= count) {
+    const order = ctx.rankNewestFirst(indices);
+    if (keep === 'oldest') order.reverse();
+    return { tail: order, offset: 0 };
+  }
+  const { clockMs } = ctx.inventory;
+  const clocks = new Float64Array(count);
+  for (let k = 0; k < count; k += 1) clocks[k] = clockMs[indices[k]!]!;
+  clocks.sort(); // ascending, native
+  let subset: number[];
+  let order: number[];
+  if (keep === 'newest') {
+    // The end of newest-first: the oldest shares, every one at or below the need-th oldest clock.
+    const cut = clocks[need - 1]!;
+    subset = indices.filter((i) => clockMs[i]! <= cut);
+    order = ctx.rankNewestFirst(subset);
+  } else {
+    // The end of oldest-first: the newest shares, every one at or above the need-th newest clock.
+    const cut = clocks[count - need]!;
+    subset = indices.filter((i) => clockMs[i]! >= cut);
+    order = ctx.rankNewestFirst(subset).reverse();
+  }
+  return { tail: order, offset: count - subset.length };
+}
 
 export const quotaRuleKind: RuleKind<QuotaRule> = {
   type: 'quota',
@@ -115,22 +153,8 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
         const over = (g: Group | undefined): boolean => g !== undefined && g.ranked + g.unranked + g.scopeUnknown > max;
         if (!groups.some(over)) return { outcomes: [], inScope };
 
-        // Pass 2, only for groups over the quota: ranked lists in keep order (the shares to keep
-        // first) from the one shared ordering, and the shares that cannot be ranked or placed.
-        // Only the shares of groups over the quota are ranked: a million-share account whose
-        // quotas hold costs no sort at all.
-        const candidates: number[] = [];
-        for (let i = 0; i < n; i += 1) if (state[i] === RANKED && groups[groupIndex[i]!]!.ranked > max) candidates.push(i);
-        const order = ctx.rankNewestFirst(candidates);
-        if (rule.keep === 'oldest') order.reverse();
-        const ranked = new Map<number, number[]>();
-        for (let k = 0; k < order.length; k += 1) {
-          const i = order[k]!;
-          const key = groupIndex[i]!;
-          let list = ranked.get(key);
-          if (!list) ranked.set(key, (list = []));
-          list.push(i);
-        }
+        // Pass 2, only for groups over the quota: the texts, then per group the shares to flag,
+        // walking the group's keep order (the shares to keep first) from its end.
         const out: SetRuleOutcome[] = [];
         const texts = groups.map((g) => {
           if (!g) return undefined;
@@ -142,20 +166,41 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
             scope: `cannot tell whether it counts toward the ${quotaText}`,
           };
         });
-        for (const [key, list] of ranked) {
+        const members = new Map<number, number[]>();
+        for (let i = 0; i < n; i += 1) {
+          if (state[i] !== RANKED) continue;
+          const key = groupIndex[i]!;
+          if (groups[key]!.ranked <= max) continue;
+          let list = members.get(key);
+          if (!list) members.set(key, (list = []));
+          list.push(i);
+        }
+        for (const [key, list] of [...members].sort((a, b) => a[0] - b[0])) {
           const count = list.length;
           const quotaText = texts[key]!.quotaText;
           const toRemove = count - max;
-          let removed = 0;
-          for (let pos = count - 1; pos >= 0 && removed < toRemove; pos -= 1) {
-            const i = list[pos]!;
-            const reason = `${ordinal(pos + 1)} ${rule.keep} of ${count} shares in scope, ${quotaText}`;
-            const ex = ctx.exempt(i);
-            if (ex === YES) {
-              out.push({ index: i, verdict: 'exempt', reason });
-            } else {
-              out.push({ index: i, verdict: ex === UNKNOWN ? 'unknown' : 'break', reason });
-              removed += 1;
+          // Only the end of the keep order matters, so only the end is sorted (see keepOrderTail);
+          // an exempt share there makes the walk go one further, so the tail may have to grow.
+          for (let need = toRemove + TAIL_SLACK; ; need *= 4) {
+            const { tail, offset } = keepOrderTail(ctx, list, rule.keep, need);
+            const found: SetRuleOutcome[] = [];
+            let removed = 0;
+            let j = tail.length - 1;
+            for (; j >= 0 && removed < toRemove; j -= 1) {
+              const i = tail[j]!;
+              const pos = offset + j;
+              const reason = `${ordinal(pos + 1)} ${rule.keep} of ${count} shares in scope, ${quotaText}`;
+              const ex = ctx.exempt(i);
+              if (ex === YES) {
+                found.push({ index: i, verdict: 'exempt', reason });
+              } else {
+                found.push({ index: i, verdict: ex === UNKNOWN ? 'unknown' : 'break', reason });
+                removed += 1;
+              }
+            }
+            if (removed === toRemove || offset === 0) {
+              for (const f of found) out.push(f);
+              break;
             }
           }
         }

@@ -164,6 +164,47 @@ describe('quota', () => {
   });
 });
 
+describe('quota over a large group (only the end of the order is sorted)', () => {
+  // 3,000 shares in runs of equal creation times (ties broken by id), some exempt near the end of
+  // the keep order so that the sorted tail has to grow; checked against a plain full sort.
+  const shares = Array.from({ length: 3000 }, (_, k) =>
+    shareFacts({ id: String(50_000 + ((k * 7919) % 3000)), createdAtMs: daysAgo(1 + Math.floor(k / 10)) }),
+  );
+  const exempt = shares.filter((_, k) => k % 3 === 0 && (k < 400 || k > 2600)).map((f) => f.share.shareId);
+
+  function reference(keep: 'newest' | 'oldest', maxShares: number): { cancel: string[]; reasons: Map<string, string> } {
+    const order = [...shares].sort((a, b) => b.share.createdAtMs! - a.share.createdAtMs! || Number(b.share.shareId) - Number(a.share.shareId));
+    if (keep === 'oldest') order.reverse();
+    const cancel: string[] = [];
+    const reasons = new Map<string, string>();
+    let removed = 0;
+    for (let pos = order.length - 1; pos >= 0 && removed < order.length - maxShares; pos -= 1) {
+      const id = order[pos]!.share.shareId;
+      reasons.set(id, `${pos + 1}`);
+      if (exempt.includes(id)) continue;
+      cancel.push(id);
+      removed += 1;
+    }
+    return { cancel: cancel.sort(), reasons };
+  }
+
+  it.each([
+    ['newest', 2900],
+    ['oldest', 2900],
+    ['newest', 2990],
+    ['oldest', 2700],
+    ['newest', 100],
+  ] as const)('keeps the %s %d exactly as a full sort would, with the same ranks', (keep, maxShares) => {
+    const result = run(shares, [aPolicy({ policyId: 'q', rule: quota(maxShares, { keep }), exempt: { shareIds: exempt } })]);
+    const expected = reference(keep, maxShares);
+    const cancelled = result.decisions.filter((d) => d.decision === 'cancel').map((d) => d.shareId).sort();
+    expect(cancelled).toEqual(expected.cancel);
+    for (const id of [...expected.cancel.slice(0, 5), ...expected.cancel.slice(-5)]) {
+      expect(decisionOf(result, id).reasons[0]).toMatch(new RegExp(`^${expected.reasons.get(id)}(st|nd|rd|th) ${keep} of 3000 shares in scope`));
+    }
+  });
+});
+
 describe('scope', () => {
   const rule = maxAge(30);
   const old = { ageDays: 40 };
