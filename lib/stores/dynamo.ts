@@ -82,13 +82,61 @@ export async function forEachConcurrent<T>(
   if (failed) throw firstError;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Runs `fn` over `items` in chunks of `size`, at most `concurrency` chunks at once (see forEachConcurrent). */
+export async function forEachChunk<T>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  await forEachConcurrent(chunks, concurrency, fn);
+}
+
+/** Calls of one batch before giving up on what DynamoDB leaves unprocessed. */
+export function batchAttempts(options: BatchOptions): number {
+  return options.maxAttempts ?? 8;
+}
+
+/** Waits before the `step`-th resend: exponential backoff with full jitter, as the DynamoDB guide recommends. */
+export function batchBackoff(step: number, options: BatchOptions): Promise<void> {
+  const cap = Math.min(options.maxDelayMs ?? 2000, (options.baseDelayMs ?? 50) * 2 ** (step - 1));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}
 
 /**
- * Writes `requests` with BatchWriteItem, 25 a call, several calls in flight. DynamoDB may accept
- * only part of a batch (throttling, partition limits) and hand the rest back as UnprocessedItems:
- * those are resent with exponential backoff and full jitter, as the DynamoDB guide recommends.
- * Throws a retryable `StoreError` if some remain after `maxAttempts` calls. Returns the count written.
+ * One chunk of a BatchWriteItem: `send` makes one call and returns the requests DynamoDB handed
+ * back as UnprocessedItems (throttling, partition limits); those are resent with backoff until
+ * none remain or `maxAttempts` calls were made. Undefined when all were written; otherwise the
+ * requests not written and why (a failed call, or items still unprocessed: retryable).
+ */
+export async function writeUntilProcessed<R>(
+  requests: R[],
+  send: (pending: R[]) => Promise<R[]>,
+  tableName: string,
+  options: BatchOptions = {},
+): Promise<{ unwritten: R[]; error: StoreError } | undefined> {
+  let pending = requests;
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) await batchBackoff(attempt - 1, options);
+    let unprocessed: R[];
+    try {
+      unprocessed = await send(pending);
+    } catch (err) {
+      return { unwritten: pending, error: toStoreError(err, 'BatchWriteItem', tableName) };
+    }
+    if (unprocessed.length === 0) return undefined;
+    if (attempt >= batchAttempts(options)) {
+      const error = new StoreError(
+        `DynamoDB BatchWriteItem on ${tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
+        { retryable: true, code: 'UnprocessedItems' },
+      );
+      return { unwritten: unprocessed, error };
+    }
+    pending = unprocessed;
+  }
+}
+
+/**
+ * Writes `requests` with BatchWriteItem, 25 a call, several calls in flight, resending unprocessed
+ * items (see writeUntilProcessed). Throws a `StoreError` (retryable when items stayed unprocessed
+ * after `maxAttempts` calls) if any chunk could not be written. Returns the count written.
  */
 export async function batchWriteAll(
   doc: DynamoDBDocumentClient,
@@ -96,31 +144,14 @@ export async function batchWriteAll(
   requests: readonly WriteRequest[],
   options: BatchOptions = {},
 ): Promise<number> {
-  const maxAttempts = options.maxAttempts ?? 8;
-  const baseDelayMs = options.baseDelayMs ?? 50;
-  const maxDelayMs = options.maxDelayMs ?? 2000;
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
-  await forEachConcurrent(chunks, options.concurrency ?? 4, async (chunk) => {
-    let pending = chunk;
-    for (let attempt = 1; ; attempt++) {
-      let out;
-      try {
-        out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      } catch (err) {
-        throw toStoreError(err, 'BatchWriteItem', tableName);
-      }
-      const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
-      if (unprocessed.length === 0) return;
-      if (attempt >= maxAttempts) {
-        throw new StoreError(
-          `DynamoDB BatchWriteItem on ${tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
-          { retryable: true, code: 'UnprocessedItems' },
-        );
-      }
-      pending = unprocessed;
-      await sleep(Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
-    }
+  await forEachChunk(requests, BATCH_WRITE_LIMIT, options.concurrency ?? 4, async (chunk) => {
+    const failure = await writeUntilProcessed(
+      chunk,
+      async (pending) => (await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }))).UnprocessedItems?.[tableName] ?? [],
+      tableName,
+      options,
+    );
+    if (failure) throw failure.error;
   });
   return requests.length;
 }

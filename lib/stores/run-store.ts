@@ -36,9 +36,12 @@ import {
 import type { ShareId } from '../domain/share';
 import {
   BATCH_WRITE_LIMIT,
+  batchAttempts,
+  batchBackoff,
   batchWriteAll,
   compact,
   documentClient,
+  forEachChunk,
   lastWinsByKey,
   num,
   numRecord,
@@ -46,6 +49,7 @@ import {
   resolveAccountId,
   str,
   strList,
+  writeUntilProcessed,
   type BatchOptions,
   type Item,
   type StoreOptions,
@@ -281,7 +285,7 @@ export class DynamoDbRunStore implements RunStore {
     const stored = new Map<ShareId, Record<string, AttributeValue>>();
     const keyOf = (shareId: ShareId): Record<string, AttributeValue> => ({ pk: { S: auditPk(runId) }, sk: { S: shareId } });
 
-    await eachChunk(unique, BATCH_GET_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
+    await forEachChunk(unique, BATCH_GET_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
       try {
         for (const item of await this.batchGetRaw(chunk.map((u) => keyOf(u.shareId)))) {
           const sk = item.sk?.S;
@@ -295,7 +299,7 @@ export class DynamoDbRunStore implements RunStore {
     const writes = unique
       .filter((u) => !failed.has(u.shareId))
       .map((u) => ({ shareId: u.shareId, item: this.withOutcome(stored.get(u.shareId), keyOf(u.shareId), runId, u, now) }));
-    await eachChunk(writes, BATCH_WRITE_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
+    await forEachChunk(writes, BATCH_WRITE_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
       const unwritten = await this.batchPutRaw(chunk.map((w) => ({ PutRequest: { Item: w.item } })));
       for (const { sk, error } of unwritten) if (sk !== undefined) failed.set(sk, error);
     });
@@ -341,7 +345,7 @@ export class DynamoDbRunStore implements RunStore {
     const out: Record<string, AttributeValue>[] = [];
     let pending: KeysAndAttributes | undefined = { Keys: keys, ConsistentRead: true };
     for (let attempt = 1; pending?.Keys !== undefined && pending.Keys.length > 0; attempt++) {
-      if (attempt > 1) await this.backoff(attempt - 1);
+      if (attempt > 1) await batchBackoff(attempt - 1, this.batch);
       let res;
       try {
         res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }));
@@ -351,7 +355,7 @@ export class DynamoDbRunStore implements RunStore {
       out.push(...(res.Responses?.[this.tableName] ?? []));
       pending = res.UnprocessedKeys?.[this.tableName];
       const left = pending?.Keys?.length ?? 0;
-      if (left > 0 && attempt >= this.maxAttempts) {
+      if (left > 0 && attempt >= batchAttempts(this.batch)) {
         throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${left} keys still unprocessed after ${attempt} attempts`, {
           retryable: true,
           code: 'UnprocessedKeys',
@@ -361,39 +365,16 @@ export class DynamoDbRunStore implements RunStore {
     return out;
   }
 
-  /** BatchWriteItem of up to 25 puts, unprocessed items retried with backoff. Returns what was not written, and why. */
+  /** BatchWriteItem of up to 25 puts (see writeUntilProcessed). Returns what was not written, and why. */
   private async batchPutRaw(requests: RawWriteRequest[]): Promise<{ sk: string | undefined; error: unknown }[]> {
-    let pending = requests;
-    for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) await this.backoff(attempt - 1);
-      let res;
-      try {
-        res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-      } catch (err) {
-        const error = toStoreError(err, 'BatchWriteItem', this.tableName);
-        return pending.map((r) => ({ sk: r.PutRequest?.Item?.sk?.S, error }));
-      }
-      const unprocessed = res.UnprocessedItems?.[this.tableName] ?? [];
-      if (unprocessed.length === 0) return [];
-      if (attempt >= this.maxAttempts) {
-        const error = new StoreError(
-          `DynamoDB BatchWriteItem on ${this.tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
-          { retryable: true, code: 'UnprocessedItems' },
-        );
-        return unprocessed.map((r) => ({ sk: r.PutRequest?.Item?.sk?.S, error }));
-      }
-      pending = unprocessed;
-    }
-  }
-
-  private get maxAttempts(): number {
-    return this.batch.maxAttempts ?? 8;
-  }
-
-  /** Exponential backoff with full jitter (the DynamoDB guide's advice for unprocessed items). */
-  private backoff(step: number): Promise<void> {
-    const cap = Math.min(this.batch.maxDelayMs ?? 2000, (this.batch.baseDelayMs ?? 50) * 2 ** (step - 1));
-    return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+    const failure = await writeUntilProcessed(
+      requests,
+      async (pending) =>
+        (await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }))).UnprocessedItems?.[this.tableName] ?? [],
+      this.tableName,
+      this.batch,
+    );
+    return failure ? failure.unwritten.map((r) => ({ sk: r.PutRequest?.Item?.sk?.S, error: failure.error })) : [];
   }
 
   async *listAudit(runId: string): AsyncGenerator<AuditEntry, void, undefined> {
@@ -418,17 +399,6 @@ export class DynamoDbRunStore implements RunStore {
 }
 
 const auditPk = (runId: string): string => `AUDIT#${runId}`;
-
-/** Runs `fn` on chunks of `size` items, `concurrency` at a time; `fn` handles its own failures. */
-async function eachChunk<T>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chunks.length) await fn(chunks[next++] as T[]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker));
-}
 
 function capErrors(errors: string[] | undefined): string[] | undefined {
   if (!errors) return undefined;

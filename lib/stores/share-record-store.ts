@@ -373,8 +373,9 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
     // sweep matched by short url whose share id could not be attached).
     let condition = '#status = :created';
     if (checkShareId !== undefined) {
+      const shareIdName = update.name('shareId');
       update.values[':shareId'] = checkShareId;
-      condition += ` AND (attribute_not_exists(${update.name('shareId')}) OR #shareId = :shareId)`;
+      condition += ` AND (attribute_not_exists(${shareIdName}) OR ${shareIdName} = :shareId)`;
     }
     try {
       const out = await this.doc.send(
