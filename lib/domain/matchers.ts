@@ -465,8 +465,10 @@ class GlobMatcher implements PathMatcher {
     /** AUTOMATON: literal runs every match contains (AT_ANYWHERE). */
     private readonly inner: Needles,
     private readonly re: RE2JS | null,
-    /** SEGMENTS: each segment's literal text, or null for `*`; `text` is "/**" when a trailing `/**` follows. */
+    /** SEGMENTS: each segment's literal text, or null for `*`. */
     private readonly segments: readonly (string | null)[] = [],
+    /** SEGMENTS: a trailing `/**` follows the segments. */
+    private readonly below = false,
   ) {}
 
   test(path: string): boolean {
@@ -509,7 +511,7 @@ class GlobMatcher implements PathMatcher {
       start = end < 0 ? -1 : end + 1;
     }
     // After the last segment: the end of the path, or (with a trailing `/**`) anything below it.
-    return start < 0 || this.text === '/**';
+    return start < 0 || this.below;
   }
 }
 
@@ -560,7 +562,7 @@ export function compileGlob(pattern: string): PathMatcher {
   }
   const segments = wholeSegments(tokens);
   if (segments) {
-    return new GlobMatcher(pattern, GLOB_SEGMENTS, segments.below ? '/**' : '', NO_NEEDLES, NO_NEEDLES, NO_NEEDLES, null, segments.list);
+    return new GlobMatcher(pattern, GLOB_SEGMENTS, '', NO_NEEDLES, NO_NEEDLES, NO_NEEDLES, null, segments.list, segments.below);
   }
   const re = compileRe2(pattern, emit(tokens), RE2JS.DOTALL);
   const prefix = literalEdge(tokens, false);
@@ -592,9 +594,14 @@ class RegexMatcher implements PathMatcher {
     private readonly folded: RegExp | null,
     /** AUTOMATON, LIST (the non-literal ones; null if none). */
     private readonly re: RE2JS | null,
-    /** LIST: the literal plans, tested first. */
+    /** LIST: the literal plans, tested first (and the one automaton, when there is only one). */
     private readonly parts: readonly RegexMatcher[],
   ) {}
+
+  /** Runs on RE2 (not a literal plan, not a list). */
+  get isAutomaton(): boolean {
+    return this.shape === REGEX_AUTOMATON;
+  }
 
   test(path: string): boolean {
     switch (this.shape) {
@@ -613,9 +620,9 @@ class RegexMatcher implements PathMatcher {
   }
 }
 
-function literalMatcher(pattern: string, plan: LiteralRegexPlan, re: RE2JS): RegexMatcher {
+function literalMatcher(pattern: string, plan: LiteralRegexPlan): RegexMatcher {
   const at = plan.anchorStart && plan.anchorEnd ? AT_WHOLE : plan.anchorStart ? AT_START : plan.anchorEnd ? AT_END : AT_ANYWHERE;
-  if (!plan.caseInsensitive) return new RegexMatcher(pattern, REGEX_LITERAL, new Needles(plan.needles, at), null, re, []);
+  if (!plan.caseInsensitive) return new RegexMatcher(pattern, REGEX_LITERAL, new Needles(plan.needles, at), null, null, []);
   const body = plan.needles.map(escapeRegexLiteral).join('|');
   const source = at === AT_WHOLE ? `^(?:${body})$` : at === AT_START ? `^(?:${body})` : at === AT_END ? `(?:${body})$` : body;
   return new RegexMatcher(pattern, REGEX_LITERAL_CI, NO_NEEDLES, new RegExp(source, 'iu'), null, []);
@@ -628,9 +635,9 @@ export function compileRegex(pattern: string): PathMatcher {
 
 function compileOneRegex(pattern: string): RegexMatcher {
   checkPatternLength(pattern);
-  const re = compileRe2(pattern, pattern, 0); // always: it is the validation, and the fallback
+  const re = compileRe2(pattern, pattern, 0); // always: it is the validation
   const plan = planLiteralRegex(pattern);
-  if (plan) return literalMatcher(pattern, plan, re);
+  if (plan) return literalMatcher(pattern, plan);
   return new RegexMatcher(pattern, REGEX_AUTOMATON, NO_NEEDLES, null, re, []);
 }
 
@@ -748,9 +755,11 @@ export function compileRegexAlternation(patterns: readonly string[]): PathMatche
   if (patterns.length === 1) return compileOneRegex(patterns[0]!);
   const each = patterns.map(compileOneRegex); // the same errors as one by one
   const pattern = patterns.join(', ');
-  const literal = each.filter((_, k) => planLiteralRegex(patterns[k]!) !== undefined);
-  const rest = patterns.filter((p) => planLiteralRegex(p) === undefined);
-  const re = rest.length === 0 ? null : rest.length === 1 ? compileRe2(rest[0]!, rest[0]!, 0) : compileRe2(pattern, rest.map((p) => `(?:${p})`).join('|'), 0);
+  const literal = each.filter((m) => !m.isAutomaton);
+  const automata = each.filter((m) => m.isAutomaton);
+  // One automaton stays as it is; several become one alternation.
+  if (automata.length <= 1) return new RegexMatcher(pattern, REGEX_LIST, NO_NEEDLES, null, null, [...literal, ...automata]);
+  const re = compileRe2(pattern, automata.map((m) => `(?:${m.pattern})`).join('|'), 0);
   return new RegexMatcher(pattern, REGEX_LIST, NO_NEEDLES, null, re, literal);
 }
 
