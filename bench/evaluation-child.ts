@@ -12,7 +12,7 @@ export interface EvaluationChildInput {
 
 export type EvaluationChildResult = EvaluationBenchResult & { memory: PeakMemory };
 
-async function run(input: EvaluationChildInput): Promise<EvaluationChildResult> {
+export async function run(input: EvaluationChildInput): Promise<EvaluationChildResult> {
   const sampler = startPeakSampler();
   const result = await runEvaluationBench({ count: input.count, runs: input.runs });
   return { ...result, memory: sampler.stop() };

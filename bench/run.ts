@@ -252,8 +252,8 @@ export async function runBench(options: { sizes?: BenchSizes; only?: readonly Pa
     details.evaluation = await runInChild<EvaluationChildInput, EvaluationChildResult>(
       require.resolve('./evaluation-child'),
       { count: sizes.evaluationShares, runs: sizes.evaluationRuns },
-      // gc() between the timed runs (see runEvaluationBench)
-      { label: 'evaluation', nodeFlags: ['--expose-gc'] },
+      // gc() between the timed runs (see runEvaluationBench); the engine runs bundled, as in the sweep function
+      { label: 'evaluation', nodeFlags: ['--expose-gc'], bundle: { exportName: 'run' } },
     );
   }
   if (only.has('create')) {

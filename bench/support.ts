@@ -4,7 +4,10 @@
  * garbage are its own), a dynalite server in its own process, and the result table.
  */
 import { fork, spawn, type ChildProcess, type Serializable } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /** The machine a result was measured on (written into bench/results.json). */
@@ -89,17 +92,68 @@ export function startPeakSampler(intervalMs = 25): { stop(): PeakMemory } {
 type ChildMessage<T> = { type: 'result'; value: T } | { type: 'error'; message: string };
 
 /**
- * Runs `modulePath` (a bench module that calls `childMain`) in a fresh Node process with the same
- * loader flags as this one (tsx), hands it `input` and resolves with what it sends back.
+ * Bundles the function `exportName` of a bench module, with everything it imports, into one
+ * CommonJS file that runs it as a child (`childMain`), the way the Lambda bundles are made
+ * (esbuild, minified, platform node): code measured in a bundle runs as it does in a function,
+ * where tsx's per-module CommonJS turns every imported function into a getter call. Every
+ * `require.main === module` of the bundled modules is false, so no module's own main runs.
  */
-export function runInChild<I extends Serializable, O>(
+export function bundleChild(modulePath: string, exportName: string): { file: string; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsl-bench-child-'));
+  const file = path.join(dir, 'child.js');
+  buildSync({
+    stdin: {
+      contents: [
+        `import { childMain } from ${JSON.stringify(path.resolve(__dirname, 'support'))};`,
+        `import { ${exportName} as run } from ${JSON.stringify(modulePath)};`,
+        'childMain(run);',
+      ].join('\n'),
+      resolveDir: __dirname,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]!}`,
+    minify: true,
+    define: { 'require.main': 'undefined' },
+    logLevel: 'warning',
+    outfile: file,
+  });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs `modulePath` (a bench module that calls `childMain`) in a fresh Node process with the same
+ * loader flags as this one (tsx), hands it `input` and resolves with what it sends back. With
+ * `bundle`, the child runs the named export from an esbuild bundle instead (see `bundleChild`).
+ */
+export async function runInChild<I extends Serializable, O>(
   modulePath: string,
   input: I,
-  options: { label?: string; /** Extra Node flags for the child (e.g. `--expose-gc`). */ nodeFlags?: string[] } = {},
+  options: {
+    label?: string;
+    /** Extra Node flags for the child (e.g. `--expose-gc`). */
+    nodeFlags?: string[];
+    /** Run this export of the module from a bundle, in plain Node. */
+    bundle?: { exportName: string };
+  } = {},
 ): Promise<O> {
+  if (options.bundle) {
+    const bundled = bundleChild(modulePath, options.bundle.exportName);
+    try {
+      return await forkChild<I, O>(bundled.file, input, options.nodeFlags ?? [], options.label ?? modulePath);
+    } finally {
+      bundled.remove();
+    }
+  }
+  return forkChild<I, O>(modulePath, input, [...process.execArgv, ...(options.nodeFlags ?? [])], options.label ?? modulePath);
+}
+
+function forkChild<I extends Serializable, O>(modulePath: string, input: I, execArgv: string[], label: string): Promise<O> {
   return new Promise<O>((resolve, reject) => {
     const child: ChildProcess = fork(modulePath, [], {
-      execArgv: [...process.execArgv, ...(options.nodeFlags ?? [])],
+      execArgv,
       // The SDK's Node 20 deprecation notice is one line of noise per process.
       env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -108,14 +162,14 @@ export function runInChild<I extends Serializable, O>(
     child.on('message', (message: ChildMessage<O>) => {
       settled = true;
       if (message.type === 'result') resolve(message.value);
-      else reject(new Error(`${options.label ?? modulePath}: ${message.message}`));
+      else reject(new Error(`${label}: ${message.message}`));
     });
     child.on('error', (error) => {
       if (!settled) reject(error);
       settled = true;
     });
     child.on('exit', (code) => {
-      if (!settled) reject(new Error(`${options.label ?? modulePath} exited with code ${code} without a result`));
+      if (!settled) reject(new Error(`${label} exited with code ${code} without a result`));
     });
     child.send(input);
   });

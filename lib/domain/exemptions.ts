@@ -11,7 +11,7 @@
  * and a path exemption exists, whether it applies cannot be decided: the share is `unevaluable`
  * for the policy rather than cancelled.
  */
-import { TRI, type PreparedInventory, type Tri } from './inventory';
+import { TRI, shareIdRange, type PreparedInventory, type Tri } from './inventory';
 import { PathPrefixSet } from './matchers';
 import type { Exemption, PolicyExempt } from './policy-types';
 
@@ -47,18 +47,23 @@ export function resolveGlobalExemptions(active: readonly Exemption[], inventory:
   const any = active.length > 0;
   const hasPathRules = active.some((e) => (e.pathPrefixes?.length ?? 0) > 0);
   if (!any) return { state, which, active, any, hasPathRules };
-  const byId = new Map<string, number>();
-  active.forEach((e, k) => e.shareIds?.forEach((id) => (byId.has(id) ? undefined : byId.set(id, k))));
-  const prefixSets = active.map((e) => (e.pathPrefixes?.length ? new PathPrefixSet(e.pathPrefixes) : undefined));
+  // Listed share ids first, found by binary search in the sorted ids; the first exemption that
+  // lists a share is the one reported.
   const { ids, paths, pathsKnown } = inventory;
-  for (let i = 0; i < n; i += 1) {
-    const hit = byId.get(ids[i]!);
-    if (hit !== undefined) {
-      state[i] = YES;
-      which[i] = hit;
-      continue;
+  active.forEach((e, k) => {
+    for (const id of e.shareIds ?? []) {
+      const [start, end] = shareIdRange(ids, id);
+      for (let i = start; i < end; i += 1) {
+        if (state[i] === YES) continue;
+        state[i] = YES;
+        which[i] = k;
+      }
     }
-    if (!hasPathRules) continue;
+  });
+  if (!hasPathRules) return { state, which, active, any, hasPathRules };
+  const prefixSets = active.map((e) => (e.pathPrefixes?.length ? new PathPrefixSet(e.pathPrefixes) : undefined));
+  for (let i = 0; i < n; i += 1) {
+    if (state[i] === YES) continue;
     if (pathsKnown[i] !== 1) {
       state[i] = UNKNOWN;
       continue;
@@ -83,7 +88,8 @@ export interface CompiledExemption {
 
 /** A policy's exemptions with the global ones; a class for the same reason as `Scope` (scope.ts). */
 class Exemptions implements CompiledExemption {
-  private readonly ids: ReadonlySet<string> | null;
+  /** Per share: 1 when the policy lists its id; null when the policy lists no ids. */
+  private readonly listed: Uint8Array | null;
   private readonly prefixes: PathPrefixSet | null;
   private readonly none: boolean;
   private readonly gState: Uint8Array;
@@ -93,9 +99,17 @@ class Exemptions implements CompiledExemption {
     private readonly global: GlobalExemptions,
     private readonly inventory: PreparedInventory,
   ) {
-    this.ids = exempt?.shareIds?.length ? new Set(exempt.shareIds) : null;
+    let listed: Uint8Array | null = null;
+    if (exempt?.shareIds?.length) {
+      listed = new Uint8Array(inventory.size);
+      for (const id of exempt.shareIds) {
+        const [start, end] = shareIdRange(inventory.ids, id);
+        listed.fill(1, start, end);
+      }
+    }
+    this.listed = listed;
     this.prefixes = exempt?.pathPrefixes?.length ? new PathPrefixSet(exempt.pathPrefixes) : null;
-    this.none = this.ids === null && this.prefixes === null && !global.any;
+    this.none = listed === null && this.prefixes === null && !global.any;
     this.gState = global.state;
   }
 
@@ -103,7 +117,7 @@ class Exemptions implements CompiledExemption {
     if (this.none) return NO;
     const g = this.gState[i]!;
     if (g === YES) return YES;
-    if (this.ids !== null && this.ids.has(this.inventory.ids[i]!)) return YES;
+    if (this.listed !== null && this.listed[i] === 1) return YES;
     if (this.prefixes !== null) {
       if (this.inventory.pathsKnown[i] !== 1) return UNKNOWN;
       if (this.prefixes.coversAny(this.inventory.paths[i]!)) return YES;
@@ -117,7 +131,7 @@ class Exemptions implements CompiledExemption {
       const e = this.global.active[this.global.which[i]!]!;
       return `exempt by exemption "${e.exemptionId}" (${e.reason})`;
     }
-    if (this.ids !== null && this.ids.has(this.inventory.ids[i]!)) return 'exempt by the policy (share id)';
+    if (this.listed !== null && this.listed[i] === 1) return 'exempt by the policy (share id)';
     const prefixes = this.prefixes;
     if (prefixes !== null && this.inventory.pathsKnown[i] === 1) {
       const path = this.inventory.paths[i]!.find((p) => prefixes.covers(p));

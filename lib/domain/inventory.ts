@@ -34,6 +34,24 @@ export function compareShareIds(a: ShareId, b: ShareId): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The entries of `id` in ids sorted by {@link compareShareIds} (the inventory's order): `[start,
+ * end)`, empty when the id is absent. A binary search, so that a handful of listed ids (an
+ * exemption's) cost a few dozen comparisons instead of a lookup per share.
+ */
+export function shareIdRange(ids: readonly ShareId[], id: ShareId): [number, number] {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareShareIds(ids[mid]!, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < ids.length && ids[end] === id) end += 1;
+  return [lo, end];
+}
+
 /** Canonical decimal ids that a double represents exactly (15 digits < 2^53). */
 const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 

@@ -70,37 +70,81 @@ const SCOPE_UNKNOWN = 3;
 const TAIL_SLACK = 64;
 
 /**
+ * The k-th smallest (0-based) of `values`, which it reorders: Hoare's selection, O(n) on average,
+ * against a native sort's O(n log n). A partition that keeps most of the range means an unlucky
+ * run of pivots; after a few of those the range is sorted natively, so the worst case stays
+ * O(n log n) whatever the clocks are.
+ */
+export function selectKth(values: Float64Array, k: number): number {
+  if (!(k >= 0 && k < values.length)) throw new RangeError(`selectKth: ${k} is outside 0..${values.length - 1}`);
+  let lo = 0;
+  let hi = values.length - 1;
+  let unlucky = 0;
+  while (hi > lo) {
+    if (unlucky > 8) {
+      const part = values.subarray(lo, hi + 1);
+      part.sort();
+      return part[k - lo]!;
+    }
+    // Median of three as the pivot.
+    const mid = lo + ((hi - lo) >> 1);
+    const a = values[lo]!;
+    const b = values[mid]!;
+    const c = values[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i += 1;
+      while (values[j]! > pivot) j -= 1;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i += 1;
+        j -= 1;
+      }
+    }
+    // Now values[lo..j] <= pivot <= values[i..hi], and values(j..i) equal the pivot.
+    const before = hi - lo;
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return pivot;
+    if ((hi - lo) * 4 > before * 3) unlucky += 1;
+  }
+  return values[k]!;
+}
+
+/**
  * The end of a group's keep order (the shares to keep first, see `rankNewestFirst`): at least
  * `need` shares, in keep order, where `tail[j]` stands at position `offset + j` of the whole
  * order. A quota of 990,000 over a million shares flags about 10,000: sorting a million indices
- * with a comparator costs about 0.2 s, while finding the clock that cuts the tail off (a native
- * sort of the clocks) and sorting the tail costs a fraction of it. All shares whose clock equals
+ * with a comparator costs about 0.2 s, while finding the clock that cuts the tail off (a
+ * selection, see `selectKth`) and sorting the tail costs a fraction of it. All shares whose clock equals
  * the cut are in the tail, so it is always a whole suffix of the order.
  */
-function keepOrderTail(ctx: SetRuleContext, indices: number[], keep: 'newest' | 'oldest', need: number): { tail: number[]; offset: number } {
+function keepOrderTail(ctx: SetRuleContext, indices: Int32Array, keep: 'newest' | 'oldest', need: number): { tail: number[]; offset: number } {
   const count = indices.length;
   if (need * 4 >= count) {
-    const order = ctx.rankNewestFirst(indices);
+    const order = ctx.rankNewestFirst(Array.from(indices));
     if (keep === 'oldest') order.reverse();
     return { tail: order, offset: 0 };
   }
   const { clockMs } = ctx.inventory;
   const clocks = new Float64Array(count);
   for (let k = 0; k < count; k += 1) clocks[k] = clockMs[indices[k]!]!;
-  clocks.sort(); // ascending, native
-  let subset: number[];
-  let order: number[];
-  if (keep === 'newest') {
-    // The end of newest-first: the oldest shares, every one at or below the need-th oldest clock.
-    const cut = clocks[need - 1]!;
-    subset = indices.filter((i) => clockMs[i]! <= cut);
-    order = ctx.rankNewestFirst(subset);
-  } else {
-    // The end of oldest-first: the newest shares, every one at or above the need-th newest clock.
-    const cut = clocks[count - need]!;
-    subset = indices.filter((i) => clockMs[i]! >= cut);
-    order = ctx.rankNewestFirst(subset).reverse();
+  // The end of newest-first: the oldest shares, every one at or below the need-th oldest clock;
+  // the end of oldest-first: the newest shares, every one at or above the need-th newest clock.
+  const newest = keep === 'newest';
+  const cut = newest ? selectKth(clocks, need - 1) : selectKth(clocks, count - need);
+  const subset: number[] = [];
+  for (let k = 0; k < count; k += 1) {
+    const i = indices[k]!;
+    const c = clockMs[i]!;
+    if (newest ? c <= cut : c >= cut) subset.push(i);
   }
+  const order = ctx.rankNewestFirst(subset);
+  if (!newest) order.reverse();
   return { tail: order, offset: count - subset.length };
 }
 
@@ -166,16 +210,16 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
             scope: `cannot tell whether it counts toward the ${quotaText}`,
           };
         });
-        const members = new Map<number, number[]>();
+        // The ranked members of each group over its quota, in share order (sized by pass 1's counts).
+        const members = groups.map((g) => (g && g.ranked > max ? { list: new Int32Array(g.ranked), filled: 0 } : undefined));
         for (let i = 0; i < n; i += 1) {
           if (state[i] !== RANKED) continue;
-          const key = groupIndex[i]!;
-          if (groups[key]!.ranked <= max) continue;
-          let list = members.get(key);
-          if (!list) members.set(key, (list = []));
-          list.push(i);
+          const m = members[groupIndex[i]!];
+          if (m !== undefined) m.list[m.filled++] = i;
         }
-        for (const [key, list] of [...members].sort((a, b) => a[0] - b[0])) {
+        for (let key = 0; key < members.length; key += 1) {
+          const list = members[key]?.list;
+          if (list === undefined) continue;
           const count = list.length;
           const quotaText = texts[key]!.quotaText;
           const toRemove = count - max;
