@@ -21,6 +21,7 @@
  * - `guardrail`: null when the run stopped before evaluating.
  * - `errors`: invalid policies, a listing that did not finish, failed cancellations, ... (redacted).
  */
+import type { Decision } from '../domain/decision';
 import type { GuardrailTrip } from '../domain/policy-errors';
 import type { CancelOutcome } from './ports';
 import type { RunMode } from './store-ports';
@@ -96,10 +97,25 @@ function cancelledOf(result: SweepResult, outcomes: readonly CancelOutcome[] | u
 export function buildSweepReport(result: SweepResult, options: SweepReportOptions = {}): SweepReport {
   const e = result.evaluation;
   const decisions: ReportDecision[] = [];
-  for (const d of e?.decisions ?? []) {
+  const report = (d: Decision): void => {
     const action = actionOf(d);
-    if (action === 'keep' && !options.includeKeep) continue;
+    if (action === 'keep' && !options.includeKeep) return;
     decisions.push({ shareId: String(d.shareId), action, policyIds: d.policyIds.map(String), reasons: [...d.reasons] });
+  };
+  if (e && options.includeKeep) {
+    // Plain keeps have no decision object: walk every evaluated share (both lists are in share-id order).
+    let k = 0;
+    for (const shareId of e.shareIds) {
+      const d = e.decisions[k];
+      if (d !== undefined && d.shareId === shareId) {
+        report(d);
+        k += 1;
+      } else {
+        report({ shareId, decision: 'keep', policyIds: [], reasons: [], findings: [] });
+      }
+    }
+  } else {
+    for (const d of e?.decisions ?? []) report(d);
   }
   const { cancelled, errors } = cancelledOf(result, options.outcomes);
   return {

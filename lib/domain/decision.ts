@@ -2,7 +2,7 @@
  * What the engine decides, per share and per run. Plain data: the sweep writes it to the audit
  * trail and the run summary as it is.
  */
-import type { AgeClock } from './inventory';
+import { compareShareIds, type AgeClock } from './inventory';
 import type { GuardrailTrip } from './policy-errors';
 import type { PolicyMode } from './policy-types';
 import type { ShareId } from './share';
@@ -91,8 +91,15 @@ export interface DecisionCounts {
 }
 
 export interface EvaluationResult {
-  /** One per distinct share id, sorted by share id (numeric order). */
+  /**
+   * One per share that some policy had something to say about (every decision but a plain
+   * `keep`: flagged, marked, exempted, unevaluable), sorted by share id (numeric order). A share
+   * of `shareIds` that is not here was kept with nothing to say; {@link decisionFor} answers for
+   * any share. (An account of a million shares is mostly plain keeps: no object for each.)
+   */
   decisions: Decision[];
+  /** Every distinct share id evaluated, sorted by share id (numeric order). */
+  shareIds: readonly ShareId[];
   /** Share ids to cancel now, sorted; empty when a guardrail tripped or in a global dry run. */
   toCancel: ShareId[];
   /** Share ids the run planned to cancel, sorted, whatever the guardrails and dry run said. */
@@ -107,4 +114,29 @@ export interface EvaluationResult {
   counts: DecisionCounts;
   globalDryRun: boolean;
   now: number;
+}
+
+/** Index of the first element of `sorted` whose id is not below `shareId` (binary search). */
+function lowerBound<T>(sorted: readonly T[], shareId: ShareId, idOf: (x: T) => ShareId): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareShareIds(idOf(sorted[mid]!), shareId) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The decision about one share: its entry in `decisions`, else a plain `keep` when the run
+ * evaluated the share, else undefined.
+ */
+export function decisionFor(result: Pick<EvaluationResult, 'decisions' | 'shareIds'>, shareId: ShareId): Decision | undefined {
+  const { decisions, shareIds } = result;
+  const k = lowerBound(decisions, shareId, (d) => d.shareId);
+  if (k < decisions.length && decisions[k]!.shareId === shareId) return decisions[k];
+  const j = lowerBound(shareIds, shareId, (id) => id);
+  if (j < shareIds.length && shareIds[j] === shareId) return { shareId, decision: 'keep', policyIds: [], reasons: [], findings: [] };
+  return undefined;
 }

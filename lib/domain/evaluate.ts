@@ -366,8 +366,9 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   // 3. One decision per distinct share.
   const compiledById = new Map(compiled.map((c) => [c.policy.policyId, c]));
   const enforcing = new Set(compiled.filter((c) => c.policy.mode === 'enforce').map((c) => c.policy.policyId));
-  const decisions: Decision[] = new Array<Decision>(inv.distinct);
-  let d = 0;
+  const decisions: Decision[] = [];
+  // The distinct ids (the inventory's own array when there are no duplicates, as is usual).
+  const shareIds = inv.distinct === n ? ids : ids.filter((id, i) => i === 0 || ids[i - 1] !== id);
   const plannedCancels: string[] = [];
   const clearedMarks: GraceMark[] = [];
   const counts: DecisionCounts = { shares: inv.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 };
@@ -377,14 +378,14 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     if (dup !== 0) {
       if (i > 0 && ids[i - 1] === shareId) continue;
       const reason = `share id appears ${dup} times in the inventory, so the listing is ambiguous; not evaluated`;
-      decisions[d++] = ({ shareId, decision: 'unevaluable', policyIds: EMPTY, reasons: [reason], findings: EMPTY });
+      decisions.push({ shareId, decision: 'unevaluable', policyIds: EMPTY, reasons: [reason], findings: EMPTY });
       counts.unevaluable += 1;
       continue;
     }
     const slot = findings[i];
     let list: readonly PolicyFinding[] | undefined;
     if (slot === undefined) {
-      decisions[d++] = ({ shareId, decision: 'keep', policyIds: EMPTY, reasons: EMPTY, findings: EMPTY });
+      // A plain keep: counted, listed in shareIds, no decision object (see EvaluationResult.decisions).
       counts.keep += 1;
     } else {
       let policyIds: readonly string[];
@@ -425,7 +426,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       const decision: Decision = { shareId, decision: kind, policyIds, reasons, findings: list };
       const clock = usedClock[i] === 1 ? AGE_CLOCKS[inv.clockKind[i]!] : undefined;
       if (clock) decision.clock = clock;
-      decisions[d++] = (decision);
+      decisions.push(decision);
       if (kind === 'cancel') counts.cancel += 1;
       else if (kind === 'would-cancel') counts.wouldCancel += 1;
       else if (kind === 'unevaluable') counts.unevaluable += 1;
@@ -466,6 +467,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
 
   return {
     decisions,
+    shareIds,
     toCancel: tripped || globalDryRun ? [] : plannedCancels.slice(),
     plannedCancels,
     newMarks,

@@ -3,7 +3,7 @@
  * seeds so that every run checks the same cases).
  */
 import fc from 'fast-check';
-import type { EvaluationResult } from '../../../lib/domain/decision';
+import { decisionFor, type EvaluationResult } from '../../../lib/domain/decision';
 import { evaluate } from '../../../lib/domain/evaluate';
 import type { Exemption, Policy, PolicyRule, PolicyScope } from '../../../lib/domain/policy-types';
 import type { ShareFacts } from '../../../lib/domain/share';
@@ -158,7 +158,14 @@ describe('engine invariants', () => {
       fc.property(sharesArb, policiesArb, (shares, policies) => {
         const result = evaluate({ shares, policies, now: NOW, guardrails: LOOSE });
         const ids = shares.map((s) => s.share.shareId).sort((x, y) => Number(x) - Number(y));
-        expect(result.decisions.map((d) => d.shareId)).toEqual(ids);
+        expect(result.shareIds).toEqual(ids);
+        // decisions: every share but the plain keeps, in the same order; the counts add up.
+        const listed = result.decisions.map((d) => d.shareId);
+        expect(listed).toEqual(ids.filter((id) => listed.includes(id)));
+        expect(result.decisions.every((d) => d.decision !== 'keep' || d.findings.length > 0)).toBe(true);
+        const plainKeeps = ids.length - listed.length;
+        expect(result.counts.keep - result.counts.marked).toBe(plainKeeps);
+        for (const id of ids) expect(decisionFor(result, id)?.shareId).toBe(id);
         expect(new Set(result.toCancel).size).toBe(result.toCancel.length);
       }),
       RUNS,

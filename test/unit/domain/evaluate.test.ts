@@ -1,4 +1,4 @@
-import type { Decision, EvaluationResult } from '../../../lib/domain/decision';
+import { decisionFor, type Decision, type EvaluationResult } from '../../../lib/domain/decision';
 import { evaluate, type EvaluateInput } from '../../../lib/domain/evaluate';
 import type { Policy } from '../../../lib/domain/policy-types';
 import type { ShareFacts } from '../../../lib/domain/share';
@@ -12,14 +12,14 @@ function run(shares: ShareFacts[], policies: Policy[], extra: Partial<EvaluateIn
 }
 
 function decisionOf(result: EvaluationResult, shareId: string): Decision {
-  const d = result.decisions.find((x) => x.shareId === shareId);
+  const d = decisionFor(result, shareId);
   if (!d) throw new Error(`no decision for ${shareId}`);
   return d;
 }
 
-/** decision kind per share id. */
+/** decision kind per share id (plain keeps included). */
 function kinds(result: EvaluationResult): Record<string, string> {
-  return Object.fromEntries(result.decisions.map((d) => [d.shareId, d.decision]));
+  return Object.fromEntries(result.shareIds.map((id) => [id, decisionOf(result, id).decision]));
 }
 
 describe('max-age', () => {
@@ -130,7 +130,8 @@ describe('quota', () => {
     // keep newest = higher id first: 10000000000000000000 stays, the two others go
     const result = run(shares, [aPolicy({ policyId: 'q', rule: quota(1) })]);
     expect(kinds(result)).toEqual({ '9007199254740992': 'cancel', '9007199254740993': 'cancel', '10000000000000000000': 'keep' });
-    expect(result.decisions.map((d) => d.shareId)).toEqual(['9007199254740992', '9007199254740993', '10000000000000000000']);
+    expect(result.shareIds).toEqual(['9007199254740992', '9007199254740993', '10000000000000000000']);
+    expect(result.decisions.map((d) => d.shareId)).toEqual(['9007199254740992', '9007199254740993']);
   });
 
   it('keeps exempt shares, counts them, and cancels the next ones in line instead', () => {
@@ -419,8 +420,21 @@ describe('engine input', () => {
     ['descending, as TeraBox lists', ['9007199254740993', '10', '2']],
     ['mixed', ['10', '9007199254740993', '2']],
   ])('orders decisions by numeric share id whatever the input order (%s)', (_what, ids) => {
-    const result = run(ids.map((id) => shareFacts({ id })), []);
-    expect(result.decisions.map((d) => d.shareId)).toEqual(['2', '10', '9007199254740993']);
+    const kept = run(ids.map((id) => shareFacts({ id })), []);
+    expect(kept.shareIds).toEqual(['2', '10', '9007199254740993']);
+    expect(kept.decisions).toEqual([]); // plain keeps carry no decision object
+    const flagged = run(ids.map((id) => shareFacts({ id, ageDays: 40 })), [aPolicy({ policyId: 'p', rule: maxAge(30) })]);
+    expect(flagged.decisions.map((d) => d.shareId)).toEqual(['2', '10', '9007199254740993']);
+  });
+
+  it('answers for plain keeps through decisionFor, and for nothing it did not evaluate', () => {
+    const result = run([shareFacts({ id: '1', ageDays: 40 }), shareFacts({ id: '2', ageDays: 1 }), shareFacts({ id: '2', ageDays: 1 }), shareFacts({ id: '3', ageDays: 1 })], [aPolicy({ policyId: 'p', rule: maxAge(30) })]);
+    expect(result.shareIds).toEqual(['1', '2', '3']);
+    expect(result.decisions.map((d) => [d.shareId, d.decision])).toEqual([['1', 'cancel'], ['2', 'unevaluable']]);
+    expect(decisionFor(result, '3')).toEqual({ shareId: '3', decision: 'keep', policyIds: [], reasons: [], findings: [] });
+    expect(decisionFor(result, '2')!.decision).toBe('unevaluable');
+    expect(decisionFor(result, '4')).toBeUndefined();
+    expect(result.counts).toMatchObject({ shares: 3, keep: 1, cancel: 1, unevaluable: 1 });
   });
 
   it('sums decisions and per-policy figures', () => {
