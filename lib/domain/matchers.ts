@@ -49,6 +49,18 @@ export interface PathMatcher {
   readonly pattern: string;
   readonly kind: 'glob' | 'regex';
   test(path: string): boolean;
+  /**
+   * The matcher as a union of literal tests (it matches exactly when one of them holds), or
+   * undefined when it needs more than literals. Lets a list of patterns test all its literals
+   * in one pass (see {@link PathTestSet}).
+   */
+  literalParts(): readonly LiteralPart[] | undefined;
+}
+
+/** One literal test: the path starts with, ends with, equals or contains one of the texts. */
+export interface LiteralPart {
+  readonly at: 'start' | 'end' | 'whole' | 'anywhere';
+  readonly texts: readonly string[];
 }
 
 // ----------------------------------------------------------------------------- glob parsing
@@ -399,6 +411,13 @@ class Needles {
     return this.texts.length;
   }
 
+  /** This set as a literal part (none when empty). */
+  parts(): LiteralPart[] {
+    if (this.texts.length === 0) return [];
+    const at = this.at === AT_START ? 'start' : this.at === AT_END ? 'end' : this.at === AT_WHOLE ? 'whole' : 'anywhere';
+    return [{ at, texts: this.texts }];
+  }
+
   has(path: string): boolean {
     const texts = this.texts;
     const n = path.length;
@@ -492,6 +511,21 @@ class GlobMatcher implements PathMatcher {
         if (this.first.size > 0 && !this.first.has(path)) return false;
         if (!this.inner.all(path)) return false;
         return this.re!.testExact(path);
+    }
+  }
+
+  literalParts(): readonly LiteralPart[] | undefined {
+    switch (this.shape) {
+      case GLOB_EXACT:
+        return [{ at: 'whole', texts: [this.text] }];
+      case GLOB_FOLDER:
+        return [...this.first.parts(), { at: 'whole', texts: [this.text] }];
+      case GLOB_SUFFIX:
+        return this.first.parts();
+      case GLOB_NAMES:
+        return [...this.second.parts(), ...this.first.parts()];
+      default:
+        return undefined;
     }
   }
 
@@ -601,6 +635,18 @@ class RegexMatcher implements PathMatcher {
   /** Runs on RE2 (not a literal plan, not a list). */
   get isAutomaton(): boolean {
     return this.shape === REGEX_AUTOMATON;
+  }
+
+  literalParts(): readonly LiteralPart[] | undefined {
+    if (this.shape === REGEX_LITERAL) return this.needles.parts();
+    if (this.shape !== REGEX_LIST || this.re !== null) return undefined;
+    const parts: LiteralPart[] = [];
+    for (const m of this.parts) {
+      const mine = m.literalParts();
+      if (mine === undefined) return undefined;
+      parts.push(...mine);
+    }
+    return parts;
   }
 
   test(path: string): boolean {
@@ -763,6 +809,91 @@ export function compileRegexAlternation(patterns: readonly string[]): PathMatche
   return new RegexMatcher(pattern, REGEX_LIST, NO_NEEDLES, null, re, literal);
 }
 
+/**
+ * Any of several matchers (a policy's deny or allow list), as one test. The literal parts of all
+ * of them (exact paths, folders, endings, names, literal regexes) are merged and tested in one
+ * call with plain loops; the other matchers (segment walks, automata, case-folded regexes) run
+ * after, in order. Exactly `matchers.some((m) => m.test(path))` (a property test checks it), at a
+ * fraction of the calls: twenty policies over a million paths make these the engine's hottest tests.
+ */
+export class PathTestSet {
+  // From the start, with a probe per text (see Needles).
+  private readonly starts: readonly string[];
+  private readonly startProbeAt: Int32Array;
+  private readonly startProbeCode: Int32Array;
+  // From the end: each text's last character first.
+  private readonly ends: readonly string[];
+  private readonly endCode: Int32Array;
+  private readonly wholes: readonly string[];
+  private readonly anywhere: readonly string[];
+  private readonly rest: readonly PathMatcher[];
+  /** No matcher at all: nothing matches. */
+  readonly empty: boolean;
+
+  /** Any of the matchers. */
+  static of(matchers: readonly PathMatcher[]): PathTestSet {
+    const literal: LiteralPart[] = [];
+    const rest: PathMatcher[] = [];
+    for (const m of matchers) {
+      const parts = m.literalParts();
+      if (parts === undefined) rest.push(m);
+      else literal.push(...parts);
+    }
+    return new PathTestSet(literal, rest, matchers.length === 0);
+  }
+
+  /** Any of the literal parts. */
+  static ofLiterals(parts: readonly LiteralPart[]): PathTestSet {
+    return new PathTestSet(parts, [], parts.length === 0);
+  }
+
+  private constructor(parts: readonly LiteralPart[], rest: readonly PathMatcher[], empty: boolean) {
+    const starts = new Set<string>();
+    const ends = new Set<string>();
+    const wholes = new Set<string>();
+    const anywhere = new Set<string>();
+    for (const part of parts) {
+      const into = part.at === 'start' ? starts : part.at === 'end' ? ends : part.at === 'whole' ? wholes : anywhere;
+      for (const t of part.texts) into.add(t);
+    }
+    if ([...starts, ...ends, ...anywhere].includes('')) throw new Error('internal: an empty literal reached a path test set');
+    this.starts = [...starts];
+    this.startProbeAt = Int32Array.from(this.starts, (t) => {
+      let probe = t.length - 1;
+      while (probe > 0 && t.charCodeAt(probe) === SLASH) probe -= 1;
+      return probe;
+    });
+    this.startProbeCode = Int32Array.from(this.starts, (t, k) => t.charCodeAt(this.startProbeAt[k]!));
+    this.ends = [...ends];
+    this.endCode = Int32Array.from(this.ends, (t) => t.charCodeAt(t.length - 1));
+    this.wholes = [...wholes];
+    this.anywhere = [...anywhere];
+    this.rest = rest;
+    this.empty = empty;
+  }
+
+  test(path: string): boolean {
+    const n = path.length;
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k += 1) {
+      const t = starts[k]!;
+      if (n >= t.length && path.charCodeAt(this.startProbeAt[k]!) === this.startProbeCode[k] && path.startsWith(t)) return true;
+    }
+    const ends = this.ends;
+    if (ends.length > 0) {
+      const last = path.charCodeAt(n - 1);
+      for (let k = 0; k < ends.length; k += 1) if (last === this.endCode[k] && path.endsWith(ends[k]!)) return true;
+    }
+    const wholes = this.wholes;
+    for (let k = 0; k < wholes.length; k += 1) if (path === wholes[k]) return true;
+    const anywhere = this.anywhere;
+    for (let k = 0; k < anywhere.length; k += 1) if (path.includes(anywhere[k]!)) return true;
+    const rest = this.rest;
+    for (let k = 0; k < rest.length; k += 1) if (rest[k]!.test(path)) return true;
+    return false;
+  }
+}
+
 /** The first matcher that matches the path, or undefined. */
 export function firstMatch(matchers: readonly PathMatcher[], path: string): PathMatcher | undefined {
   for (const m of matchers) if (m.test(path)) return m;
@@ -776,19 +907,18 @@ export function firstMatch(matchers: readonly PathMatcher[], path: string): Path
  * `/Public` itself and everything below it, never `/Publicity`. `/` covers every path.
  */
 export class PathPrefixSet {
-  private readonly folders: readonly string[];
-  /** Each folder with a trailing `/`. */
-  private readonly below: Needles;
+  /** Each folder with a trailing `/` (from the start), and each folder itself (whole). */
+  private readonly set: PathTestSet;
   constructor(prefixes: readonly string[]) {
-    this.folders = prefixes.map((p) => p.replace(/\/+$/, ''));
-    this.below = new Needles(this.folders.map((f) => `${f}/`), AT_START);
+    const folders = prefixes.map((p) => p.replace(/\/+$/, ''));
+    this.set = PathTestSet.ofLiterals([
+      { at: 'start', texts: folders.map((f) => `${f}/`) },
+      { at: 'whole', texts: folders },
+    ]);
   }
 
   covers(path: string): boolean {
-    if (this.below.has(path)) return true;
-    const folders = this.folders;
-    for (let k = 0; k < folders.length; k += 1) if (path === folders[k]) return true;
-    return false;
+    return this.set.test(path);
   }
 
   /** Whether any of the paths is covered. */

@@ -9,7 +9,7 @@
  */
 import * as z from 'zod';
 import { TRI, type PreparedInventory, type Tri } from '../inventory';
-import { compileGlob, compileRegex, compileRegexAlternation, firstMatch, type PathMatcher } from '../matchers';
+import { compileGlob, compileRegex, compileRegexAlternation, firstMatch, PathTestSet, type PathMatcher } from '../matchers';
 import type { NameRule } from '../policy-types';
 import { globListSchema, regexListSchema } from '../schema-parts';
 import type { RuleKind, ShareRule } from './rule-kind';
@@ -37,9 +37,12 @@ function quoted(m: PathMatcher): string {
 /** A compiled name rule (a class, not a closure: see `Scope` in scope.ts). */
 class NameCheck implements ShareRule {
   readonly mode = 'per-share' as const;
-  /** For the verdict: globs first (most have string fast paths), then each list's regexes as one alternation. */
-  private readonly deny: readonly PathMatcher[];
-  private readonly allow: readonly PathMatcher[];
+  /**
+   * For the verdict: each list as one test (its literal parts merged, see PathTestSet), its
+   * regexes as one alternation.
+   */
+  private readonly deny: PathTestSet;
+  private readonly allow: PathTestSet;
   /** For the reason: each pattern on its own. */
   private readonly denyOne: readonly PathMatcher[];
   private readonly allowOne: readonly PathMatcher[];
@@ -50,21 +53,17 @@ class NameCheck implements ShareRule {
   constructor(rule: NameRule, inventory: PreparedInventory) {
     this.denyOne = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ?? []).map(compileRegex)];
     this.allowOne = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ?? []).map(compileRegex)];
-    this.deny = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ? [compileRegexAlternation(rule.denyRegex)] : [])];
-    this.allow = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ? [compileRegexAlternation(rule.allowRegex)] : [])];
-    this.hasAllow = this.allow.length > 0;
+    this.deny = PathTestSet.of([...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ? [compileRegexAlternation(rule.denyRegex)] : [])]);
+    this.allow = PathTestSet.of([...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ? [compileRegexAlternation(rule.allowRegex)] : [])]);
+    this.hasAllow = !this.allow.empty;
     this.paths = inventory.paths;
     this.pathsKnown = inventory.pathsKnown;
   }
 
-  /** Plain loops rather than helpers: this runs for every path of every share in scope. */
+  /** This runs for every path of every share in scope. */
   private breaks(path: string): boolean {
-    const deny = this.deny;
-    for (let k = 0; k < deny.length; k += 1) if (deny[k]!.test(path)) return true;
-    if (!this.hasAllow) return false;
-    const allow = this.allow;
-    for (let k = 0; k < allow.length; k += 1) if (allow[k]!.test(path)) return false;
-    return true;
+    if (this.deny.test(path)) return true;
+    return this.hasAllow && !this.allow.test(path);
   }
 
   test(i: number): Tri {

@@ -8,6 +8,7 @@ import {
   compileRegexAlternation,
   globToRegexSource,
   MAX_PATTERN_LENGTH,
+  PathTestSet,
   planLiteralRegex,
 } from '../../../lib/domain/matchers';
 
@@ -182,6 +183,38 @@ describe('glob fast paths against the automaton', () => {
     ['/*/x', 'a/x', false],
   ])('%s against %s -> %s (whole segments)', (glob, p, expected) => {
     expect(compileGlob(glob).test(p)).toBe(expected);
+  });
+});
+
+describe('a pattern list as one test (PathTestSet)', () => {
+  // The merged literal loops and the matchers left over must answer exactly as the matchers one
+  // by one (any of them), for globs and regexes of every shape, literal or not.
+  const piece = fc.constantFrom('a', 'b', '.env', 'x.pdf', 'Public', 'Thumbs.db', 'draft-1.tmp', '', 'xenv', 'pdf', 'xThumbs.db', 'Publicity');
+  const path = fc.tuple(fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`);
+  const glob = fc.constantFrom(
+    '/Public/**', '/a/x.pdf', '**/*.env', '**/.env', '*.{env,pdf}', 'Thumbs.db', '**/a', '/Public/**/draft-*.tmp', '/*/a', '**/id_rsa*', '/a/**', '/**',
+  );
+  const regex = fc.constantFrom('\\.(env|pdf)$', '^/Public/', '(?i)thumbs', '^/a/x\\.pdf$', 'draft-[0-9]', 'a', '^(b|a)/');
+  const matcher = fc.oneof(glob.map(compileGlob), regex.map(compileRegex), fc.array(regex, { minLength: 1, maxLength: 3 }).map(compileRegexAlternation));
+
+  it('matches exactly when one of its matchers does', () => {
+    fc.assert(
+      fc.property(fc.array(matcher, { maxLength: 6 }), fc.array(path, { minLength: 1, maxLength: 12 }), (matchers, paths) => {
+        const set = PathTestSet.of(matchers);
+        for (const p of paths) expect([matchers.map((m) => m.pattern), p, set.test(p)]).toEqual([matchers.map((m) => m.pattern), p, matchers.some((m) => m.test(p))]);
+      }),
+      { numRuns: 1000, seed: 20261127 },
+    );
+  });
+
+  it('merges the literal shapes and keeps the others as they are', () => {
+    expect(compileGlob('/Public/**').literalParts()).toEqual([{ at: 'start', texts: ['/Public/'] }, { at: 'whole', texts: ['/Public'] }]);
+    expect(compileGlob('Thumbs.db').literalParts()).toEqual([{ at: 'end', texts: ['/Thumbs.db'] }, { at: 'whole', texts: ['Thumbs.db'] }]);
+    expect(compileRegexAlternation(['\\.pem$', '^/Tmp/']).literalParts()).toEqual([{ at: 'end', texts: ['.pem'] }, { at: 'start', texts: ['/Tmp/'] }]);
+    expect(compileGlob('/*/a').literalParts()).toBeUndefined();
+    expect(compileRegex('(?i)secret').literalParts()).toBeUndefined();
+    expect(PathTestSet.of([]).test('/a')).toBe(false);
+    expect(PathTestSet.of([]).empty).toBe(true);
   });
 });
 
