@@ -2,7 +2,7 @@
  * What the engine decides, per share and per run. Plain data: the sweep writes it to the audit
  * trail and the run summary as it is.
  */
-import { compareShareIds, type AgeClock } from './inventory';
+import { lowerBoundByShareId, type AgeClock } from './inventory';
 import type { GuardrailTrip } from './policy-errors';
 import type { PolicyMode } from './policy-types';
 import type { ShareId } from './share';
@@ -116,27 +116,15 @@ export interface EvaluationResult {
   now: number;
 }
 
-/** Index of the first element of `sorted` whose id is not below `shareId` (binary search). */
-function lowerBound<T>(sorted: readonly T[], shareId: ShareId, idOf: (x: T) => ShareId): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareShareIds(idOf(sorted[mid]!), shareId) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The decision about one share: its entry in `decisions`, else a plain `keep` when the run
  * evaluated the share, else undefined.
  */
 export function decisionFor(result: Pick<EvaluationResult, 'decisions' | 'shareIds'>, shareId: ShareId): Decision | undefined {
   const { decisions, shareIds } = result;
-  const k = lowerBound(decisions, shareId, (d) => d.shareId);
+  const k = lowerBoundByShareId(decisions, shareId, (d) => d.shareId);
   if (k < decisions.length && decisions[k]!.shareId === shareId) return decisions[k];
-  const j = lowerBound(shareIds, shareId, (id) => id);
+  const j = lowerBoundByShareId(shareIds, shareId, (id) => id);
   if (j < shareIds.length && shareIds[j] === shareId) return { shareId, decision: 'keep', policyIds: [], reasons: [], findings: [] };
   return undefined;
 }

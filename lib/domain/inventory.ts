@@ -34,19 +34,25 @@ export function compareShareIds(a: ShareId, b: ShareId): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The first position in `sorted` (ordered by {@link compareShareIds} of `idOf`) whose id is not below `id`. */
+export function lowerBoundByShareId<T>(sorted: readonly T[], id: ShareId, idOf: (x: T) => ShareId): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareShareIds(idOf(sorted[mid]!), id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The entries of `id` in ids sorted by {@link compareShareIds} (the inventory's order): `[start,
  * end)`, empty when the id is absent. A binary search, so that a handful of listed ids (an
  * exemption's) cost a few dozen comparisons instead of a lookup per share.
  */
 export function shareIdRange(ids: readonly ShareId[], id: ShareId): [number, number] {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareShareIds(ids[mid]!, id) < 0) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBoundByShareId(ids, id, (x) => x);
   let end = lo;
   while (end < ids.length && ids[end] === id) end += 1;
   return [lo, end];

@@ -383,6 +383,16 @@ const AT_WHOLE = 3;
  * rejects most paths before the `startsWith` / `endsWith` builtin call, which costs ten times more.
  * Over a million shares and twenty policies these tests are the bulk of the engine's work.
  */
+/**
+ * Where to probe a literal that must start the path: its last character that is not "/"
+ * (prefixes tend to share their first letters and their trailing slash).
+ */
+function startProbe(text: string): number {
+  let probe = text.length - 1;
+  while (probe > 0 && text.charCodeAt(probe) === SLASH) probe -= 1;
+  return probe;
+}
+
 class Needles {
   private readonly texts: readonly string[];
   private readonly at: number;
@@ -398,10 +408,8 @@ class Needles {
     this.probeAt = new Int32Array(texts.length);
     this.probeCode = new Int32Array(texts.length);
     texts.forEach((t, k) => {
-      // From the start: the last character that is not "/" (prefixes tend to share their first
-      // letters and their trailing slash). From the end: the last character.
-      let probe = at === AT_START ? t.length - 1 : 0;
-      if (at === AT_START) while (probe > 0 && t.charCodeAt(probe) === SLASH) probe -= 1;
+      // From the start: see startProbe. From the end: the last character.
+      const probe = at === AT_START ? startProbe(t) : 0;
       this.probeAt[k] = probe;
       this.probeCode[k] = at === AT_END ? t.charCodeAt(t.length - 1) : t.charCodeAt(probe);
     });
@@ -858,11 +866,7 @@ export class PathTestSet {
     }
     if ([...starts, ...ends, ...anywhere].includes('')) throw new Error('internal: an empty literal reached a path test set');
     this.starts = [...starts];
-    this.startProbeAt = Int32Array.from(this.starts, (t) => {
-      let probe = t.length - 1;
-      while (probe > 0 && t.charCodeAt(probe) === SLASH) probe -= 1;
-      return probe;
-    });
+    this.startProbeAt = Int32Array.from(this.starts, startProbe);
     this.startProbeCode = Int32Array.from(this.starts, (t, k) => t.charCodeAt(this.startProbeAt[k]!));
     this.ends = [...ends];
     this.endCode = Int32Array.from(this.ends, (t) => t.charCodeAt(t.length - 1));
