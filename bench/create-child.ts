@@ -44,7 +44,7 @@ export interface CreateChildResult {
   cpuMsPerRequest: number;
 }
 
-async function runCreates(input: CreateChildInput): Promise<CreateChildResult> {
+export async function runCreates(input: CreateChildInput): Promise<CreateChildResult> {
   const dynamoClient = dynamoClientFor(input.dynamoEndpoint);
   const config = loadCreateSharesConfig({
     ACCOUNT_ID: input.accountId,

@@ -110,7 +110,7 @@ export async function runCreateBench(options: CreateBenchOptions = {}): Promise<
     const run = async (label: string, input: Omit<CreateChildInput, keyof typeof base>): Promise<CreateRunSummary> => {
       emulator.setFaults({ latencyMs });
       emulator.state.resetCounts();
-      const result = await runInChild<CreateChildInput, CreateChildResult>(require.resolve('./create-child'), { ...base, ...input }, { label });
+      const result = await runInChild<CreateChildInput, CreateChildResult>(require.resolve('./create-child'), { ...base, ...input }, { label, bundle: { exportName: 'runCreates' } });
       const total = result.requests + input.warmup.length;
       const calls: Record<string, number> = {};
       for (const endpoint of ['/share/pset', '/share/teratransfer/sharelist', '/main']) calls[endpoint] = round1((emulator.state.counts[endpoint] ?? 0) / total);

@@ -7,7 +7,6 @@ import { fork, spawn, type ChildProcess, type Serializable } from 'node:child_pr
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /** The machine a result was measured on (written into bench/results.json). */
@@ -98,10 +97,12 @@ type ChildMessage<T> = { type: 'result'; value: T } | { type: 'error'; message: 
  * where tsx's per-module CommonJS turns every imported function into a getter call. Every
  * `require.main === module` of the bundled modules is false, so no module's own main runs.
  */
-export function bundleChild(modulePath: string, exportName: string): { file: string; remove(): void } {
+export async function bundleChild(modulePath: string, exportName: string): Promise<{ file: string; remove(): void }> {
+  // Imported here, so that a bundled child (which includes this module) never loads esbuild.
+  const { build } = await import('esbuild');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsl-bench-child-'));
   const file = path.join(dir, 'child.js');
-  buildSync({
+  await build({
     stdin: {
       contents: [
         `import { childMain } from ${JSON.stringify(path.resolve(__dirname, 'support'))};`,
@@ -117,6 +118,8 @@ export function bundleChild(modulePath: string, exportName: string): { file: str
     target: `node${process.versions.node.split('.')[0]!}`,
     minify: true,
     define: { 'require.main': 'undefined' },
+    // As in the functions: node-fetch is never loaded (global fetch is injected); esbuild is the bundler.
+    external: ['node-fetch', 'esbuild'],
     logLevel: 'warning',
     outfile: file,
   });
@@ -140,7 +143,7 @@ export async function runInChild<I extends Serializable, O>(
   } = {},
 ): Promise<O> {
   if (options.bundle) {
-    const bundled = bundleChild(modulePath, options.bundle.exportName);
+    const bundled = await bundleChild(modulePath, options.bundle.exportName);
     try {
       return await forkChild<I, O>(bundled.file, input, options.nodeFlags ?? [], options.label ?? modulePath);
     } finally {

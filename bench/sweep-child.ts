@@ -59,7 +59,7 @@ export interface SweepChildResult {
   memory: PeakMemory;
 }
 
-async function runOne(input: SweepChildInput): Promise<SweepChildResult> {
+export async function runOne(input: SweepChildInput): Promise<SweepChildResult> {
   const sampler = startPeakSampler();
   const dynamoClient = dynamoClientFor(input.dynamoEndpoint);
   const credentials = { get: async () => ({ ndus: input.ndus, baseUrl: input.emulatorUrl }), invalidate: () => undefined };

@@ -134,7 +134,7 @@ export async function runSweepBench(options: SweepBenchOptions = {}): Promise<Sw
       ndus: NDUS,
       ...guardrails,
     };
-    const child = (input: SweepChildInput): Promise<SweepChildResult> => runInChild<SweepChildInput, SweepChildResult>(require.resolve('./sweep-child'), input, { label: input.label });
+    const child = (input: SweepChildInput): Promise<SweepChildResult> => runInChild<SweepChildInput, SweepChildResult>(require.resolve('./sweep-child'), input, { label: input.label, bundle: { exportName: 'runOne' } });
 
     log(`sweep: seeding the inventory of ${shares} shares (a first sweep, dry run, no latency)...`);
     const seed = await child({ ...base, label: 'seed (first sweep, dry run)', dryRun: true, listConcurrency, cancelPollers, cancelBatchMessages });
