@@ -341,7 +341,7 @@ class Client implements TeraboxClient {
     };
   }
 
-  private fetchSharePage(page: number, pageSize: number, signal: AbortSignal): Promise<FetchedPage> {
+  private fetchSharePage(page: number, pageSize: number, signal: AbortSignal, onArrived?: () => void): Promise<FetchedPage> {
     const endpoint = SHARE_LIST_ENDPOINT;
     return this.operation(endpoint, signal, async ({ remainingMs }) => {
       const body = await this.session.call({
@@ -351,6 +351,7 @@ class Client implements TeraboxClient {
         shareEndpoint: true,
         signal,
         remainingMs,
+        ...(onArrived ? { onArrived } : {}),
       });
       const raw = extractSharePage(body, endpoint);
       const shares = normalizeSharePage(raw.items, { origin: this.session.baseUrl, nowMs: this.clock.now() }, { endpoint, page });
@@ -378,17 +379,39 @@ class Client implements TeraboxClient {
     if (options.signal?.aborted) controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
+    // Pages started and not yet consumed (some may have arrived), and how many are still running.
     const inFlight = new Map<number, Promise<FetchedPage>>();
+    let running = 0;
     let next = 1;
+    let done = false;
+    let plannedLastPage: number | undefined;
     const start = (page: number): void => {
-      const promise = this.fetchSharePage(page, pageSize, controller.signal);
-      promise.catch(() => undefined); // awaited in order below; never an unhandled rejection
+      // A page's slot is freed once, when its answer arrives (before it is parsed) or when it
+      // settles without one (a failure).
+      let freed = false;
+      const free = (): void => {
+        if (freed) return;
+        freed = true;
+        running -= 1;
+        fill();
+      };
+      running += 1;
+      const promise = this.fetchSharePage(page, pageSize, controller.signal, free);
       inFlight.set(page, promise);
       next = Math.max(next, page + 1);
+      promise.then(free, free); // awaited in order below; never an unhandled rejection
+    };
+    // A planned listing keeps `concurrency` requests running: a page frees its slot as soon as its
+    // answer arrives, not when the pages before it have arrived and been consumed, nor after its
+    // own parsing (a slow page, or the reading of the others, would otherwise hold the slots).
+    // Arrived pages waiting for their turn are bounded too (a few pages of memory). An answer that
+    // leads to a second request (tokens reloaded, another region) makes that one request extra.
+    const fill = (): void => {
+      if (done || plannedLastPage === undefined) return;
+      while (running < concurrency && inFlight.size < concurrency * 2 && next <= plannedLastPage) start(next);
     };
     const seen = new Set<string>();
     let previousIds: string | undefined;
-    let plannedLastPage: number | undefined;
     let firstTotal: number | undefined;
     try {
       for (let page = 1; ; page++) {
@@ -398,7 +421,7 @@ class Client implements TeraboxClient {
         if (page === 1) {
           start(1); // alone: page 1 decides the plan (and may correct the page size)
         } else if (plannedLastPage !== undefined) {
-          while (inFlight.size < concurrency && next <= plannedLastPage) start(next);
+          fill();
         } else {
           while (next < page + this.listLookahead && next <= this.maxPages) start(next);
         }
@@ -460,6 +483,7 @@ class Client implements TeraboxClient {
     } catch (error) {
       throw this.publicError(error, endpoint);
     } finally {
+      done = true;
       controller.abort();
       options.signal?.removeEventListener('abort', onAbort);
     }

@@ -102,6 +102,12 @@ export interface CallSpec {
   signal?: AbortSignal;
   /** Caps this exchange's timeout (the rest of the operation's budget). */
   remainingMs?: number;
+  /**
+   * Called when an answer's body has arrived, before it is parsed and checked (the call may still
+   * go on: a token refresh, a region switch). Lets a caller start its next request while this
+   * answer is being read.
+   */
+  onArrived?: () => void;
 }
 
 /** The tokens found in /main's HTML. */
@@ -412,6 +418,7 @@ export class TeraboxSession {
         throw new TeraboxHttpError(result.status, spec.endpoint, { detail: 'unexpected redirect' });
       }
       if (result.status !== 200) throw new TeraboxHttpError(result.status, spec.endpoint);
+      spec.onArrived?.();
       const body = parseApiBody(result.text, spec.endpoint, this.redactor);
       const errno = errnoOf(body, spec.endpoint);
       if (errno === 0) return body;

@@ -1,7 +1,8 @@
 import { TeraboxResponseError } from '../../../lib/terabox';
 import { baiduRecordItem, baiduSharePage, errnoEnvelope, idRange, seedShareItem, seedSharePage } from '../../factories/terabox-responses';
-import type { RecordedRequest } from './replay';
-import { collect, fromFixture, harness, json } from './harness';
+import type { FetchLike } from '../../../lib/terabox';
+import { replayFetch, type RecordedRequest } from './replay';
+import { collect, fromFixture, harness, json, sessionRoutes } from './harness';
 
 const LIST = '/share/teratransfer/sharelist';
 const pageOf = (req: RecordedRequest) => Number(req.url.searchParams.get('page'));
@@ -56,6 +57,32 @@ describe('paginateShares', () => {
     const shares = await collect(h.client.paginateShares({ pageSize: 100 }));
     expect(shares.map((s) => Number(s.shareId))).toEqual(idRange(1, 2000));
     expect(h.maxInFlight()).toBe(4);
+  });
+
+  it('lets the pages after a slow one use the free slots (a bounded number), and still yields in order', async () => {
+    const replay = replayFetch({ ...sessionRoutes(), [LIST]: account(2000) });
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const fetch: FetchLike = async (url, init) => {
+      const u = new URL(String(url));
+      if (u.pathname === LIST) {
+        const page = Number(u.searchParams.get('page'));
+        started.push(page);
+        if (page === 2) await gate;
+      }
+      return replay.fetch(url, init);
+    };
+    const h = harness({}, { tokens: true, listConcurrency: 4, fetch });
+    const listing = collect(h.client.paginateShares({ pageSize: 100 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Page 2 hangs: pages 3-5 arrive and free their slots for 6-9; then 8 pages are held (2-9), the limit.
+    expect([...started].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(replay.maxInFlight()).toBeLessThanOrEqual(4);
+    release();
+    const shares = await listing;
+    expect(shares.map((s) => Number(s.shareId))).toEqual(idRange(1, 2000));
+    expect(started).toHaveLength(20);
   });
 
   it('fetches one page at a time without a total (default lookahead 1)', async () => {
