@@ -10,6 +10,7 @@ import {
   MAX_PATTERN_LENGTH,
   PathTestSet,
   planLiteralRegex,
+  wholeMatchBody,
 } from '../../../lib/domain/matchers';
 
 /** The error a call throws, as name and message (jest's toThrow(Error) also compares `cause`). */
@@ -215,6 +216,47 @@ describe('a pattern list as one test (PathTestSet)', () => {
     expect(compileRegex('(?i)secret').literalParts()).toBeUndefined();
     expect(PathTestSet.of([]).test('/a')).toBe(false);
     expect(PathTestSet.of([]).empty).toBe(true);
+  });
+});
+
+describe('regexes anchored at both ends run as a full match of their body', () => {
+  // Same answers as RE2's search of the pattern as written, including the shapes that must not be
+  // turned into a full match (a top-level |, an escaped $, \Q quoting, flag groups, (?m)).
+  const pattern = fc.constantFrom(
+    '^/Exports/[0-9]{4}-[0-9]{2}/[a-z0-9_-]+\\.(csv|xlsx)$',
+    '^a|b$', '^(a|b)$', '^[|]$', '^a\\$', '^a\\\\$', '^\\Qa$', '^a(?m)$', '^(?i:a)b$', '^(?i)a$', '^[]a]$', '^[^]]x$',
+    '^a.*$', '^$', '^(a)(b)$', '^a)$', '^.b$', '^a[$]$', '^/x/[^/]+/?$', '^(?s:.)*$',
+  );
+  const path = fc.stringMatching(/^[ab$|\\\n/xA.\]]{0,6}$/);
+
+  it('answers as the search of the whole pattern', () => {
+    fc.assert(
+      fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 20 }), (p, paths) => {
+        let re: RE2JS;
+        try {
+          re = RE2JS.compile(p);
+        } catch {
+          return; // not a valid regex: validation rejects it before any matching
+        }
+        const ours = compileRegex(p);
+        for (const x of paths) expect([p, x, ours.test(x)]).toEqual([p, x, re.test(x)]);
+      }),
+      { numRuns: 1000, seed: 20261127 },
+    );
+  });
+
+  it.each([
+    ['^/Exports/[0-9]{4}/x\\.csv$', '/Exports/[0-9]{4}/x\\.csv'],
+    ['^(a|b)$', '(a|b)'],
+    ['^a\\\\$', 'a\\\\'],
+    ['^a|b$', undefined],
+    ['^a\\$', undefined],
+    ['^\\Qa$', undefined],
+    ['^a(?m)$', undefined],
+    ['^(?P<n>a)$', undefined],
+    ['a$', undefined],
+  ])('%s -> body %s', (p, body) => {
+    expect(wholeMatchBody(p)).toBe(body);
   });
 });
 
