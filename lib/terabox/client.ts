@@ -386,8 +386,8 @@ class Client implements TeraboxClient {
     let done = false;
     let plannedLastPage: number | undefined;
     const start = (page: number): void => {
-      // A page's slot is freed once, when its answer arrives (before it is parsed) or when it
-      // settles without one (a failure).
+      // A page's slot is freed once: when its answer is in (before its shares are read), or when
+      // it settles without one (a failure).
       let freed = false;
       const free = (): void => {
         if (freed) return;
@@ -402,10 +402,9 @@ class Client implements TeraboxClient {
       promise.then(free, free); // awaited in order below; never an unhandled rejection
     };
     // A planned listing keeps `concurrency` requests running: a page frees its slot as soon as its
-    // answer arrives, not when the pages before it have arrived and been consumed, nor after its
-    // own parsing (a slow page, or the reading of the others, would otherwise hold the slots).
-    // Arrived pages waiting for their turn are bounded too (a few pages of memory). An answer that
-    // leads to a second request (tokens reloaded, another region) makes that one request extra.
+    // answer is in (before its shares are read), not when the pages before it have arrived and
+    // been consumed (a slow page, or the reading of the others, would otherwise hold the slots).
+    // Arrived pages waiting for their turn are bounded too (a few pages of memory).
     const fill = (): void => {
       if (done || plannedLastPage === undefined) return;
       while (running < concurrency && inFlight.size < concurrency * 2 && next <= plannedLastPage) start(next);

@@ -103,9 +103,9 @@ export interface CallSpec {
   /** Caps this exchange's timeout (the rest of the operation's budget). */
   remainingMs?: number;
   /**
-   * Called when an answer's body has arrived, before it is parsed and checked (the call may still
-   * go on: a token refresh, a region switch). Lets a caller start its next request while this
-   * answer is being read.
+   * Called when the call has its answer (errno 0), before the caller reads it: lets a caller start
+   * its next request meanwhile. Not called for an answer that leads to another request (a token
+   * reload, a region switch), so a caller's concurrency limit holds.
    */
   onArrived?: () => void;
 }
@@ -418,10 +418,12 @@ export class TeraboxSession {
         throw new TeraboxHttpError(result.status, spec.endpoint, { detail: 'unexpected redirect' });
       }
       if (result.status !== 200) throw new TeraboxHttpError(result.status, spec.endpoint);
-      spec.onArrived?.();
       const body = parseApiBody(result.text, spec.endpoint, this.redactor);
       const errno = errnoOf(body, spec.endpoint);
-      if (errno === 0) return body;
+      if (errno === 0) {
+        spec.onArrived?.();
+        return body;
+      }
 
       if (errno === NOT_LOGGED_IN_ERRNO) {
         const target = this.regionTarget(result);
