@@ -341,7 +341,7 @@ class Client implements TeraboxClient {
     };
   }
 
-  private fetchSharePage(page: number, pageSize: number, signal: AbortSignal, onArrived?: () => void): Promise<FetchedPage> {
+  private fetchSharePage(page: number, pageSize: number, signal: AbortSignal): Promise<FetchedPage> {
     const endpoint = SHARE_LIST_ENDPOINT;
     return this.operation(endpoint, signal, async ({ remainingMs }) => {
       const body = await this.session.call({
@@ -351,7 +351,6 @@ class Client implements TeraboxClient {
         shareEndpoint: true,
         signal,
         remainingMs,
-        ...(onArrived ? { onArrived } : {}),
       });
       const raw = extractSharePage(body, endpoint);
       const shares = normalizeSharePage(raw.items, { origin: this.session.baseUrl, nowMs: this.clock.now() }, { endpoint, page });
@@ -386,29 +385,24 @@ class Client implements TeraboxClient {
     let done = false;
     let plannedLastPage: number | undefined;
     const start = (page: number): void => {
-      // A page's slot is freed once: when its answer is in (before its shares are read), or when
-      // it settles without one (a failure).
-      let freed = false;
-      const free = (): void => {
-        if (freed) return;
-        freed = true;
-        running -= 1;
-        fill();
-      };
       running += 1;
-      const promise = this.fetchSharePage(page, pageSize, controller.signal, free);
+      const promise = this.fetchSharePage(page, pageSize, controller.signal);
       inFlight.set(page, promise);
       next = Math.max(next, page + 1);
-      promise.then(free, free); // awaited in order below; never an unhandled rejection
+      promise.then(settled, settled); // awaited in order below; never an unhandled rejection
     };
-    // A planned listing keeps `concurrency` requests running: a page frees its slot as soon as its
-    // answer is in (before its shares are read), not when the pages before it have arrived and
-    // been consumed (a slow page, or the reading of the others, would otherwise hold the slots).
-    // Arrived pages waiting for their turn are bounded too (a few pages of memory).
+    // A planned listing keeps `concurrency` requests running: a page frees its slot when it has
+    // settled (its retries included), not when the pages before it have arrived and been consumed
+    // (one slow page would otherwise hold every slot). Settled pages waiting for their turn are
+    // bounded too (a few pages of memory).
     const fill = (): void => {
       if (done || plannedLastPage === undefined) return;
       while (running < concurrency && inFlight.size < concurrency * 2 && next <= plannedLastPage) start(next);
     };
+    function settled(): void {
+      running -= 1;
+      fill();
+    }
     const seen = new Set<string>();
     let previousIds: string | undefined;
     let firstTotal: number | undefined;

@@ -102,12 +102,6 @@ export interface CallSpec {
   signal?: AbortSignal;
   /** Caps this exchange's timeout (the rest of the operation's budget). */
   remainingMs?: number;
-  /**
-   * Called when the call has its answer (errno 0), before the caller reads it: lets a caller start
-   * its next request meanwhile. Not called for an answer that leads to another request (a token
-   * reload, a region switch), so a caller's concurrency limit holds.
-   */
-  onArrived?: () => void;
 }
 
 /** The tokens found in /main's HTML. */
@@ -420,10 +414,7 @@ export class TeraboxSession {
       if (result.status !== 200) throw new TeraboxHttpError(result.status, spec.endpoint);
       const body = parseApiBody(result.text, spec.endpoint, this.redactor);
       const errno = errnoOf(body, spec.endpoint);
-      if (errno === 0) {
-        spec.onArrived?.();
-        return body;
-      }
+      if (errno === 0) return body;
 
       if (errno === NOT_LOGGED_IN_ERRNO) {
         const target = this.regionTarget(result);
