@@ -371,18 +371,8 @@ export function globToRegexSource(pattern: string): string {
   return emit(parseGlob(pattern));
 }
 
-/** Where a literal must occur in a path. */
-const AT_ANYWHERE = 0;
-const AT_START = 1;
-const AT_END = 2;
-const AT_WHOLE = 3;
+const SLASH = 47;
 
-/**
- * A few literal strings, one of which must occur at a given place in the path. Most paths fail
- * such a test, so each literal carries a probe: one character (an inlined `charCodeAt`) that
- * rejects most paths before the `startsWith` / `endsWith` builtin call, which costs ten times more.
- * Over a million shares and twenty policies these tests are the bulk of the engine's work.
- */
 /**
  * Where to probe a literal that must start the path: its last character that is not "/"
  * (prefixes tend to share their first letters and their trailing slash).
@@ -393,26 +383,104 @@ function startProbe(text: string): number {
   return probe;
 }
 
-class Needles {
-  private readonly texts: readonly string[];
-  private readonly at: number;
-  /** Per literal: the index probed (from the start; from the end for AT_END) and its char code. */
-  private readonly probeAt: Int32Array;
-  private readonly probeCode: Int32Array;
+/**
+ * Any of several matchers (a policy's deny or allow list), as one test. The literal parts of all
+ * of them (exact paths, folders, endings, names, literal regexes) are merged and tested in one
+ * call with plain loops; the other matchers (segment walks, automata, case-folded regexes) run
+ * after, in order. Exactly `matchers.some((m) => m.test(path))` (a property test checks it), at a
+ * fraction of the calls: twenty policies over a million paths make these the engine's hottest tests.
+ * Most paths fail a literal, so each carries a probe: one character (an inlined `charCodeAt`)
+ * that rejects most paths before the `startsWith` / `endsWith` builtin call, which costs ten
+ * times more.
+ */
+export class PathTestSet {
+  // From the start, each with a probe (see startProbe).
+  private readonly starts: readonly string[];
+  private readonly startProbeAt: Int32Array;
+  private readonly startProbeCode: Int32Array;
+  // From the end: each text's last character first.
+  private readonly ends: readonly string[];
+  private readonly endCode: Int32Array;
+  private readonly wholes: readonly string[];
+  private readonly anywhere: readonly string[];
+  private readonly rest: readonly PathMatcher[];
+  /** No matcher at all: nothing matches. */
+  readonly empty: boolean;
 
-  constructor(texts: readonly string[], at: number) {
-    // An empty literal occurs everywhere; the probes below assume at least one character.
+  /** Any of the matchers. */
+  static of(matchers: readonly PathMatcher[]): PathTestSet {
+    const literal: LiteralPart[] = [];
+    const rest: PathMatcher[] = [];
+    for (const m of matchers) {
+      const parts = m.literalParts();
+      if (parts === undefined) rest.push(m);
+      else literal.push(...parts);
+    }
+    return new PathTestSet(literal, rest, matchers.length === 0);
+  }
+
+  /** Any of the literal parts. */
+  static ofLiterals(parts: readonly LiteralPart[]): PathTestSet {
+    return new PathTestSet(parts, [], parts.length === 0);
+  }
+
+  private constructor(parts: readonly LiteralPart[], rest: readonly PathMatcher[], empty: boolean) {
+    const starts = new Set<string>();
+    const ends = new Set<string>();
+    const wholes = new Set<string>();
+    const anywhere = new Set<string>();
+    for (const part of parts) {
+      const into = part.at === 'start' ? starts : part.at === 'end' ? ends : part.at === 'whole' ? wholes : anywhere;
+      for (const t of part.texts) into.add(t);
+    }
+    if ([...starts, ...ends, ...anywhere].includes('')) throw new Error('internal: an empty literal reached a path test set');
+    this.starts = [...starts];
+    this.startProbeAt = Int32Array.from(this.starts, startProbe);
+    this.startProbeCode = Int32Array.from(this.starts, (t, k) => t.charCodeAt(this.startProbeAt[k]!));
+    this.ends = [...ends];
+    this.endCode = Int32Array.from(this.ends, (t) => t.charCodeAt(t.length - 1));
+    this.wholes = [...wholes];
+    this.anywhere = [...anywhere];
+    this.rest = rest;
+    this.empty = empty;
+  }
+
+  test(path: string): boolean {
+    const n = path.length;
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k += 1) {
+      const t = starts[k]!;
+      if (n >= t.length && path.charCodeAt(this.startProbeAt[k]!) === this.startProbeCode[k] && path.startsWith(t)) return true;
+    }
+    const ends = this.ends;
+    if (ends.length > 0) {
+      const last = path.charCodeAt(n - 1);
+      for (let k = 0; k < ends.length; k += 1) if (last === this.endCode[k] && path.endsWith(ends[k]!)) return true;
+    }
+    const wholes = this.wholes;
+    for (let k = 0; k < wholes.length; k += 1) if (path === wholes[k]) return true;
+    const anywhere = this.anywhere;
+    for (let k = 0; k < anywhere.length; k += 1) if (path.includes(anywhere[k]!)) return true;
+    const rest = this.rest;
+    for (let k = 0; k < rest.length; k += 1) if (rest[k]!.test(path)) return true;
+    return false;
+  }
+}
+
+/**
+ * A few literal strings, one of which must occur at one place in the path (a glob's or a regex's
+ * literal prefilter), tested by a {@link PathTestSet}; `all` asks for every one of them instead.
+ */
+class Needles {
+  private readonly set: PathTestSet;
+
+  constructor(
+    private readonly texts: readonly string[],
+    private readonly at: LiteralPart['at'],
+  ) {
+    // An empty literal occurs everywhere: never a prefilter.
     if (texts.includes('')) throw new Error('internal: an empty literal reached a path prefilter');
-    this.texts = texts;
-    this.at = at;
-    this.probeAt = new Int32Array(texts.length);
-    this.probeCode = new Int32Array(texts.length);
-    texts.forEach((t, k) => {
-      // From the start: see startProbe. From the end: the last character.
-      const probe = at === AT_START ? startProbe(t) : 0;
-      this.probeAt[k] = probe;
-      this.probeCode[k] = at === AT_END ? t.charCodeAt(t.length - 1) : t.charCodeAt(probe);
-    });
+    this.set = PathTestSet.ofLiterals(this.parts());
   }
 
   get size(): number {
@@ -421,38 +489,14 @@ class Needles {
 
   /** This set as a literal part (none when empty). */
   parts(): LiteralPart[] {
-    if (this.texts.length === 0) return [];
-    const at = this.at === AT_START ? 'start' : this.at === AT_END ? 'end' : this.at === AT_WHOLE ? 'whole' : 'anywhere';
-    return [{ at, texts: this.texts }];
+    return this.texts.length === 0 ? [] : [{ at: this.at, texts: this.texts }];
   }
 
   has(path: string): boolean {
-    const texts = this.texts;
-    const n = path.length;
-    switch (this.at) {
-      case AT_START:
-        for (let k = 0; k < texts.length; k += 1) {
-          const t = texts[k]!;
-          if (n >= t.length && path.charCodeAt(this.probeAt[k]!) === this.probeCode[k] && path.startsWith(t)) return true;
-        }
-        return false;
-      case AT_END: {
-        const last = path.charCodeAt(n - 1);
-        for (let k = 0; k < texts.length; k += 1) {
-          if (last === this.probeCode[k] && path.endsWith(texts[k]!)) return true;
-        }
-        return false;
-      }
-      case AT_WHOLE:
-        for (let k = 0; k < texts.length; k += 1) if (path === texts[k]) return true;
-        return false;
-      default:
-        for (let k = 0; k < texts.length; k += 1) if (path.includes(texts[k]!)) return true;
-        return false;
-    }
+    return this.set.test(path);
   }
 
-  /** Every literal occurs (AT_ANYWHERE only: the required runs of a glob). */
+  /** Every literal occurs (the required runs of a glob, which may occur anywhere). */
   all(path: string): boolean {
     const texts = this.texts;
     for (let k = 0; k < texts.length; k += 1) if (!path.includes(texts[k]!)) return false;
@@ -460,8 +504,7 @@ class Needles {
   }
 }
 
-const SLASH = 47;
-const NO_NEEDLES = new Needles([], AT_ANYWHERE);
+const NO_NEEDLES = new Needles([], 'anywhere');
 
 /**
  * How a compiled glob tests a path. Every glob compiles to the same class with one of these
@@ -483,13 +526,14 @@ class GlobMatcher implements PathMatcher {
     /** EXACT: the path; FOLDER: the folder. */
     private readonly text: string,
     /**
-     * FOLDER: the folder with a trailing `/` (AT_START); SUFFIX: the endings (AT_END); NAMES: the
-     * names (AT_WHOLE); AUTOMATON: the literal prefix of every match (AT_START; empty if none).
+     * FOLDER: the folder with a trailing `/` (from the start); SUFFIX: the endings (at the end);
+     * NAMES: the names (the whole path); AUTOMATON: the literal prefix of every match (from the
+     * start; empty if none).
      */
     private readonly first: Needles,
-    /** NAMES: `/` + each name (AT_END); AUTOMATON: the literal endings one of which every match has (AT_END). */
+    /** NAMES: `/` + each name (at the end); AUTOMATON: the literal endings one of which every match has. */
     private readonly second: Needles,
-    /** AUTOMATON: literal runs every match contains (AT_ANYWHERE). */
+    /** AUTOMATON: literal runs every match contains (anywhere). */
     private readonly inner: Needles,
     private readonly re: RE2JS | null,
     /** SEGMENTS: each segment's literal text, or null for `*`. */
@@ -589,17 +633,17 @@ export function compileGlob(pattern: string): PathMatcher {
   const n = tokens.length;
   if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
     const base = literalOf(tokens.slice(0, n - 2));
-    if (base !== undefined) return new GlobMatcher(pattern, GLOB_FOLDER, base, new Needles([`${base}/`], AT_START), NO_NEEDLES, NO_NEEDLES, null);
+    if (base !== undefined) return new GlobMatcher(pattern, GLOB_FOLDER, base, new Needles([`${base}/`], 'start'), NO_NEEDLES, NO_NEEDLES, null);
   }
   const { endings, consumed } = literalSuffixes(tokens);
   const nameOnly = endings.length > 0 && endings.every((e) => !e.includes('/'));
   if (nameOnly && n >= 3 && tokens[0]!.k === 'globstar' && tokens[1]!.k === 'slash') {
     if (consumed === n - 3 && tokens[2]!.k === 'star') {
-      return new GlobMatcher(pattern, GLOB_SUFFIX, '', new Needles(endings, AT_END), NO_NEEDLES, NO_NEEDLES, null);
+      return new GlobMatcher(pattern, GLOB_SUFFIX, '', new Needles(endings, 'end'), NO_NEEDLES, NO_NEEDLES, null);
     }
     if (consumed === n - 2) {
-      const names = new Needles(endings, AT_WHOLE);
-      return new GlobMatcher(pattern, GLOB_NAMES, '', names, new Needles(endings.map((e) => `/${e}`), AT_END), NO_NEEDLES, null);
+      const names = new Needles(endings, 'whole');
+      return new GlobMatcher(pattern, GLOB_NAMES, '', names, new Needles(endings.map((e) => `/${e}`), 'end'), NO_NEEDLES, null);
     }
   }
   const segments = wholeSegments(tokens);
@@ -610,8 +654,8 @@ export function compileGlob(pattern: string): PathMatcher {
   const prefix = literalEdge(tokens, false);
   const suffix = literalEdge(tokens, true);
   const inner = requiredRuns(tokens).filter((r) => r !== prefix && r !== suffix && r.length > 1).slice(0, 3);
-  const first = prefix === '' ? NO_NEEDLES : new Needles([prefix], AT_START);
-  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, AT_END), new Needles(inner, AT_ANYWHERE), re);
+  const first = prefix === '' ? NO_NEEDLES : new Needles([prefix], 'start');
+  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, 'end'), new Needles(inner, 'anywhere'), re);
 }
 
 /** How a compiled regex (or list of them) tests a path; one class for all, as for globs. */
@@ -678,10 +722,10 @@ class RegexMatcher implements PathMatcher {
 }
 
 function literalMatcher(pattern: string, plan: LiteralRegexPlan): RegexMatcher {
-  const at = plan.anchorStart && plan.anchorEnd ? AT_WHOLE : plan.anchorStart ? AT_START : plan.anchorEnd ? AT_END : AT_ANYWHERE;
+  const at = plan.anchorStart && plan.anchorEnd ? 'whole' : plan.anchorStart ? 'start' : plan.anchorEnd ? 'end' : 'anywhere';
   if (!plan.caseInsensitive) return new RegexMatcher(pattern, REGEX_LITERAL, new Needles(plan.needles, at), null, null, []);
   const body = plan.needles.map(escapeRegexLiteral).join('|');
-  const source = at === AT_WHOLE ? `^(?:${body})$` : at === AT_START ? `^(?:${body})` : at === AT_END ? `(?:${body})$` : body;
+  const source = at === 'whole' ? `^(?:${body})$` : at === 'start' ? `^(?:${body})` : at === 'end' ? `(?:${body})$` : body;
   return new RegexMatcher(pattern, REGEX_LITERAL_CI, NO_NEEDLES, new RegExp(source, 'iu'), null, []);
 }
 
@@ -871,87 +915,6 @@ export function compileRegexAlternation(patterns: readonly string[]): PathMatche
   if (automata.length <= 1) return new RegexMatcher(pattern, REGEX_LIST, NO_NEEDLES, null, null, [...literal, ...automata]);
   const re = compileRe2(pattern, automata.map((m) => `(?:${m.pattern})`).join('|'), 0);
   return new RegexMatcher(pattern, REGEX_LIST, NO_NEEDLES, null, re, literal);
-}
-
-/**
- * Any of several matchers (a policy's deny or allow list), as one test. The literal parts of all
- * of them (exact paths, folders, endings, names, literal regexes) are merged and tested in one
- * call with plain loops; the other matchers (segment walks, automata, case-folded regexes) run
- * after, in order. Exactly `matchers.some((m) => m.test(path))` (a property test checks it), at a
- * fraction of the calls: twenty policies over a million paths make these the engine's hottest tests.
- */
-export class PathTestSet {
-  // From the start, with a probe per text (see Needles).
-  private readonly starts: readonly string[];
-  private readonly startProbeAt: Int32Array;
-  private readonly startProbeCode: Int32Array;
-  // From the end: each text's last character first.
-  private readonly ends: readonly string[];
-  private readonly endCode: Int32Array;
-  private readonly wholes: readonly string[];
-  private readonly anywhere: readonly string[];
-  private readonly rest: readonly PathMatcher[];
-  /** No matcher at all: nothing matches. */
-  readonly empty: boolean;
-
-  /** Any of the matchers. */
-  static of(matchers: readonly PathMatcher[]): PathTestSet {
-    const literal: LiteralPart[] = [];
-    const rest: PathMatcher[] = [];
-    for (const m of matchers) {
-      const parts = m.literalParts();
-      if (parts === undefined) rest.push(m);
-      else literal.push(...parts);
-    }
-    return new PathTestSet(literal, rest, matchers.length === 0);
-  }
-
-  /** Any of the literal parts. */
-  static ofLiterals(parts: readonly LiteralPart[]): PathTestSet {
-    return new PathTestSet(parts, [], parts.length === 0);
-  }
-
-  private constructor(parts: readonly LiteralPart[], rest: readonly PathMatcher[], empty: boolean) {
-    const starts = new Set<string>();
-    const ends = new Set<string>();
-    const wholes = new Set<string>();
-    const anywhere = new Set<string>();
-    for (const part of parts) {
-      const into = part.at === 'start' ? starts : part.at === 'end' ? ends : part.at === 'whole' ? wholes : anywhere;
-      for (const t of part.texts) into.add(t);
-    }
-    if ([...starts, ...ends, ...anywhere].includes('')) throw new Error('internal: an empty literal reached a path test set');
-    this.starts = [...starts];
-    this.startProbeAt = Int32Array.from(this.starts, startProbe);
-    this.startProbeCode = Int32Array.from(this.starts, (t, k) => t.charCodeAt(this.startProbeAt[k]!));
-    this.ends = [...ends];
-    this.endCode = Int32Array.from(this.ends, (t) => t.charCodeAt(t.length - 1));
-    this.wholes = [...wholes];
-    this.anywhere = [...anywhere];
-    this.rest = rest;
-    this.empty = empty;
-  }
-
-  test(path: string): boolean {
-    const n = path.length;
-    const starts = this.starts;
-    for (let k = 0; k < starts.length; k += 1) {
-      const t = starts[k]!;
-      if (n >= t.length && path.charCodeAt(this.startProbeAt[k]!) === this.startProbeCode[k] && path.startsWith(t)) return true;
-    }
-    const ends = this.ends;
-    if (ends.length > 0) {
-      const last = path.charCodeAt(n - 1);
-      for (let k = 0; k < ends.length; k += 1) if (last === this.endCode[k] && path.endsWith(ends[k]!)) return true;
-    }
-    const wholes = this.wholes;
-    for (let k = 0; k < wholes.length; k += 1) if (path === wholes[k]) return true;
-    const anywhere = this.anywhere;
-    for (let k = 0; k < anywhere.length; k += 1) if (path.includes(anywhere[k]!)) return true;
-    const rest = this.rest;
-    for (let k = 0; k < rest.length; k += 1) if (rest[k]!.test(path)) return true;
-    return false;
-  }
 }
 
 /** The first matcher that matches the path, or undefined. */
