@@ -21,7 +21,7 @@
  * - `guardrail`: null when the run stopped before evaluating.
  * - `errors`: invalid policies, a listing that did not finish, failed cancellations, ... (redacted).
  */
-import type { Decision } from '../domain/decision';
+import { plainKeep, type Decision } from '../domain/decision';
 import type { GuardrailTrip } from '../domain/policy-errors';
 import type { CancelOutcome } from './ports';
 import type { RunMode } from './store-ports';
@@ -111,7 +111,7 @@ export function buildSweepReport(result: SweepResult, options: SweepReportOption
         report(d);
         k += 1;
       } else {
-        report({ shareId, decision: 'keep', policyIds: [], reasons: [], findings: [] });
+        report(plainKeep(shareId));
       }
     }
   } else {

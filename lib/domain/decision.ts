@@ -116,6 +116,11 @@ export interface EvaluationResult {
   now: number;
 }
 
+/** The decision of a share no policy had anything to say about (never listed in `decisions`). */
+export function plainKeep(shareId: ShareId): Decision {
+  return { shareId, decision: 'keep', policyIds: [], reasons: [], findings: [] };
+}
+
 /**
  * The decision about one share: its entry in `decisions`, else a plain `keep` when the run
  * evaluated the share, else undefined.
@@ -125,6 +130,6 @@ export function decisionFor(result: Pick<EvaluationResult, 'decisions' | 'shareI
   const k = lowerBoundByShareId(decisions, shareId, (d) => d.shareId);
   if (k < decisions.length && decisions[k]!.shareId === shareId) return decisions[k];
   const j = lowerBoundByShareId(shareIds, shareId, (id) => id);
-  if (j < shareIds.length && shareIds[j] === shareId) return { shareId, decision: 'keep', policyIds: [], reasons: [], findings: [] };
+  if (j < shareIds.length && shareIds[j] === shareId) return plainKeep(shareId);
   return undefined;
 }
