@@ -81,6 +81,8 @@ interface SharedFinding {
 type FindingSlot = PolicyFinding | PolicyFinding[] | undefined;
 
 const HOUR_MS = 3_600_000;
+/** Shares per block of the per-share rules (see step 1 of evaluate). */
+const BLOCK = 512;
 const EMPTY: readonly never[] = Object.freeze([]);
 
 function byString(a: string, b: string): number {
@@ -176,7 +178,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const inv = prepareInventory(input.shares, now);
   const n = inv.size;
   const { facts, ids, duplicateCount } = inv;
-  const global = resolveGlobalExemptions(activeExemptions(input.exemptions ?? [], now), inv);
+  const { global, resolve: resolveGlobal } = resolveGlobalExemptions(activeExemptions(input.exemptions ?? [], now), inv);
 
   const policies = [...input.policies].sort((a, b) => byString(a.policyId, b.policyId));
   const perPolicy: Record<string, PolicySummary> = {};
@@ -203,6 +205,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       memo: new Map(),
     });
   }
+
 
   // Allocation matters here: over a million shares the garbage collector is the largest cost,
   // so findings whose reason does not depend on the share are built once per policy and shared.
@@ -307,35 +310,40 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     add(i, { policyId: id, outcome: 'unevaluable', reason: `${text} (${id})` });
   };
 
-  // 1. Rules decided share by share. Share-major: a share's paths are fetched from memory once
-  // and stay in cache while every policy looks at them (policy-major cost twice as much here).
+  // 1. Rules decided share by share, a block of shares at a time and within it a policy at a
+  // time: its scope and its rule each fill a column over the block in a loop of their own (a
+  // tight loop of one shape; a call per share and policy cost more than the tests themselves),
+  // and only the shares the rule does not pass are looked at one by one. The block's paths stay
+  // in the processor's cache for all the policies (and its literal tests are answered by the
+  // run's literal index). Duplicated ids are out of every scope.
   const perShare = compiled.filter((c) => c.rule.mode === 'per-share');
-  const perShareRules = perShare.map((c) => c.rule as ShareRule);
-  const policyCount = perShare.length;
-  for (let i = 0; i < n; i += 1) {
-    if (duplicateCount[i] !== 0) continue;
-    for (let k = 0; k < policyCount; k += 1) {
-      const c = perShare[k]!;
-      const scope = c.scope;
-      const sc = scope.everything ? YES : scope.test(i);
-      if (sc === NO) continue;
-      if (sc === YES) c.summary.inScope += 1;
-      const rule = perShareRules[k]!;
-      const verdict = rule.test(i);
-      if (verdict === NO) continue;
-      if (c.usesClock) usedClock[i] = 1;
-      const ex = c.exempt.test(i);
-      if (ex === YES) {
-        if (verdict === YES && sc === YES) exempted(i, c, rule.explain(i));
-        continue;
+  const scopeColumn = new Uint8Array(BLOCK);
+  const verdictColumn = new Uint8Array(BLOCK);
+  for (let from = 0; from < n; from += BLOCK) {
+    const to = Math.min(n, from + BLOCK);
+    resolveGlobal(from, to);
+    for (const c of perShare) {
+      const rule = c.rule as ShareRule;
+      c.summary.inScope += c.scope.testRange(from, to, scopeColumn, duplicateCount);
+      rule.testRange(from, to, scopeColumn, verdictColumn);
+      for (let i = from; i < to; i += 1) {
+        const verdict = verdictColumn[i - from]! as Tri;
+        if (verdict === NO) continue;
+        const sc = scopeColumn[i - from]! as Tri;
+        if (c.usesClock) usedClock[i] = 1;
+        const ex = c.exempt.test(i);
+        if (ex === YES) {
+          if (verdict === YES && sc === YES) exempted(i, c, rule.explain(i));
+          continue;
+        }
+        if (sc === UNKNOWN || verdict === UNKNOWN || ex === UNKNOWN) {
+          // When the rule itself cannot judge, its explanation (the same for every such share) is the whole story.
+          if (verdict === UNKNOWN) unevaluable(i, c, rule.explain(i), YES, NO, true);
+          else unevaluable(i, c, rule.explain(i), sc, ex, false);
+          continue;
+        }
+        flag(i, c, rule.explain(i));
       }
-      if (sc === UNKNOWN || verdict === UNKNOWN || ex === UNKNOWN) {
-        // When the rule itself cannot judge, its explanation (the same for every such share) is the whole story.
-        if (verdict === UNKNOWN) unevaluable(i, c, rule.explain(i), YES, NO, true);
-        else unevaluable(i, c, rule.explain(i), sc, ex, false);
-        continue;
-      }
-      flag(i, c, rule.explain(i));
     }
   }
 

@@ -39,14 +39,23 @@ export interface GlobalExemptions {
   readonly hasPathRules: boolean;
 }
 
-/** Resolves the active global exemptions for every share of the inventory. */
-export function resolveGlobalExemptions(active: readonly Exemption[], inventory: PreparedInventory): GlobalExemptions {
+/**
+ * The active global exemptions for every share of the inventory, in two steps: this call places
+ * the shares listed by id, and registers the path prefixes with the run's literal index;
+ * `resolve(from, to)` decides the path exemptions of shares `from` to `to - 1`. Every share must
+ * be resolved before `state` or `which` is read for it (the engine resolves a block of shares at a
+ * time, just before its policies look at them).
+ */
+export function resolveGlobalExemptions(
+  active: readonly Exemption[],
+  inventory: PreparedInventory,
+): { global: GlobalExemptions; resolve: (from: number, to: number) => void } {
   const n = inventory.size;
   const state = new Uint8Array(n);
   const which = new Int32Array(n).fill(-1);
   const any = active.length > 0;
   const hasPathRules = active.some((e) => (e.pathPrefixes?.length ?? 0) > 0);
-  if (!any) return { state, which, active, any, hasPathRules };
+  const global: GlobalExemptions = { state, which, active, any, hasPathRules };
   // Listed share ids first, found by binary search in the sorted ids; the first exemption that
   // lists a share is the one reported.
   const { ids, paths, pathsKnown } = inventory;
@@ -60,24 +69,25 @@ export function resolveGlobalExemptions(active: readonly Exemption[], inventory:
       }
     }
   });
-  if (!hasPathRules) return { state, which, active, any, hasPathRules };
-  const prefixSets = active.map((e) => (e.pathPrefixes?.length ? new PathPrefixSet(e.pathPrefixes) : undefined));
-  for (let i = 0; i < n; i += 1) {
-    if (state[i] === YES) continue;
-    if (pathsKnown[i] !== 1) {
-      state[i] = UNKNOWN;
-      continue;
-    }
-    const list = paths[i]!;
-    for (let k = 0; k < active.length && state[i] !== YES; k += 1) {
-      const set = prefixSets[k];
-      if (set && set.coversAny(list)) {
-        state[i] = YES;
-        which[i] = k;
+  const prefixSets = active.map((e) => (e.pathPrefixes?.length ? new PathPrefixSet(e.pathPrefixes, inventory.literals) : undefined));
+  const resolve = (from: number, to: number): void => {
+    if (!hasPathRules) return;
+    for (let i = from; i < to; i += 1) {
+      if (state[i] === YES) continue;
+      if (pathsKnown[i] !== 1) {
+        state[i] = UNKNOWN;
+        continue;
+      }
+      for (let k = 0; k < active.length && state[i] !== YES; k += 1) {
+        const set = prefixSets[k];
+        if (set && set.coversAnyOf(i, paths[i]!)) {
+          state[i] = YES;
+          which[i] = k;
+        }
       }
     }
-  }
-  return { state, which, active, any, hasPathRules };
+  };
+  return { global, resolve };
 }
 
 export interface CompiledExemption {
@@ -108,7 +118,7 @@ class Exemptions implements CompiledExemption {
       }
     }
     this.listed = listed;
-    this.prefixes = exempt?.pathPrefixes?.length ? new PathPrefixSet(exempt.pathPrefixes) : null;
+    this.prefixes = exempt?.pathPrefixes?.length ? new PathPrefixSet(exempt.pathPrefixes, inventory.literals) : null;
     this.none = listed === null && this.prefixes === null && !global.any;
     this.gState = global.state;
   }
@@ -120,7 +130,7 @@ class Exemptions implements CompiledExemption {
     if (this.listed !== null && this.listed[i] === 1) return YES;
     if (this.prefixes !== null) {
       if (this.inventory.pathsKnown[i] !== 1) return UNKNOWN;
-      if (this.prefixes.coversAny(this.inventory.paths[i]!)) return YES;
+      if (this.prefixes.coversAnyOf(i, this.inventory.paths[i]!)) return YES;
     }
     return g === UNKNOWN ? UNKNOWN : NO;
   }

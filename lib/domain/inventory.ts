@@ -3,6 +3,7 @@
  * facts every policy needs precomputed once (age clock, whether the paths are known), so that
  * twenty policies over a million shares do not recompute them twenty times.
  */
+import { LiteralIndex } from './literal-index';
 import type { ShareFacts, ShareId } from './share';
 
 /** Three-valued answers: a share is in scope / breaks a rule / is exempt: no, yes, or cannot tell. */
@@ -61,25 +62,15 @@ export function shareIdRange(ids: readonly ShareId[], id: ShareId): [number, num
 /** Canonical decimal ids that a double represents exactly (15 digits < 2^53). */
 const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 
-/** Input indices sorted by share id (stable for duplicates); `ids` are the ids in input order. */
-function canonicalOrder(ids: readonly string[]): number[] {
+/**
+ * Input indices sorted by share id (stable for duplicates), for an input that is neither strictly
+ * ascending nor strictly descending (those need no sort at all, see prepareInventory).
+ */
+function sortedOrder(ids: readonly string[]): number[] {
   const n = ids.length;
   // A plain array on purpose: V8 sorts it with TimSort, which is near-linear on the runs a
   // listing is made of; its typed-array sort is not.
   const order: number[] = new Array<number>(n);
-  // The shapes a listing usually has cost one pass and no sort: already in order, or exactly
-  // reversed (TeraBox lists newest first, so ids descend). Strictly, so duplicates keep their order.
-  let ascending = true;
-  let descending = true;
-  for (let i = 1; i < n && (ascending || descending); i += 1) {
-    const c = compareShareIds(ids[i - 1]!, ids[i]!);
-    if (c >= 0) ascending = false;
-    if (c <= 0) descending = false;
-  }
-  if (ascending || descending) {
-    for (let k = 0; k < n; k += 1) order[k] = descending ? n - 1 - k : k;
-    return order;
-  }
   for (let i = 0; i < n; i += 1) order[i] = i;
   let small = true;
   for (let i = 0; i < n && small; i += 1) small = SMALL_DECIMAL.test(ids[i]!);
@@ -121,7 +112,7 @@ export interface PreparedInventory {
   readonly visibility: Uint8Array;
   /** Index into `requesters`, -1 when no requester is recorded. */
   readonly requesterCode: Int32Array;
-  /** The distinct requesters, in first-seen order of the canonical share order. */
+  /** The distinct requesters, in the order the input first names them (codes are labels, not an order). */
   readonly requesters: readonly string[];
   /** The share's age clock (epoch ms), NaN when no clock is known. */
   readonly clockMs: Float64Array;
@@ -131,50 +122,88 @@ export interface PreparedInventory {
   readonly duplicateCount: Uint32Array;
   /** 1 when the share carries grace marks (`violatingSince`). */
   readonly hasMarks: Uint8Array;
+  /** The literal path tests of this run's policies, answered share by share (see literal-index.ts). */
+  readonly literals: LiteralIndex;
 }
 
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-/** Sorts the shares by id and precomputes what every policy needs. */
+// Reorders a column: `out[k] = column[order[k]]`. One function per element type: a generic one
+// sees three array types at one access and V8 then takes its slow path for every element.
+function gatherBytes(column: Uint8Array, order: readonly number[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(order.length);
+  for (let k = 0; k < order.length; k += 1) out[k] = column[order[k]!]!;
+  return out;
+}
+
+function gatherInt32(column: Int32Array, order: readonly number[]): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(order.length);
+  for (let k = 0; k < order.length; k += 1) out[k] = column[order[k]!]!;
+  return out;
+}
+
+function gatherFloat64(column: Float64Array, order: readonly number[]): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k += 1) out[k] = column[order[k]!]!;
+  return out;
+}
+
+function gatherList<T>(list: readonly T[], order: readonly number[]): T[] {
+  const out: T[] = new Array<T>(order.length);
+  for (let k = 0; k < order.length; k += 1) out[k] = list[order[k]!]!;
+  return out;
+}
+
+/**
+ * Sorts the shares by id and precomputes what every policy needs.
+ *
+ * A million shares are a million scattered objects, and on this engine's inventories reading them
+ * costs more than any policy: each pass over them is paid in cache misses. So they are read once,
+ * in input order (the order they sit in memory), into columns; the columns are then put in share
+ * id order. A listing comes strictly ascending or (TeraBox's newest first) strictly descending by
+ * id, which the same pass notices: then the order needs no sort (a reversal at most) and there can
+ * be no duplicate ids.
+ */
 export function prepareInventory(shares: readonly ShareFacts[], now: number): PreparedInventory {
   const n = shares.length;
-  const inputIds: string[] = new Array<string>(n);
-  for (let i = 0; i < n; i += 1) {
-    const id: unknown = shares[i]!.share.shareId;
-    inputIds[i] = typeof id === 'string' ? id : String(id);
-  }
-  const order = canonicalOrder(inputIds);
-  const facts: ShareFacts[] = new Array<ShareFacts>(n);
-  const ids: ShareId[] = new Array<ShareId>(n);
-  const paths: (readonly string[])[] = new Array<readonly string[]>(n);
-  const pathsKnown = new Uint8Array(n);
-  const visibility = new Uint8Array(n);
-  const requesterCode = new Int32Array(n);
+  let ids: ShareId[] = new Array<ShareId>(n);
+  let paths: (readonly string[])[] = new Array<readonly string[]>(n);
+  let pathsKnown = new Uint8Array(n);
+  let visibility = new Uint8Array(n);
+  let requesterCode = new Int32Array(n);
   const requesters: string[] = [];
   const requesterIndex = new Map<string, number>();
-  const clockMs = new Float64Array(n);
-  const clockKind = new Uint8Array(n);
-  const duplicateCount = new Uint32Array(n);
-  const hasMarks = new Uint8Array(n);
-  for (let k = 0; k < n; k += 1) {
-    const input = order[k]!;
-    const f = shares[input]!;
+  let clockMs = new Float64Array(n);
+  let clockKind = new Uint8Array(n);
+  let hasMarks = new Uint8Array(n);
+  let ascending = true;
+  let descending = true;
+  let previous = '';
+  for (let i = 0; i < n; i += 1) {
+    const f = shares[i]!;
     const share = f.share;
-    facts[k] = f;
-    ids[k] = inputIds[input]!;
+    const rawId: unknown = share.shareId;
+    const id = typeof rawId === 'string' ? rawId : String(rawId);
+    ids[i] = id;
+    if (i > 0 && (ascending || descending)) {
+      const c = compareShareIds(previous, id);
+      if (c >= 0) ascending = false;
+      if (c <= 0) descending = false;
+    }
+    previous = id;
     if (isFiniteNumber(share.createdAtMs)) {
-      clockMs[k] = share.createdAtMs;
-      clockKind[k] = 1;
+      clockMs[i] = share.createdAtMs;
+      clockKind[i] = 1;
     } else if (isFiniteNumber(f.recordedCreatedAtMs)) {
-      clockMs[k] = f.recordedCreatedAtMs;
-      clockKind[k] = 2;
+      clockMs[i] = f.recordedCreatedAtMs;
+      clockKind[i] = 2;
     } else if (isFiniteNumber(f.firstSeenAtMs)) {
-      clockMs[k] = f.firstSeenAtMs;
-      clockKind[k] = 3;
+      clockMs[i] = f.firstSeenAtMs;
+      clockKind[i] = 3;
     } else {
-      clockMs[k] = Number.NaN;
+      clockMs[i] = Number.NaN;
     }
     const p: unknown = share.paths;
     let known = Array.isArray(p) && p.length > 0;
@@ -182,12 +211,12 @@ export function prepareInventory(shares: readonly ShareFacts[], now: number): Pr
       const list = p as unknown[];
       for (let j = 0; j < list.length && known; j += 1) known = typeof list[j] === 'string';
     }
-    pathsKnown[k] = known ? 1 : 0;
-    paths[k] = known ? (p as string[]) : NO_PATHS;
+    pathsKnown[i] = known ? 1 : 0;
+    paths[i] = known ? (p as string[]) : NO_PATHS;
     const v = share.visibility;
-    visibility[k] = v === 'public' ? VISIBILITY_PUBLIC : v === 'private' ? VISIBILITY_PRIVATE : VISIBILITY_UNKNOWN;
+    visibility[i] = v === 'public' ? VISIBILITY_PUBLIC : v === 'private' ? VISIBILITY_PRIVATE : VISIBILITY_UNKNOWN;
     const marks: unknown = f.violatingSince;
-    if (typeof marks === 'object' && marks !== null) hasMarks[k] = 1;
+    if (typeof marks === 'object' && marks !== null) hasMarks[i] = 1;
     const r: unknown = f.requester;
     if (typeof r === 'string' && r !== '') {
       let code = requesterIndex.get(r);
@@ -196,20 +225,47 @@ export function prepareInventory(shares: readonly ShareFacts[], now: number): Pr
         requesters.push(r);
         requesterIndex.set(r, code);
       }
-      requesterCode[k] = code;
+      requesterCode[i] = code;
     } else {
-      requesterCode[k] = -1;
+      requesterCode[i] = -1;
     }
   }
+
+  let facts: readonly ShareFacts[] = shares;
+  const duplicateCount = new Uint32Array(n);
   let distinct = n;
-  for (let k = 1; k < n; k += 1) {
-    if (ids[k] !== ids[k - 1]) continue;
-    let end = k;
-    while (end < n && ids[end] === ids[k - 1]) end += 1;
-    const count = end - (k - 1);
-    for (let j = k - 1; j < end; j += 1) duplicateCount[j] = count;
-    distinct -= count - 1;
-    k = end - 1;
+  if (descending && !ascending) {
+    // Newest first, as TeraBox lists: the columns reversed in place.
+    facts = shares.slice().reverse();
+    ids.reverse();
+    paths.reverse();
+    pathsKnown.reverse();
+    visibility.reverse();
+    requesterCode.reverse();
+    clockMs.reverse();
+    clockKind.reverse();
+    hasMarks.reverse();
+  } else if (!ascending) {
+    const order = sortedOrder(ids);
+    facts = gatherList(shares, order);
+    ids = gatherList(ids, order);
+    paths = gatherList(paths, order);
+    pathsKnown = gatherBytes(pathsKnown, order);
+    visibility = gatherBytes(visibility, order);
+    requesterCode = gatherInt32(requesterCode, order);
+    clockMs = gatherFloat64(clockMs, order);
+    clockKind = gatherBytes(clockKind, order);
+    hasMarks = gatherBytes(hasMarks, order);
+    // Only an input out of order can hold an id twice (a strictly ordered one cannot).
+    for (let k = 1; k < n; k += 1) {
+      if (ids[k] !== ids[k - 1]) continue;
+      let end = k;
+      while (end < n && ids[end] === ids[k - 1]) end += 1;
+      const count = end - (k - 1);
+      for (let j = k - 1; j < end; j += 1) duplicateCount[j] = count;
+      distinct -= count - 1;
+      k = end - 1;
+    }
   }
   return {
     size: n,
@@ -226,14 +282,32 @@ export function prepareInventory(shares: readonly ShareFacts[], now: number): Pr
     clockKind,
     duplicateCount,
     hasMarks,
+    literals: new LiteralIndex(paths),
   };
 }
 
 /** A number of days with one decimal, more when one decimal would hide that it is past a limit. */
 export function formatDays(days: number, limit?: number): string {
-  let s = days.toFixed(1);
+  let s = toFixed1(days);
   if (limit !== undefined && days > limit && Number(s) <= limit) s = days.toFixed(3);
   return s;
+}
+
+/**
+ * Exactly `x.toFixed(1)`, without its cost (V8 formats through exact decimal arithmetic, over half
+ * a microsecond, and a run writes a reason for every share a policy flags). When `10x` is not
+ * within 0.00001 of a half, the nearest integer to the computed `10x` is also the nearest to the
+ * exact one (for `x` below a million the product is off by far less), so it is the digits
+ * toFixed would pick; near a half, and outside that range, toFixed itself decides.
+ */
+export function toFixed1(x: number): string {
+  const tenths = x * 10;
+  const n = Math.round(tenths);
+  if (x >= 0 && x < 1e6 && Math.abs(tenths - n) < 0.49999) {
+    const whole = Math.floor(n / 10);
+    return `${whole}.${n - whole * 10}`;
+  }
+  return x.toFixed(1);
 }
 
 /** How an age reads in a reason: "created 41.2 days ago", "first seen 41.2 days ago (no creation time known)". */

@@ -34,6 +34,7 @@
  * inline (`(?i)`).
  */
 import { RE2JS } from 're2js';
+import type { LiteralIndex } from './literal-index';
 import { PatternError } from './policy-errors';
 
 /** Longest glob or regex accepted, in characters. */
@@ -407,8 +408,20 @@ export class PathTestSet {
   /** No matcher at all: nothing matches. */
   readonly empty: boolean;
 
-  /** Any of the matchers. */
-  static of(matchers: readonly PathMatcher[]): PathTestSet {
+  /**
+   * Bits of this set's `start`, `end` and `whole` literals in the run's {@link LiteralIndex}
+   * (`mask[w]` for words `lo` to `hi - 1`), when the set was made with one.
+   */
+  private readonly index: LiteralIndex | null;
+  private readonly mask: Uint32Array;
+  private readonly lo: number;
+  private readonly hi: number;
+
+  /**
+   * Any of the matchers. With an `index`, the set's start, end and whole literals are answered by
+   * it in {@link testShare} (one walk per path for every set of the run).
+   */
+  static of(matchers: readonly PathMatcher[], index: LiteralIndex | null = null): PathTestSet {
     const literal: LiteralPart[] = [];
     const rest: PathMatcher[] = [];
     for (const m of matchers) {
@@ -416,15 +429,15 @@ export class PathTestSet {
       if (parts === undefined) rest.push(m);
       else literal.push(...parts);
     }
-    return new PathTestSet(literal, rest, matchers.length === 0);
+    return new PathTestSet(literal, rest, matchers.length === 0, index);
   }
 
   /** Any of the literal parts. */
-  static ofLiterals(parts: readonly LiteralPart[]): PathTestSet {
-    return new PathTestSet(parts, [], parts.length === 0);
+  static ofLiterals(parts: readonly LiteralPart[], index: LiteralIndex | null = null): PathTestSet {
+    return new PathTestSet(parts, [], parts.length === 0, index);
   }
 
-  private constructor(parts: readonly LiteralPart[], rest: readonly PathMatcher[], empty: boolean) {
+  private constructor(parts: readonly LiteralPart[], rest: readonly PathMatcher[], empty: boolean, index: LiteralIndex | null) {
     const starts = new Set<string>();
     const ends = new Set<string>();
     const wholes = new Set<string>();
@@ -443,6 +456,71 @@ export class PathTestSet {
     this.anywhere = [...anywhere];
     this.rest = rest;
     this.empty = empty;
+    this.index = index;
+    const ids: number[] = [];
+    if (index !== null) {
+      for (const t of this.starts) ids.push(index.register('start', t));
+      for (const t of this.ends) ids.push(index.register('end', t));
+      for (const t of this.wholes) ids.push(index.register('whole', t));
+    }
+    this.hi = ids.length === 0 ? 0 : Math.max(...ids.map((id) => id >>> 5)) + 1;
+    this.lo = ids.length === 0 ? 0 : Math.min(...ids.map((id) => id >>> 5));
+    this.mask = new Uint32Array(this.hi);
+    for (const id of ids) this.mask[id >>> 5]! |= 1 << (id & 31);
+  }
+
+  /**
+   * {@link test} of path `k` of share `share` (`path` is `inventory.paths[share][k]`): with an
+   * index, its literals are read from the index's bits for that share.
+   */
+  testShare(share: number, k: number, path: string): boolean {
+    const index = this.index;
+    if (index === null) return this.test(path);
+    if (this.hi > 0) {
+      const bits = index.bitsFor(share);
+      const base = (index.start[share]! + k) * index.stride;
+      const mask = this.mask;
+      for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;
+    }
+    return this.testUnindexed(path);
+  }
+
+  /**
+   * For a set of start, end and whole literals only, made with `index`: whether some (or every)
+   * path of share `share` matches, from the index alone.
+   */
+  anyIndexed(index: LiteralIndex, share: number): boolean {
+    const bits = index.bitsFor(share);
+    const { stride, start } = index;
+    const mask = this.mask;
+    for (let p = start[share]!; p < start[share + 1]!; p += 1) {
+      const base = p * stride;
+      for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;
+    }
+    return false;
+  }
+
+  /** See {@link anyIndexed}. */
+  allIndexed(index: LiteralIndex, share: number): boolean {
+    const bits = index.bitsFor(share);
+    const { stride, start } = index;
+    const mask = this.mask;
+    for (let p = start[share]!; p < start[share + 1]!; p += 1) {
+      const base = p * stride;
+      let hit = false;
+      for (let w = this.lo; w < this.hi && !hit; w += 1) hit = (bits[base + w]! & mask[w]!) !== 0;
+      if (!hit) return false;
+    }
+    return true;
+  }
+
+  /** The tests the index does not answer: literals anywhere in the path, and the other matchers. */
+  private testUnindexed(path: string): boolean {
+    const anywhere = this.anywhere;
+    for (let k = 0; k < anywhere.length; k += 1) if (path.includes(anywhere[k]!)) return true;
+    const rest = this.rest;
+    for (let k = 0; k < rest.length; k += 1) if (rest[k]!.test(path)) return true;
+    return false;
   }
 
   test(path: string): boolean {
@@ -459,11 +537,7 @@ export class PathTestSet {
     }
     const wholes = this.wholes;
     for (let k = 0; k < wholes.length; k += 1) if (path === wholes[k]) return true;
-    const anywhere = this.anywhere;
-    for (let k = 0; k < anywhere.length; k += 1) if (path.includes(anywhere[k]!)) return true;
-    const rest = this.rest;
-    for (let k = 0; k < rest.length; k += 1) if (rest[k]!.test(path)) return true;
-    return false;
+    return this.testUnindexed(path);
   }
 }
 
@@ -932,12 +1006,19 @@ export function firstMatch(matchers: readonly PathMatcher[], path: string): Path
 export class PathPrefixSet {
   /** Each folder with a trailing `/` (from the start), and each folder itself (whole). */
   private readonly set: PathTestSet;
-  constructor(prefixes: readonly string[]) {
+  /** With an `index`, {@link coversAnyOf} and {@link coversAllOf} read their answers from it. */
+  constructor(
+    prefixes: readonly string[],
+    private readonly index: LiteralIndex | null = null,
+  ) {
     const folders = prefixes.map((p) => p.replace(/\/+$/, ''));
-    this.set = PathTestSet.ofLiterals([
-      { at: 'start', texts: folders.map((f) => `${f}/`) },
-      { at: 'whole', texts: folders },
-    ]);
+    this.set = PathTestSet.ofLiterals(
+      [
+        { at: 'start', texts: folders.map((f) => `${f}/`) },
+        { at: 'whole', texts: folders },
+      ],
+      index,
+    );
   }
 
   covers(path: string): boolean {
@@ -953,6 +1034,25 @@ export class PathPrefixSet {
   /** Whether every one of the paths is covered (true for no paths). */
   coversAll(paths: readonly string[]): boolean {
     for (let k = 0; k < paths.length; k += 1) if (!this.covers(paths[k]!)) return false;
+    return true;
+  }
+
+  /**
+   * {@link coversAny} of share `share`'s paths (`paths` is `inventory.paths[share]`). With an
+   * index the answer is read from it alone, without touching the paths.
+   */
+  coversAnyOf(share: number, paths: readonly string[]): boolean {
+    const index = this.index;
+    if (index !== null) return this.set.anyIndexed(index, share);
+    for (let k = 0; k < paths.length; k += 1) if (this.set.test(paths[k]!)) return true;
+    return false;
+  }
+
+  /** {@link coversAll} of share `share`'s paths, as {@link coversAnyOf}. */
+  coversAllOf(share: number, paths: readonly string[]): boolean {
+    const index = this.index;
+    if (index !== null) return this.set.allIndexed(index, share);
+    for (let k = 0; k < paths.length; k += 1) if (!this.set.test(paths[k]!)) return false;
     return true;
   }
 }

@@ -47,6 +47,14 @@ class MaxAge implements ShareRule {
     return this.now - t > this.limitMs ? YES : NO;
   }
 
+  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): void {
+    const { clockMs, now, limitMs } = this;
+    for (let i = from; i < to; i += 1) {
+      const t = clockMs[i]!;
+      out[i - from] = scope[i - from] === NO ? NO : t !== t ? UNKNOWN : now - t > limitMs ? YES : NO;
+    }
+  }
+
   explain(i: number): string {
     const t = this.clockMs[i]!;
     if (Number.isNaN(t)) return 'no creation or first-seen time known, so its age cannot be judged';

@@ -53,24 +53,28 @@ class NameCheck implements ShareRule {
   constructor(rule: NameRule, inventory: PreparedInventory) {
     this.denyOne = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ?? []).map(compileRegex)];
     this.allowOne = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ?? []).map(compileRegex)];
-    this.deny = PathTestSet.of([...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ? [compileRegexAlternation(rule.denyRegex)] : [])]);
-    this.allow = PathTestSet.of([...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ? [compileRegexAlternation(rule.allowRegex)] : [])]);
+    this.deny = PathTestSet.of([...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ? [compileRegexAlternation(rule.denyRegex)] : [])], inventory.literals);
+    this.allow = PathTestSet.of([...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ? [compileRegexAlternation(rule.allowRegex)] : [])], inventory.literals);
     this.hasAllow = !this.allow.empty;
     this.paths = inventory.paths;
     this.pathsKnown = inventory.pathsKnown;
   }
 
-  /** This runs for every path of every share in scope. */
-  private breaks(path: string): boolean {
-    if (this.deny.test(path)) return true;
-    return this.hasAllow && !this.allow.test(path);
+  /** This runs for every path of every share in scope: path `k` of share `i`. */
+  private breaks(i: number, k: number, path: string): boolean {
+    if (this.deny.testShare(i, k, path)) return true;
+    return this.hasAllow && !this.allow.testShare(i, k, path);
   }
 
   test(i: number): Tri {
     if (this.pathsKnown[i] !== 1) return UNKNOWN;
     const list = this.paths[i]!;
-    for (let k = 0; k < list.length; k += 1) if (this.breaks(list[k]!)) return YES;
+    for (let k = 0; k < list.length; k += 1) if (this.breaks(i, k, list[k]!)) return YES;
     return NO;
+  }
+
+  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): void {
+    for (let i = from; i < to; i += 1) out[i - from] = scope[i - from] === NO ? NO : this.test(i);
   }
 
   explain(i: number): string {

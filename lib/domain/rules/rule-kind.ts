@@ -13,6 +13,12 @@ export interface ShareRule {
   readonly mode: 'per-share';
   /** YES: the share breaks the rule; NO: it does not; UNKNOWN: the facts needed are missing. */
   test(index: number): Tri;
+  /**
+   * `test` of shares `from` to `to - 1` at once: `out[i - from]` is `test(i)` where
+   * `scope[i - from]` is not NO, and NO elsewhere. The engine asks for a block of shares one
+   * policy at a time (a tight loop per rule instead of a call per share and policy).
+   */
+  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): void;
   /** Why the share breaks the rule (after YES) or cannot be judged (after UNKNOWN); no policy id. */
   explain(index: number): string;
 }

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { decisionFor, type EvaluationResult } from '../../../lib/domain/decision';
 import { evaluate } from '../../../lib/domain/evaluate';
+import { toFixed1 } from '../../../lib/domain/inventory';
 import type { Exemption, Policy, PolicyRule, PolicyScope } from '../../../lib/domain/policy-types';
 import type { ShareFacts } from '../../../lib/domain/share';
 import { DAY_MS, NOW, shareFacts } from '../../factories/shares';
@@ -243,6 +244,17 @@ describe('engine invariants', () => {
         expect(byQuota.length).toBe(Math.max(0, counted.length - maxShares));
       }),
       RUNS,
+    );
+  });
+});
+
+describe('ages in reasons (toFixed1)', () => {
+  it('writes exactly what Number.prototype.toFixed(1) writes', () => {
+    const halves = fc.integer({ min: 0, max: 10_000_000 }).map((k) => k / 10 + 0.05);
+    const days = fc.oneof(fc.double({ min: 0, max: 2_000_000, noNaN: true }), halves, fc.constantFrom(0, -0, 0.05, 0.25, 2.5, 999_999.95, 1e6, -1.25, Number.NaN, Infinity));
+    fc.assert(
+      fc.property(days, (x) => expect([x, toFixed1(x)]).toEqual([x, x.toFixed(1)])),
+      { numRuns: 20_000, seed: 20261127 },
     );
   });
 });

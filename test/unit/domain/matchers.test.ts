@@ -8,10 +8,12 @@ import {
   compileRegexAlternation,
   globToRegexSource,
   MAX_PATTERN_LENGTH,
+  PathPrefixSet,
   PathTestSet,
   planLiteralRegex,
   wholeMatchBody,
 } from '../../../lib/domain/matchers';
+import { LiteralIndex } from '../../../lib/domain/literal-index';
 
 /** The error a call throws, as name and message (jest's toThrow(Error) also compares `cause`). */
 function thrown(fn: () => unknown): { name: string; message: string } | undefined {
@@ -216,6 +218,52 @@ describe('a pattern list as one test (PathTestSet)', () => {
     expect(compileRegex('(?i)secret').literalParts()).toBeUndefined();
     expect(PathTestSet.of([]).test('/a')).toBe(false);
     expect(PathTestSet.of([]).empty).toBe(true);
+  });
+});
+
+describe('one literal index for every set of a run (LiteralIndex)', () => {
+  // Sets made with a shared index answer from its bits: the same answers as the sets on their
+  // own, whatever the other sets registered (more than 32 literals spill into a second word),
+  // with paths outside ASCII, and when a set registers after the index has answered.
+  const piece = fc.constantFrom('a', 'b', '.env', 'x.pdf', 'Public', 'Thumbs.db', 'draft-1.tmp', '', 'Publicity', 'é', '日本.txt', 'aé');
+  const path = fc.tuple(fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`);
+  const glob = fc.constantFrom('/Public/**', '/a/x.pdf', '**/*.env', '*.{env,pdf}', 'Thumbs.db', '/*/a', '/a/**', '/**', '/é/**', '**/*.txt', '/Public/**/draft-*.tmp');
+  const regex = fc.constantFrom('\\.(env|pdf)$', '^/Public/', '(?i)thumbs', '^/a/x\\.pdf$', 'aé', '^/日本');
+  const matcher = fc.oneof(glob.map(compileGlob), regex.map(compileRegex));
+  const prefix = fc.constantFrom('/', '/Public', '/Public/', '/a', '/é', '/a/b/', '/Publicity');
+  const filler = Array.from({ length: 40 }, (_, k) => ({ at: 'end' as const, texts: [`.zz${k}`] }));
+
+  it('answers as each set does on its own', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(matcher, { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.array(prefix, { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+        fc.array(fc.array(path, { maxLength: 3 }), { minLength: 1, maxLength: 10 }),
+        fc.boolean(),
+        (lists, prefixLists, shares, spill) => {
+          const index = new LiteralIndex(shares);
+          if (spill) PathTestSet.ofLiterals(filler, index);
+          const sets = lists.map((ms) => PathTestSet.of(ms, index));
+          const prefixSets = prefixLists.map((ps) => new PathPrefixSet(ps, index));
+          const check = (): void => {
+            shares.forEach((paths, i) => {
+              sets.forEach((set, j) => {
+                paths.forEach((p, k) => expect([j, p, set.testShare(i, k, p)]).toEqual([j, p, lists[j]!.some((m) => m.test(p))]));
+              });
+              prefixSets.forEach((set, j) => {
+                expect([j, paths, set.coversAnyOf(i, paths), set.coversAllOf(i, paths)]).toEqual([j, paths, set.coversAny(paths), set.coversAll(paths)]);
+              });
+            });
+          };
+          check();
+          // A late registration invalidates what the index worked out so far.
+          sets.push(PathTestSet.of([compileGlob('**/*.pdf')], index));
+          lists.push([compileGlob('**/*.pdf')]);
+          check();
+        },
+      ),
+      { numRuns: 500, seed: 20261127 },
+    );
   });
 });
 
