@@ -485,32 +485,15 @@ export class PathTestSet {
     return this.testUnindexed(path);
   }
 
-  /**
-   * For a set of start, end and whole literals only, made with `index`: whether some (or every)
-   * path of share `share` matches, from the index alone.
-   */
-  anyIndexed(index: LiteralIndex, share: number): boolean {
-    const bits = index.bitsFor(share);
-    const { stride, start } = index;
-    const mask = this.mask;
-    for (let p = start[share]!; p < start[share + 1]!; p += 1) {
-      const base = p * stride;
-      for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;
-    }
+  /** Whether some path of share `share` matches ({@link testShare}; `paths` is `inventory.paths[share]`). */
+  anyOf(share: number, paths: readonly string[]): boolean {
+    for (let k = 0; k < paths.length; k += 1) if (this.testShare(share, k, paths[k]!)) return true;
     return false;
   }
 
-  /** See {@link anyIndexed}. */
-  allIndexed(index: LiteralIndex, share: number): boolean {
-    const bits = index.bitsFor(share);
-    const { stride, start } = index;
-    const mask = this.mask;
-    for (let p = start[share]!; p < start[share + 1]!; p += 1) {
-      const base = p * stride;
-      let hit = false;
-      for (let w = this.lo; w < this.hi && !hit; w += 1) hit = (bits[base + w]! & mask[w]!) !== 0;
-      if (!hit) return false;
-    }
+  /** Whether every path of share `share` matches (true for no paths), as {@link anyOf}. */
+  allOf(share: number, paths: readonly string[]): boolean {
+    for (let k = 0; k < paths.length; k += 1) if (!this.testShare(share, k, paths[k]!)) return false;
     return true;
   }
 
@@ -1007,10 +990,7 @@ export class PathPrefixSet {
   /** Each folder with a trailing `/` (from the start), and each folder itself (whole). */
   private readonly set: PathTestSet;
   /** With an `index`, {@link coversAnyOf} and {@link coversAllOf} read their answers from it. */
-  constructor(
-    prefixes: readonly string[],
-    private readonly index: LiteralIndex | null = null,
-  ) {
+  constructor(prefixes: readonly string[], index: LiteralIndex | null = null) {
     const folders = prefixes.map((p) => p.replace(/\/+$/, ''));
     this.set = PathTestSet.ofLiterals(
       [
@@ -1039,21 +1019,15 @@ export class PathPrefixSet {
 
   /**
    * {@link coversAny} of share `share`'s paths (`paths` is `inventory.paths[share]`). With an
-   * index the answer is read from it alone, without touching the paths.
+   * index the answer is read from its bits, without reading the path strings.
    */
   coversAnyOf(share: number, paths: readonly string[]): boolean {
-    const index = this.index;
-    if (index !== null) return this.set.anyIndexed(index, share);
-    for (let k = 0; k < paths.length; k += 1) if (this.set.test(paths[k]!)) return true;
-    return false;
+    return this.set.anyOf(share, paths);
   }
 
   /** {@link coversAll} of share `share`'s paths, as {@link coversAnyOf}. */
   coversAllOf(share: number, paths: readonly string[]): boolean {
-    const index = this.index;
-    if (index !== null) return this.set.allIndexed(index, share);
-    for (let k = 0; k < paths.length; k += 1) if (!this.set.test(paths[k]!)) return false;
-    return true;
+    return this.set.allOf(share, paths);
   }
 }
 
