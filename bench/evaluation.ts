@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import type { EvaluationResult } from '../lib/domain/decision';
 import { evaluate, type EvaluateInput } from '../lib/domain/evaluate';
 import type { Exemption, Policy } from '../lib/domain/policy-types';
-import type { ShareFacts } from '../lib/domain/share';
+import { makeShare, makeShareFacts, type ShareFacts } from '../lib/domain/share';
 import { parsePolicyFile } from '../lib/domain/validate';
 import { mulberry32 } from '../lib/terabox/emulator/prng';
 
@@ -81,23 +81,24 @@ export function buildBenchShares(count = 1_000_000, scenario: BenchScenario = 's
       }
     }
     const clockRoll = rnd();
-    const facts: ShareFacts = {
-      share: {
-        shareId,
-        shortUrl: `1s${i.toString(36)}`,
-        paths,
-        fsIds: [String(900_000_000 + i)],
-        ...(clockRoll < 0.9 ? { createdAtMs } : {}),
-        ...(visibility ? { visibility } : {}),
-        raw: RAW,
-      },
-    };
-    if (rnd() < 0.4) {
-      facts.requester = pick(REQUESTERS);
-      facts.recordedCreatedAtMs = createdAtMs + 1_000;
-    }
-    if (clockRoll < 0.995) facts.firstSeenAtMs = createdAtMs + 3_600_000;
-    if (rnd() < 0.02) facts.violatingSince = { 'marketing-14-days': BENCH_NOW - (rnd() < 0.5 ? 3 : 1) * DAY };
+    // Built as the sweep builds them (makeShare / makeShareFacts: every field present, one
+    // hidden class), so that the engine meets the objects it meets in production.
+    const share = makeShare({
+      shareId,
+      shortUrl: `1s${i.toString(36)}`,
+      paths,
+      fsIds: [String(900_000_000 + i)],
+      createdAtMs: clockRoll < 0.9 ? createdAtMs : undefined,
+      visibility,
+      raw: RAW,
+    });
+    const requested = rnd() < 0.4;
+    const facts = makeShareFacts(share, {
+      requester: requested ? pick(REQUESTERS) : undefined,
+      recordedCreatedAtMs: requested ? createdAtMs + 1_000 : undefined,
+      firstSeenAtMs: clockRoll < 0.995 ? createdAtMs + 3_600_000 : undefined,
+      violatingSince: rnd() < 0.02 ? { 'marketing-14-days': BENCH_NOW - (rnd() < 0.5 ? 3 : 1) * DAY } : undefined,
+    });
     shares[k] = facts;
   }
   // Paths as TeraBox's JSON would give them: flat strings, not the ropes template literals build

@@ -75,7 +75,7 @@ import type { EvaluationResult, GraceMark as EngineMark } from '../domain/decisi
 import { evaluate } from '../domain/evaluate';
 import { PolicyValidationError } from '../domain/policy-errors';
 import type { Exemption, GuardrailLimits, Policy } from '../domain/policy-types';
-import type { Share, ShareFacts, ShareId } from '../domain/share';
+import { makeShareFacts, type Share, type ShareFacts, type ShareId } from '../domain/share';
 import { validatePolicyItems, type InvalidItem } from '../domain/validate';
 import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../messages/cancel-batch';
 import {
@@ -701,11 +701,13 @@ class SweepRun {
       }
       if (record !== undefined) requestIds.set(share.shareId, record.requestId);
       const prev = previous.get(share.shareId);
-      const f: ShareFacts = { share, firstSeenAtMs: prev?.firstSeenAtMs ?? now };
-      if (record?.requester !== undefined) f.requester = record.requester;
-      if (record?.createdAtMs !== undefined) f.recordedCreatedAtMs = record.createdAtMs;
-      if (prev?.violatingSince !== undefined) f.violatingSince = prev.violatingSince;
-      facts[i] = f;
+      // Every field present, one hidden class (see makeShareFacts): the engine reads them all.
+      facts[i] = makeShareFacts(share, {
+        requester: record?.requester,
+        recordedCreatedAtMs: record?.createdAtMs,
+        firstSeenAtMs: prev?.firstSeenAtMs ?? now,
+        violatingSince: prev?.violatingSince,
+      });
     }
     return { facts, attach, requestIds };
   }

@@ -7,7 +7,7 @@
  * An item without a usable share id is never dropped: the page is rejected as a whole
  * (`normalizeSharePage` throws), because a sweep must not act on an inventory it only half read.
  */
-import type { Share } from '../domain/share';
+import { makeShare, type Share } from '../domain/share';
 import { TeraboxResponseError } from './errors';
 import { toDecimalId } from './json';
 
@@ -169,14 +169,11 @@ function addIds(out: Set<string>, value: unknown): void {
   }
 }
 
-/**
- * Sets `expired` and `expiresAtMs` on a share being built (in that order, when known).
- */
-function setExpiry(share: Share, item: Json, createdAtMs: number | undefined, nowMs: number): void {
+/** `expired` (true or unknown) and `expiresAtMs` of an item. */
+function expiryOf(item: Json, createdAtMs: number | undefined, nowMs: number): { expired: true | undefined; expiresAtMs: number | null | undefined } {
   const type = toNumber(pick(item, EXPIRED_TYPE_KEYS));
   const time = toNumber(pick(item, EXPIRED_TIME_KEYS));
   const expired = type === -1;
-  if (expired) share.expired = true;
   let expiresAtMs: number | null | undefined;
   if (time !== undefined) {
     // Baidu: seconds left, 0 = permanent. A value that looks like a unix time is taken as one.
@@ -188,7 +185,7 @@ function setExpiry(share: Share, item: Json, createdAtMs: number | undefined, no
     if (type === 0) expiresAtMs = null;
     else if (type === 1 || type === 7 || type === 30) expiresAtMs = createdAtMs + type * DAY_MS;
   }
-  if (expiresAtMs !== undefined) share.expiresAtMs = expiresAtMs;
+  return { expired: expired ? true : undefined, expiresAtMs };
 }
 
 const STATUS_KEYS = ['status'] as const;
@@ -232,27 +229,24 @@ export function normalizeShare(raw: unknown, ctx: NormalizeContext): NormalizeRe
   const isPublic = toFlag(raw.public);
   const link = linkOf(raw, ctx.origin);
 
-  // Key order as before this was optimized: shareId, shortUrl, link, paths, fsIds, createdAtMs,
-  // expired, expiresAtMs, visibility, raw, status, viewCount, downloadCount, saveCount.
-  const share = { shareId } as Share;
-  if (link !== undefined) {
-    share.shortUrl = link.shortUrl;
-    share.link = link.link;
-  }
-  share.paths = [...paths];
-  share.fsIds = [...fsIds];
-  if (createdAtMs !== undefined) share.createdAtMs = createdAtMs;
-  setExpiry(share, raw, createdAtMs, ctx.nowMs);
-  if (isPublic !== undefined) share.visibility = isPublic ? 'public' : 'private';
-  share.raw = raw;
-  const status = toNumber(pick(raw, STATUS_KEYS));
-  if (status !== undefined) share.status = status;
-  const viewCount = toNumber(pick(raw, VIEW_KEYS));
-  if (viewCount !== undefined) share.viewCount = viewCount;
-  const downloadCount = toNumber(pick(raw, DOWNLOAD_KEYS));
-  if (downloadCount !== undefined) share.downloadCount = downloadCount;
-  const saveCount = toNumber(pick(raw, SAVE_KEYS));
-  if (saveCount !== undefined) share.saveCount = saveCount;
+  const { expired, expiresAtMs } = expiryOf(raw, createdAtMs, ctx.nowMs);
+  // Every field present (undefined when unknown): one hidden class for every share (see makeShare).
+  const share = makeShare({
+    shareId,
+    shortUrl: link?.shortUrl,
+    link: link?.link,
+    paths: [...paths],
+    fsIds: [...fsIds],
+    createdAtMs,
+    expired,
+    expiresAtMs,
+    visibility: isPublic === undefined ? undefined : isPublic ? 'public' : 'private',
+    status: toNumber(pick(raw, STATUS_KEYS)),
+    viewCount: toNumber(pick(raw, VIEW_KEYS)),
+    downloadCount: toNumber(pick(raw, DOWNLOAD_KEYS)),
+    saveCount: toNumber(pick(raw, SAVE_KEYS)),
+    raw,
+  });
   return { ok: true, share };
 }
 
