@@ -66,8 +66,15 @@ interface CompiledPolicy {
   summary: PolicySummary;
   /** `[policyId]`, shared by every decision this policy alone has a finding for. */
   ids: readonly string[];
-  /** Findings whose reason does not depend on the share (unknown paths, no clock...), built once. */
+  /**
+   * The rule's explanations repeat (see ShareRule.explanationsRepeat), so findings are built once
+   * per explanation and shared, like those whose reason does not depend on the share at all.
+   */
+  repeats: boolean;
+  /** Shared `unevaluable` findings: by explanation, then by the doubt about scope or exemption. */
   memo: Map<string, Map<string, SharedFinding>>;
+  /** Shared `cancel` / `would-cancel` findings (no grace period involved), by explanation. */
+  flagMemo: Map<string, SharedFinding>;
 }
 
 /** A finding shared by many shares, with the one-element arrays a decision needs. */
@@ -202,7 +209,9 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       usesClock: p.rule.type !== 'name',
       summary: perPolicy[p.policyId]!,
       ids: Object.freeze([p.policyId]),
+      repeats: rule.mode === 'per-share' && rule.explanationsRepeat,
       memo: new Map(),
+      flagMemo: new Map(),
     });
   }
 
@@ -224,6 +233,14 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     else findings[i] = [slot, finding];
   };
 
+  /** A frozen finding to share between decisions, with the one-element arrays a decision needs. */
+  const share = (policyId: string, outcome: PolicyFinding['outcome'], reason: string): SharedFinding => {
+    const finding: PolicyFinding = Object.freeze({ policyId, outcome, reason });
+    const entry = { finding, findings: Object.freeze([finding]), reasons: Object.freeze([reason]) };
+    sharedArrays.set(finding, entry);
+    return entry;
+  };
+
   const sharedFinding = (c: CompiledPolicy, why: string, doubt: string): SharedFinding => {
     let byDoubt = c.memo.get(why);
     if (!byDoubt) c.memo.set(why, (byDoubt = new Map()));
@@ -231,10 +248,8 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     if (!entry) {
       const id = c.policy.policyId;
       const text = doubt === '' ? why : `${why}, but cannot tell whether the policy applies: ${doubt}`;
-      const finding: PolicyFinding = Object.freeze({ policyId: id, outcome: 'unevaluable' as const, reason: `${text} (${id})` });
-      entry = { finding, findings: Object.freeze([finding]), reasons: Object.freeze([finding.reason]) };
+      entry = share(id, 'unevaluable', `${text} (${id})`);
       byDoubt.set(doubt, entry);
-      sharedArrays.set(finding, entry);
     }
     return entry;
   };
@@ -245,9 +260,15 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     const id = policy.policyId;
     summary.flagged += 1;
     if (policy.mode === 'dry-run') {
-      const grace = policy.graceHours > 0 ? `; a grace of ${policy.graceHours} h would apply` : '';
-      add(i, { policyId: id, outcome: 'would-cancel', reason: `${why}${grace} (${id}, dry-run)` });
       summary.wouldCancel += 1;
+      let entry = c.repeats ? c.flagMemo.get(why) : undefined;
+      if (entry === undefined) {
+        const grace = policy.graceHours > 0 ? `; a grace of ${policy.graceHours} h would apply` : '';
+        const reason = `${why}${grace} (${id}, dry-run)`;
+        if (!c.repeats) return add(i, { policyId: id, outcome: 'would-cancel', reason });
+        c.flagMemo.set(why, (entry = share(id, 'would-cancel', reason)));
+      }
+      add(i, entry.finding);
       return;
     }
     if (policy.graceHours > 0) {
@@ -281,15 +302,21 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
         return;
       }
     }
-    add(i, { policyId: id, outcome: 'cancel', reason: `${why} (${id})` });
     planned[i] = 1;
     summary.cancel += 1;
+    let entry = c.repeats ? c.flagMemo.get(why) : undefined;
+    if (entry === undefined) {
+      const reason = `${why} (${id})`;
+      if (!c.repeats) return add(i, { policyId: id, outcome: 'cancel', reason });
+      c.flagMemo.set(why, (entry = share(id, 'cancel', reason)));
+    }
+    add(i, entry.finding);
   };
 
   const exempted = (i: number, c: CompiledPolicy, why: string): void => {
     const id = c.policy.policyId;
-    add(i, { policyId: id, outcome: 'exempt', reason: `${why}, but ${c.exempt.explain(i)} (${id})` });
     c.summary.exempt += 1;
+    add(i, { policyId: id, outcome: 'exempt', reason: `${why}, but ${c.exempt.explain(i)} (${id})` });
   };
 
   /**
@@ -302,7 +329,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     const scopeDoubt = sc === UNKNOWN ? c.scope.explainUnknown(i) : '';
     const exemptDoubt = ex === UNKNOWN ? c.exempt.explain(i) : '';
     const doubt = scopeDoubt && exemptDoubt ? `${scopeDoubt}; ${exemptDoubt}` : scopeDoubt || exemptDoubt;
-    if (constant) {
+    if (constant || c.repeats) {
       add(i, sharedFinding(c, why, doubt).finding);
       return;
     }
@@ -352,11 +379,13 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     const rule = c.rule;
     if (rule.mode !== 'set') continue;
     const { scope, exempt, summary } = c;
+    const scopeColumn = new Uint8Array(n);
+    scope.testRange(0, n, scopeColumn, duplicateCount);
+    for (let i = 0; i < n; i += 1) if (planned[i] === 1) scopeColumn[i] = NO;
     const context: SetRuleContext = {
       inventory: inv,
-      scope: (i) => (scope.everything ? YES : scope.test(i)),
+      scope: scopeColumn,
       exempt: (i) => exempt.test(i),
-      excluded: (i) => duplicateCount[i] !== 0 || planned[i] === 1,
       rankNewestFirst: (indices) => rankNewestFirst(inv, indices),
     };
     const { outcomes, inScope } = rule.select(context);
@@ -367,7 +396,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       usedClock[o.index] = 1;
       if (o.verdict === 'break') flag(o.index, c, o.reason);
       else if (o.verdict === 'exempt') exempted(o.index, c, o.reason);
-      else unevaluable(o.index, c, o.reason, context.scope(o.index), exempt.test(o.index), true);
+      else unevaluable(o.index, c, o.reason, scopeColumn[o.index]! as Tri, exempt.test(o.index), true);
     }
   }
 

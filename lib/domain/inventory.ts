@@ -310,6 +310,24 @@ export function toFixed1(x: number): string {
   return x.toFixed(1);
 }
 
+/**
+ * A number that stands for the text of {@link agePhrase}`(kind, ageMs, limitDays)`: two calls with
+ * the same key (and the same `limitDays`) give the same text. -1 when there is no such number
+ * (the text needs toFixed itself, or more than one decimal near the limit). Lets a rule build a
+ * phrase once for all the shares of one age to a tenth of a day: a run flags a hundred thousand
+ * shares from a few thousand distinct ages, and every string kept is work for the collector.
+ */
+export function agePhraseKey(kind: number, ageMs: number, limitDays?: number): number {
+  const days = ageMs / 86_400_000;
+  const tenths = days * 10;
+  const n = Math.round(tenths);
+  // The conditions of toFixed1's own fast path (its text then depends on n alone), and not the
+  // case where formatDays switches to three decimals (past the limit, yet not by a tenth).
+  if (!(days >= 0 && days < 1e6 && Math.abs(tenths - n) < 0.49999)) return -1;
+  if (limitDays !== undefined && days > limitDays && n / 10 <= limitDays) return -1;
+  return n * 4 + (kind & 3);
+}
+
 /** How an age reads in a reason: "created 41.2 days ago", "first seen 41.2 days ago (no creation time known)". */
 export function agePhrase(kind: number, ageMs: number, limitDays?: number): string {
   const days = formatDays(ageMs / 86_400_000, limitDays);

@@ -7,13 +7,16 @@
  * "created in the future" (clock skew) is simply young.
  */
 import * as z from 'zod';
-import { TRI, agePhrase, type PreparedInventory, type Tri } from '../inventory';
+import { TRI, agePhrase, agePhraseKey, type PreparedInventory, type Tri } from '../inventory';
 import type { MaxAgeRule } from '../policy-types';
 import type { RuleKind, ShareRule } from './rule-kind';
 
 const { NO, YES, UNKNOWN } = TRI;
 
 const DAY_MS = 86_400_000;
+const NO_CLOCK = 'no creation or first-seen time known, so its age cannot be judged';
+/** Distinct explanations kept per rule (a century in tenths of a day, for each clock, is ~1.5 million). */
+const MAX_PHRASES = 100_000;
 
 export const maxAgeRuleSchema = z.strictObject({
   type: z.literal('max-age'),
@@ -30,6 +33,9 @@ class MaxAge implements ShareRule {
   private readonly clockMs: Float64Array;
   private readonly clockKind: Uint8Array;
   private readonly now: number;
+  /** Explanations by {@link agePhraseKey}: one string per distinct age (to a tenth of a day) and clock. */
+  private readonly phrases = new Map<number, string>();
+  readonly explanationsRepeat = true;
 
   constructor(
     private readonly rule: MaxAgeRule,
@@ -57,8 +63,17 @@ class MaxAge implements ShareRule {
 
   explain(i: number): string {
     const t = this.clockMs[i]!;
-    if (Number.isNaN(t)) return 'no creation or first-seen time known, so its age cannot be judged';
-    return `${agePhrase(this.clockKind[i]!, this.now - t, this.rule.maxAgeDays)}, limit ${this.rule.maxAgeDays} days`;
+    if (Number.isNaN(t)) return NO_CLOCK;
+    const kind = this.clockKind[i]!;
+    const ageMs = this.now - t;
+    const limit = this.rule.maxAgeDays;
+    const key = agePhraseKey(kind, ageMs, limit);
+    let text = key < 0 ? undefined : this.phrases.get(key);
+    if (text === undefined) {
+      text = `${agePhrase(kind, ageMs, limit)}, limit ${limit} days`;
+      if (key >= 0 && this.phrases.size < MAX_PHRASES) this.phrases.set(key, text);
+    }
+    return text;
   }
 }
 

@@ -37,6 +37,8 @@ function quoted(m: PathMatcher): string {
 /** A compiled name rule (a class, not a closure: see `Scope` in scope.ts). */
 class NameCheck implements ShareRule {
   readonly mode = 'per-share' as const;
+  /** Explanations quote the paths: nearly one text per share. */
+  readonly explanationsRepeat = false;
   /**
    * For the verdict: each list as one test (its literal parts merged, see PathTestSet), its
    * regexes as one alternation.

@@ -168,12 +168,12 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
         const perRequester = rule.per === 'requester';
         const { requesterCode, requesters, clockMs } = inv;
         let inScope = 0;
+        const scope = ctx.scope;
         for (let i = 0; i < n; i += 1) {
-          if (ctx.excluded(i)) continue;
+          const sc = scope[i]!;
+          if (sc === NO) continue;
           const key = perRequester ? requesterCode[i]! : 0;
           if (key < 0) continue;
-          const sc = ctx.scope(i);
-          if (sc === NO) continue;
           let g = groups[key];
           if (!g) {
             const label = perRequester ? `for requester "${requesters[key]!}"` : 'for the account';

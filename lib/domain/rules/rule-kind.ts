@@ -21,17 +21,25 @@ export interface ShareRule {
   testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): void;
   /** Why the share breaks the rule (after YES) or cannot be judged (after UNKNOWN); no policy id. */
   explain(index: number): string;
+  /**
+   * True when `explain` gives few distinct texts, each as one string object (max-age: one per
+   * age to a tenth of a day), so that the engine may build a finding once per text and share it
+   * between shares. False when texts are mostly unique (name: they quote the path).
+   */
+  readonly explanationsRepeat: boolean;
 }
 
 /** What the engine lends a set rule: the policy's scope and exemptions, and shared orderings. */
 export interface SetRuleContext {
   readonly inventory: PreparedInventory;
-  /** The policy's scope for a share (NO: out, YES: in, UNKNOWN: cannot tell). */
-  scope(index: number): Tri;
+  /**
+   * The policy's scope, one Tri per share (NO: out, YES: in, UNKNOWN: cannot tell), with the
+   * shares to leave out entirely set to NO: duplicates, and shares an earlier policy already
+   * cancels this run. A column rather than a call per share: a quota reads every share.
+   */
+  readonly scope: Uint8Array;
   /** Whether the policy may not touch the share (per-policy and global exemptions). */
   exempt(index: number): Tri;
-  /** Shares to leave out entirely: duplicates, and shares an earlier policy already cancels this run. */
-  excluded(index: number): boolean;
   /**
    * Sorts share indices (all with an age clock) newest first; ties: the higher share id first.
    * The one ordering every set rule uses, so that "newest" means the same everywhere.

@@ -5,9 +5,10 @@
 import fc from 'fast-check';
 import { decisionFor, type EvaluationResult } from '../../../lib/domain/decision';
 import { evaluate } from '../../../lib/domain/evaluate';
-import { toFixed1 } from '../../../lib/domain/inventory';
+import { agePhrase, agePhraseKey, prepareInventory, toFixed1 } from '../../../lib/domain/inventory';
 import type { Exemption, Policy, PolicyRule, PolicyScope } from '../../../lib/domain/policy-types';
-import type { ShareFacts } from '../../../lib/domain/share';
+import { compileScope } from '../../../lib/domain/scope';
+import { makeShare, makeShareFacts, type ShareFacts } from '../../../lib/domain/share';
 import { DAY_MS, NOW, shareFacts } from '../../factories/shares';
 
 const LOOSE = { maxCancellations: 1_000_000, maxCancellationPercent: 100 };
@@ -32,6 +33,8 @@ const sharesArb: fc.Arbitrary<ShareFacts[]> = fc
           visibility: fc.constantFrom('public' as const, 'private' as const, undefined),
           requester: fc.constantFrom('sales', 'marketing', undefined),
           marked: maybe(fc.constantFrom(...POLICY_IDS)),
+          // As the sweep builds them (every field present, undefined when unknown) or field by field.
+          fixedShape: fc.boolean(),
         }).map((r) => {
           const facts = shareFacts({
             id: String(id),
@@ -43,7 +46,7 @@ const sharesArb: fc.Arbitrary<ShareFacts[]> = fc
             ...(r.firstSeen !== undefined ? { firstSeenAtMs: NOW - r.firstSeen * DAY_MS } : {}),
             ...(r.marked ? { violatingSince: { [r.marked]: NOW - 2 * DAY_MS } } : {}),
           });
-          return facts;
+          return r.fixedShape ? makeShareFacts(makeShare(facts.share), facts) : facts;
         }),
       ),
     ),
@@ -256,5 +259,69 @@ describe('ages in reasons (toFixed1)', () => {
       fc.property(days, (x) => expect([x, toFixed1(x)]).toEqual([x, x.toFixed(1)])),
       { numRuns: 20_000, seed: 20261127 },
     );
+  });
+});
+
+describe('scopes over a block (Scope.testRange)', () => {
+  it('answers share by share exactly as Scope.test, NO where skipped, and counts the YES', () => {
+    const input = fc.record({
+      shares: sharesArb,
+      scope: scopeArb,
+      skipped: fc.array(fc.boolean(), { maxLength: 30 }),
+      cut: fc.nat(),
+    });
+    fc.assert(
+      fc.property(input, ({ shares, scope, skipped, cut }) => {
+        const inv = prepareInventory(shares, NOW);
+        const compiled = compileScope(scope, inv);
+        const n = inv.size;
+        const skip = Uint32Array.from({ length: n }, (_, i) => (skipped[i] === true ? 1 : 0));
+        // Two blocks, split anywhere, as the engine asks for them.
+        const middle = n === 0 ? 0 : cut % (n + 1);
+        const out = new Uint8Array(n);
+        let count = 0;
+        for (const [from, to] of [[0, middle], [middle, n]] as const) {
+          const part = new Uint8Array(Math.max(1, to - from));
+          count += compiled.testRange(from, to, part, skip);
+          out.set(part.subarray(0, to - from), from);
+        }
+        const expected = Array.from({ length: n }, (_, i) => (skip[i] !== 0 ? 0 : compiled.test(i)));
+        expect([...out]).toEqual(expected);
+        expect(count).toBe(expected.filter((t) => t === 1).length);
+      }),
+      { numRuns: 1_000, seed: 20261127 },
+    );
+  });
+});
+
+describe('ages in reasons (agePhraseKey)', () => {
+  it('gives one key only to ages whose phrase is the same', () => {
+    const DAY = 86_400_000;
+    const base = fc.oneof(fc.double({ min: -2, max: 40_000, noNaN: true }), fc.integer({ min: 0, max: 400_000 }).map((k) => k / 10 + 0.05));
+    // A second age close to the first (so that keys collide often), the limit near both.
+    const input = fc.record({
+      kind: fc.constantFrom(1, 2, 3),
+      days: base,
+      delta: fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+      limit: fc.option(fc.oneof(fc.constantFrom(0.5, 1, 30, 45.5, 60.5), fc.double({ min: 0.01, max: 40_000, noNaN: true })), { nil: undefined }),
+      nearLimit: fc.boolean(),
+    });
+    let shared = 0;
+    fc.assert(
+      fc.property(input, ({ kind, days, delta, limit, nearLimit }) => {
+        const a = (nearLimit && limit !== undefined ? limit + delta / 10 : days) * DAY;
+        const b = a + delta * DAY;
+        const ka = agePhraseKey(kind, a, limit);
+        const kb = agePhraseKey(kind, b, limit);
+        if (ka >= 0 && ka === kb) {
+          shared += 1;
+          expect(agePhrase(kind, b, limit)).toBe(agePhrase(kind, a, limit));
+        }
+        // Another clock never shares a key.
+        if (ka >= 0) expect(agePhraseKey(kind === 1 ? 2 : 1, a, limit)).not.toBe(ka);
+      }),
+      { numRuns: 20_000, seed: 20261127 },
+    );
+    expect(shared).toBeGreaterThan(2_000); // the property was exercised, not skipped
   });
 });
