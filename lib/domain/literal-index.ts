@@ -8,14 +8,18 @@
  * literal of every set is registered once and given a bit; the literals that start (or equal) a
  * path form one trie walked from the path's first character, those that end it a trie walked
  * from its last. One walk each way answers every literal of the run for that path, and a set's
- * test is then an AND of its bits with the path's.
+ * test is then an AND of its bits with the path's. Literals that begin a segment (the prefilters
+ * of globs like `**\/id_rsa*`) form a third trie, walked from each segment's first character.
  *
  * The answers are kept as a column (a few bytes per path), worked out a block of shares at a time
  * when first asked for: a policy's literal tests then never touch a path string themselves.
  */
 
-/** Where a literal must sit in the path. */
-export type IndexedAt = 'start' | 'end' | 'whole';
+/**
+ * Where a literal must sit in the path: at its start, at its end, be all of it, or begin one of
+ * its segments (at the start or right after a `/`: the literal after `**\/` in a glob).
+ */
+export type IndexedAt = 'start' | 'end' | 'whole' | 'segment';
 
 /** Transition tables cover ASCII directly; other UTF-16 code units go through a map. */
 const TABLE = 128;
@@ -88,6 +92,8 @@ export class LiteralIndex {
   private readonly literals: { text: string; at: IndexedAt; id: number }[] = [];
   private forward: Trie | null = null;
   private backward: Trie | null = null;
+  /** Null when no literal of the run begins a segment (then no path is walked for them). */
+  private segment: Trie | null = null;
   /** 32-bit words of bits per path, as laid out in {@link bits}. */
   stride = 1;
   /** Share `i`'s paths are paths `start[i]` to `start[i + 1] - 1` of the whole inventory. */
@@ -152,6 +158,8 @@ export class LiteralIndex {
       true,
       words,
     );
+    const segments = this.literals.filter((l) => l.at === 'segment').map((l) => ({ text: l.text, id: l.id, whole: false }));
+    this.segment = segments.length === 0 ? null : new Trie(segments, false, words);
     const n = this.paths.length;
     this.bits = new Uint32Array(this.start[n]! * words);
     this.done = new Uint8Array((n >>> BLOCK_SHIFT) + 1);
@@ -161,10 +169,16 @@ export class LiteralIndex {
     const { paths, start, bits, stride } = this;
     const forward = this.forward!;
     const backward = this.backward!;
+    const segment = this.segment;
     const end = Math.min(paths.length, (block + 1) << BLOCK_SHIFT);
     for (let i = block << BLOCK_SHIFT; i < end; i += 1) {
       const list = paths[i]!;
-      for (let k = 0; k < list.length; k += 1) walk(list[k]!, forward, backward, bits, (start[i]! + k) * stride, stride);
+      for (let k = 0; k < list.length; k += 1) {
+        const path = list[k]!;
+        const base = (start[i]! + k) * stride;
+        walk(path, forward, backward, bits, base, stride);
+        if (segment !== null) walkSegments(path, segment, bits, base, stride);
+      }
     }
     this.done[block] = 1;
   }
@@ -194,5 +208,23 @@ function walk(path: string, forward: Trie, backward: Trie, bits: Uint32Array, ba
     if (child === 0) break;
     node = child;
     if (backward.accepts[node] === 1) for (let w = 0; w < words; w += 1) bits[base + w]! |= backward.accept[node * words + w]!;
+  }
+}
+
+/** ORs into `bits` (at `base`) the bits of every `segment` literal that begins a segment of `path`. */
+function walkSegments(path: string, trie: Trie, bits: Uint32Array, base: number, words: number): void {
+  const n = path.length;
+  for (let from = 0; from < n; ) {
+    let node = 0;
+    for (let step = from; step < n; step += 1) {
+      const code = path.charCodeAt(step);
+      const child = code < TABLE ? trie.next[node * TABLE + code]! : (trie.wide.get(node * 65_536 + code) ?? 0);
+      if (child === 0) break;
+      node = child;
+      if (trie.accepts[node] === 1) for (let w = 0; w < words; w += 1) bits[base + w]! |= trie.accept[node * words + w]!;
+    }
+    const slash = path.indexOf('/', from);
+    if (slash < 0) break;
+    from = slash + 1;
   }
 }

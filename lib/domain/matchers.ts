@@ -56,6 +56,22 @@ export interface PathMatcher {
    * in one pass (see {@link PathTestSet}).
    */
   literalParts(): readonly LiteralPart[] | undefined;
+  /**
+   * Literal conditions every path the matcher matches meets, when it has some and is not a union
+   * of literals: a prefilter a {@link PathTestSet} answers from the run's literal index, so that
+   * the matcher itself runs only on the paths that pass.
+   */
+  necessaryLiterals(): NecessaryLiterals | undefined;
+}
+
+/** See {@link PathMatcher.necessaryLiterals}. Empty lists are no condition. */
+export interface NecessaryLiterals {
+  /** The path starts with one of these. */
+  readonly starts: readonly string[];
+  /** The path ends with one of these. */
+  readonly ends: readonly string[];
+  /** Each of these begins a segment of the path (at its start, or right after a `/`). */
+  readonly segments: readonly string[];
 }
 
 /** One literal test: the path starts with, ends with, equals or contains one of the texts. */
@@ -348,6 +364,27 @@ function literalSuffixes(tokens: readonly GlobToken[]): { endings: string[]; con
   return { endings: endings.filter((e) => e !== ''), consumed };
 }
 
+/**
+ * Literal runs that follow a `**\/` (`**\/id_rsa*` -> `id_rsa`; `/Public/**\/draft-*` ->
+ * `draft-`): in every match each begins a segment, since `**\/` either matches nothing at the
+ * start of the path or ends with a `/`.
+ */
+function segmentRuns(tokens: readonly GlobToken[]): string[] {
+  const runs: string[] = [];
+  for (let k = 2; k < tokens.length; k += 1) {
+    if (tokens[k]!.k !== 'lit' || tokens[k - 1]!.k !== 'slash' || tokens[k - 2]!.k !== 'globstar') continue;
+    let run = '';
+    for (let j = k; j < tokens.length; j += 1) {
+      const t = tokens[j]!;
+      if (t.k === 'lit') run += t.v;
+      else if (t.k === 'slash' && !isOptionalSlash(tokens, j)) run += '/';
+      else break;
+    }
+    runs.push(run);
+  }
+  return [...new Set(runs)];
+}
+
 /** Literal runs every match contains (outside braces), longest first. */
 function requiredRuns(tokens: readonly GlobToken[]): string[] {
   const runs: string[] = [];
@@ -418,6 +455,12 @@ export class PathTestSet {
   private readonly hi: number;
   /** The index answers every test of the set (no literal anywhere, no other matcher). */
   private readonly indexOnly: boolean;
+  /**
+   * With an index, per matcher of `rest`: the literal conditions it needs (see
+   * PathMatcher.necessaryLiterals) as groups of bits, `need[r]` a list of groups, each group
+   * holding when one of its bits is set; the matcher runs only when every group holds.
+   */
+  private readonly need: readonly (readonly Int32Array[])[];
 
   /**
    * Any of the matchers. With an `index`, the set's start, end and whole literals are answered by
@@ -470,6 +513,15 @@ export class PathTestSet {
     this.mask = new Uint32Array(this.hi);
     for (const id of ids) this.mask[id >>> 5]! |= 1 << (id & 31);
     this.indexOnly = index !== null && this.anywhere.length === 0 && this.rest.length === 0;
+    this.need = rest.map((m) => {
+      const literals = index === null ? undefined : m.necessaryLiterals();
+      if (literals === undefined || index === null) return [];
+      const groups: Int32Array[] = [];
+      if (literals.starts.length > 0) groups.push(Int32Array.from(literals.starts, (t) => index.register('start', t)));
+      if (literals.ends.length > 0) groups.push(Int32Array.from(literals.ends, (t) => index.register('end', t)));
+      for (const t of literals.segments) groups.push(Int32Array.of(index.register('segment', t)));
+      return groups;
+    });
   }
 
   /**
@@ -479,13 +531,17 @@ export class PathTestSet {
   testShare(share: number, k: number, path: string): boolean {
     const index = this.index;
     if (index === null) return this.test(path);
+    const bits = index.bitsFor(share);
+    const base = (index.start[share]! + k) * index.stride;
     if (this.hi > 0) {
-      const bits = index.bitsFor(share);
-      const base = (index.start[share]! + k) * index.stride;
       const mask = this.mask;
       for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;
     }
-    return this.testUnindexed(path);
+    const anywhere = this.anywhere;
+    for (let j = 0; j < anywhere.length; j += 1) if (path.includes(anywhere[j]!)) return true;
+    const rest = this.rest;
+    for (let r = 0; r < rest.length; r += 1) if (meets(bits, base, this.need[r]!) && rest[r]!.test(path)) return true;
+    return false;
   }
 
   /** Whether some path of share `share` matches ({@link testShare}; `paths` is `inventory.paths[share]`). */
@@ -548,6 +604,20 @@ export class PathTestSet {
   }
 }
 
+/** Whether every group of bits (see PathTestSet.need) has one of its bits set in the path's bits at `base`. */
+function meets(bits: Uint32Array, base: number, groups: readonly Int32Array[]): boolean {
+  for (let g = 0; g < groups.length; g += 1) {
+    const group = groups[g]!;
+    let hit = false;
+    for (let j = 0; j < group.length && !hit; j += 1) {
+      const id = group[j]!;
+      hit = (bits[base + (id >>> 5)]! & (1 << (id & 31))) !== 0;
+    }
+    if (!hit) return false;
+  }
+  return true;
+}
+
 /**
  * A few literal strings, one of which must occur at one place in the path (a glob's or a regex's
  * literal prefilter), tested by a {@link PathTestSet}; `all` asks for every one of them instead.
@@ -556,7 +626,7 @@ class Needles {
   private readonly set: PathTestSet;
 
   constructor(
-    private readonly texts: readonly string[],
+    readonly texts: readonly string[],
     private readonly at: LiteralPart['at'],
   ) {
     // An empty literal occurs everywhere: never a prefilter.
@@ -621,7 +691,17 @@ class GlobMatcher implements PathMatcher {
     private readonly segments: readonly (string | null)[] = [],
     /** SEGMENTS: a trailing `/**` follows the segments. */
     private readonly below = false,
+    /** AUTOMATON: literal runs that begin a segment of every match (see segmentRuns). */
+    private readonly segmentStarts: readonly string[] = [],
   ) {}
+
+  necessaryLiterals(): NecessaryLiterals | undefined {
+    if (this.shape !== GLOB_AUTOMATON) return undefined;
+    const starts = this.first.texts;
+    const ends = this.second.texts;
+    const segments = this.segmentStarts;
+    return starts.length + ends.length + segments.length === 0 ? undefined : { starts, ends, segments };
+  }
 
   test(path: string): boolean {
     switch (this.shape) {
@@ -736,7 +816,7 @@ export function compileGlob(pattern: string): PathMatcher {
   const suffix = literalEdge(tokens, true);
   const inner = requiredRuns(tokens).filter((r) => r !== prefix && r !== suffix && r.length > 1).slice(0, 3);
   const first = prefix === '' ? NO_NEEDLES : new Needles([prefix], 'start');
-  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, 'end'), new Needles(inner, 'anywhere'), re);
+  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, 'end'), new Needles(inner, 'anywhere'), re, [], false, segmentRuns(tokens));
 }
 
 /** How a compiled regex (or list of them) tests a path; one class for all, as for globs. */
@@ -765,6 +845,10 @@ class RegexMatcher implements PathMatcher {
     /** LIST: the literal plans, tested first (and the one automaton, when there is only one). */
     private readonly parts: readonly RegexMatcher[],
   ) {}
+
+  necessaryLiterals(): NecessaryLiterals | undefined {
+    return undefined;
+  }
 
   /** Runs on RE2 (not a literal plan, not a list). */
   get isAutomaton(): boolean {

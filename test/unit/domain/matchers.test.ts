@@ -193,7 +193,11 @@ describe('a pattern list as one test (PathTestSet)', () => {
   // The merged literal loops and the matchers left over must answer exactly as the matchers one
   // by one (any of them), for globs and regexes of every shape, literal or not.
   const piece = fc.constantFrom('a', 'b', '.env', 'x.pdf', 'Public', 'Thumbs.db', 'draft-1.tmp', '', 'xenv', 'pdf', 'xThumbs.db', 'Publicity');
-  const path = fc.tuple(fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`);
+  const path = fc.oneof(
+    fc.tuple(fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`),
+    // Paths some automaton glob below matches (or nearly: a literal in the wrong place).
+    fc.constantFrom('/Public/draft-1.tmp', '/Public/x/draft-2.tmp', '/Public/x/my-draft-2.tmp', '/x/id_rsa.pub', 'id_rsa', '/xid_rsa', '/a/b/bx/c', '/a/bx', '/a/abx', '/日本/日本.txt', '/é/éa', '/x.pdf/y/ab', '//a', '/a/b.tmp'),
+  );
   const glob = fc.constantFrom(
     '/Public/**', '/a/x.pdf', '**/*.env', '**/.env', '*.{env,pdf}', 'Thumbs.db', '**/a', '/Public/**/draft-*.tmp', '/*/a', '**/id_rsa*', '/a/**', '/**',
   );
@@ -225,9 +229,17 @@ describe('one literal index for every set of a run (LiteralIndex)', () => {
   // Sets made with a shared index answer from its bits: the same answers as the sets on their
   // own, whatever the other sets registered (more than 32 literals spill into a second word),
   // with paths outside ASCII, and when a set registers after the index has answered.
-  const piece = fc.constantFrom('a', 'b', '.env', 'x.pdf', 'Public', 'Thumbs.db', 'draft-1.tmp', '', 'Publicity', 'é', '日本.txt', 'aé');
-  const path = fc.tuple(fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`);
-  const glob = fc.constantFrom('/Public/**', '/a/x.pdf', '**/*.env', '*.{env,pdf}', 'Thumbs.db', '/*/a', '/a/**', '/**', '/é/**', '**/*.txt', '/Public/**/draft-*.tmp');
+  const piece = fc.constantFrom('a', 'b', '.env', 'x.pdf', 'Public', 'Thumbs.db', 'draft-1.tmp', '', 'Publicity', 'é', '日本.txt', 'aé', 'id_rsa.pub', 'bx', 'my-draft-2');
+  const path = fc.oneof(
+    fc.tuple(fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([segs, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}`),
+    // Paths some automaton glob below matches (or nearly: a literal in the wrong place).
+    fc.constantFrom('/Public/draft-1.tmp', '/Public/x/draft-2.tmp', '/Public/x/my-draft-2.tmp', '/x/id_rsa.pub', 'id_rsa', '/xid_rsa', '/a/b/bx/c', '/a/bx', '/a/abx', '/日本/日本.txt', '/é/éa', '/x.pdf/y/ab', '//a', '/a/b.tmp'),
+  );
+  // Automaton globs too, whose prefilters (start, endings, literals that begin a segment) the index answers.
+  const glob = fc.constantFrom(
+    '/Public/**', '/a/x.pdf', '**/*.env', '*.{env,pdf}', 'Thumbs.db', '/*/a', '/a/**', '/**', '/é/**', '**/*.txt',
+    '/Public/**/draft-*.tmp', '**/id_rsa*', '/Public/**/draft-*', '/a/**/b*/**', '**/日本*', '**/x.pdf/**/a*', '**/\\/a*', '/**/é*',
+  );
   const regex = fc.constantFrom('\\.(env|pdf)$', '^/Public/', '(?i)thumbs', '^/a/x\\.pdf$', 'aé', '^/日本');
   const matcher = fc.oneof(glob.map(compileGlob), regex.map(compileRegex));
   const prefix = fc.constantFrom('/', '/Public', '/Public/', '/a', '/é', '/a/b/', '/Publicity');
