@@ -75,6 +75,10 @@ interface CompiledPolicy {
   memo: Map<string, Map<string, SharedFinding>>;
   /** Shared `cancel` / `would-cancel` findings (no grace period involved), by explanation. */
   flagMemo: Map<string, SharedFinding>;
+  /** Shared `marked` findings: by explanation, then by the mark's time (NaN: marked by this run). */
+  markMemo: Map<string, Map<number, SharedFinding>>;
+  /** Doubts about both scope and exemption, joined once: by the scope's doubt, then the exemption's. */
+  doubts: Map<string, Map<string, string>>;
 }
 
 /** A finding shared by many shares, with the one-element arrays a decision needs. */
@@ -212,6 +216,8 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       repeats: rule.mode === 'per-share' && rule.explanationsRepeat,
       memo: new Map(),
       flagMemo: new Map(),
+      markMemo: new Map(),
+      doubts: new Map(),
     });
   }
 
@@ -233,12 +239,42 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     else findings[i] = [slot, finding];
   };
 
+  /**
+   * `scope; exemption` as one string, built once per pair: a run joins the same few doubts for
+   * tens of thousands of shares (paths unknown), and a string built anew must be copied flat
+   * before it can serve as a key.
+   */
+  const bothDoubts = (c: CompiledPolicy, scopeDoubt: string, exemptDoubt: string): string => {
+    let byExempt = c.doubts.get(scopeDoubt);
+    if (!byExempt) c.doubts.set(scopeDoubt, (byExempt = new Map()));
+    let text = byExempt.get(exemptDoubt);
+    if (text === undefined) {
+      text = `${scopeDoubt}; ${exemptDoubt}`;
+      if (byExempt.size < 1_000) byExempt.set(exemptDoubt, text);
+    }
+    return text;
+  };
+
   /** A frozen finding to share between decisions, with the one-element arrays a decision needs. */
-  const share = (policyId: string, outcome: PolicyFinding['outcome'], reason: string): SharedFinding => {
-    const finding: PolicyFinding = Object.freeze({ policyId, outcome, reason });
+  const share = (policyId: string, outcome: PolicyFinding['outcome'], reason: string, graceEndsAt?: string): SharedFinding => {
+    const finding: PolicyFinding = Object.freeze(graceEndsAt === undefined ? { policyId, outcome, reason } : { policyId, outcome, reason, graceEndsAt });
     const entry = { finding, findings: Object.freeze([finding]), reasons: Object.freeze([reason]) };
     sharedArrays.set(finding, entry);
     return entry;
+  };
+
+  /**
+   * A `marked` finding: shared by explanation and mark time (NaN: marked by this run) when the
+   * rule's explanations repeat, else built for the share.
+   */
+  const marked = (c: CompiledPolicy, why: string, since: number, text: () => string, ends: number): PolicyFinding => {
+    const id = c.policy.policyId;
+    if (!c.repeats) return { policyId: id, outcome: 'marked', reason: text(), graceEndsAt: iso(ends) };
+    let bySince = c.markMemo.get(why);
+    if (!bySince) c.markMemo.set(why, (bySince = new Map()));
+    let entry = bySince.get(since);
+    if (!entry) bySince.set(since, (entry = share(id, 'marked', text(), iso(ends))));
+    return entry.finding;
   };
 
   const sharedFinding = (c: CompiledPolicy, why: string, doubt: string): SharedFinding => {
@@ -277,12 +313,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       if (typeof since === 'number' && Number.isFinite(since)) {
         const ends = since + graceMs;
         if (now < ends) {
-          add(i, {
-            policyId: id,
-            outcome: 'marked',
-            reason: `${why}; marked for cancellation since ${iso(since)}, grace ends ${iso(ends)} (${id})`,
-            graceEndsAt: iso(ends),
-          });
+          add(i, marked(c, why, since, () => `${why}; marked for cancellation since ${iso(since)}, grace ends ${iso(ends)} (${id})`, ends));
           summary.marked += 1;
           return;
         }
@@ -291,12 +322,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
         // No (readable) mark yet: mark now; the grace starts with this run.
         const ends = now + graceMs;
         const verb = globalDryRun ? 'would be marked' : 'marked';
-        add(i, {
-          policyId: id,
-          outcome: 'marked',
-          reason: `${why}; ${verb} for cancellation, grace ends ${iso(ends)} (${id})`,
-          graceEndsAt: iso(ends),
-        });
+        add(i, marked(c, why, Number.NaN, () => `${why}; ${verb} for cancellation, grace ends ${iso(ends)} (${id})`, ends));
         summary.marked += 1;
         newMarkRefs.push({ index: i, policyId: id });
         return;
@@ -328,7 +354,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     c.summary.unevaluable += 1;
     const scopeDoubt = sc === UNKNOWN ? c.scope.explainUnknown(i) : '';
     const exemptDoubt = ex === UNKNOWN ? c.exempt.explain(i) : '';
-    const doubt = scopeDoubt && exemptDoubt ? `${scopeDoubt}; ${exemptDoubt}` : scopeDoubt || exemptDoubt;
+    const doubt = scopeDoubt && exemptDoubt ? bothDoubts(c, scopeDoubt, exemptDoubt) : scopeDoubt || exemptDoubt;
     if (constant || c.repeats) {
       add(i, sharedFinding(c, why, doubt).finding);
       return;

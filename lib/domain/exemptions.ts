@@ -96,6 +96,9 @@ export interface CompiledExemption {
   explain(index: number): string;
 }
 
+const BY_SHARE_ID = 'exempt by the policy (share id)';
+const PATHS_UNKNOWN = 'its paths are unknown, so whether a path exemption applies cannot be decided';
+
 /** A policy's exemptions with the global ones; a class for the same reason as `Scope` (scope.ts). */
 class Exemptions implements CompiledExemption {
   /** Per share: 1 when the policy lists its id; null when the policy lists no ids. */
@@ -103,6 +106,8 @@ class Exemptions implements CompiledExemption {
   private readonly prefixes: PathPrefixSet | null;
   private readonly none: boolean;
   private readonly gState: Uint8Array;
+  /** The explanation of each global exemption, built when first needed (the same string every time). */
+  private readonly globalTexts: (string | undefined)[] = [];
 
   constructor(
     exempt: PolicyExempt | undefined,
@@ -138,16 +143,20 @@ class Exemptions implements CompiledExemption {
   explain(i: number): string {
     const g = this.gState[i]!;
     if (g === YES) {
-      const e = this.global.active[this.global.which[i]!]!;
-      return `exempt by exemption "${e.exemptionId}" (${e.reason})`;
+      const k = this.global.which[i]!;
+      let text = this.globalTexts[k];
+      if (text === undefined) {
+        const e = this.global.active[k]!;
+        text = this.globalTexts[k] = `exempt by exemption "${e.exemptionId}" (${e.reason})`;
+      }
+      return text;
     }
-    if (this.listed !== null && this.listed[i] === 1) return 'exempt by the policy (share id)';
+    if (this.listed !== null && this.listed[i] === 1) return BY_SHARE_ID;
     const prefixes = this.prefixes;
     if (prefixes !== null && this.inventory.pathsKnown[i] === 1) {
-      const path = this.inventory.paths[i]!.find((p) => prefixes.covers(p));
-      if (path !== undefined) return `exempt by the policy (path "${path}")`;
+      for (const path of this.inventory.paths[i]!) if (prefixes.covers(path)) return `exempt by the policy (path "${path}")`;
     }
-    return 'its paths are unknown, so whether a path exemption applies cannot be decided';
+    return PATHS_UNKNOWN;
   }
 }
 

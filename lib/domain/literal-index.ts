@@ -8,18 +8,19 @@
  * literal of every set is registered once and given a bit; the literals that start (or equal) a
  * path form one trie walked from the path's first character, those that end it a trie walked
  * from its last. One walk each way answers every literal of the run for that path, and a set's
- * test is then an AND of its bits with the path's. Literals that begin a segment (the prefilters
- * of globs like `**\/id_rsa*`) form a third trie, walked from each segment's first character.
+ * test is then an AND of its bits with the path's. Literals that begin the name (the prefilters
+ * of globs like `**\/id_rsa*`) form a third trie, walked from the name's first character.
  *
  * The answers are kept as a column (a few bytes per path), worked out a block of shares at a time
  * when first asked for: a policy's literal tests then never touch a path string themselves.
  */
 
 /**
- * Where a literal must sit in the path: at its start, at its end, be all of it, or begin one of
- * its segments (at the start or right after a `/`: the literal after `**\/` in a glob).
+ * Where a literal must sit in the path: at its start, at its end, be all of it, or begin its last
+ * segment, the name (right after the last `/`, or at the start when there is none: the literal
+ * after `**\/` in a glob like `**\/id_rsa*`).
  */
-export type IndexedAt = 'start' | 'end' | 'whole' | 'segment';
+export type IndexedAt = 'start' | 'end' | 'whole' | 'name';
 
 /** Transition tables cover ASCII directly; other UTF-16 code units go through a map. */
 const TABLE = 128;
@@ -92,8 +93,8 @@ export class LiteralIndex {
   private readonly literals: { text: string; at: IndexedAt; id: number }[] = [];
   private forward: Trie | null = null;
   private backward: Trie | null = null;
-  /** Null when no literal of the run begins a segment (then no path is walked for them). */
-  private segment: Trie | null = null;
+  /** Null when no literal of the run begins a name (then no path is walked for them). */
+  private name: Trie | null = null;
   /** 32-bit words of bits per path, as laid out in {@link bits}. */
   stride = 1;
   /** Share `i`'s paths are paths `start[i]` to `start[i + 1] - 1` of the whole inventory. */
@@ -158,8 +159,8 @@ export class LiteralIndex {
       true,
       words,
     );
-    const segments = this.literals.filter((l) => l.at === 'segment').map((l) => ({ text: l.text, id: l.id, whole: false }));
-    this.segment = segments.length === 0 ? null : new Trie(segments, false, words);
+    const names = this.literals.filter((l) => l.at === 'name').map((l) => ({ text: l.text, id: l.id, whole: false }));
+    this.name = names.length === 0 ? null : new Trie(names, false, words);
     const n = this.paths.length;
     this.bits = new Uint32Array(this.start[n]! * words);
     this.done = new Uint8Array((n >>> BLOCK_SHIFT) + 1);
@@ -169,7 +170,7 @@ export class LiteralIndex {
     const { paths, start, bits, stride } = this;
     const forward = this.forward!;
     const backward = this.backward!;
-    const segment = this.segment;
+    const name = this.name;
     const end = Math.min(paths.length, (block + 1) << BLOCK_SHIFT);
     for (let i = block << BLOCK_SHIFT; i < end; i += 1) {
       const list = paths[i]!;
@@ -177,7 +178,7 @@ export class LiteralIndex {
         const path = list[k]!;
         const base = (start[i]! + k) * stride;
         walk(path, forward, backward, bits, base, stride);
-        if (segment !== null) walkSegments(path, segment, bits, base, stride);
+        if (name !== null) walkFrom(path, path.lastIndexOf('/') + 1, name, bits, base, stride);
       }
     }
     this.done[block] = 1;
@@ -211,20 +212,15 @@ function walk(path: string, forward: Trie, backward: Trie, bits: Uint32Array, ba
   }
 }
 
-/** ORs into `bits` (at `base`) the bits of every `segment` literal that begins a segment of `path`. */
-function walkSegments(path: string, trie: Trie, bits: Uint32Array, base: number, words: number): void {
+/** ORs into `bits` (at `base`) the bits of every literal of `trie` that starts at `from` in `path`. */
+function walkFrom(path: string, from: number, trie: Trie, bits: Uint32Array, base: number, words: number): void {
   const n = path.length;
-  for (let from = 0; from < n; ) {
-    let node = 0;
-    for (let step = from; step < n; step += 1) {
-      const code = path.charCodeAt(step);
-      const child = code < TABLE ? trie.next[node * TABLE + code]! : (trie.wide.get(node * 65_536 + code) ?? 0);
-      if (child === 0) break;
-      node = child;
-      if (trie.accepts[node] === 1) for (let w = 0; w < words; w += 1) bits[base + w]! |= trie.accept[node * words + w]!;
-    }
-    const slash = path.indexOf('/', from);
-    if (slash < 0) break;
-    from = slash + 1;
+  let node = 0;
+  for (let step = from; step < n; step += 1) {
+    const code = path.charCodeAt(step);
+    const child = code < TABLE ? trie.next[node * TABLE + code]! : (trie.wide.get(node * 65_536 + code) ?? 0);
+    if (child === 0) break;
+    node = child;
+    if (trie.accepts[node] === 1) for (let w = 0; w < words; w += 1) bits[base + w]! |= trie.accept[node * words + w]!;
   }
 }

@@ -70,8 +70,8 @@ export interface NecessaryLiterals {
   readonly starts: readonly string[];
   /** The path ends with one of these. */
   readonly ends: readonly string[];
-  /** Each of these begins a segment of the path (at its start, or right after a `/`). */
-  readonly segments: readonly string[];
+  /** Each of these begins the name, the path's last segment (right after its last `/`). */
+  readonly names: readonly string[];
 }
 
 /** One literal test: the path starts with, ends with, equals or contains one of the texts. */
@@ -365,24 +365,30 @@ function literalSuffixes(tokens: readonly GlobToken[]): { endings: string[]; con
 }
 
 /**
- * Literal runs that follow a `**\/` (`**\/id_rsa*` -> `id_rsa`; `/Public/**\/draft-*` ->
- * `draft-`): in every match each begins a segment, since `**\/` either matches nothing at the
- * start of the path or ends with a `/`.
+ * The literal that follows a `**\/` in the pattern's last segment (`**\/id_rsa*` -> `id_rsa`;
+ * `/Public/**\/draft-*.tmp` -> `draft-`), or none: every match's name (its last segment) begins
+ * with it, since `**\/` matches nothing at the start of the path or ends with a `/`, and nothing
+ * after the literal can match a `/`.
  */
-function segmentRuns(tokens: readonly GlobToken[]): string[] {
-  const runs: string[] = [];
-  for (let k = 2; k < tokens.length; k += 1) {
-    if (tokens[k]!.k !== 'lit' || tokens[k - 1]!.k !== 'slash' || tokens[k - 2]!.k !== 'globstar') continue;
+/** Whether a token can match (or is) a `/`: a slash, a globstar, an escaped `\/`, braces holding one. */
+function spellsSlash(t: GlobToken): boolean {
+  if (t.k === 'slash' || t.k === 'globstar') return true;
+  if (t.k === 'lit') return t.v.includes('/');
+  if (t.k === 'brace') return t.alts.some((alt) => alt.some(spellsSlash));
+  return false; // `*`, `?` and classes never match '/'
+}
+
+function nameRuns(tokens: readonly GlobToken[]): string[] {
+  const n = tokens.length;
+  for (let k = n - 1; k >= 2; k -= 1) {
+    const t = tokens[k]!;
+    if (spellsSlash(t)) break;
+    if (t.k !== 'lit' || tokens[k - 1]!.k !== 'slash' || tokens[k - 2]!.k !== 'globstar') continue;
     let run = '';
-    for (let j = k; j < tokens.length; j += 1) {
-      const t = tokens[j]!;
-      if (t.k === 'lit') run += t.v;
-      else if (t.k === 'slash' && !isOptionalSlash(tokens, j)) run += '/';
-      else break;
-    }
-    runs.push(run);
+    for (let j = k; j < n && tokens[j]!.k === 'lit'; j += 1) run += (tokens[j] as { v: string }).v;
+    return [run];
   }
-  return [...new Set(runs)];
+  return [];
 }
 
 /** Literal runs every match contains (outside braces), longest first. */
@@ -519,7 +525,7 @@ export class PathTestSet {
       const groups: Int32Array[] = [];
       if (literals.starts.length > 0) groups.push(Int32Array.from(literals.starts, (t) => index.register('start', t)));
       if (literals.ends.length > 0) groups.push(Int32Array.from(literals.ends, (t) => index.register('end', t)));
-      for (const t of literals.segments) groups.push(Int32Array.of(index.register('segment', t)));
+      for (const t of literals.names) groups.push(Int32Array.of(index.register('name', t)));
       return groups;
     });
   }
@@ -691,16 +697,16 @@ class GlobMatcher implements PathMatcher {
     private readonly segments: readonly (string | null)[] = [],
     /** SEGMENTS: a trailing `/**` follows the segments. */
     private readonly below = false,
-    /** AUTOMATON: literal runs that begin a segment of every match (see segmentRuns). */
-    private readonly segmentStarts: readonly string[] = [],
+    /** AUTOMATON: the literal that begins the name of every match, if any (see nameRuns). */
+    private readonly nameStarts: readonly string[] = [],
   ) {}
 
   necessaryLiterals(): NecessaryLiterals | undefined {
     if (this.shape !== GLOB_AUTOMATON) return undefined;
     const starts = this.first.texts;
     const ends = this.second.texts;
-    const segments = this.segmentStarts;
-    return starts.length + ends.length + segments.length === 0 ? undefined : { starts, ends, segments };
+    const names = this.nameStarts;
+    return starts.length + ends.length + names.length === 0 ? undefined : { starts, ends, names };
   }
 
   test(path: string): boolean {
@@ -816,7 +822,7 @@ export function compileGlob(pattern: string): PathMatcher {
   const suffix = literalEdge(tokens, true);
   const inner = requiredRuns(tokens).filter((r) => r !== prefix && r !== suffix && r.length > 1).slice(0, 3);
   const first = prefix === '' ? NO_NEEDLES : new Needles([prefix], 'start');
-  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, 'end'), new Needles(inner, 'anywhere'), re, [], false, segmentRuns(tokens));
+  return new GlobMatcher(pattern, GLOB_AUTOMATON, '', first, new Needles(endings, 'end'), new Needles(inner, 'anywhere'), re, [], false, nameRuns(tokens));
 }
 
 /** How a compiled regex (or list of them) tests a path; one class for all, as for globs. */
