@@ -86,6 +86,8 @@ class Trie {
 
 /** Shares per block of bits worked out at once (see {@link LiteralIndex.bitsFor}). */
 const BLOCK_SHIFT = 9;
+/** Shares per block of bits: {@link LiteralIndex.bitsFor} of one share serves the whole block. */
+export const INDEX_BLOCK = 1 << BLOCK_SHIFT;
 
 /** The literal tests of one run (see the module comment). */
 export class LiteralIndex {

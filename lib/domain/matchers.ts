@@ -34,7 +34,7 @@
  * inline (`(?i)`).
  */
 import { RE2JS } from 're2js';
-import type { LiteralIndex } from './literal-index';
+import { INDEX_BLOCK, type LiteralIndex } from './literal-index';
 import { PatternError } from './policy-errors';
 
 /** Longest glob or regex accepted, in characters. */
@@ -561,6 +561,36 @@ export class PathTestSet {
     if (this.indexOnly) return this.allIndexed(share);
     for (let k = 0; k < paths.length; k += 1) if (!this.testShare(share, k, paths[k]!)) return false;
     return true;
+  }
+
+  /**
+   * For shares `from` to `to - 1`: sets `out[i - from]` to 0 where it is not 0 already, the share's
+   * paths are known (`pathsKnown[i] === 1`) and not every one of them matches ({@link allOf}).
+   * One loop over a block for a scope's folders, with the index's bits read directly.
+   */
+  narrowToAll(from: number, to: number, out: Uint8Array, pathsKnown: Uint8Array, paths: readonly (readonly string[])[]): void {
+    if (!this.indexOnly) {
+      for (let i = from; i < to; i += 1) if (out[i - from] !== 0 && pathsKnown[i] === 1 && !this.allOf(i, paths[i]!)) out[i - from] = 0;
+      return;
+    }
+    const index = this.index!;
+    const { start, stride } = index;
+    const { mask, lo, hi } = this;
+    let bits: Uint32Array = index.bits;
+    for (let i = from; i < to; i += 1) {
+      if (i === from || i % INDEX_BLOCK === 0) bits = index.bitsFor(i);
+      if (out[i - from] === 0 || pathsKnown[i] !== 1) continue;
+      const last = start[i + 1]!;
+      for (let row = start[i]!; row < last; row += 1) {
+        const base = row * stride;
+        let hit = false;
+        for (let w = lo; w < hi && !hit; w += 1) hit = (bits[base + w]! & mask[w]!) !== 0;
+        if (!hit) {
+          out[i - from] = 0;
+          break;
+        }
+      }
+    }
   }
 
   /**
@@ -1142,6 +1172,11 @@ export class PathPrefixSet {
   /** {@link coversAll} of share `share`'s paths, as {@link coversAnyOf}. */
   coversAllOf(share: number, paths: readonly string[]): boolean {
     return this.set.allOf(share, paths);
+  }
+
+  /** {@link PathTestSet.narrowToAll} with this set: NO (0) for the shares not wholly covered. */
+  narrowToCovered(from: number, to: number, out: Uint8Array, pathsKnown: Uint8Array, paths: readonly (readonly string[])[]): void {
+    this.set.narrowToAll(from, to, out, pathsKnown, paths);
   }
 }
 

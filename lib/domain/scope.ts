@@ -118,13 +118,12 @@ class Scope implements CompiledScope {
         if (v === VISIBILITY_UNKNOWN) t = UNKNOWN;
         else if (v !== wanted) t = NO;
       }
-      if (t !== NO && prefixes !== null) {
-        if (pathsKnown[i] !== 1) t = UNKNOWN;
-        else if (!prefixes.coversAllOf(i, paths[i]!)) t = NO;
-      }
+      if (t !== NO && prefixes !== null && pathsKnown[i] !== 1) t = UNKNOWN;
       out[i - from] = t;
-      if (t === YES) count += 1;
     }
+    // The folders last, over the block at once (the shares with known paths not yet out).
+    if (prefixes !== null) prefixes.narrowToCovered(from, to, out, pathsKnown, paths);
+    for (let i = from; i < to; i += 1) if (out[i - from] === YES) count += 1;
     return count;
   }
 

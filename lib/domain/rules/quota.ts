@@ -160,15 +160,29 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
         const inv = ctx.inventory;
         const n = inv.size;
         const max = rule.maxShares;
+        const scope = ctx.scope;
+        const perRequester = rule.per === 'requester';
+        const { requesterCode, requesters, clockMs } = inv;
+        // Pass 0: most runs find every group within its quota, which a count over the scope
+        // column tells in one tight loop; only a group over its quota needs its shares placed,
+        // ranked and explained (passes 1 and 2).
+        const totals = new Float64Array(perRequester ? requesters.length : 1);
+        let certain = 0;
+        for (let i = 0; i < n; i += 1) {
+          const sc = scope[i]!;
+          if (sc === NO) continue;
+          const key = perRequester ? requesterCode[i]! : 0;
+          if (key < 0) continue;
+          totals[key] += 1;
+          if (sc === YES) certain += 1;
+        }
+        if (totals.every((total) => total <= max)) return { outcomes: [], inScope: certain };
         // Pass 1: place every share in its group (one for the account, or one per requester
         // code; shares without a requester are out of a per-requester quota) and count.
         const groups: (Group | undefined)[] = [];
         const groupIndex = new Int32Array(n).fill(-1);
         const state = new Uint8Array(n);
-        const perRequester = rule.per === 'requester';
-        const { requesterCode, requesters, clockMs } = inv;
         let inScope = 0;
-        const scope = ctx.scope;
         for (let i = 0; i < n; i += 1) {
           const sc = scope[i]!;
           if (sc === NO) continue;

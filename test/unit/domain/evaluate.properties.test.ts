@@ -294,6 +294,32 @@ describe('scopes over a block (Scope.testRange)', () => {
   });
 });
 
+describe('scopes over many blocks of the literal index', () => {
+  it('answers as Scope.test over ranges that cross the index blocks (512 shares)', () => {
+    const folders = ['/Public/a.pdf', '/Public/x/b.txt', '/Private/c.doc', '/Publicity/d', '/Tmp/e'];
+    const shares = Array.from({ length: 1_700 }, (_, k) =>
+      shareFacts({
+        id: String(10_000 + k),
+        paths: k % 11 === 0 ? [] : [folders[k % 5]!, ...(k % 3 === 0 ? [folders[(k * 7) % 5]!] : [])],
+        visibility: k % 13 === 0 ? undefined : k % 2 === 0 ? 'public' : 'private',
+      }),
+    );
+    const skip = new Uint32Array(shares.length);
+    for (const scope of [{ pathPrefixes: ['/Public/'] }, { pathPrefixes: ['/Public', '/Tmp/'], visibility: 'public' as const }]) {
+      for (const [from, to] of [[0, shares.length], [100, 1_300], [511, 1_025]] as const) {
+        // A fresh inventory each time: the range is the first to ask the index for its blocks.
+        const inv = prepareInventory(shares, NOW);
+        const compiled = compileScope(scope, inv);
+        const out = new Uint8Array(to - from);
+        const count = compiled.testRange(from, to, out, skip);
+        const expected = Array.from({ length: to - from }, (_, k) => compiled.test(from + k));
+        expect([...out]).toEqual(expected);
+        expect(count).toBe(expected.filter((t) => t === 1).length);
+      }
+    }
+  });
+});
+
 describe('ages in reasons (agePhraseKey)', () => {
   it('gives one key only to ages whose phrase is the same', () => {
     const DAY = 86_400_000;
