@@ -372,59 +372,67 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const perShare = compiled.filter((c) => c.rule.mode === 'per-share');
   const scopeColumn = new Uint8Array(BLOCK);
   const verdictColumn = new Uint8Array(BLOCK);
-  for (let from = 0; from < n; from += BLOCK) {
-    const to = Math.min(n, from + BLOCK);
-    resolveGlobal(from, to);
-    for (const c of perShare) {
-      const rule = c.rule as ShareRule;
-      c.summary.inScope += c.scope.testRange(from, to, scopeColumn, duplicateCount);
-      rule.testRange(from, to, scopeColumn, verdictColumn);
-      for (let i = from; i < to; i += 1) {
-        const verdict = verdictColumn[i - from]! as Tri;
-        if (verdict === NO) continue;
-        const sc = scopeColumn[i - from]! as Tri;
-        if (c.usesClock) usedClock[i] = 1;
-        const ex = c.exempt.test(i);
-        if (ex === YES) {
-          if (verdict === YES && sc === YES) exempted(i, c, rule.explain(i));
-          continue;
+  // A function of its own, so that V8 optimizes the loop apart from the rest of evaluate.
+  const runPerShareRules = (): void => {
+    for (let from = 0; from < n; from += BLOCK) {
+      const to = Math.min(n, from + BLOCK);
+      resolveGlobal(from, to);
+      for (const c of perShare) {
+        const rule = c.rule as ShareRule;
+        c.summary.inScope += c.scope.testRange(from, to, scopeColumn, duplicateCount);
+        if (rule.testRange(from, to, scopeColumn, verdictColumn) === 0) continue;
+        for (let i = from; i < to; i += 1) {
+          const verdict = verdictColumn[i - from]! as Tri;
+          if (verdict === NO) continue;
+          const sc = scopeColumn[i - from]! as Tri;
+          if (c.usesClock) usedClock[i] = 1;
+          const ex = c.exempt.test(i);
+          if (ex === YES) {
+            if (verdict === YES && sc === YES) exempted(i, c, rule.explain(i));
+            continue;
+          }
+          if (sc === UNKNOWN || verdict === UNKNOWN || ex === UNKNOWN) {
+            // When the rule itself cannot judge, its explanation (the same for every such share) is the whole story.
+            if (verdict === UNKNOWN) unevaluable(i, c, rule.explain(i), YES, NO, true);
+            else unevaluable(i, c, rule.explain(i), sc, ex, false);
+            continue;
+          }
+          flag(i, c, rule.explain(i));
         }
-        if (sc === UNKNOWN || verdict === UNKNOWN || ex === UNKNOWN) {
-          // When the rule itself cannot judge, its explanation (the same for every such share) is the whole story.
-          if (verdict === UNKNOWN) unevaluable(i, c, rule.explain(i), YES, NO, true);
-          else unevaluable(i, c, rule.explain(i), sc, ex, false);
-          continue;
-        }
-        flag(i, c, rule.explain(i));
       }
     }
-  }
+  };
+  runPerShareRules();
 
   // 2. Rules decided over sets (quotas), after the others, each seeing what earlier ones cancel.
-  for (const c of compiled) {
-    const rule = c.rule;
-    if (rule.mode !== 'set') continue;
-    const { scope, exempt, summary } = c;
-    const scopeColumn = new Uint8Array(n);
-    scope.testRange(0, n, scopeColumn, duplicateCount);
-    for (let i = 0; i < n; i += 1) if (planned[i] === 1) scopeColumn[i] = NO;
-    const context: SetRuleContext = {
-      inventory: inv,
-      scope: scopeColumn,
-      exempt: (i) => exempt.test(i),
-      rankNewestFirst: (indices) => rankNewestFirst(inv, indices),
-    };
-    const { outcomes, inScope } = rule.select(context);
-    summary.inScope = inScope;
-    // Applied in share order so that findings and marks do not depend on the rule's internal order.
-    outcomes.sort((a, b) => a.index - b.index);
-    for (const o of outcomes) {
-      usedClock[o.index] = 1;
-      if (o.verdict === 'break') flag(o.index, c, o.reason);
-      else if (o.verdict === 'exempt') exempted(o.index, c, o.reason);
-      else unevaluable(o.index, c, o.reason, scopeColumn[o.index]! as Tri, exempt.test(o.index), true);
+  // A function of its own (see runPerShareRules).
+  const runSetRules = (): void => {
+    for (const c of compiled) {
+      const rule = c.rule;
+      if (rule.mode !== 'set') continue;
+      const { scope, exempt, summary } = c;
+      const scopeColumn = new Uint8Array(n);
+      scope.testRange(0, n, scopeColumn, duplicateCount);
+      for (let i = 0; i < n; i += 1) if (planned[i] === 1) scopeColumn[i] = NO;
+      const context: SetRuleContext = {
+        inventory: inv,
+        scope: scopeColumn,
+        exempt: (i) => exempt.test(i),
+        rankNewestFirst: (indices) => rankNewestFirst(inv, indices),
+      };
+      const { outcomes, inScope } = rule.select(context);
+      summary.inScope = inScope;
+      // Applied in share order so that findings and marks do not depend on the rule's internal order.
+      outcomes.sort((a, b) => a.index - b.index);
+      for (const o of outcomes) {
+        usedClock[o.index] = 1;
+        if (o.verdict === 'break') flag(o.index, c, o.reason);
+        else if (o.verdict === 'exempt') exempted(o.index, c, o.reason);
+        else unevaluable(o.index, c, o.reason, scopeColumn[o.index]! as Tri, exempt.test(o.index), true);
+      }
     }
-  }
+  };
+  runSetRules();
 
   // 3. One decision per distinct share.
   const compiledById = new Map(compiled.map((c) => [c.policy.policyId, c]));
@@ -435,81 +443,85 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const plannedCancels: string[] = [];
   const clearedMarks: GraceMark[] = [];
   const counts: DecisionCounts = { shares: inv.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 };
-  for (let i = 0; i < n; i += 1) {
-    const shareId = ids[i]!;
-    const dup = duplicateCount[i]!;
-    if (dup !== 0) {
-      if (i > 0 && ids[i - 1] === shareId) continue;
-      const reason = `share id appears ${dup} times in the inventory, so the listing is ambiguous; not evaluated`;
-      decisions.push({ shareId, decision: 'unevaluable', policyIds: EMPTY, reasons: [reason], findings: EMPTY });
-      counts.unevaluable += 1;
-      continue;
-    }
-    const slot = findings[i];
-    let list: readonly PolicyFinding[] | undefined;
-    if (slot === undefined) {
-      // A plain keep: counted, listed in shareIds, no decision object (see EvaluationResult.decisions).
-      counts.keep += 1;
-    } else {
-      let policyIds: readonly string[];
-      let reasons: readonly string[];
-      if (Array.isArray(slot)) {
-        sortByPolicyId(slot);
-        list = slot;
-        policyIds = slot.map((f) => f.policyId);
-        reasons = slot.map((f) => f.reason);
-      } else {
-        const entry = sharedArrays.get(slot);
-        list = entry ? entry.findings : [slot];
-        reasons = entry ? entry.reasons : [slot.reason];
-        policyIds = compiledById.get(slot.policyId)!.ids;
+  // A function of its own (see runPerShareRules).
+  const decideAll = (): void => {
+    for (let i = 0; i < n; i += 1) {
+      const shareId = ids[i]!;
+      const dup = duplicateCount[i]!;
+      if (dup !== 0) {
+        if (i > 0 && ids[i - 1] === shareId) continue;
+        const reason = `share id appears ${dup} times in the inventory, so the listing is ambiguous; not evaluated`;
+        decisions.push({ shareId, decision: 'unevaluable', policyIds: EMPTY, reasons: [reason], findings: EMPTY });
+        counts.unevaluable += 1;
+        continue;
       }
-      let cancel = false;
-      let marked = false;
-      let would = false;
-      let uneval = false;
-      let exempt = false;
-      for (let k = 0; k < list.length; k += 1) {
-        const f = list[k]!;
-        if (f.outcome === 'cancel') cancel = true;
-        else if (f.outcome === 'marked') marked = true;
-        else if (f.outcome === 'would-cancel') would = true;
-        else if (f.outcome === 'unevaluable') uneval = true;
-        else exempt = true;
-      }
-      let kind: DecisionKind;
-      if (cancel) {
-        kind = globalDryRun ? 'would-cancel' : 'cancel';
-        plannedCancels.push(shareId);
-      } else if (marked) kind = 'keep';
-      else if (would) kind = 'would-cancel';
-      else if (uneval) kind = 'unevaluable';
-      else if (exempt) kind = 'exempt';
-      else kind = 'keep';
-      const decision: Decision = { shareId, decision: kind, policyIds, reasons, findings: list };
-      const clock = usedClock[i] === 1 ? AGE_CLOCKS[inv.clockKind[i]!] : undefined;
-      if (clock) decision.clock = clock;
-      decisions.push(decision);
-      if (kind === 'cancel') counts.cancel += 1;
-      else if (kind === 'would-cancel') counts.wouldCancel += 1;
-      else if (kind === 'unevaluable') counts.unevaluable += 1;
-      else if (kind === 'exempt') counts.exempt += 1;
-      else {
+      const slot = findings[i];
+      let list: readonly PolicyFinding[] | undefined;
+      if (slot === undefined) {
+        // A plain keep: counted, listed in shareIds, no decision object (see EvaluationResult.decisions).
         counts.keep += 1;
-        if (marked) counts.marked += 1;
+      } else {
+        let policyIds: readonly string[];
+        let reasons: readonly string[];
+        if (Array.isArray(slot)) {
+          sortByPolicyId(slot);
+          list = slot;
+          policyIds = slot.map((f) => f.policyId);
+          reasons = slot.map((f) => f.reason);
+        } else {
+          const entry = sharedArrays.get(slot);
+          list = entry ? entry.findings : [slot];
+          reasons = entry ? entry.reasons : [slot.reason];
+          policyIds = compiledById.get(slot.policyId)!.ids;
+        }
+        let cancel = false;
+        let marked = false;
+        let would = false;
+        let uneval = false;
+        let exempt = false;
+        for (let k = 0; k < list.length; k += 1) {
+          const f = list[k]!;
+          if (f.outcome === 'cancel') cancel = true;
+          else if (f.outcome === 'marked') marked = true;
+          else if (f.outcome === 'would-cancel') would = true;
+          else if (f.outcome === 'unevaluable') uneval = true;
+          else exempt = true;
+        }
+        let kind: DecisionKind;
+        if (cancel) {
+          kind = globalDryRun ? 'would-cancel' : 'cancel';
+          plannedCancels.push(shareId);
+        } else if (marked) kind = 'keep';
+        else if (would) kind = 'would-cancel';
+        else if (uneval) kind = 'unevaluable';
+        else if (exempt) kind = 'exempt';
+        else kind = 'keep';
+        const decision: Decision = { shareId, decision: kind, policyIds, reasons, findings: list };
+        const clock = usedClock[i] === 1 ? AGE_CLOCKS[inv.clockKind[i]!] : undefined;
+        if (clock) decision.clock = clock;
+        decisions.push(decision);
+        if (kind === 'cancel') counts.cancel += 1;
+        else if (kind === 'would-cancel') counts.wouldCancel += 1;
+        else if (kind === 'unevaluable') counts.unevaluable += 1;
+        else if (kind === 'exempt') counts.exempt += 1;
+        else {
+          counts.keep += 1;
+          if (marked) counts.marked += 1;
+        }
+      }
+      // A mark stays while its enforce policy still flags the share or cannot judge it; any other
+      // mark goes (removing one only restarts a grace period later, it never hastens a cancel).
+      const since = inv.hasMarks[i] === 1 ? facts[i]!.violatingSince : undefined;
+      if (!globalDryRun && since) {
+        for (const policyId of Object.keys(since).sort(byString)) {
+          const f = enforcing.has(policyId) ? list?.find((x) => x.policyId === policyId) : undefined;
+          const stays = f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable');
+          if (!stays) clearedMarks.push({ shareId, policyId });
+        }
       }
     }
-    // A mark stays while its enforce policy still flags the share or cannot judge it; any other
-    // mark goes (removing one only restarts a grace period later, it never hastens a cancel).
-    const since = inv.hasMarks[i] === 1 ? facts[i]!.violatingSince : undefined;
-    if (!globalDryRun && since) {
-      for (const policyId of Object.keys(since).sort(byString)) {
-        const f = enforcing.has(policyId) ? list?.find((x) => x.policyId === policyId) : undefined;
-        const stays = f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable');
-        if (!stays) clearedMarks.push({ shareId, policyId });
-      }
-    }
-  }
+  };
+  decideAll();
 
   // 4. Guardrails, before any action.
   const trips = checkGuardrails({

@@ -537,8 +537,17 @@ export class PathTestSet {
   testShare(share: number, k: number, path: string): boolean {
     const index = this.index;
     if (index === null) return this.test(path);
-    const bits = index.bitsFor(share);
-    const base = (index.start[share]! + k) * index.stride;
+    return this.testRow(index.bitsFor(share), index.start[share]! + k, path);
+  }
+
+  /**
+   * {@link testShare} for a caller that walks the index itself: `bits` is what the index's
+   * `bitsFor` returned for the share, `row` the path's row (`start[share] + k`), `path` its text.
+   */
+  testRow(bits: Uint32Array, row: number, path: string): boolean {
+    const index = this.index;
+    if (index === null) return this.test(path);
+    const base = row * index.stride;
     if (this.hi > 0) {
       const mask = this.mask;
       for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;

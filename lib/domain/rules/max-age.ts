@@ -53,12 +53,16 @@ class MaxAge implements ShareRule {
     return this.now - t > this.limitMs ? YES : NO;
   }
 
-  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): void {
+  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): number {
     const { clockMs, now, limitMs } = this;
+    let flagged = 0;
     for (let i = from; i < to; i += 1) {
       const t = clockMs[i]!;
-      out[i - from] = scope[i - from] === NO ? NO : t !== t ? UNKNOWN : now - t > limitMs ? YES : NO;
+      const v = scope[i - from] === NO ? NO : t !== t ? UNKNOWN : now - t > limitMs ? YES : NO;
+      out[i - from] = v;
+      if (v !== NO) flagged += 1;
     }
+    return flagged;
   }
 
   explain(i: number): string {

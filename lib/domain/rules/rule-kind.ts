@@ -16,9 +16,10 @@ export interface ShareRule {
   /**
    * `test` of shares `from` to `to - 1` at once: `out[i - from]` is `test(i)` where
    * `scope[i - from]` is not NO, and NO elsewhere. The engine asks for a block of shares one
-   * policy at a time (a tight loop per rule instead of a call per share and policy).
+   * policy at a time (a tight loop per rule instead of a call per share and policy). Returns how
+   * many entries are not NO (0: the engine has nothing to look at in the block).
    */
-  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): void;
+  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): number;
   /** Why the share breaks the rule (after YES) or cannot be judged (after UNKNOWN); no policy id. */
   explain(index: number): string;
   /**

@@ -7,6 +7,7 @@ import { decisionFor, type EvaluationResult } from '../../../lib/domain/decision
 import { evaluate } from '../../../lib/domain/evaluate';
 import { agePhrase, agePhraseKey, prepareInventory, toFixed1 } from '../../../lib/domain/inventory';
 import type { Exemption, Policy, PolicyRule, PolicyScope } from '../../../lib/domain/policy-types';
+import { compileRule } from '../../../lib/domain/rules/registry';
 import { compileScope } from '../../../lib/domain/scope';
 import { makeShare, makeShareFacts, type ShareFacts } from '../../../lib/domain/share';
 import { DAY_MS, NOW, shareFacts } from '../../factories/shares';
@@ -288,6 +289,36 @@ describe('scopes over a block (Scope.testRange)', () => {
         const expected = Array.from({ length: n }, (_, i) => (skip[i] !== 0 ? 0 : compiled.test(i)));
         expect([...out]).toEqual(expected);
         expect(count).toBe(expected.filter((t) => t === 1).length);
+      }),
+      { numRuns: 1_000, seed: 20261127 },
+    );
+  });
+});
+
+describe('per-share rules over a block (ShareRule.testRange)', () => {
+  it('answers share by share exactly as test, NO out of scope, and counts what is not NO', () => {
+    const perShareRule = fc.oneof(
+      fc.record({ type: fc.constant('max-age' as const), maxAgeDays: fc.constantFrom(0.5, 5, 10, 30, 45.5) }),
+      fc.constantFrom<PolicyRule>(
+        { type: 'name', deny: ['**/*.env', '*.bak'] },
+        { type: 'name', allow: ['/Public/**'] },
+        { type: 'name', denyRegex: ['(?i)legal'], allow: ['/Public/**', '/Legal/**'] },
+        { type: 'name', deny: ['/Public/**/x/*', '**/d*.pdf'], allow: ['/Tmp/*.bak', '/Public/**'] },
+      ),
+    );
+    const input = fc.record({ shares: sharesArb, rule: perShareRule, inScope: fc.array(fc.constantFrom(0, 1, 2), { maxLength: 30 }) });
+    fc.assert(
+      fc.property(input, ({ shares, rule, inScope }) => {
+        const inv = prepareInventory(shares, NOW);
+        const compiled = compileRule(rule, inv);
+        if (compiled.mode !== 'per-share') throw new Error('a per-share rule was expected');
+        const n = inv.size;
+        const scope = Uint8Array.from({ length: n }, (_, i) => inScope[i] ?? 1);
+        const out = new Uint8Array(n);
+        const count = compiled.testRange(0, n, scope, out);
+        const expected = Array.from({ length: n }, (_, i) => (scope[i] === 0 ? 0 : compiled.test(i)));
+        expect([...out]).toEqual(expected);
+        expect(count).toBe(expected.filter((t) => t !== 0).length);
       }),
       { numRuns: 1_000, seed: 20261127 },
     );
