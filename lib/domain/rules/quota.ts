@@ -24,7 +24,7 @@
 import * as z from 'zod';
 import { TRI } from '../inventory';
 import type { QuotaRule } from '../policy-types';
-import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome } from './rule-kind';
+import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
 
 const { NO, YES, UNKNOWN } = TRI;
 
@@ -154,124 +154,139 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
   schema: quotaRuleSchema,
   describe: (rule) => `quota ${rule.maxShares} per ${rule.per}, keep ${rule.keep}`,
   compile(rule): SetRule {
-    return {
-      mode: 'set',
-      select(ctx) {
-        const inv = ctx.inventory;
-        const n = inv.size;
-        const max = rule.maxShares;
-        const scope = ctx.scope;
-        const perRequester = rule.per === 'requester';
-        const { requesterCode, requesters, clockMs } = inv;
-        // Pass 0: most runs find every group within its quota, which a count over the scope
-        // column tells in one tight loop; only a group over its quota needs its shares placed,
-        // ranked and explained (passes 1 and 2).
-        const totals = new Float64Array(perRequester ? requesters.length : 1);
-        let certain = 0;
-        for (let i = 0; i < n; i += 1) {
-          const sc = scope[i]!;
-          if (sc === NO) continue;
-          const key = perRequester ? requesterCode[i]! : 0;
-          if (key < 0) continue;
-          totals[key] += 1;
-          if (sc === YES) certain += 1;
-        }
-        if (totals.every((total) => total <= max)) return { outcomes: [], inScope: certain };
-        // Pass 1: place every share in its group (one for the account, or one per requester
-        // code; shares without a requester are out of a per-requester quota) and count.
-        const groups: (Group | undefined)[] = [];
-        const groupIndex = new Int32Array(n).fill(-1);
-        const state = new Uint8Array(n);
-        let inScope = 0;
-        for (let i = 0; i < n; i += 1) {
-          const sc = scope[i]!;
-          if (sc === NO) continue;
-          const key = perRequester ? requesterCode[i]! : 0;
-          if (key < 0) continue;
-          let g = groups[key];
-          if (!g) {
-            const label = perRequester ? `for requester "${requesters[key]!}"` : 'for the account';
-            g = groups[key] = { label, ranked: 0, unranked: 0, scopeUnknown: 0 };
-          }
-          groupIndex[i] = key;
-          if (sc === UNKNOWN) {
-            state[i] = SCOPE_UNKNOWN;
-            g.scopeUnknown += 1;
-          } else if (Number.isNaN(clockMs[i]!)) {
-            state[i] = UNRANKED;
-            g.unranked += 1;
-            inScope += 1;
-          } else {
-            state[i] = RANKED;
-            g.ranked += 1;
-            inScope += 1;
-          }
-        }
-        // In the common case no group is over its quota, and nothing needs ranking at all.
-        const over = (g: Group | undefined): boolean => g !== undefined && g.ranked + g.unranked + g.scopeUnknown > max;
-        if (!groups.some(over)) return { outcomes: [], inScope };
-
-        // Pass 2, only for groups over the quota: the texts, then per group the shares to flag,
-        // walking the group's keep order (the shares to keep first) from its end.
-        const out: SetRuleOutcome[] = [];
-        const texts = groups.map((g) => {
-          if (!g) return undefined;
-          const quotaText = `quota ${max} ${g.label}, keeps the ${rule.keep}`;
-          // One string per group for the shares that cannot be judged (the engine shares them).
-          return {
-            quotaText,
-            unranked: `no creation or first-seen time known, so it cannot be ranked (${quotaText})`,
-            scope: `cannot tell whether it counts toward the ${quotaText}`,
-          };
-        });
-        // The ranked members of each group over its quota, in share order (sized by pass 1's counts).
-        const members = groups.map((g) => (g && g.ranked > max ? { list: new Int32Array(g.ranked), filled: 0 } : undefined));
-        for (let i = 0; i < n; i += 1) {
-          if (state[i] !== RANKED) continue;
-          const m = members[groupIndex[i]!];
-          if (m !== undefined) m.list[m.filled++] = i;
-        }
-        for (let key = 0; key < members.length; key += 1) {
-          const list = members[key]?.list;
-          if (list === undefined) continue;
-          const count = list.length;
-          const quotaText = texts[key]!.quotaText;
-          const toRemove = count - max;
-          // Only the end of the keep order matters, so only the end is sorted (see keepOrderTail);
-          // an exempt share there makes the walk go one further, so the tail may have to grow.
-          for (let need = toRemove + TAIL_SLACK; ; need *= 4) {
-            const { tail, offset } = keepOrderTail(ctx, list, rule.keep, need);
-            const found: SetRuleOutcome[] = [];
-            let removed = 0;
-            let j = tail.length - 1;
-            for (; j >= 0 && removed < toRemove; j -= 1) {
-              const i = tail[j]!;
-              const pos = offset + j;
-              const reason = `${ordinal(pos + 1)} ${rule.keep} of ${count} shares in scope, ${quotaText}`;
-              const ex = ctx.exempt(i);
-              if (ex === YES) {
-                found.push({ index: i, verdict: 'exempt', reason });
-              } else {
-                found.push({ index: i, verdict: ex === UNKNOWN ? 'unknown' : 'break', reason });
-                removed += 1;
-              }
-            }
-            if (removed === toRemove || offset === 0) {
-              for (const f of found) out.push(f);
-              break;
-            }
-          }
-        }
-        for (let i = 0; i < n; i += 1) {
-          const st = state[i]!;
-          if (st !== UNRANKED && st !== SCOPE_UNKNOWN) continue;
-          const key = groupIndex[i]!;
-          const g = groups[key]!;
-          if (st === UNRANKED && g.ranked + g.unranked > max) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.unranked });
-          if (st === SCOPE_UNKNOWN && over(g)) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.scope });
-        }
-        return { outcomes: out, inScope };
-      },
-    };
+    return { mode: 'set', select: (ctx) => selectQuota(rule, ctx) };
   },
 };
+
+/**
+ * The quota over the scope column. Pass 0 and the rest are functions of their own: V8 compiles
+ * each apart, so that a run where one quota stops after pass 0 and the next goes on does not
+ * throw away the optimized code of the other part.
+ */
+function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
+  const inv = ctx.inventory;
+  const n = inv.size;
+  const max = rule.maxShares;
+  const scope = ctx.scope;
+  const perRequester = rule.per === 'requester';
+  const { requesterCode, requesters } = inv;
+  // Pass 0: most runs find every group within its quota, which a count over the scope
+  // column tells in one tight loop; only a group over its quota needs its shares placed,
+  // ranked and explained (passes 1 and 2).
+  const totals = new Float64Array(perRequester ? requesters.length : 1);
+  let certain = 0;
+  for (let i = 0; i < n; i += 1) {
+    const sc = scope[i]!;
+    if (sc === NO) continue;
+    const key = perRequester ? requesterCode[i]! : 0;
+    if (key < 0) continue;
+    totals[key] += 1;
+    if (sc === YES) certain += 1;
+  }
+  if (totals.every((total) => total <= max)) return { outcomes: [], inScope: certain };
+  return overQuota(rule, ctx);
+}
+
+/** Passes 1 and 2 of a quota some group of which is over it (see selectQuota). */
+function overQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
+  const inv = ctx.inventory;
+  const n = inv.size;
+  const max = rule.maxShares;
+  const scope = ctx.scope;
+  const perRequester = rule.per === 'requester';
+  const { requesterCode, requesters, clockMs } = inv;
+  // Pass 1: place every share in its group (one for the account, or one per requester
+  // code; shares without a requester are out of a per-requester quota) and count.
+  const groups: (Group | undefined)[] = [];
+  const groupIndex = new Int32Array(n).fill(-1);
+  const state = new Uint8Array(n);
+  let inScope = 0;
+  for (let i = 0; i < n; i += 1) {
+    const sc = scope[i]!;
+    if (sc === NO) continue;
+    const key = perRequester ? requesterCode[i]! : 0;
+    if (key < 0) continue;
+    let g = groups[key];
+    if (!g) {
+      const label = perRequester ? `for requester "${requesters[key]!}"` : 'for the account';
+      g = groups[key] = { label, ranked: 0, unranked: 0, scopeUnknown: 0 };
+    }
+    groupIndex[i] = key;
+    if (sc === UNKNOWN) {
+      state[i] = SCOPE_UNKNOWN;
+      g.scopeUnknown += 1;
+    } else if (Number.isNaN(clockMs[i]!)) {
+      state[i] = UNRANKED;
+      g.unranked += 1;
+      inScope += 1;
+    } else {
+      state[i] = RANKED;
+      g.ranked += 1;
+      inScope += 1;
+    }
+  }
+  // In the common case no group is over its quota, and nothing needs ranking at all.
+  const over = (g: Group | undefined): boolean => g !== undefined && g.ranked + g.unranked + g.scopeUnknown > max;
+  if (!groups.some(over)) return { outcomes: [], inScope };
+
+  // Pass 2, only for groups over the quota: the texts, then per group the shares to flag,
+  // walking the group's keep order (the shares to keep first) from its end.
+  const out: SetRuleOutcome[] = [];
+  const texts = groups.map((g) => {
+    if (!g) return undefined;
+    const quotaText = `quota ${max} ${g.label}, keeps the ${rule.keep}`;
+    // One string per group for the shares that cannot be judged (the engine shares them).
+    return {
+      quotaText,
+      unranked: `no creation or first-seen time known, so it cannot be ranked (${quotaText})`,
+      scope: `cannot tell whether it counts toward the ${quotaText}`,
+    };
+  });
+  // The ranked members of each group over its quota, in share order (sized by pass 1's counts).
+  const members = groups.map((g) => (g && g.ranked > max ? { list: new Int32Array(g.ranked), filled: 0 } : undefined));
+  for (let i = 0; i < n; i += 1) {
+    if (state[i] !== RANKED) continue;
+    const m = members[groupIndex[i]!];
+    if (m !== undefined) m.list[m.filled++] = i;
+  }
+  for (let key = 0; key < members.length; key += 1) {
+    const list = members[key]?.list;
+    if (list === undefined) continue;
+    const count = list.length;
+    const quotaText = texts[key]!.quotaText;
+    const toRemove = count - max;
+    // Only the end of the keep order matters, so only the end is sorted (see keepOrderTail);
+    // an exempt share there makes the walk go one further, so the tail may have to grow.
+    for (let need = toRemove + TAIL_SLACK; ; need *= 4) {
+      const { tail, offset } = keepOrderTail(ctx, list, rule.keep, need);
+      const found: SetRuleOutcome[] = [];
+      let removed = 0;
+      let j = tail.length - 1;
+      for (; j >= 0 && removed < toRemove; j -= 1) {
+        const i = tail[j]!;
+        const pos = offset + j;
+        const reason = `${ordinal(pos + 1)} ${rule.keep} of ${count} shares in scope, ${quotaText}`;
+        const ex = ctx.exempt(i);
+        if (ex === YES) {
+          found.push({ index: i, verdict: 'exempt', reason });
+        } else {
+          found.push({ index: i, verdict: ex === UNKNOWN ? 'unknown' : 'break', reason });
+          removed += 1;
+        }
+      }
+      if (removed === toRemove || offset === 0) {
+        for (const f of found) out.push(f);
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < n; i += 1) {
+    const st = state[i]!;
+    if (st !== UNRANKED && st !== SCOPE_UNKNOWN) continue;
+    const key = groupIndex[i]!;
+    const g = groups[key]!;
+    if (st === UNRANKED && g.ranked + g.unranked > max) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.unranked });
+    if (st === SCOPE_UNKNOWN && over(g)) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.scope });
+  }
+  return { outcomes: out, inScope };
+}
