@@ -164,12 +164,10 @@ export const quotaRuleKind: RuleKind<QuotaRule> = {
  * throw away the optimized code of the other part.
  */
 function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
-  const inv = ctx.inventory;
-  const n = inv.size;
+  const { scope } = ctx;
+  const { size: n, requesterCode, requesters } = ctx.inventory;
   const max = rule.maxShares;
-  const scope = ctx.scope;
   const perRequester = rule.per === 'requester';
-  const { requesterCode, requesters } = inv;
   // Pass 0: most runs find every group within its quota, which a count over the scope
   // column tells in one tight loop; only a group over its quota needs its shares placed,
   // ranked and explained (passes 1 and 2).
@@ -189,12 +187,10 @@ function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
 
 /** Passes 1 and 2 of a quota some group of which is over it (see selectQuota). */
 function overQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
-  const inv = ctx.inventory;
-  const n = inv.size;
-  const max = rule.maxShares;
-  const scope = ctx.scope;
+  const { scope } = ctx;
+  const { size: n, requesterCode, requesters, clockMs } = ctx.inventory;
+  const { maxShares: max, keep } = rule;
   const perRequester = rule.per === 'requester';
-  const { requesterCode, requesters, clockMs } = inv;
   // Pass 1: place every share in its group (one for the account, or one per requester
   // code; shares without a requester are out of a per-requester quota) and count.
   const groups: (Group | undefined)[] = [];
@@ -234,7 +230,7 @@ function overQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
   const out: SetRuleOutcome[] = [];
   const texts = groups.map((g) => {
     if (!g) return undefined;
-    const quotaText = `quota ${max} ${g.label}, keeps the ${rule.keep}`;
+    const quotaText = `quota ${max} ${g.label}, keeps the ${keep}`;
     // One string per group for the shares that cannot be judged (the engine shares them).
     return {
       quotaText,
@@ -258,14 +254,14 @@ function overQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
     // Only the end of the keep order matters, so only the end is sorted (see keepOrderTail);
     // an exempt share there makes the walk go one further, so the tail may have to grow.
     for (let need = toRemove + TAIL_SLACK; ; need *= 4) {
-      const { tail, offset } = keepOrderTail(ctx, list, rule.keep, need);
+      const { tail, offset } = keepOrderTail(ctx, list, keep, need);
       const found: SetRuleOutcome[] = [];
       let removed = 0;
       let j = tail.length - 1;
       for (; j >= 0 && removed < toRemove; j -= 1) {
         const i = tail[j]!;
         const pos = offset + j;
-        const reason = `${ordinal(pos + 1)} ${rule.keep} of ${count} shares in scope, ${quotaText}`;
+        const reason = `${ordinal(pos + 1)} ${keep} of ${count} shares in scope, ${quotaText}`;
         const ex = ctx.exempt(i);
         if (ex === YES) {
           found.push({ index: i, verdict: 'exempt', reason });
