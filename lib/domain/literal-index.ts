@@ -152,7 +152,7 @@ export class LiteralIndex {
     const words = Math.max(1, Math.ceil(this.literals.length / 32));
     this.stride = words;
     this.forward = new Trie(
-      this.literals.filter((l) => l.at !== 'end').map((l) => ({ text: l.text, id: l.id, whole: l.at === 'whole' })),
+      this.literals.filter((l) => l.at === 'start' || l.at === 'whole').map((l) => ({ text: l.text, id: l.id, whole: l.at === 'whole' })),
       false,
       words,
     );
@@ -191,21 +191,13 @@ export class LiteralIndex {
 function walk(path: string, forward: Trie, backward: Trie, bits: Uint32Array, base: number, words: number): void {
   const n = path.length;
   // From the start: every `start` literal on the way, and a `whole` one if the walk uses up the path.
-  let node = 0;
-  let step = 0;
-  for (; step < n; step += 1) {
-    const code = path.charCodeAt(step);
-    const child = code < TABLE ? forward.next[node * TABLE + code]! : (forward.wide.get(node * 65_536 + code) ?? 0);
-    if (child === 0) break;
-    node = child;
-    if (forward.accepts[node] === 1) for (let w = 0; w < words; w += 1) bits[base + w]! |= forward.accept[node * words + w]!;
-  }
-  if (step === n && forward.acceptsWhole[node] === 1) {
-    for (let w = 0; w < words; w += 1) bits[base + w]! |= forward.acceptWhole[node * words + w]!;
+  const last = walkFrom(path, 0, forward, bits, base, words);
+  if (last >= 0 && forward.acceptsWhole[last] === 1) {
+    for (let w = 0; w < words; w += 1) bits[base + w]! |= forward.acceptWhole[last * words + w]!;
   }
   // From the end: every `end` literal on the way back.
-  node = 0;
-  for (step = n - 1; step >= 0; step -= 1) {
+  let node = 0;
+  for (let step = n - 1; step >= 0; step -= 1) {
     const code = path.charCodeAt(step);
     const child = code < TABLE ? backward.next[node * TABLE + code]! : (backward.wide.get(node * 65_536 + code) ?? 0);
     if (child === 0) break;
@@ -214,15 +206,20 @@ function walk(path: string, forward: Trie, backward: Trie, bits: Uint32Array, ba
   }
 }
 
-/** ORs into `bits` (at `base`) the bits of every literal of `trie` that starts at `from` in `path`. */
-function walkFrom(path: string, from: number, trie: Trie, bits: Uint32Array, base: number, words: number): void {
+/**
+ * ORs into `bits` (at `base`) the bits of every literal of `trie` that starts at `from` in
+ * `path`. Returns the node the walk ends on when it used up the path (the root for an empty
+ * rest, where a `whole` literal "" may end), else -1.
+ */
+function walkFrom(path: string, from: number, trie: Trie, bits: Uint32Array, base: number, words: number): number {
   const n = path.length;
   let node = 0;
   for (let step = from; step < n; step += 1) {
     const code = path.charCodeAt(step);
     const child = code < TABLE ? trie.next[node * TABLE + code]! : (trie.wide.get(node * 65_536 + code) ?? 0);
-    if (child === 0) break;
+    if (child === 0) return -1;
     node = child;
     if (trie.accepts[node] === 1) for (let w = 0; w < words; w += 1) bits[base + w]! |= trie.accept[node * words + w]!;
   }
+  return node;
 }
