@@ -221,7 +221,6 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     });
   }
 
-
   // Allocation matters here: over a million shares the garbage collector is the largest cost,
   // so findings whose reason does not depend on the share are built once per policy and shared.
   const findings = new Array<FindingSlot>(n);
@@ -264,6 +263,18 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   };
 
   /**
+   * A `cancel` or `would-cancel` finding: shared by explanation when the rule's explanations
+   * repeat (the outcome is the policy's, one per policy), else built for the share.
+   */
+  const flagged = (c: CompiledPolicy, why: string, outcome: 'cancel' | 'would-cancel', text: () => string): PolicyFinding => {
+    const id = c.policy.policyId;
+    if (!c.repeats) return { policyId: id, outcome, reason: text() };
+    let entry = c.flagMemo.get(why);
+    if (!entry) c.flagMemo.set(why, (entry = share(id, outcome, text())));
+    return entry.finding;
+  };
+
+  /**
    * A `marked` finding: shared by explanation and mark time (NaN: marked by this run) when the
    * rule's explanations repeat, else built for the share.
    */
@@ -297,14 +308,8 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     summary.flagged += 1;
     if (policy.mode === 'dry-run') {
       summary.wouldCancel += 1;
-      let entry = c.repeats ? c.flagMemo.get(why) : undefined;
-      if (entry === undefined) {
-        const grace = policy.graceHours > 0 ? `; a grace of ${policy.graceHours} h would apply` : '';
-        const reason = `${why}${grace} (${id}, dry-run)`;
-        if (!c.repeats) return add(i, { policyId: id, outcome: 'would-cancel', reason });
-        c.flagMemo.set(why, (entry = share(id, 'would-cancel', reason)));
-      }
-      add(i, entry.finding);
+      const grace = policy.graceHours > 0 ? `; a grace of ${policy.graceHours} h would apply` : '';
+      add(i, flagged(c, why, 'would-cancel', () => `${why}${grace} (${id}, dry-run)`));
       return;
     }
     if (policy.graceHours > 0) {
@@ -330,13 +335,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     }
     planned[i] = 1;
     summary.cancel += 1;
-    let entry = c.repeats ? c.flagMemo.get(why) : undefined;
-    if (entry === undefined) {
-      const reason = `${why} (${id})`;
-      if (!c.repeats) return add(i, { policyId: id, outcome: 'cancel', reason });
-      c.flagMemo.set(why, (entry = share(id, 'cancel', reason)));
-    }
-    add(i, entry.finding);
+    add(i, flagged(c, why, 'cancel', () => `${why} (${id})`));
   };
 
   const exempted = (i: number, c: CompiledPolicy, why: string): void => {

@@ -364,12 +364,6 @@ function literalSuffixes(tokens: readonly GlobToken[]): { endings: string[]; con
   return { endings: endings.filter((e) => e !== ''), consumed };
 }
 
-/**
- * The literal that follows a `**\/` in the pattern's last segment (`**\/id_rsa*` -> `id_rsa`;
- * `/Public/**\/draft-*.tmp` -> `draft-`), or none: every match's name (its last segment) begins
- * with it, since `**\/` matches nothing at the start of the path or ends with a `/`, and nothing
- * after the literal can match a `/`.
- */
 /** Whether a token can match (or is) a `/`: a slash, a globstar, an escaped `\/`, braces holding one. */
 function spellsSlash(t: GlobToken): boolean {
   if (t.k === 'slash' || t.k === 'globstar') return true;
@@ -378,6 +372,12 @@ function spellsSlash(t: GlobToken): boolean {
   return false; // `*`, `?` and classes never match '/'
 }
 
+/**
+ * The literal that follows a `**\/` in the pattern's last segment (`**\/id_rsa*` -> `id_rsa`;
+ * `/Public/**\/draft-*.tmp` -> `draft-`), or none: every match's name (its last segment) begins
+ * with it, since `**\/` matches nothing at the start of the path or ends with a `/`, and nothing
+ * after the literal can match a `/`.
+ */
 function nameRuns(tokens: readonly GlobToken[]): string[] {
   const n = tokens.length;
   for (let k = n - 1; k >= 2; k -= 1) {
@@ -521,7 +521,7 @@ export class PathTestSet {
     this.indexOnly = index !== null && this.anywhere.length === 0 && this.rest.length === 0;
     this.need = rest.map((m) => {
       const literals = index === null ? undefined : m.necessaryLiterals();
-      if (literals === undefined || index === null) return [];
+      if (index === null || literals === undefined) return [];
       const groups: Int32Array[] = [];
       if (literals.starts.length > 0) groups.push(Int32Array.from(literals.starts, (t) => index.register('start', t)));
       if (literals.ends.length > 0) groups.push(Int32Array.from(literals.ends, (t) => index.register('end', t)));
@@ -548,15 +548,22 @@ export class PathTestSet {
     const index = this.index;
     if (index === null) return this.test(path);
     const base = row * index.stride;
-    if (this.hi > 0) {
-      const mask = this.mask;
-      for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;
-    }
-    const anywhere = this.anywhere;
-    for (let j = 0; j < anywhere.length; j += 1) if (path.includes(anywhere[j]!)) return true;
-    const rest = this.rest;
-    for (let r = 0; r < rest.length; r += 1) if (meets(bits, base, this.need[r]!) && rest[r]!.test(path)) return true;
+    return this.hits(bits, base) || this.testUnindexed(path, bits, base);
+  }
+
+  /** Whether one of the set's indexed literals holds on the path whose bits start at `base`. */
+  private hits(bits: Uint32Array, base: number): boolean {
+    const mask = this.mask;
+    for (let w = this.lo; w < this.hi; w += 1) if ((bits[base + w]! & mask[w]!) !== 0) return true;
     return false;
+  }
+
+  /** Whether every path of share `share` hits (see {@link hits}), reading only the index. */
+  private allRowsHit(bits: Uint32Array, share: number): boolean {
+    const { start, stride } = this.index!;
+    const last = start[share + 1]!;
+    for (let row = start[share]!; row < last; row += 1) if (!this.hits(bits, row * stride)) return false;
+    return true;
   }
 
   /** Whether some path of share `share` matches ({@link testShare}; `paths` is `inventory.paths[share]`). */
@@ -583,22 +590,10 @@ export class PathTestSet {
       return;
     }
     const index = this.index!;
-    const { start, stride } = index;
-    const { mask, lo, hi } = this;
     let bits: Uint32Array = index.bits;
     for (let i = from; i < to; i += 1) {
       if (i === from || i % INDEX_BLOCK === 0) bits = index.bitsFor(i);
-      if (out[i - from] === 0 || pathsKnown[i] !== 1) continue;
-      const last = start[i + 1]!;
-      for (let row = start[i]!; row < last; row += 1) {
-        const base = row * stride;
-        let hit = false;
-        for (let w = lo; w < hi && !hit; w += 1) hit = (bits[base + w]! & mask[w]!) !== 0;
-        if (!hit) {
-          out[i - from] = 0;
-          break;
-        }
-      }
+      if (out[i - from] !== 0 && pathsKnown[i] === 1 && !this.allRowsHit(bits, i)) out[i - from] = 0;
     }
   }
 
@@ -608,26 +603,21 @@ export class PathTestSet {
    * object read is a likely cache miss).
    */
   private allIndexed(share: number): boolean {
-    const index = this.index!;
-    const bits = index.bitsFor(share);
-    const stride = index.stride;
-    const mask = this.mask;
-    const last = index.start[share + 1]!;
-    for (let row = index.start[share]!; row < last; row += 1) {
-      const base = row * stride;
-      let hit = false;
-      for (let w = this.lo; w < this.hi && !hit; w += 1) hit = (bits[base + w]! & mask[w]!) !== 0;
-      if (!hit) return false;
-    }
-    return true;
+    return this.allRowsHit(this.index!.bitsFor(share), share);
   }
 
-  /** The tests the index does not answer: literals anywhere in the path, and the other matchers. */
-  private testUnindexed(path: string): boolean {
+  /**
+   * The tests the index does not answer: literals anywhere in the path, and the other matchers.
+   * With the path's index bits (`bits` at `base`), a matcher runs only when its necessary
+   * literals hold (see {@link need}).
+   */
+  private testUnindexed(path: string, bits: Uint32Array | null, base: number): boolean {
     const anywhere = this.anywhere;
     for (let k = 0; k < anywhere.length; k += 1) if (path.includes(anywhere[k]!)) return true;
     const rest = this.rest;
-    for (let k = 0; k < rest.length; k += 1) if (rest[k]!.test(path)) return true;
+    for (let r = 0; r < rest.length; r += 1) {
+      if ((bits === null || meets(bits, base, this.need[r]!)) && rest[r]!.test(path)) return true;
+    }
     return false;
   }
 
@@ -645,7 +635,7 @@ export class PathTestSet {
     }
     const wholes = this.wholes;
     for (let k = 0; k < wholes.length; k += 1) if (path === wholes[k]) return true;
-    return this.testUnindexed(path);
+    return this.testUnindexed(path, null, 0);
   }
 }
 

@@ -65,23 +65,28 @@ class NameCheck implements ShareRule {
     this.index = inventory.literals;
   }
 
-  /** This runs for every path of every share in scope: path `k` of share `i`. */
-  private breaks(i: number, k: number, path: string): boolean {
-    if (this.deny.testShare(i, k, path)) return true;
-    return this.hasAllow && !this.allow.testShare(i, k, path);
+  /**
+   * This runs for every path of every share in scope: `bits` are the index's (see
+   * LiteralIndex.bitsFor), `row` the path's row in them.
+   */
+  private breaks(bits: Uint32Array, row: number, path: string): boolean {
+    if (this.deny.testRow(bits, row, path)) return true;
+    return this.hasAllow && !this.allow.testRow(bits, row, path);
   }
 
   test(i: number): Tri {
     if (this.pathsKnown[i] !== 1) return UNKNOWN;
     const list = this.paths[i]!;
-    for (let k = 0; k < list.length; k += 1) if (this.breaks(i, k, list[k]!)) return YES;
+    const bits = this.index.bitsFor(i);
+    const first = this.index.start[i]!;
+    for (let k = 0; k < list.length; k += 1) if (this.breaks(bits, first + k, list[k]!)) return YES;
     return NO;
   }
 
   testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): number {
     // `test` over the block, with the index's bits fetched once per block of the index rather
     // than once per path and set (a name rule tests every path of every share in scope).
-    const { index, paths, pathsKnown, deny, allow, hasAllow } = this;
+    const { index, paths, pathsKnown } = this;
     const start = index.start;
     let bits: Uint32Array = index.bits;
     let flagged = 0;
@@ -93,10 +98,7 @@ class NameCheck implements ShareRule {
       else {
         const list = paths[i]!;
         const first = start[i]!;
-        for (let k = 0; k < list.length && t === NO; k += 1) {
-          const path = list[k]!;
-          if (deny.testRow(bits, first + k, path) || (hasAllow && !allow.testRow(bits, first + k, path))) t = YES;
-        }
+        for (let k = 0; k < list.length && t === NO; k += 1) if (this.breaks(bits, first + k, list[k]!)) t = YES;
       }
       out[i - from] = t;
       if (t !== NO) flagged += 1;

@@ -221,9 +221,8 @@ function overQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
       inScope += 1;
     }
   }
-  // In the common case no group is over its quota, and nothing needs ranking at all.
+  // Some group is over its quota (selectQuota's pass 0 said so).
   const over = (g: Group | undefined): boolean => g !== undefined && g.ranked + g.unranked + g.scopeUnknown > max;
-  if (!groups.some(over)) return { outcomes: [], inScope };
 
   // Pass 2, only for groups over the quota: the texts, then per group the shares to flag,
   // walking the group's keep order (the shares to keep first) from its end.
