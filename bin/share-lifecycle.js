@@ -6,14 +6,10 @@ const path = require('node:path');
 const fs = require('node:fs');
 
 const entry = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+// The exit code is set, never process.exit(): output still queued for a pipe must not be cut off.
 if (!fs.existsSync(entry)) {
   process.stderr.write('share-lifecycle is not built: run `npm run build` (npm ci does it for you).\n');
-  process.exit(1);
+  process.exitCode = 1;
+} else {
+  require(entry).runAsProcess(process.argv);
 }
-require(entry).main(process.argv).then(
-  (code) => process.exit(typeof code === 'number' ? code : 0),
-  (err) => {
-    process.stderr.write(`share-lifecycle: ${err && err.message ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { PolicyItems, PolicyStore } from './store-ports';
+import { stripByteOrderMark } from '../domain/text';
 
 /** The raw policy items of one account (see `PolicyItems`). */
 export interface PolicySource {
@@ -71,7 +72,7 @@ export function policyFileSource(
       }
       let json: unknown;
       try {
-        json = JSON.parse(text) as unknown;
+        json = JSON.parse(stripByteOrderMark(text)) as unknown;
       } catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
         throw new PolicySourceError(`${description}: not valid JSON (${detail})`, { cause: error });

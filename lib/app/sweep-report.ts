@@ -149,6 +149,12 @@ export function buildSweepReport(result: SweepResult, options: SweepReportOption
 export interface RenderOptions extends SweepReportOptions {
   /** Shares listed per section before "... and N more" (default 20). */
   maxItems?: number;
+  /**
+   * false when the run was kept in memory only (`sweep --policies-file`): `runs show` cannot show
+   * it later, so the hint names --json instead, and the shares cancelled are all listed (this
+   * report is then the only record of them). Default true.
+   */
+  runShowable?: boolean;
 }
 
 const PHASES: readonly (SweepPhase | 'total')[] = ['lease', 'policies', 'list', 'join', 'evaluate', 'write', 'enqueue', 'finish', 'total'];
@@ -172,6 +178,7 @@ function table(rows: string[][]): string[] {
  */
 export function renderSweepReport(result: SweepResult, options: RenderOptions = {}): string {
   const maxItems = options.maxItems ?? 20;
+  const runShowable = options.runShowable !== false;
   const report = buildSweepReport(result, options);
   const e = result.evaluation;
   const lines: string[] = [];
@@ -210,29 +217,35 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
   }
 
   if (e) {
-    const section = (title: string, action: ReportAction): void => {
-      const items = report.decisions.filter((d) => d.action === action);
+    const list = (title: string, items: readonly ReportDecision[], all = false): void => {
       if (items.length === 0) return;
+      const shown = all ? items.length : maxItems;
       lines.push('');
       lines.push(`${title} (${items.length}):`);
-      for (const d of items.slice(0, maxItems)) {
+      for (const d of items.slice(0, shown)) {
         const subject = result.subjects.get(d.shareId);
         const where = subject && subject.paths.length > 0 ? ` ${subject.paths[0]}${subject.paths.length > 1 ? ` (+${subject.paths.length - 1})` : ''}` : '';
         const who = subject?.requester !== undefined ? ` [${subject.requester}]` : '';
         lines.push(`  ${d.shareId}${where}${who}`);
         for (const r of d.reasons) lines.push(`      ${r}`);
       }
-      if (items.length > maxItems) lines.push(`  ... and ${items.length - maxItems} more (see --json, or runs show ${result.runId})`);
+      if (items.length > shown) lines.push(`  ... and ${items.length - shown} more (see --json${runShowable ? `, or runs show ${result.runId}` : ''})`);
     };
-    const cancelTitle =
-      report.cancelled.length > 0
-        ? options.outcomes
-          ? 'Cancelled'
-          : 'Sent for cancellation'
-        : e.guardrail.tripped
-          ? 'Planned for cancellation, held by the guardrail'
-          : 'Planned for cancellation, not sent';
-    section(cancelTitle, 'cancel');
+    const section = (title: string, action: ReportAction): void => list(title, report.decisions.filter((d) => d.action === action));
+    // The planned cancels, split by what happened to them: a run can stop part-way (an interrupt,
+    // a batch that could not be sent), and a share must never be reported cancelled when it was not.
+    const done = new Set(report.cancelled);
+    const planned = report.decisions.filter((d) => d.action === 'cancel');
+    list(options.outcomes ? 'Cancelled' : 'Sent for cancellation', planned.filter((d) => done.has(d.shareId)), !runShowable && options.outcomes !== undefined);
+    list(
+      e.guardrail.tripped
+        ? 'Planned for cancellation, held by the guardrail'
+        : options.outcomes
+          ? 'Planned for cancellation, not cancelled'
+          : 'Planned for cancellation, not sent',
+      planned.filter((d) => !done.has(d.shareId)),
+      !runShowable && options.outcomes !== undefined,
+    );
     section(result.mode === 'dry-run' ? 'Would be cancelled (dry run)' : 'Would be cancelled (dry-run policies)', 'would-cancel');
     section('Marked for cancellation after a grace period', 'marked');
     section('Exempt', 'exempt');

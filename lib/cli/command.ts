@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliContext, type ContextDeps, type GlobalOptions } from './context';
 import { UsageError, readStream, type CliIo } from './io';
+import { stripByteOrderMark } from '../domain/text';
 
 export interface Run {
   io: CliIo;
@@ -42,12 +43,12 @@ export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 /** Reads a file argument, or stdin for `-`. A missing or unreadable file is a usage error (exit 2). */
 export async function readInput(file: string, io: CliIo): Promise<string> {
-  if (file === '-') return readStream(io.stdin);
+  if (file === '-') return stripByteOrderMark(await readStream(io.stdin));
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw new UsageError(`${file} is a directory, not a file`);
     if (info.size > MAX_INPUT_BYTES) throw new UsageError(`${file} is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`);
-    return await readFile(file, 'utf8');
+    return stripByteOrderMark(await readFile(file, 'utf8'));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as { code?: string }).code;

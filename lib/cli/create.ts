@@ -4,7 +4,7 @@ import type { CreateShareInput, SharePeriod } from '../app/ports';
 import { VALID_PERIODS } from '../terabox';
 import type { CommandRunner } from './command';
 import { renderFields } from './format';
-import { EXIT, UsageError, toJson } from './io';
+import { EXIT, UsageError, printJson } from './io';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -49,7 +49,7 @@ export function registerCreateCommand(program: Command, runner: CommandRunner): 
           visibility: options.password === undefined ? 'public' : 'private',
           createdAt: share.createdAtMs === undefined ? undefined : new Date(share.createdAtMs).toISOString(),
         };
-        if (options.json === true) run.io.out(toJson(out));
+        if (options.json === true) await printJson(run.io, out);
         else
           run.io.out(
             renderFields([

@@ -9,6 +9,18 @@ import type { CancelQueue } from '../app/messaging-ports';
 import type { CancelOutcome } from '../app/ports';
 import type { CancelBatchMessage } from '../messages/cancel-batch';
 
+/**
+ * The cancels stopped part-way because the user interrupted the command: `failures` names the
+ * batches that were not sent (the shape the sweep reads from a CancelQueue's error), so the sweep
+ * records exactly those as skipped and the ones sent before as they went.
+ */
+export class CancelsInterruptedError extends Error {
+  override readonly name = 'CancelsInterruptedError';
+  constructor(readonly failures: readonly { shareIds: readonly string[] }[]) {
+    super(`interrupted: ${failures.length} cancel batch(es) not sent`);
+  }
+}
+
 export class DirectCancelQueue implements CancelQueue {
   /** One outcome per share handed over, in the order TeraBox answered. */
   readonly outcomes: CancelOutcome[] = [];
@@ -17,15 +29,18 @@ export class DirectCancelQueue implements CancelQueue {
   constructor(
     private readonly deps: CancelSharesDeps,
     private readonly onBatch?: (done: number, total: number) => void,
+    /** Aborted: no further batch is started (the one in flight finishes, with its bookkeeping). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /**
-   * Never throws: a batch that fails (TeraBox unreachable, a store error) is recorded as failed
-   * outcomes and the next batch is still tried. Throwing here would make the sweep record every
-   * batch as not sent, including those already cancelled.
+   * A batch that fails (TeraBox unreachable, a store error) is recorded as failed outcomes and the
+   * next batch is still tried: throwing then would make the sweep record every batch as not sent,
+   * including those already cancelled. Throws only when interrupted, naming the batches not sent.
    */
   async send(batches: CancelBatchMessage[]): Promise<void> {
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
+      if (this.signal?.aborted === true) throw new CancelsInterruptedError(batches.slice(index).map((b) => ({ shareIds: b.shareIds })));
       try {
         const result = await cancelShareBatch(this.deps, { ok: true, batch });
         if (result.status === 'processed') {

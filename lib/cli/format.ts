@@ -11,14 +11,19 @@ function cell(value: unknown, max: number): string {
 
 /** An aligned text table with a header row; the last column is never padded. */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly unknown[]>, maxCell = MAX_CELL): string {
+  return tableLines(headers, rows, maxCell).join('');
+}
+
+/** `renderTable`'s lines, each with its newline (for `writeOut`: a long table is never one string). */
+export function tableLines(headers: readonly string[], rows: ReadonlyArray<readonly unknown[]>, maxCell = MAX_CELL): string[] {
   const cells = rows.map((row) => headers.map((_, i) => cell(row[i], maxCell)));
-  const widths = headers.map((h, i) => Math.max([...h].length, ...cells.map((r) => [...(r[i] ?? '')].length)));
+  const widths = headers.map((h, i) => cells.reduce((w, r) => Math.max(w, [...(r[i] ?? '')].length), [...h].length));
   const line = (values: readonly string[]): string =>
-    values
+    `${values
       .map((v, i) => (i === values.length - 1 ? v : v + ' '.repeat((widths[i] ?? 0) - [...v].length)))
       .join('  ')
-      .trimEnd();
-  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+      .trimEnd()}\n`;
+  return [line(headers), ...cells.map(line)];
 }
 
 /** `key: value` lines, keys aligned; undefined values are left out. */

@@ -112,30 +112,38 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: Contex
   const holder: ExitCodeHolder = { code: EXIT.ok };
   const redactor = new Redactor([io.env.TERABOX_NDUS, io.env.AWS_SECRET_ACCESS_KEY, io.env.AWS_SESSION_TOKEN]);
   const program = buildProgram(io, holder, deps);
+  let code: number;
   try {
     await program.parseAsync(argv, { from: 'node' });
-    return holder.code;
+    code = holder.code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end with exitCode 0; a group called without a subcommand prints its
       // help with exitCode 1: that is a usage error here, as are unknown options and bad values.
-      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
-      return EXIT.usage;
+      code = error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    } else {
+      const failure = describeFailure(error);
+      io.err(failure.lines.map((line, i) => `${i === 0 ? `${PROGRAM}: ` : ''}${redactor.redact(line)}\n`).join(''));
+      code = failure.exitCode;
     }
-    const failure = describeFailure(error);
-    io.err(failure.lines.map((line, i) => `${i === 0 ? `${PROGRAM}: ` : ''}${redactor.redact(line)}\n`).join(''));
-    return failure.exitCode;
+  }
+  // The command ends when its output is out, not when it is queued: a pipe to a slow reader
+  // (`| jq`) may still hold megabytes, and ending the process then would cut them off.
+  await io.flush?.();
+  return code;
+}
+
+/**
+ * What bin/share-lifecycle.js runs: `main` on the process, with the exit code set for when the
+ * process ends on its own (never `process.exit()`, which would drop output still queued).
+ */
+export async function runAsProcess(argv: string[] = process.argv): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    process.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT.failure;
   }
 }
 
-if (require.main === module) {
-  main(process.argv).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) void runAsProcess();

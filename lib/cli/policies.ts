@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { describeRule, parsePolicyFile, PolicyValidationError, validatePolicyItems, type ValidatedItems } from '../domain';
-import { CliError, EXIT, toJson } from './io';
+import { CliError, EXIT, printJson } from './io';
 import { readInput, type CommandRunner, type Run } from './command';
 import { renderTable, plural } from './format';
 
@@ -40,14 +40,12 @@ export function registerPolicyCommands(program: Command, runner: CommandRunner):
         const result = await loadPolicyFile(file, run);
         const valid = result.invalid.length === 0;
         if (options.json === true) {
-          run.io.out(
-            toJson({
-              valid,
-              policies: result.policies.map((p) => p.policyId),
-              exemptions: result.exemptions.map((e) => e.exemptionId),
-              invalid: result.invalid,
-            }),
-          );
+          await printJson(run.io, {
+            valid,
+            policies: result.policies.map((p) => p.policyId),
+            exemptions: result.exemptions.map((e) => e.exemptionId),
+            invalid: result.invalid,
+          });
         } else {
           for (const p of result.policies) run.io.out(`ok       policy ${p.policyId} (${p.mode}${p.enabled ? '' : ', disabled'}): ${describeRule(p.rule)}\n`);
           for (const e of result.exemptions) run.io.out(`ok       exemption ${e.exemptionId}\n`);
@@ -84,7 +82,7 @@ export function registerPolicyCommands(program: Command, runner: CommandRunner):
         for (const exemption of result.exemptions) await stores.policies.putExemption(exemption, now);
         const exemptions = result.exemptions.map((e) => e.exemptionId);
         if (options.json === true) {
-          run.io.out(toJson({ created: written.created, updated: written.updated, exemptions }));
+          await printJson(run.io, { created: written.created, updated: written.updated, exemptions });
         } else {
           for (const id of written.created) run.io.out(`created  policy ${id}\n`);
           for (const id of written.updated) run.io.out(`updated  policy ${id}\n`);
@@ -115,19 +113,17 @@ export function registerPolicyCommands(program: Command, runner: CommandRunner):
           return { id, raw: p, errors, updatedAt: byId.get(id)?.updatedAt, version: byId.get(id)?.version };
         });
         if (options.json === true) {
-          run.io.out(
-            toJson({
-              policies: policyRows.map((r) => ({
-                policy: r.raw,
-                valid: r.errors === undefined,
-                ...(r.errors ? { errors: r.errors } : {}),
-                ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}),
-                ...(r.version !== undefined ? { version: r.version } : {}),
-              })),
-              exemptions: items.exemptions,
-              unrecognized: items.unrecognized,
-            }),
-          );
+          await printJson(run.io, {
+            policies: policyRows.map((r) => ({
+              policy: r.raw,
+              valid: r.errors === undefined,
+              ...(r.errors ? { errors: r.errors } : {}),
+              ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}),
+              ...(r.version !== undefined ? { version: r.version } : {}),
+            })),
+            exemptions: items.exemptions,
+            unrecognized: items.unrecognized,
+          });
           return EXIT.ok;
         }
         const validById = new Map(checked.policies.map((p) => [p.policyId, p]));

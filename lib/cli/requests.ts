@@ -7,7 +7,7 @@ import type { ShareRecord } from '../app/store-ports';
 import { parseShareRequestLines } from '../messages/share-request';
 import { readInput, type CommandRunner } from './command';
 import { formatTime, plural, renderFields } from './format';
-import { CliError, EXIT, Progress, toJson } from './io';
+import { CliError, EXIT, Progress, printJson } from './io';
 
 /** A share record as the CLI prints it (`--json`): ids as strings, times as ISO 8601. */
 export function recordToJson(record: ShareRecord): Record<string, unknown> {
@@ -68,7 +68,7 @@ export function registerRequestCommands(program: Command, runner: CommandRunner)
         const result = await queue.send(parsed.requests);
         progress.done();
         if (options.json === true) {
-          run.io.out(toJson({ sent: result.sent, failed: result.failed, requestIds: parsed.requests.map((r) => r.requestId) }));
+          await printJson(run.io, { sent: result.sent, failed: result.failed, requestIds: parsed.requests.map((r) => r.requestId) });
         } else {
           run.io.out(`sent ${plural(result.sent, 'request')}${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}\n`);
           for (const f of result.failed) run.io.out(`failed  ${f.requestId}: ${f.error}\n`);
@@ -91,7 +91,7 @@ export function registerRequestCommands(program: Command, runner: CommandRunner)
           throw new CliError(`no request ${JSON.stringify(requestId)} in the share records table (not processed yet, or never sent)`, EXIT.failure);
         }
         if (options.json === true) {
-          run.io.out(toJson(recordToJson(record)));
+          await printJson(run.io, recordToJson(record));
           return EXIT.ok;
         }
         run.io.out(

@@ -5,8 +5,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AuditEntry, RunSummary } from '../app/store-ports';
 import type { CommandRunner } from './command';
-import { formatDuration, formatTime, plural, renderFields, renderTable } from './format';
-import { CliError, EXIT, Progress, toJson } from './io';
+import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from './format';
+import { CliError, EXIT, Progress, printJson, writeOut } from './io';
 
 function parseLimit(raw: string): number {
   const n = Number(raw);
@@ -48,7 +48,7 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
         const stores = await run.context.stores();
         const list = await stores.runs.listRuns({ limit: options.limit, newestFirst: true });
         if (options.json === true) {
-          run.io.out(toJson(list.map(runToJson)));
+          await printJson(run.io, list.map(runToJson));
           return EXIT.ok;
         }
         if (list.length === 0) {
@@ -94,7 +94,7 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
         }
         progress.done();
         if (options.json === true) {
-          run.io.out(toJson({ run: runToJson(summary), entries }));
+          await printJson(run.io, { run: runToJson(summary), entries });
           return EXIT.ok;
         }
         run.io.out(
@@ -121,14 +121,12 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
         for (const trip of summary.guardrail?.trips ?? []) run.io.out(`  guardrail: ${trip.message}\n`);
         for (const error of summary.errors ?? []) run.io.out(`  error: ${error}\n`);
         run.io.out('\n');
-        run.io.out(
-          renderTable(
-            ['SHARE ID', 'DECISION', 'OUTCOME', 'POLICIES', 'REASONS'],
-            entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', e.policyIds.join(','), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
-            90,
-          ),
+        const table = tableLines(
+          ['SHARE ID', 'DECISION', 'OUTCOME', 'POLICIES', 'REASONS'],
+          entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', e.policyIds.join(','), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
+          90,
         );
-        run.io.out(`${plural(entries.length, 'audit entry', 'audit entries')}\n`);
+        await writeOut(run.io, [...table, `${plural(entries.length, 'audit entry', 'audit entries')}\n`]);
         return EXIT.ok;
       }),
     );

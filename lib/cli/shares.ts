@@ -2,8 +2,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Share } from '../domain/share';
 import type { CommandRunner } from './command';
-import { formatTime, plural, renderTable } from './format';
-import { EXIT, Progress, toJson } from './io';
+import { formatAgeDays, formatTime, plural, tableLines } from './format';
+import { EXIT, Progress, printJson, writeOut } from './io';
 
 function parsePageSize(raw: string): number {
   const n = Number(raw);
@@ -55,25 +55,21 @@ export function registerShareCommands(program: Command, runner: CommandRunner): 
         }
         progress.done();
         if (options.json === true) {
-          run.io.out(toJson(all.map(shareToJson)));
+          await printJson(run.io, all.map(shareToJson));
           return EXIT.ok;
         }
         const now = Date.now();
-        run.io.out(
-          renderTable(
-            ['SHARE ID', 'CREATED', 'AGE', 'EXPIRES', 'VISIBILITY', 'LINK', 'PATHS'],
-            all.map((s) => [
-              s.shareId,
-              formatTime(s.createdAtMs),
-              s.createdAtMs === undefined ? '-' : `${((now - s.createdAtMs) / 86_400_000).toFixed(1)} d`,
-              s.expired === true ? 'expired' : s.expiresAtMs === null ? 'never' : formatTime(s.expiresAtMs),
-              s.visibility,
-              s.link,
-              s.paths.join(', '),
-            ]),
-          ),
-        );
-        run.io.out(`${plural(all.length, 'share')}\n`);
+        const rows = all.map((s) => [
+          s.shareId,
+          formatTime(s.createdAtMs),
+          formatAgeDays(s.createdAtMs, now),
+          s.expired === true ? 'expired' : s.expiresAtMs === null ? 'never' : formatTime(s.expiresAtMs),
+          s.visibility,
+          s.link,
+          s.paths.join(', '),
+        ]);
+        const table = tableLines(['SHARE ID', 'CREATED', 'AGE', 'EXPIRES', 'VISIBILITY', 'LINK', 'PATHS'], rows);
+        await writeOut(run.io, [...table, `${plural(all.length, 'share')}\n`]);
         return EXIT.ok;
       }),
     );

@@ -23,13 +23,15 @@ import type { Stores } from '../stores/create-stores';
 import { Redactor } from '../terabox';
 import type { CommandRunner } from './command';
 import { DirectCancelQueue } from './direct-cancel';
-import { CliError, EXIT, Progress, toJson } from './io';
+import { CliError, EXIT, EXIT_INTERRUPTED, Progress, printJson, writeJsonFile } from './io';
+import { plural } from './format';
 import { loadPolicyFile } from './policies';
 
 interface SweepOptions {
   dryRun?: boolean;
   policiesFile?: string;
   json?: boolean;
+  reportFile?: string;
 }
 
 function progressText(p: SweepProgress): string {
@@ -53,6 +55,7 @@ export function registerSweepCommand(program: Command, runner: CommandRunner): v
     .option('--dry-run', 'plan only: report what would be cancelled, cancel nothing')
     .option('--policies-file <file>', 'take the policies from this file and keep everything else in memory (no AWS needed)')
     .option('--json', 'print the report as JSON: { runId, mode, inventory, decisions, cancelled, guardrail, errors }')
+    .option('--report-file <file>', 'also write the JSON report to this file (the lasting record of a --policies-file run)')
     .addHelpText(
       'after',
       [
@@ -63,7 +66,9 @@ export function registerSweepCommand(program: Command, runner: CommandRunner): v
         'GLOBAL_DRY_RUN=true makes every run a plan.',
         '',
         'Exit code 0 when the run completed (also when a guardrail held the cancellations back),',
-        '1 when it failed, was skipped (another sweep holds the lease) or a cancellation failed.',
+        '1 when it failed, was skipped (another sweep holds the lease) or a cancellation failed,',
+        '130 when interrupted: Ctrl-C (or SIGTERM) lets the cancel batch in flight finish, starts nothing',
+        'more, and prints the report of what was done; a second Ctrl-C stops at once.',
         '',
         'Examples:',
         '  share-lifecycle sweep --dry-run --policies-file samples/policies.json',
@@ -102,6 +107,17 @@ export function registerSweepCommand(program: Command, runner: CommandRunner): v
         const events: EventPublisher = !local && busName ? new EventBridgePublisher({ busName }) : new InMemoryEventBus();
 
         const progress = Progress.for(io, options);
+        // The first interrupt stops new work: an unfinished listing fails the run (nothing is
+        // cancelled), and no cancel batch starts after it; the batch in flight finishes with its
+        // bookkeeping, and the report below says what was done.
+        const interrupt = new AbortController();
+        let interruptedBy: string | undefined;
+        const unsubscribe = io.onInterrupt?.((signal) => {
+          interruptedBy = signal;
+          interrupt.abort(new Error(`interrupted by ${signal}`));
+          progress.update('stopping: finishing the cancel batch in flight (again to stop at once)', true);
+        });
+        context.onClose(() => unsubscribe?.());
         const cancelQueue = new DirectCancelQueue(
           {
             terabox,
@@ -113,6 +129,7 @@ export function registerSweepCommand(program: Command, runner: CommandRunner): v
             globalDryRun,
           },
           (done, total) => progress.update(`cancelling: batch ${done} of ${total}`, true),
+          interrupt.signal,
         );
         const deps: SweepDeps = {
           shares: terabox,
@@ -130,12 +147,23 @@ export function registerSweepCommand(program: Command, runner: CommandRunner): v
         const result = await runSweep(deps, {
           trigger: 'cli',
           dryRun: options.dryRun === true,
+          signal: interrupt.signal,
           onProgress: (p) => progress.update(progressText(p)),
         });
         progress.done();
         const outcomes = result.mode === 'enforce' && result.enqueued.length > 0 ? { outcomes: cancelQueue.outcomes } : {};
         const report = buildSweepReport(result, outcomes);
-        io.out(options.json === true ? toJson(report) : renderSweepReport(result, outcomes));
+        if (options.reportFile !== undefined) await writeJsonFile(options.reportFile, report);
+        if (options.json === true) await printJson(io, report);
+        else io.out(renderSweepReport(result, { ...outcomes, runShowable: !local }));
+        if (interruptedBy !== undefined) {
+          const notCancelled = report.decisions.filter((d) => d.action === 'cancel').length - report.cancelled.length;
+          io.err(
+            `share-lifecycle: interrupted by ${interruptedBy}: ${plural(report.cancelled.length, 'share')} cancelled before the stop, ` +
+              `${notCancelled} planned not cancelled; the report ${options.json === true ? 'on stdout' : 'above'} lists them\n`,
+          );
+          return EXIT_INTERRUPTED;
+        }
         const cancelFailed = cancelQueue.outcomes.some((o) => o.outcome === 'failed');
         return result.status === 'completed' && !cancelFailed ? EXIT.ok : EXIT.failure;
       }),

@@ -12,3 +12,4 @@ export type { PathMatcher } from './matchers';
 export { compareShareIds, type AgeClock } from './inventory';
 export { RULE_KINDS, ruleKind, describeRule } from './rules/registry';
 export type { RuleKind } from './rules/rule-kind';
+export * from './text';

@@ -8,6 +8,7 @@ import type * as z from 'zod';
 import { PolicyValidationError } from './policy-errors';
 import { exemptionSchema, formatIssues, policySchema } from './policy-schema';
 import type { Exemption, Policy } from './policy-types';
+import { stripByteOrderMark } from './text';
 
 /** The storage keys of a policies-table item (see lib/stores/table-design.ts), not policy fields. */
 export const POLICY_ITEM_STORAGE_FIELDS: readonly string[] = ['accountId', 'itemId', 'kind'];
@@ -137,7 +138,7 @@ export function parsePolicyFile(json: unknown): ValidatedItems {
   let value = json;
   if (typeof json === 'string') {
     try {
-      value = JSON.parse(json) as unknown;
+      value = JSON.parse(stripByteOrderMark(json)) as unknown;
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new PolicyValidationError(undefined, [`policy file: not valid JSON (${detail})`], { cause: error });

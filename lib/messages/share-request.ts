@@ -11,6 +11,7 @@ import * as z from 'zod';
 import type { CreateShareInput, SharePeriod } from '../app/ports';
 import { JsonNumber, isJsonObject, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';
+import { stripByteOrderMark } from '../domain/text';
 
 export const SHARE_PERIODS: readonly SharePeriod[] = [0, 1, 7, 30];
 export const MAX_ITEMS_PER_REQUEST = 100;
@@ -263,7 +264,7 @@ export type ParseShareRequestLinesResult =
  * out stay out, so that the stack's configured default applies.
  */
 export function parseShareRequestLines(text: string, maxErrors = 50): ParseShareRequestLinesResult {
-  const source = text.replace(/^\uFEFF/, '');
+  const source = stripByteOrderMark(text);
   if (source.trim() === '') return { ok: false, errors: ['no requests found: the input is empty'] };
 
   const items: Array<{ where: string; value?: unknown; duplicateKeys: string[]; error?: string }> = [];
