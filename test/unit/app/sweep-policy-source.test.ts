@@ -23,6 +23,12 @@ describe('policy sources of the sweep', () => {
     expect(await source.load()).toEqual({ policies: [maxAgePolicy(), broken], exemptions: [exemption], unrecognized: [] });
   });
 
+  it('reads a policy file saved with a UTF-8 byte-order mark (as Windows editors save it)', async () => {
+    const path = join(dir, 'bom.json');
+    await writeFile(path, `\uFEFF${JSON.stringify([maxAgePolicy()])}`, 'utf8');
+    expect(await policyFileSource(path).load()).toEqual({ policies: [maxAgePolicy()], exemptions: [], unrecognized: [] });
+  });
+
   it.each([
     ['a missing file', null, /: no such file$/],
     ['text that is not JSON', '[{"policyId": ', /: not valid JSON \(/],

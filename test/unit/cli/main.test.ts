@@ -68,6 +68,27 @@ describe('share-lifecycle (in-process)', () => {
     expect(result.err).toBe('share-lifecycle: cannot read /tmp/[REDACTED].json: no such file\n');
   });
 
+  it.each([
+    ['a file', 'file'],
+    ['stdin', 'stdin'],
+  ])('accepts a policy file with a UTF-8 byte-order mark from %s', async (_what, from) => {
+    const text = '\uFEFF[{"policyId":"p","rule":{"type":"max-age","maxAgeDays":3}}]';
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'bom-'));
+    try {
+      const file = join(dir, 'policies.json');
+      writeFileSync(file, text, 'utf8');
+      const result = await run(['policies', 'validate', from === 'file' ? file : '-', '--json'], from === 'file' ? {} : { stdin: text });
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.out)).toEqual({ valid: true, policies: ['p'], exemptions: [], invalid: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads a policy file from stdin with -', async () => {
     const result = await run(['policies', 'validate', '-', '--json'], { stdin: '[{"policyId":"p","rule":{"type":"max-age","maxAgeDays":3}}]' });
     expect(result.code).toBe(0);

@@ -178,6 +178,11 @@ describe('policy files', () => {
     expect([result.policies.length, result.exemptions.length, result.invalid]).toEqual([1, 1, []]);
   });
 
+  it('validates text that starts with a UTF-8 byte-order mark (Windows editors write one)', () => {
+    const result = parsePolicyFile(`\uFEFF${JSON.stringify([rawPolicy()])}`);
+    expect([result.policies.length, result.invalid]).toEqual([1, []]);
+  });
+
   it.each([
     ['not JSON', '[{"policyId":', /^policy file: not valid JSON \(/],
     ['not an array', { policyId: 'x' }, /^policy file: must be a JSON array of policies and exemptions$/],

@@ -8,7 +8,7 @@
  * and runs the package's own bin/share-lifecycle.js against it: the real bin script, the current
  * code, and a start-up as fast as the built CLI's.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -63,25 +63,52 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
+export interface RunCliOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+  timeoutMs?: number;
+  cwd?: string;
+  /**
+   * A slow reader: stdout is not read until this resolves, and then a chunk at a time, each on
+   * its own turn of the event loop. A CLI that exits with output still queued loses it then.
+   */
+  holdStdoutUntil?: Promise<unknown>;
+  /** Called once the child is spawned (to signal it, for example). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
 /** Runs the CLI with `args`; `stdin` is written and closed when given. */
-export function runCli(
-  cli: BuiltCli,
-  args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string; timeoutMs?: number; cwd?: string } = {},
-): Promise<CliResult> {
+export function runCli(cli: BuiltCli, args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli.bin, ...args], {
       env: options.env ?? baseEnv(),
       cwd: options.cwd ?? ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stdout = '';
+    options.onSpawn?.(child);
+    const chunks: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    if (options.holdStdoutUntil === undefined) {
+      child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    } else {
+      child.stdout.pause();
+      void options.holdStdoutUntil.then(() => {
+        const readSlowly = (): void => {
+          const chunk = child.stdout.read() as Buffer | null;
+          if (chunk === null) {
+            child.stdout.once('readable', readSlowly);
+            return;
+          }
+          chunks.push(chunk);
+          setImmediate(readSlowly);
+        };
+        readSlowly();
+      });
+    }
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`share-lifecycle ${args.join(' ')} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`share-lifecycle ${args.join(' ')} did not finish in time\nstdout: ${Buffer.concat(chunks).toString('utf8').slice(0, 2000)}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 30_000);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -89,7 +116,7 @@ export function runCli(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      resolvePromise({ code, stdout: Buffer.concat(chunks).toString('utf8'), stderr });
     });
     child.stdin.end(options.stdin ?? '');
   });
