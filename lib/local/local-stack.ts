@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   dynamoPort?: number;
   accountId?: string;
   guardrails?: GuardrailLimits;
+  /** Shares per cancel message (default 100, as in the stack). */
+  cancelBatchSize?: number;
   /** Powertools log level of the handlers (default SILENT). */
   logLevel?: string;
   /**
@@ -74,7 +76,7 @@ export interface LocalStack {
   /** One sweep-shares invocation; a failed run comes back as its report (status `failed`). */
   sweep(event: { dryRun?: boolean; trigger?: string }): Promise<SweepHandlerResult>;
   /** Delivers the cancel queue to cancel-shares until it is empty. */
-  drainCancels(onBatch?: (shares: number) => void): Promise<DrainSummary>;
+  drainCancels(onBatch?: (shares: number) => void, signal?: AbortSignal): Promise<DrainSummary>;
   /** The environment that points the CLI at this stack (tables, DynamoDB endpoint, TeraBox). */
   cliEnvironment(): Record<string, string>;
   close(): Promise<void>;
@@ -132,10 +134,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     globalDryRun: false,
     guardrails: options.guardrails ?? DEFAULT_GUARDRAILS,
     listConcurrency: 4,
-    cancelBatchSize: 100,
+    cancelBatchSize: options.cancelBatchSize ?? 100,
     ...unused,
   };
-  const cancelConfig: CancelConfig = { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize: 100, ...unused };
+  const cancelConfig: CancelConfig = { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize: options.cancelBatchSize ?? 100, ...unused };
 
   const createShares: CreateSharesHandler = createCreateSharesHandler({ config: createConfig, overrides: { ...common, ...createObs, functionName: 'create-shares' } });
   const cancelShares: CancelSharesHandler = createCancelSharesHandler({ config: cancelConfig, overrides: { ...common, ...cancelObs, functionName: 'cancel-shares' } });
@@ -168,8 +170,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         throw error;
       }
     },
-    drainCancels: (onBatch) =>
-      cancels.main.drain(cancelShares, onBatch ? { onBatch: (outcome) => onBatch(outcome.received) } : {}),
+    drainCancels: (onBatch, signal) =>
+      cancels.main.drain(cancelShares, {
+        ...(onBatch ? { onBatch: (outcome: { received: number }) => onBatch(outcome.received) } : {}),
+        ...(signal ? { signal } : {}),
+      }),
     cliEnvironment: () => ({
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_REGION: 'us-east-1',

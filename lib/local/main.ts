@@ -79,19 +79,22 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
   try {
     if (o.watch !== true) {
       const report = await runLocalLifecycle(common);
-      io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderLocalReport(report));
+      io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderLocalReport(report, { runShowable: false }));
       if (o.json !== true) io.out(`\nDone in ${formatDuration(performance.now() - t0)}. Try \`npm start -- --watch\` to keep it running and use the CLI against it.\n`);
       return report.check.matches ? 0 : 1;
     }
     const stack = await startLocalStack(common);
     try {
       const report = await runLifecycleOn(stack, common, performance.now() - t0);
-      io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderLocalReport(report));
-      await watchLocalStack(stack, { intervalMs: o.interval * 1000, inbox: o.inbox, stdin: process.stdin, out: io.out });
+      io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderLocalReport(report, { runShowable: true }));
+      const watched = await watchLocalStack(stack, { intervalMs: o.interval * 1000, inbox: o.inbox, stdin: process.stdin, out: io.out });
+      if (watched.stoppedBy === undefined) return 0;
+      const cut = watched.interruptedSweep;
+      io.err(`npm start: interrupted by ${watched.stoppedBy}${cut ? `: sweep ${cut.runId} had cancelled ${cut.cancelled.length} shares (listed above)` : ''}\n`);
+      return 130;
     } finally {
       await stack.close();
     }
-    return 0;
   } catch (error) {
     io.err(`npm start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
     return 1;
@@ -101,11 +104,14 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
 if (require.main === module) {
   // This process is the local run: the AWS SDK's Node 22 notice is not about it (see lib/cli/main.ts).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The exit code is set, never process.exit(): output still queued for a pipe must not be cut off.
   startMain(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
     (error: unknown) => {
       process.stderr.write(`npm start: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
+      process.exitCode = 1;
     },
   );
 }

@@ -15,7 +15,11 @@ function heading(text: string): string {
 }
 
 /** Renders the report; `maxItems` caps the long lists (cancelled shares). */
-export function renderLocalReport(report: LocalRunReport, options: { maxItems?: number } = {}): string {
+/**
+ * `runShowable`: the stack (and its tables) outlives the report (`--watch`), so `runs show` can
+ * show the runs; otherwise the report points to --json, the only place the rest is kept.
+ */
+export function renderLocalReport(report: LocalRunReport, options: { maxItems?: number; runShowable?: boolean } = {}): string {
   const maxItems = options.maxItems ?? 40;
   const out: string[] = [];
   const { environment: env, requests, plan, enforce, check } = report;
@@ -72,7 +76,9 @@ export function renderLocalReport(report: LocalRunReport, options: { maxItems?: 
     const who = c.requester !== undefined ? `  [${c.requester}${c.requestId ? `, ${c.requestId}` : ''}]` : '';
     out.push(`    ${c.shareId}  ${where}${who}\n        ${c.reason}\n`);
   }
-  if (cancelled.length > maxItems) out.push(`    ... and ${cancelled.length - maxItems} more (share-lifecycle runs show ${enforce.runId})\n`);
+  if (cancelled.length > maxItems) {
+    out.push(`    ... and ${cancelled.length - maxItems} more (${options.runShowable === true ? `share-lifecycle runs show ${enforce.runId}` : 'npm start -- --json lists them all'})\n`);
+  }
   const by = (action: ReportAction): number => enforce.decisions.filter((d) => d.action === action).length;
   out.push(
     `  Not cancelled: ${by('would-cancel')} flagged by dry-run policies only (reported), ${by('exempt')} exempt, ` +

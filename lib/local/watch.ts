@@ -7,7 +7,9 @@
  *   Requests go through the request queue to create-shares at once.
  * - A sweep runs in enforce mode every `intervalMs`, its cancel batches through cancel-shares.
  * - The stack's settings are printed, so that the CLI can be pointed at it from another terminal.
- * - Ctrl-C (SIGINT) or SIGTERM stops everything cleanly.
+ * - Ctrl-C (SIGINT) or SIGTERM stops cleanly: nothing new starts, the cancel batch in flight
+ *   finishes, and the shares cancelled by an interrupted sweep are printed (the local tables live
+ *   in memory: this output is their only lasting record); a second signal exits at once.
  */
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +24,7 @@ export interface WatchOptions {
   inbox: string;
   stdin: Readable;
   out: (text: string) => void;
-  /** Stops the loop (in addition to SIGINT/SIGTERM when `handleSignals`). */
+  /** Stops the loop as an interrupt does (in addition to SIGINT/SIGTERM when `handleSignals`). */
   signal?: AbortSignal;
   handleSignals?: boolean;
   /** How often the inbox is looked at (default 1 s). */
@@ -31,8 +33,16 @@ export interface WatchOptions {
 
 const REQUEST_FILE = /\.(json|jsonl)$/;
 
+/** How the watch loop ended. */
+export interface WatchOutcome {
+  /** The SIGINT/SIGTERM that stopped it; undefined when stopped through `signal`. */
+  stoppedBy?: NodeJS.Signals;
+  /** The sweep whose cancels the stop cut short, and what it had cancelled by then. */
+  interruptedSweep?: { runId: string; cancelled: string[]; notSent: number };
+}
+
 /** Runs the watch loop on `stack` until stopped; resolves once everything it started has ended. */
-export async function watchLocalStack(stack: LocalStack, options: WatchOptions): Promise<void> {
+export async function watchLocalStack(stack: LocalStack, options: WatchOptions): Promise<WatchOutcome> {
   const { out } = options;
   await mkdir(options.inbox, { recursive: true });
   const env = stack.cliEnvironment();
@@ -72,10 +82,19 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
     return true;
   };
 
+  // Aborted on the first stop: no task starts after it, and a cancel drain stops after its batch.
+  const stopping = new AbortController();
+  const outcome: WatchOutcome = {};
+
   const sweep = (): void =>
     serial(async () => {
+      if (stopping.signal.aborted) return;
       const report = await stack.sweep({ trigger: 'local-watch' });
-      const drained = await stack.drainCancels();
+      const drained = await stack.drainCancels(undefined, stopping.signal);
+      if (drained.remaining > 0 && stopping.signal.aborted) {
+        outcome.interruptedSweep = { runId: report.runId, cancelled: await cancelledBy(stack, report.runId), notSent: drained.remaining };
+        return;
+      }
       const g = report.guardrail;
       out(
         `sweep ${report.runId}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
@@ -85,6 +104,7 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
 
   const pollInbox = (): void =>
     serial(async () => {
+      if (stopping.signal.aborted) return;
       let names: string[];
       try {
         names = (await readdir(options.inbox)).filter((n) => REQUEST_FILE.test(n)).sort();
@@ -103,25 +123,52 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
     if (line.trim() !== '') submit(line, 'stdin');
   });
 
+  let stopHandlers = (): void => undefined;
   const sweepTimer = setInterval(sweep, options.intervalMs);
   const inboxTimer = setInterval(pollInbox, options.pollMs ?? 1000);
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
+    const stop = (signal?: NodeJS.Signals): void => {
+      if (stopping.signal.aborted) {
+        // A second interrupt: the user does not want to wait for the batch in flight.
+        out(`${signal ?? 'stop'} again: exiting at once\n`);
+        process.exit(130);
+      }
+      if (signal !== undefined) outcome.stoppedBy = signal;
+      stopping.abort();
+      options.signal?.removeEventListener('abort', onAbort);
       resolve();
     };
+    const onAbort = (): void => stop();
     if (options.handleSignals !== false) {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      stopHandlers = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      };
     }
     if (options.signal?.aborted) stop();
-    else options.signal?.addEventListener('abort', stop, { once: true });
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   clearInterval(sweepTimer);
   clearInterval(inboxTimer);
   lines.close();
   await chain;
+  stopHandlers();
+  const cut = outcome.interruptedSweep;
+  if (cut !== undefined) {
+    out(`sweep ${cut.runId} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
+    for (const id of cut.cancelled) out(`  cancelled ${id}\n`);
+  }
   out('stopped\n');
+  return outcome;
+}
+
+/** The shares a run's cancels removed (or found gone), from its audit trail. */
+async function cancelledBy(stack: LocalStack, runId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const entry of stack.dynamo.stores.runs.listAudit(runId)) {
+    if (entry.outcome === 'cancelled' || entry.outcome === 'already-gone') ids.push(String(entry.shareId));
+  }
+  return ids.sort();
 }

@@ -233,13 +233,20 @@ export class InMemoryQueue {
    */
   async drain(
     handler: SqsBatchHandler,
-    options: { context?: Context; maxBatches?: number; sleep?: (ms: number) => Promise<void>; onBatch?: (outcome: BatchOutcome) => void } = {},
+    options: {
+      context?: Context;
+      maxBatches?: number;
+      sleep?: (ms: number) => Promise<void>;
+      onBatch?: (outcome: BatchOutcome) => void;
+      /** Aborted: no further batch is received (the one being handled finishes). */
+      signal?: AbortSignal;
+    } = {},
   ): Promise<DrainSummary> {
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const maxBatches = options.maxBatches ?? 1000;
     const summary: DrainSummary = { batches: 0, received: 0, succeeded: 0, failed: 0, remaining: 0, deadLettered: 0 };
     const deadLetteredBefore = this.deadLetteredCount;
-    while (this.messages.length > 0 && summary.batches < maxBatches) {
+    while (this.messages.length > 0 && summary.batches < maxBatches && options.signal?.aborted !== true) {
       if (this.approximateNumberOfMessages === 0) {
         const next = Math.min(...this.messages.map((m) => m.visibleAt));
         await sleep(Math.max(0, next - this.clock.now()));

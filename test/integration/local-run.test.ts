@@ -12,6 +12,7 @@ import { watchLocalStack } from '../../lib/local/watch';
 import { parseShareRequestLines } from '../../lib/messages/share-request';
 import { PassThrough } from 'node:stream';
 import { aShareRequest } from '../factories/messages';
+import { aPolicy } from '../factories/store-items';
 
 const SAMPLE_REQUESTS = (() => {
   const parsed = parseShareRequestLines(readFileSync(join(__dirname, '..', '..', 'samples', 'requests.jsonl'), 'utf8'));
@@ -122,6 +123,35 @@ describe('the local run in watch mode', () => {
       expect(output[output.length - 1]).toBe('stopped\n');
     } finally {
       stdin.end();
+      await stack.close();
+      rmSync(inbox, { recursive: true, force: true });
+    }
+  });
+
+  it('stops during the cancels of a sweep after the batch in flight and lists exactly what it cancelled', async () => {
+    // One share per cancel message, each cancel answered after 100 ms: the stop lands among them.
+    const stack = await startLocalStack({ seed: 'files=200,shares=400,seed=9', faults: 'latency=100,paths=/share/cancel', cancelBatchSize: 1, guardrails: { maxCancellations: 10_000, maxCancellationPercent: 100 } });
+    const inbox = mkdtempSync(join(tmpdir(), 'local-inbox-'));
+    const output: string[] = [];
+    const controller = new AbortController();
+    try {
+      const now = Date.now();
+      await stack.dynamo.stores.policies.putPolicies([aPolicy({ policyId: 'everything', scope: undefined, exempt: undefined, maxCancellationsPerRun: undefined, rule: { type: 'name', deny: ['**'] } })], now);
+      const before = new Set(stack.emulator.state.shares.keys());
+      const watching = watchLocalStack(stack, { intervalMs: 50, pollMs: 10_000, inbox, stdin: new PassThrough(), out: (t) => output.push(t), signal: controller.signal, handleSignals: false });
+      // Stop once three cancels have reached TeraBox (looked at every 5 ms).
+      while ((stack.emulator.state.counts['/share/cancel'] ?? 0) < 3) await new Promise((r) => setTimeout(r, 5));
+      controller.abort();
+      const outcome = await watching;
+      const gone = [...before].filter((id) => !stack.emulator.state.shares.has(id)).sort();
+      expect(gone.length).toBeGreaterThanOrEqual(2);
+      expect(gone.length).toBeLessThan(before.size);
+      expect(outcome.interruptedSweep?.cancelled).toEqual(gone);
+      const text = output.join('');
+      expect(text).toContain(`stopped during its cancels: ${gone.length} shares cancelled before the stop`);
+      expect(text.split('\n').filter((l) => l.startsWith('  cancelled ')).map((l) => l.slice('  cancelled '.length)).sort()).toEqual(gone);
+      expect(output[output.length - 1]).toBe('stopped\n');
+    } finally {
       await stack.close();
       rmSync(inbox, { recursive: true, force: true });
     }
