@@ -160,6 +160,21 @@ describe('renderSweepReport', () => {
     expect(renderSweepReport(await run(held))).toMatch(/^Sweep \S+ \(enforce, skipped; trigger cli; account default\)\n {2}Skipped: another sweep holds the lease/);
   });
 
+  it('splits the planned cancels by outcome: a run stopped part-way never calls a share cancelled that was not', async () => {
+    const text = renderSweepReport(await run(world()), { outcomes: [{ shareId: '101', outcome: 'cancelled' }] });
+    expect(text).toMatch(/^Cancelled \(1\):\n {2}101 \/Public\/file-101\.pdf\n {6}created 40\.0 days ago/m);
+    expect(text).toMatch(new RegExp(`^Planned for cancellation, not cancelled \\(1\\):\\n {2}${BIG_ID} `, 'm'));
+  });
+
+  it('lists every cancelled share of a run kept in memory, and never points to runs show', async () => {
+    const shares = Array.from({ length: 30 }, (_, i) => aShare(String(500 + i), { ageDays: 40 }));
+    const outcomes = shares.map((s) => ({ shareId: s.shareId, outcome: 'cancelled' as const }));
+    const text = renderSweepReport(await run(sweepWorld({ shares })), { maxItems: 5, outcomes, runShowable: false });
+    expect(text).toMatch(/^Cancelled \(30\):$/m);
+    for (const s of shares) expect(text).toMatch(new RegExp(`^ {2}${s.shareId} `, 'm'));
+    expect(text).not.toContain('runs show');
+  });
+
   it('caps long sections and points to the full report', async () => {
     const shares = Array.from({ length: 30 }, (_, i) => aShare(String(500 + i), { ageDays: 40 }));
     const text = renderSweepReport(await run(sweepWorld({ shares })), { maxItems: 5 });
