@@ -210,6 +210,16 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
   }
 
   if (e) {
+    // What became of the grace notices due in this run, by share: the grace starts with a notice
+    // the bus accepted, so a marked share's grace end is known only from here on.
+    const noticeLines = new Map<string, string[]>();
+    const addNoticeLine = (shareId: string, line: string): void => {
+      noticeLines.set(shareId, [...(noticeLines.get(shareId) ?? []), line]);
+    };
+    for (const n of result.notified) {
+      addNoticeLine(n.shareId, `notice sent ${new Date(n.notifiedAtMs).toISOString()}: grace ends ${new Date(n.graceEndsAtMs).toISOString()} (${n.policyId})`);
+    }
+    for (const n of result.unnotified) addNoticeLine(n.shareId, `notice NOT sent: no grace period yet, the next run sends it (${n.policyId})`);
     const section = (title: string, action: ReportAction): void => {
       const items = report.decisions.filter((d) => d.action === action);
       if (items.length === 0) return;
@@ -221,6 +231,7 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
         const who = subject?.requester !== undefined ? ` [${subject.requester}]` : '';
         lines.push(`  ${d.shareId}${where}${who}`);
         for (const r of d.reasons) lines.push(`      ${r}`);
+        if (action === 'marked') for (const line of noticeLines.get(d.shareId) ?? []) lines.push(`      ${line}`);
       }
       if (items.length > maxItems) lines.push(`  ... and ${items.length - maxItems} more (see --json, or runs show ${result.runId})`);
     };
@@ -241,13 +252,17 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
     lines.push('');
     const g = e.guardrail;
     if (g.tripped) {
-      lines.push(`Guardrail TRIPPED: nothing was cancelled and no grace marks were written.`);
+      lines.push(`Guardrail TRIPPED: nothing was cancelled, and no grace marks were written nor notices sent.`);
       for (const t of g.trips) lines.push(`  - ${t.message}`);
     } else {
       lines.push(`Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run and ${g.maxCancellationPercent}% of the inventory)`);
     }
     const marks = result.marked.length + result.cleared.length;
-    if (marks > 0) lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared`);
+    const notices = result.notified.length + result.unnotified.length;
+    if (marks > 0 || notices > 0) {
+      const sent = notices > 0 ? `; notices ${result.notified.length} sent${result.unnotified.length > 0 ? `, ${result.unnotified.length} NOT sent (the next run sends them)` : ''}` : '';
+      lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared${sent}`);
+    }
     if (result.mode === 'enforce' && report.cancelled.length > 0 && !options.outcomes) {
       lines.push(`Cancel queue: ${plural(result.enqueued.length, 'share')} in ${plural(result.batches, 'batch', 'batches')}`);
     }
