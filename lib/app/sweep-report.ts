@@ -14,7 +14,8 @@
  * ```
  * - `decisions`: every share some policy had something to say about, in share-id order; `action`
  *   is the engine's decision (`cancel`, `would-cancel`, `exempt`, `unevaluable`), or `marked` for a
- *   share kept while its grace period runs. Plain keeps are left out unless asked for.
+ *   share kept while its grace period runs or its grace notice is pending (the reason says which).
+ *   Plain keeps are left out unless asked for.
  * - `cancelled`: with cancel outcomes (a run that cancelled directly), the shares TeraBox cancelled
  *   or found already gone; without them, the shares handed to the cancel queue. Empty in a dry
  *   run and when a guardrail tripped.
