@@ -99,6 +99,9 @@ export function buildBenchShares(count = 1_000_000, scenario: BenchScenario = 's
       firstSeenAtMs: clockRoll < 0.995 ? createdAtMs + 3_600_000 : undefined,
       violatingSince: rnd() < 0.02 ? { 'marketing-14-days': BENCH_NOW - (rnd() < 0.5 ? 3 : 1) * DAY } : undefined,
     });
+    // Marks whose notice went out with them (the usual case): half still in their grace, half past
+    // it. Set after the fact so that the random sequence, and so the inventory, stays as it was.
+    facts.notifiedAt = facts.violatingSince;
     shares[k] = facts;
   }
   // Paths as TeraBox's JSON would give them: flat strings, not the ropes template literals build

@@ -6,9 +6,41 @@ import type { CancelBatchMessage } from '../messages/cancel-batch';
 import type { ProductEvent } from '../messages/events';
 import type { ShareRequestMessage } from '../messages/share-request';
 
+/** An event that `publish` could not get accepted, named by its position in the list it was given. */
+export interface EventPublishFailure {
+  index: number;
+  detailType: string;
+  errorCode: string;
+  errorMessage: string;
+}
+
 export interface EventPublisher {
-  /** Publishes all events or throws (a named error with the failed entries) after retries. */
+  /**
+   * Publishes all events or throws (a named error) after retries. A bus may accept some events of
+   * a call and refuse others (EventBridge's PutEvents does): the error's `failures`
+   * ({@link EventPublishFailure}[]) then name exactly the events that were not accepted, and every
+   * other one was. An error without them says nothing about which went out (see
+   * {@link unacceptedEvents}).
+   */
   publish(events: ProductEvent[]): Promise<void>;
+}
+
+/**
+ * The positions of the events a failed `publish` of `count` events did not get accepted: those its
+ * error names, or all of them when it names none (or names them in a way that cannot be trusted),
+ * since an event wrongly counted as accepted is worse than one sent again.
+ */
+export function unacceptedEvents(error: unknown, count: number): Set<number> {
+  const all = new Set(Array.from({ length: count }, (_, i) => i));
+  const failures: unknown = typeof error === 'object' && error !== null ? (error as { failures?: unknown }).failures : undefined;
+  if (!Array.isArray(failures) || failures.length === 0) return all;
+  const named = new Set<number>();
+  for (const f of failures as unknown[]) {
+    const index: unknown = typeof f === 'object' && f !== null ? (f as { index?: unknown }).index : undefined;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= count) return all;
+    named.add(index);
+  }
+  return named;
 }
 
 export interface CancelQueue {

@@ -258,6 +258,11 @@ export interface InventoryItem {
   lastSeenAtMs: number;
   /** Grace marks: policy id -> when the share was first seen breaking it. */
   violatingSince?: Record<string, number>;
+  /**
+   * Policy id -> when the mark's `ShareMarkedForCancel` notice was accepted by the event bus. The
+   * grace period counts from here; a mark without it has not started its grace. Cleared with its mark.
+   */
+  notifiedAt?: Record<string, number>;
   /** When a sweep first missed the share (it was cancelled or expired). */
   goneAtMs?: number;
 }
@@ -284,11 +289,19 @@ export interface InventoryStore {
     previous: ReadonlyMap<ShareId, InventoryItem>,
     options?: { lastSeenResolutionMs?: number },
   ): Promise<number>;
-  /** Adds grace marks; an existing mark keeps its original time. Creates the item when missing. */
+  /** Adds grace marks; an existing mark keeps its original time (and its notice). Creates the item when missing. */
   setMarks(marks: readonly GraceMark[], now: number): Promise<void>;
-  /** Removes the given grace marks; marks or shares that are not there are ignored. */
+  /**
+   * Records that the notices of these marks were accepted by the event bus at `atMs`
+   * (`notifiedAt[policyId] = atMs`), only where the mark still exists and has no notice yet (a
+   * notice older than the mark, left from an earlier mark of the pair, counts as none). A mark
+   * that is gone or already notified is left as it is: a notice time is never moved. Returns how
+   * many were written.
+   */
+  setNotified(marks: readonly Omit<GraceMark, 'sinceMs'>[], atMs: number): Promise<number>;
+  /** Removes the given grace marks and their notice times; marks or shares that are not there are ignored. */
   clearMarks(marks: readonly Omit<GraceMark, 'sinceMs'>[]): Promise<void>;
-  /** Removes every grace mark of one share. */
+  /** Removes every grace mark (and notice time) of one share. */
   clearAllMarks(shareId: ShareId): Promise<void>;
   deleteMany(shareIds: Iterable<ShareId>): Promise<number>;
 }

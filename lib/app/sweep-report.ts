@@ -14,7 +14,8 @@
  * ```
  * - `decisions`: every share some policy had something to say about, in share-id order; `action`
  *   is the engine's decision (`cancel`, `would-cancel`, `exempt`, `unevaluable`), or `marked` for a
- *   share kept while its grace period runs. Plain keeps are left out unless asked for.
+ *   share kept while its grace period runs or its grace notice is pending (the reason says which).
+ *   Plain keeps are left out unless asked for.
  * - `cancelled`: with cancel outcomes (a run that cancelled directly), the shares TeraBox cancelled
  *   or found already gone; without them, the shares handed to the cancel queue. Empty in a dry
  *   run and when a guardrail tripped.
@@ -217,6 +218,16 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
   }
 
   if (e) {
+    // What became of the grace notices due in this run, by share: the grace starts with a notice
+    // the bus accepted, so a marked share's grace end is known only from here on.
+    const noticeLines = new Map<string, string[]>();
+    const addNoticeLine = (shareId: string, line: string): void => {
+      noticeLines.set(shareId, [...(noticeLines.get(shareId) ?? []), line]);
+    };
+    for (const n of result.notified) {
+      addNoticeLine(n.shareId, `notice sent ${new Date(n.notifiedAtMs).toISOString()}: grace ends ${new Date(n.graceEndsAtMs).toISOString()} (${n.policyId})`);
+    }
+    for (const n of result.unnotified) addNoticeLine(n.shareId, `notice NOT sent: no grace period yet, the next run sends it (${n.policyId})`);
     const list = (title: string, items: readonly ReportDecision[], all = false): void => {
       if (items.length === 0) return;
       const shown = all ? items.length : maxItems;
@@ -228,6 +239,7 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
         const who = subject?.requester !== undefined ? ` [${subject.requester}]` : '';
         lines.push(`  ${d.shareId}${where}${who}`);
         for (const r of d.reasons) lines.push(`      ${r}`);
+        if (d.action === 'marked') for (const line of noticeLines.get(d.shareId) ?? []) lines.push(`      ${line}`);
       }
       if (items.length > shown) lines.push(`  ... and ${items.length - shown} more (see --json${runShowable ? `, or runs show ${result.runId}` : ''})`);
     };
@@ -254,13 +266,17 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
     lines.push('');
     const g = e.guardrail;
     if (g.tripped) {
-      lines.push(`Guardrail TRIPPED: nothing was cancelled and no grace marks were written.`);
+      lines.push(`Guardrail TRIPPED: nothing was cancelled, and no grace marks were written nor notices sent.`);
       for (const t of g.trips) lines.push(`  - ${t.message}`);
     } else {
       lines.push(`Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run and ${g.maxCancellationPercent}% of the inventory)`);
     }
     const marks = result.marked.length + result.cleared.length;
-    if (marks > 0) lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared`);
+    const notices = result.notified.length + result.unnotified.length;
+    if (marks > 0 || notices > 0) {
+      const sent = notices > 0 ? `; notices ${result.notified.length} sent${result.unnotified.length > 0 ? `, ${result.unnotified.length} NOT sent (the next run sends them)` : ''}` : '';
+      lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared${sent}`);
+    }
     if (result.mode === 'enforce' && report.cancelled.length > 0 && !options.outcomes) {
       lines.push(`Cancel queue: ${plural(result.enqueued.length, 'share')} in ${plural(result.batches, 'batch', 'batches')}`);
     }

@@ -20,7 +20,11 @@
  *   written, `lastSeenAtMs` at most once a day; shares missing from a complete listing get
  *   `goneAtMs` and are deleted once gone for `goneRetentionMs`), grace marks set and cleared,
  *   share ids attached to records, the audit entries (every decision but a plain keep; a dry
- *   run writes its plan too).
+ *   run writes its plan too), then the grace notices (below).
+ * - grace notices: one `ShareMarkedForCancel` per mark whose notice is due (the engine's
+ *   `noticesDue`: the new marks, and stored marks whose notice never went out), published once per
+ *   run; then `notifiedAt` is recorded (`setNotified`, at the clock's time once the bus accepted
+ *   them) for exactly the notices the bus accepted (EventBridge can accept part of a call).
  * - `enqueue`: cancel batches (at most 100 ids each) to the cancel queue, only when enforcing and
  *   no guardrail tripped.
  * Then the summary, the metrics and the SweepCompleted event; the lease is released in `finally`.
@@ -34,6 +38,14 @@
  *   deleted: a share can drop out of one listing while the list shifts under concurrent
  *   cancellations, and deleting it at once would lose its first-seen time and its grace marks.
  * - Events are notifications: a failed publish is a run error, never a reason to undo a write.
+ * - The grace of a mark starts when its notice has been published, not when the mark was written
+ *   (the engine counts it from `notifiedAt`). So a notice that is lost (a failed publish, a run
+ *   that died between `setMarks` and the publish, a notice whose time could not be recorded) is a
+ *   delay, never a silent cancellation: the mark waits, the next run sends the notice again, and
+ *   the share is cancelled no sooner than `graceHours` after a notice the bus accepted. A notice
+ *   is sent again only when its acceptance was not recorded (at least once, as every event).
+ * - A dry run and a run whose guardrail tripped take no step toward a cancellation: they write no
+ *   new marks and send no notices (a notice starts a grace period), though they still clear marks.
  * - Audit entries are written before the cancel batches are sent (an action is never taken
  *   without its trail); batches that could not be sent are rewritten as `skipped`.
  *
@@ -71,7 +83,7 @@
  *    (typed arrays) still fit in memory (about 50 bytes a share), the raw shares need not.
  */
 import { performance } from 'node:perf_hooks';
-import type { EvaluationResult, GraceMark as EngineMark } from '../domain/decision';
+import type { EvaluationResult, GraceMark as EngineMark, GraceNotice } from '../domain/decision';
 import { evaluate } from '../domain/evaluate';
 import { PolicyValidationError } from '../domain/policy-errors';
 import type { Exemption, GuardrailLimits, Policy } from '../domain/policy-types';
@@ -86,7 +98,7 @@ import {
   type GuardrailTrip as EventGuardrailTrip,
   type ProductEvent,
 } from '../messages/events';
-import type { CancelQueue, EventPublisher } from './messaging-ports';
+import { unacceptedEvents, type CancelQueue, type EventPublisher } from './messaging-ports';
 import type { PolicySource } from './policy-source';
 import type { Clock, PaginateOptions } from './ports';
 import type {
@@ -139,6 +151,7 @@ export const SWEEP_METRICS = {
   failed: 'SweepFailed',
   skipped: 'SweepSkipped',
   eventPublishFailures: 'EventPublishFailures',
+  noticesSent: 'GraceNoticesSent',
 } as const;
 
 export interface SweepSettings {
@@ -172,6 +185,7 @@ const MAX_CANCEL_POLICIES = 50;
 /** Audit entries keep a share's first paths only: an entry must stay far below DynamoDB's 400 KB. */
 const MAX_AUDIT_PATHS = 20;
 const MAX_ERROR_TEXT = 1000;
+const HOUR_MS = 3_600_000;
 const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 /**
  * A listed share without a share record when the sweep read them is sent to cancel-shares as
@@ -189,7 +203,7 @@ export interface SweepDeps {
   shares: ShareLister;
   policies: PolicySource;
   shareRecords: Pick<ShareRecordStore, 'listCreated' | 'attachShareId'>;
-  inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'clearMarks' | 'deleteMany'>;
+  inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany'>;
   runs: Pick<RunStore, 'newRunId' | 'startRun' | 'finishRun' | 'putAuditEntries'>;
   lease: Pick<Lease, 'acquire' | 'renew' | 'release' | 'current'>;
   events: EventPublisher;
@@ -241,6 +255,14 @@ export interface SweepInventoryStats {
   written: number;
 }
 
+/** A grace notice the bus accepted in this run. */
+export interface SentNotice extends EngineMark {
+  /** When the bus accepted it (the clock's time after the publish): the grace counts from here. */
+  notifiedAtMs: number;
+  /** `notifiedAtMs` + the policy's grace: no run cancels the share before this. */
+  graceEndsAtMs: number;
+}
+
 /** What the reports show about a share that has a decision worth showing. */
 export interface ShareSubject {
   shortUrl?: string;
@@ -276,6 +298,10 @@ export interface SweepResult {
   /** Grace marks written / cleared by this run. */
   marked: EngineMark[];
   cleared: EngineMark[];
+  /** Grace notices the bus accepted (their marks' grace runs from now on). */
+  notified: SentNotice[];
+  /** Marks whose notice was due but not accepted: their grace has not started; the next run sends it again. */
+  unnotified: EngineMark[];
   /** The run summary's counts. */
   counts: Record<string, number>;
   /** Phase durations (ms). */
@@ -439,6 +465,8 @@ class SweepRun {
       batches: 0,
       marked: [],
       cleared: [],
+      notified: [],
+      unnotified: [],
       counts: {},
       timings: {},
     };
@@ -707,6 +735,7 @@ class SweepRun {
         recordedCreatedAtMs: record?.createdAtMs,
         firstSeenAtMs: prev?.firstSeenAtMs ?? now,
         violatingSince: prev?.violatingSince,
+        notifiedAt: prev?.notifiedAt,
       });
     }
     return { facts, attach, requestIds };
@@ -769,7 +798,9 @@ class SweepRun {
       const prev = previous.get(share.shareId);
       if (!prev) fresh += 1;
       const item: InventoryItem = { shareId: share.shareId, firstSeenAtMs: prev?.firstSeenAtMs ?? now, lastSeenAtMs: now };
+      // Marks and their notice times are carried unchanged (setMarks, setNotified and clearMarks change them).
       if (prev?.violatingSince !== undefined) item.violatingSince = prev.violatingSince;
+      if (prev?.notifiedAt !== undefined) item.notifiedAt = prev.notifiedAt;
       items.push(item);
     }
     const retention = settings.goneRetentionMs ?? DEFAULT_GONE_RETENTION_MS;
@@ -847,19 +878,88 @@ class SweepRun {
     if (entries.length > 0) await stage('the audit entries', () => deps.runs.putAuditEntries(result.runId, entries));
     result.counts.auditEntries = entries.length;
 
-    // Events of the new marks and of a tripped guardrail (notifications: failures are run errors).
-    const events: ProductEvent[] = [];
-    if (result.marked.length > 0) {
-      const decisionById = new Map(evaluation.decisions.map((d) => [d.shareId, d] as const));
-      for (const mark of result.marked) {
-        const finding = decisionById.get(mark.shareId)?.findings.find((f) => f.policyId === mark.policyId && f.outcome === 'marked');
-        const endsAt = finding?.graceEndsAt !== undefined ? Date.parse(finding.graceEndsAt) : Number.NaN;
-        if (!finding || !Number.isFinite(endsAt)) continue;
-        events.push(shareMarkedForCancelEvent({ shareId: mark.shareId, policyId: mark.policyId, graceEndsAtMs: endsAt, reason: finding.reason }, now));
+    // The grace notices (after the marks they announce), then the guardrail's event.
+    await this.sendNotices(evaluation.noticesDue, joined);
+    if (evaluation.guardrail.tripped) await this.publish([guardrailTrippedEvent({ runId: result.runId, trips: guardrailEventTrips(evaluation) }, now)]);
+  }
+
+  /**
+   * One `ShareMarkedForCancel` per due notice, in one publish, then `notifiedAt` for exactly the
+   * ones the bus accepted. A notice that was not accepted leaves its mark without one: its grace
+   * has not started and the next run sends it again (see the module comment). Failures here are
+   * run errors, never a failed run: they only delay cancellations.
+   */
+  private async sendNotices(due: readonly GraceNotice[], joined: Joined): Promise<void> {
+    if (due.length === 0) return;
+    const { deps, result } = this;
+    // The notice's own time: its graceEndsAt is this plus the grace, so never later than the
+    // grace the engine counts from the (later) acceptance time recorded below.
+    const sentAt = deps.clock.now();
+    const built: { notice: GraceNotice; event: ProductEvent }[] = [];
+    for (const notice of due) {
+      const subject = result.subjects.get(notice.shareId);
+      const requestId = joined.requestIds.get(notice.shareId);
+      try {
+        const event = shareMarkedForCancelEvent(
+          {
+            shareId: notice.shareId,
+            policyId: notice.policyId,
+            graceEndsAtMs: sentAt + notice.graceHours * HOUR_MS,
+            reason: notice.reason,
+            paths: subject?.paths ?? [],
+            ...(subject?.shortUrl !== undefined ? { shortUrl: subject.shortUrl } : {}),
+            ...(subject?.requester !== undefined ? { requester: subject.requester } : {}),
+            ...(requestId !== undefined ? { requestId } : {}),
+          },
+          sentAt,
+        );
+        built.push({ notice, event });
+      } catch (error) {
+        result.unnotified.push({ shareId: notice.shareId, policyId: notice.policyId });
+        this.addError(`could not build the grace notice of share ${notice.shareId} (${notice.policyId}): ${this.describe(error)}; its mark waits for one`);
       }
     }
-    if (evaluation.guardrail.tripped) events.push(guardrailTrippedEvent({ runId: result.runId, trips: guardrailEventTrips(evaluation) }, now));
-    await this.publish(events);
+    if (built.length === 0) return;
+
+    let refused = new Set<number>();
+    try {
+      await deps.events.publish(built.map((b) => b.event));
+    } catch (error) {
+      refused = unacceptedEvents(error, built.length);
+      this.addError(
+        `could not publish ${refused.size} of ${built.length} grace notice(s): ${this.describe(error)}; ` +
+          'their marks wait without a grace period and the next run sends them again',
+      );
+      this.metric(SWEEP_METRICS.eventPublishFailures, refused.size);
+    }
+    const acceptedAt = deps.clock.now();
+    const accepted: GraceNotice[] = [];
+    built.forEach(({ notice }, i) => {
+      if (refused.has(i)) result.unnotified.push({ shareId: notice.shareId, policyId: notice.policyId });
+      else accepted.push(notice);
+    });
+    this.metric(SWEEP_METRICS.noticesSent, accepted.length);
+    if (accepted.length === 0) return;
+    try {
+      await deps.inventory.setNotified(
+        accepted.map((n) => ({ shareId: n.shareId, policyId: n.policyId })),
+        acceptedAt,
+      );
+      result.notified = accepted.map((n) => ({
+        shareId: n.shareId,
+        policyId: n.policyId,
+        notifiedAtMs: acceptedAt,
+        graceEndsAtMs: acceptedAt + n.graceHours * HOUR_MS,
+      }));
+    } catch (error) {
+      // Sent but not recorded: the marks still look unannounced, so the next run notifies them
+      // again and their grace counts from that notice (later, never sooner).
+      for (const n of accepted) result.unnotified.push({ shareId: n.shareId, policyId: n.policyId });
+      this.addError(
+        `${accepted.length} grace notice(s) were sent but their time could not be recorded: ${this.describe(error)}; ` +
+          'the next run sends them again and their grace counts from then',
+      );
+    }
   }
 
   private async publish(events: ProductEvent[]): Promise<void> {
@@ -964,6 +1064,8 @@ class SweepRun {
       batches: result.batches,
       newMarks: result.marked.length,
       clearedMarks: result.cleared.length,
+      noticesSent: result.notified.length,
+      noticesFailed: result.unnotified.length,
       errors: result.errors.length,
     };
     if (e) {

@@ -11,7 +11,9 @@ import type { ShareId } from './share';
  * One share's fate in a run, strongest first:
  * - `cancel`: an enforce policy flagged it with certainty (and its grace period, if any, is over);
  * - `keep` with a `marked` finding: an enforce policy with a grace period flagged it; it will be
- *   cancelled by a later run if it still breaks the policy when the grace ends;
+ *   cancelled by a later run if it still breaks the policy when the grace ends. The grace starts
+ *   when the mark's notice (`ShareMarkedForCancel`) has been published, not when the mark was
+ *   written: a mark whose notice is still pending stays `keep` however old it is;
  * - `would-cancel`: only dry-run policies flagged it, or the run is a global dry run;
  * - `unevaluable`: a policy could not judge it (unknown paths, visibility or age); never cancelled
  *   on that policy's account;
@@ -28,7 +30,11 @@ export interface PolicyFinding {
   outcome: FindingOutcome;
   /** Human-readable, ends with the policy id: `created 41.2 days ago, limit 30 days (public-30d)`. */
   reason: string;
-  /** For `marked`: when the grace period ends (ISO 8601). */
+  /**
+   * For `marked`: when the grace period ends (ISO 8601), its notice's time plus the policy's
+   * grace. Absent while the notice has not been sent (a new mark, or one whose notice failed):
+   * the grace has not started then.
+   */
   graceEndsAt?: string;
 }
 
@@ -46,10 +52,21 @@ export interface Decision {
   heldByGuardrail?: boolean;
 }
 
-/** A grace mark: policy id -> share id, stored by the inventory as `violatingSince`. */
+/**
+ * A grace mark: policy id -> share id, stored by the inventory as `violatingSince` (and, once its
+ * notice went out, `notifiedAt`).
+ */
 export interface GraceMark {
   shareId: ShareId;
   policyId: string;
+}
+
+/** A mark whose `ShareMarkedForCancel` notice is due: its grace starts when the notice is sent. */
+export interface GraceNotice extends GraceMark {
+  /** The policy's grace period; the notice says it ends at the notice's time plus this. */
+  graceHours: number;
+  /** What the share breaks, ending with the policy id: `created 41.2 days ago, limit 30 days (public-30d)`. */
+  reason: string;
 }
 
 export interface PolicySummary {
@@ -106,6 +123,13 @@ export interface EvaluationResult {
   plannedCancels: ShareId[];
   /** Grace marks to write (`violatingSince[policyId] = now`); empty in a dry run or when a guardrail tripped. */
   newMarks: GraceMark[];
+  /**
+   * Marks whose notice is due, in share order: the new marks, and the marks already stored whose
+   * notice was never sent (a failed publish, a run that stopped after writing them) while their
+   * policy still flags the share. Empty in a dry run or when a guardrail tripped: such a run takes
+   * no step toward a cancellation, and a notice starts a grace period.
+   */
+  noticesDue: GraceNotice[];
   /** Grace marks to remove: the share no longer (certainly) breaks that enforce policy; empty in a dry run. */
   clearedMarks: GraceMark[];
   guardrail: GuardrailReport;

@@ -12,11 +12,16 @@
  * 5. otherwise flagged: `would-cancel` (dry-run policy), `marked` (enforce with a grace period
  *    not yet over) or `cancel`.
  *
+ * Grace periods count from the mark's notice, not from the mark: a share is first marked (a new
+ * mark, and a notice due), stays `marked` while the notice is pending (no grace end yet; the
+ * notice is due again each run), and is cancelled only once `now >= notifiedAt + graceHours`.
+ * So a notice that was lost delays a cancellation; it never lets one happen unannounced.
+ *
  * Per share, the strongest finding wins: cancel > marked (decision `keep`) > would-cancel >
  * unevaluable > exempt > keep. So a share one policy flags with certainty is cancelled even if
  * another policy could not judge it (that policy neither protects nor condemns it), while an
  * exemption only shields a share from the policies it covers (a global exemption covers all).
- * A global dry run turns `cancel` into `would-cancel` and writes no marks.
+ * A global dry run turns `cancel` into `would-cancel` and writes no marks and sends no notices.
  *
  * Shares whose id appears more than once are `unevaluable` and left out of every policy: the
  * listing is ambiguous and nothing is cancelled on the strength of it.
@@ -27,6 +32,7 @@ import type {
   DecisionKind,
   EvaluationResult,
   GraceMark,
+  GraceNotice,
   PolicyFinding,
   PolicySummary,
 } from './decision';
@@ -75,8 +81,11 @@ interface CompiledPolicy {
   memo: Map<string, Map<string, SharedFinding>>;
   /** Shared `cancel` / `would-cancel` findings (no grace period involved), by explanation. */
   flagMemo: Map<string, SharedFinding>;
-  /** Shared `marked` findings: by explanation, then by the mark's time (NaN: marked by this run). */
-  markMemo: Map<string, Map<number, SharedFinding>>;
+  /**
+   * Shared `marked` findings: by explanation, then by the mark's state (`new`; the mark's time
+   * while its notice is pending; the mark's and the notice's times once it was sent).
+   */
+  markMemo: Map<string, Map<string, SharedFinding>>;
   /** Doubts about both scope and exemption, joined once: by the scope's doubt, then the exemption's. */
   doubts: Map<string, Map<string, string>>;
 }
@@ -228,6 +237,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const planned = new Uint8Array(n);
   const usedClock = new Uint8Array(n);
   const newMarkRefs: { index: number; policyId: string }[] = [];
+  const noticeRefs: { index: number; policyId: string; graceHours: number; reason: string }[] = [];
 
   const iso = isoCache();
 
@@ -275,16 +285,19 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   };
 
   /**
-   * A `marked` finding: shared by explanation and mark time (NaN: marked by this run) when the
-   * rule's explanations repeat, else built for the share.
+   * A `marked` finding: shared by explanation and mark state (see CompiledPolicy.markMemo) when
+   * the rule's explanations repeat, else built for the share. `ends` is undefined while the
+   * mark's notice has not been sent: its grace has not started.
    */
-  const marked = (c: CompiledPolicy, why: string, since: number, text: () => string, ends: number): PolicyFinding => {
+  const marked = (c: CompiledPolicy, why: string, state: string, text: () => string, ends: number | undefined): PolicyFinding => {
     const id = c.policy.policyId;
-    if (!c.repeats) return { policyId: id, outcome: 'marked', reason: text(), graceEndsAt: iso(ends) };
-    let bySince = c.markMemo.get(why);
-    if (!bySince) c.markMemo.set(why, (bySince = new Map()));
-    let entry = bySince.get(since);
-    if (!entry) bySince.set(since, (entry = share(id, 'marked', text(), iso(ends))));
+    if (!c.repeats) {
+      return ends === undefined ? { policyId: id, outcome: 'marked', reason: text() } : { policyId: id, outcome: 'marked', reason: text(), graceEndsAt: iso(ends) };
+    }
+    let byState = c.markMemo.get(why);
+    if (!byState) c.markMemo.set(why, (byState = new Map()));
+    let entry = byState.get(state);
+    if (!entry) byState.set(state, (entry = share(id, 'marked', text(), ends === undefined ? undefined : iso(ends))));
     return entry.finding;
   };
 
@@ -313,23 +326,38 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
       return;
     }
     if (policy.graceHours > 0) {
-      const graceMs = policy.graceHours * HOUR_MS;
-      const since = facts[i]!.violatingSince?.[id];
+      const hours = policy.graceHours;
+      const f = facts[i]!;
+      const since = f.violatingSince?.[id];
       if (typeof since === 'number' && Number.isFinite(since)) {
-        const ends = since + graceMs;
-        if (now < ends) {
-          add(i, marked(c, why, since, () => `${why}; marked for cancellation since ${iso(since)}, grace ends ${iso(ends)} (${id})`, ends));
+        const noticed = f.notifiedAt?.[id];
+        // A notice counts only for the mark it was sent for; one older than the mark was sent
+        // for an earlier mark of the same pair (since cleared) and starts nothing.
+        if (typeof noticed === 'number' && Number.isFinite(noticed) && noticed >= since) {
+          const ends = noticed + hours * HOUR_MS;
+          if (now < ends) {
+            const text = () => `${why}; marked for cancellation since ${iso(since)}, notice sent ${iso(noticed)}, grace ends ${iso(ends)} (${id})`;
+            add(i, marked(c, why, `${since}:${noticed}`, text, ends));
+            summary.marked += 1;
+            return;
+          }
+          why = `${why}; grace of ${hours} h ended ${iso(ends)}`;
+        } else {
+          // Marked, but the notice never went out (a failed publish, a run that stopped after the
+          // mark): the grace has not started, however old the mark is. The notice is due again.
+          const text = () => `${why}; marked for cancellation since ${iso(since)}, notice not sent yet: the grace of ${hours} h starts when it is (${id})`;
+          add(i, marked(c, why, `${since}`, text, undefined));
           summary.marked += 1;
+          noticeRefs.push({ index: i, policyId: id, graceHours: hours, reason: `${why} (${id})` });
           return;
         }
-        why = `${why}; grace of ${policy.graceHours} h ended ${iso(ends)}`;
       } else {
-        // No (readable) mark yet: mark now; the grace starts with this run.
-        const ends = now + graceMs;
+        // No (readable) mark yet: mark now; the grace starts when the mark's notice is sent.
         const verb = globalDryRun ? 'would be marked' : 'marked';
-        add(i, marked(c, why, Number.NaN, () => `${why}; ${verb} for cancellation, grace ends ${iso(ends)} (${id})`, ends));
+        add(i, marked(c, why, 'new', () => `${why}; ${verb} for cancellation, the grace of ${hours} h starts when its notice is sent (${id})`, undefined));
         summary.marked += 1;
         newMarkRefs.push({ index: i, policyId: id });
+        noticeRefs.push({ index: i, policyId: id, graceHours: hours, reason: `${why} (${id})` });
         return;
       }
     }
@@ -535,9 +563,14 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const tripped = trips.length > 0;
   if (tripped) for (const d of decisions) if (d.decision === 'cancel') d.heldByGuardrail = true;
 
+  // A tripped guardrail or a dry run takes no step toward a cancellation: no marks, no notices.
+  const acting = !tripped && !globalDryRun;
   newMarkRefs.sort((a, b) => a.index - b.index || byString(a.policyId, b.policyId));
-  const newMarks: GraceMark[] =
-    tripped || globalDryRun ? [] : newMarkRefs.map((m) => ({ shareId: ids[m.index]!, policyId: m.policyId }));
+  const newMarks: GraceMark[] = acting ? newMarkRefs.map((m) => ({ shareId: ids[m.index]!, policyId: m.policyId })) : [];
+  noticeRefs.sort((a, b) => a.index - b.index || byString(a.policyId, b.policyId));
+  const noticesDue: GraceNotice[] = acting
+    ? noticeRefs.map((m) => ({ shareId: ids[m.index]!, policyId: m.policyId, graceHours: m.graceHours, reason: m.reason }))
+    : [];
 
   return {
     decisions,
@@ -545,6 +578,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
     toCancel: tripped || globalDryRun ? [] : plannedCancels.slice(),
     plannedCancels,
     newMarks,
+    noticesDue,
     clearedMarks,
     guardrail: {
       tripped,

@@ -47,6 +47,12 @@ export interface ShareFacts {
   firstSeenAtMs?: number;
   /** Grace marks: policy id -> when the share was first found breaking it (epoch ms). */
   violatingSince?: Record<string, number>;
+  /**
+   * Policy id -> when the `ShareMarkedForCancel` notice of that mark was accepted by the event bus
+   * (epoch ms). The grace period counts from here, never from the mark: a mark without it is
+   * waiting for its notice and cannot lead to a cancellation.
+   */
+  notifiedAt?: Record<string, number>;
 }
 
 /**
@@ -83,6 +89,7 @@ export function makeShareFacts(share: Share, known: Omit<ShareFacts, 'share'> = 
     recordedCreatedAtMs: known.recordedCreatedAtMs,
     firstSeenAtMs: known.firstSeenAtMs,
     violatingSince: known.violatingSince,
+    notifiedAt: known.notifiedAt,
   };
 }
 

@@ -9,7 +9,7 @@
  * (AccessDenied, MalformedDetail, ...) cannot succeed by retrying.
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher } from '../app/messaging-ports';
+import type { EventPublisher, EventPublishFailure } from '../app/messaging-ports';
 import { chunkBySize, describeError, resolveRetry, utf8Bytes, type EntryRetryOptions } from './batching';
 import type { ProductEvent } from './events';
 
@@ -17,11 +17,8 @@ export const PUT_EVENTS_MAX_ENTRIES = 10;
 export const PUT_EVENTS_MAX_BYTES = 262_144;
 const RETRYABLE_ENTRY_CODES = new Set(['InternalFailure', 'ThrottlingException']);
 
-export interface EventFailure {
-  detailType: string;
-  errorCode: string;
-  errorMessage: string;
-}
+/** One event not accepted, by its index in the list given to `publish` (the port's EventPublishFailure). */
+export type EventFailure = EventPublishFailure;
 
 /** Base of this module's errors. */
 export class EventPublishError extends Error {
@@ -36,7 +33,7 @@ export class EventPublishError extends Error {
   }
 }
 
-/** An event is too large for EventBridge; nothing was sent. */
+/** An event is too large for EventBridge; nothing was sent (`failures` names every event of the call). */
 export class EventTooLargeError extends EventPublishError {
   override readonly name = 'EventTooLargeError';
 }
@@ -89,7 +86,7 @@ export class EventBridgePublisher implements EventPublisher {
       // Checked before sending anything: a partial publish of a caller's list is harder to reason about.
       throw new EventTooLargeError(
         `${tooLarge.length} event(s) exceed the EventBridge entry limit of ${PUT_EVENTS_MAX_BYTES} bytes (first: ${tooLarge[0]?.entry.DetailType}, ${tooLarge[0]?.size} bytes)`,
-        tooLarge.map(({ entry, size }) => ({ detailType: entry.DetailType ?? '', errorCode: 'EntryTooLarge', errorMessage: `${size} bytes` })),
+        tooLargeFailures(entries.map((entry) => ({ detailType: entry.DetailType ?? '', size: putEventsEntrySize(entry) }))),
       );
     }
 
@@ -107,7 +104,7 @@ export class EventBridgePublisher implements EventPublisher {
           // The SDK has already retried the call itself (throttling, 5xx, network).
           callError = error;
           for (const i of chunk) {
-            final.push({ detailType: entries[i]?.DetailType ?? '', errorCode: errorName(error), errorMessage: describeError(error) });
+            final.push({ index: i, detailType: entries[i]?.DetailType ?? '', errorCode: errorName(error), errorMessage: describeError(error) });
           }
           continue;
         }
@@ -119,9 +116,9 @@ export class EventBridgePublisher implements EventPublisher {
           const result = results?.[position];
           const detailType = entries[i]?.DetailType ?? '';
           if (result === undefined) {
-            retryable.set(i, { detailType, errorCode: 'MissingResult', errorMessage: 'EventBridge returned no result for the entry' });
+            retryable.set(i, { index: i, detailType, errorCode: 'MissingResult', errorMessage: 'EventBridge returned no result for the entry' });
           } else if (result.ErrorCode !== undefined) {
-            const failure = { detailType, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
+            const failure = { index: i, detailType, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
             if (RETRYABLE_ENTRY_CODES.has(result.ErrorCode)) retryable.set(i, failure);
             else final.push(failure);
           }
@@ -137,6 +134,7 @@ export class EventBridgePublisher implements EventPublisher {
     }
 
     if (final.length > 0) {
+      final.sort((a, b) => a.index - b.index);
       const first = final[0] as EventFailure;
       const cause =
         callError ?? new AggregateError(final.map((f) => new Error(`${f.errorCode}: ${f.errorMessage}`)), 'PutEvents entry failures');
@@ -147,6 +145,18 @@ export class EventBridgePublisher implements EventPublisher {
       );
     }
   }
+}
+
+/**
+ * The failures of a call refused for an oversized event: nothing was sent, so every event is named
+ * (the oversized ones as such), and a caller counting what was accepted counts none.
+ */
+export function tooLargeFailures(entries: readonly { detailType: string; size: number }[]): EventFailure[] {
+  return entries.map(({ detailType, size }, index) =>
+    size > PUT_EVENTS_MAX_BYTES
+      ? { index, detailType, errorCode: 'EntryTooLarge', errorMessage: `${size} bytes` }
+      : { index, detailType, errorCode: 'NotSent', errorMessage: 'another event of the call is too large; nothing was sent' },
+  );
 }
 
 function errorName(error: unknown): string {

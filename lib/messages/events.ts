@@ -28,12 +28,29 @@ export interface ShareRequestRejectedDetail {
   reasons: string[];
 }
 
+/**
+ * The grace notice of a mark: everything a subscriber needs to warn the share's owner. The grace
+ * period starts with this notice (not with the mark), so `graceEndsAt` is the notice's time plus
+ * the policy's grace.
+ */
 export interface ShareMarkedForCancelDetail {
   shareId: string;
   policyId: string;
-  /** ISO 8601: the share is cancelled on the first run after this if it still breaks the policy. */
+  /**
+   * ISO 8601: the share is not cancelled before this, and is cancelled by the first run after it
+   * if it still breaks the policy.
+   */
   graceEndsAt: string;
+  /** What the share breaks: `created 41.2 days ago, limit 30 days (public-30d)`. */
   reason: string;
+  /** The short url code (the link is `https://<host>/s/<shortUrl>`), when TeraBox gave one. */
+  shortUrl?: string;
+  /** The share's first paths (at most {@link MAX_EVENT_PATHS}; `pathCount` says how many it has). */
+  paths: string[];
+  pathCount: number;
+  /** Who asked for the share and under which request id, when the product created it. */
+  requester?: string;
+  requestId?: string;
 }
 
 export interface ShareCancelledDetail {
@@ -102,6 +119,12 @@ export type ProductEventOf<K extends ProductEventType> = Extract<ProductEvent, {
 
 const MAX_TEXT = 1024;
 const MAX_REASONS = 50;
+/**
+ * Paths carried by a ShareMarkedForCancel event. With each path capped like any free text (1,024
+ * characters, at most 6 bytes each once JSON-escaped) an event stays far below EventBridge's
+ * 256 KiB entry limit, however many files a share holds.
+ */
+export const MAX_EVENT_PATHS = 20;
 // `ndus=…`, `"jsToken":"…"`, `bdstoken: …` in free text (an error message that quoted a URL or a
 // cookie header): the value is replaced, the name kept so the reader knows what was there.
 const CREDENTIAL = /\b(ndus|jstoken|js_token|bdstoken)(["']?\s*[:=]\s*["']?)[^\s"'&;,}]+/gi;
@@ -165,24 +188,36 @@ export function shareRequestRejectedEvent(
   return withTime({ source: EVENT_SOURCE, detailType: 'ShareRequestRejected', detail }, at);
 }
 
-/** `ShareMarkedForCancel`: a share broke a policy with a grace period; sent once per mark. */
+/**
+ * `ShareMarkedForCancel`: the grace notice of a share that broke a policy with a grace period; the
+ * grace starts with it. Sent once per mark (again only if the bus did not accept it).
+ */
 export function shareMarkedForCancelEvent(
-  input: { shareId: string; policyId: string; graceEndsAtMs: number; reason: string },
+  input: {
+    shareId: string;
+    policyId: string;
+    graceEndsAtMs: number;
+    reason: string;
+    shortUrl?: string;
+    /** All of the share's paths; the event keeps the first {@link MAX_EVENT_PATHS}. */
+    paths: readonly string[];
+    requester?: string;
+    requestId?: string;
+  },
   at?: number,
 ): ProductEventOf<'ShareMarkedForCancel'> {
-  return withTime(
-    {
-      source: EVENT_SOURCE,
-      detailType: 'ShareMarkedForCancel',
-      detail: {
-        shareId: input.shareId,
-        policyId: input.policyId,
-        graceEndsAt: isoTime(input.graceEndsAtMs, 'graceEndsAtMs'),
-        reason: freeText(input.reason),
-      },
-    },
-    at,
-  );
+  const detail: ShareMarkedForCancelDetail = {
+    shareId: input.shareId,
+    policyId: input.policyId,
+    graceEndsAt: isoTime(input.graceEndsAtMs, 'graceEndsAtMs'),
+    reason: freeText(input.reason),
+    paths: input.paths.slice(0, MAX_EVENT_PATHS).map(freeText),
+    pathCount: input.paths.length,
+  };
+  if (input.shortUrl !== undefined) detail.shortUrl = freeText(input.shortUrl);
+  if (input.requester !== undefined) detail.requester = freeText(input.requester);
+  if (input.requestId !== undefined) detail.requestId = freeText(input.requestId);
+  return withTime({ source: EVENT_SOURCE, detailType: 'ShareMarkedForCancel', detail }, at);
 }
 
 /** `ShareCancelled`: a share was cancelled (or found already gone) by a run. */

@@ -6,7 +6,7 @@
  */
 import type { EventPublisher } from '../app/messaging-ports';
 import { systemClock, type Clock } from '../app/ports';
-import { EventTooLargeError, PUT_EVENTS_MAX_BYTES, putEventsEntrySize, toPutEventsEntry } from './eventbridge-publisher';
+import { EventTooLargeError, PUT_EVENTS_MAX_BYTES, putEventsEntrySize, tooLargeFailures, toPutEventsEntry } from './eventbridge-publisher';
 import type { ProductEvent, ProductEventDetails, ProductEventOf, ProductEventType } from './events';
 
 export interface RecordedEvent {
@@ -37,16 +37,17 @@ export class InMemoryEventBus implements EventPublisher {
   }
 
   async publish(events: ProductEvent[]): Promise<void> {
-    const copies = events.map((event) => {
-      const entry = toPutEventsEntry(event, this.busName);
-      const size = putEventsEntrySize(entry);
-      if (size > PUT_EVENTS_MAX_BYTES) {
-        throw new EventTooLargeError(`event ${event.detailType} is ${size} bytes, above the EventBridge limit`, [
-          { detailType: event.detailType, errorCode: 'EntryTooLarge', errorMessage: `${size} bytes` },
-        ]);
-      }
-      return { ...event, detail: JSON.parse(entry.Detail as string) } as ProductEvent;
-    });
+    const entries = events.map((event) => toPutEventsEntry(event, this.busName));
+    const sizes = entries.map((entry) => putEventsEntrySize(entry));
+    const tooLarge = sizes.findIndex((size) => size > PUT_EVENTS_MAX_BYTES);
+    if (tooLarge >= 0) {
+      // As the real publisher: nothing of the call is recorded, and every event is named as not sent.
+      throw new EventTooLargeError(
+        `event ${events[tooLarge]!.detailType} is ${sizes[tooLarge]!} bytes, above the EventBridge limit`,
+        tooLargeFailures(events.map((event, i) => ({ detailType: event.detailType, size: sizes[i]! }))),
+      );
+    }
+    const copies = events.map((event, i) => ({ ...event, detail: JSON.parse(entries[i]!.Detail as string) }) as ProductEvent);
     const publishedAt = this.clock.now();
     for (const event of copies) {
       const recorded = { busName: this.busName, publishedAt, event };

@@ -1,6 +1,10 @@
 /**
  * The share inventory as sweeps saw it (the `Inventory` table): one item per share,
- * `{ accountId, shareId, firstSeenAtMs, lastSeenAtMs, violatingSince?: { <policyId>: epochMs }, goneAtMs? }`.
+ * `{ accountId, shareId, firstSeenAtMs, lastSeenAtMs, violatingSince?: { <policyId>: epochMs },
+ * notifiedAt?: { <policyId>: epochMs }, goneAtMs? }`. `violatingSince` is when a sweep first saw
+ * the share breaking the policy (the mark); `notifiedAt` when the mark's ShareMarkedForCancel
+ * notice was accepted by the event bus (the start of its grace). A `notifiedAt` entry without its
+ * mark means nothing; both go together when a mark is cleared.
  *
  * Built for 100,000 shares a sweep: one paged Query reads it all, and writes go out in
  * BatchWriteItem calls of 25, several in flight, with `putChanged` skipping items that did not change.
@@ -100,6 +104,44 @@ export class DynamoDbInventoryStore implements InventoryStore {
     });
   }
 
+  /**
+   * Records the notice time of each mark, one conditional UpdateItem per mark (marks are few).
+   * The condition is the whole rule: the mark exists (`violatingSince.#p`), and there is no notice
+   * yet, or only one older than the mark (from an earlier mark of the pair: it does not count).
+   * So a notice time is never moved, and a mark cleared meanwhile gets none. As in setMarks, a
+   * key can only be set inside a map that exists: the first notice of a share writes the map.
+   */
+  async setNotified(marks: readonly Omit<GraceMark, 'sinceMs'>[], atMs: number): Promise<number> {
+    const byShare = new Map<ShareId, Set<string>>();
+    for (const m of marks) byShare.set(m.shareId, (byShare.get(m.shareId) ?? new Set<string>()).add(m.policyId));
+    let written = 0;
+    await forEachConcurrent([...byShare], this.batch.concurrency ?? 4, async ([shareId, policyIds]) => {
+      // One share's marks in turn: the first one may create the map the next one writes into.
+      for (const policyId of policyIds) if (await this.notifyOne(shareId, policyId, atMs)) written += 1;
+    });
+    return written;
+  }
+
+  private async notifyOne(shareId: ShareId, policyId: string, atMs: number): Promise<boolean> {
+    const names = { '#v': 'violatingSince', '#n': 'notifiedAt', '#p': policyId };
+    const intoMap = () =>
+      this.conditionalUpdate(
+        shareId,
+        'SET #n.#p = :t',
+        'attribute_exists(#v.#p) AND attribute_exists(#n) AND (attribute_not_exists(#n.#p) OR #n.#p < #v.#p)',
+        names,
+        { ':t': atMs },
+      );
+    if (await intoMap()) return true;
+    const firstMap = await this.conditionalUpdate(shareId, 'SET #n = :n', 'attribute_exists(#v.#p) AND attribute_not_exists(#n)', names, {
+      ':n': { [policyId]: atMs },
+    });
+    if (firstMap) return true;
+    // Both refused: no such mark, or already notified; or the map appeared between the two calls,
+    // which the first form settles.
+    return intoMap();
+  }
+
   /** One UpdateItem per share that has marks to clear (marks are few; see setMarks). */
   async clearMarks(marks: readonly Omit<GraceMark, 'sinceMs'>[]): Promise<void> {
     const byShare = new Map<ShareId, Set<string>>();
@@ -109,19 +151,29 @@ export class DynamoDbInventoryStore implements InventoryStore {
     );
   }
 
-  clearAllMarks(shareId: ShareId): Promise<void> {
-    return this.removeMarks(shareId);
+  async clearAllMarks(shareId: ShareId): Promise<void> {
+    // Without marks or notices there is nothing to clear (and an update must not create an empty item).
+    await this.conditionalUpdate(shareId, 'REMOVE #v, #n', 'attribute_exists(#v) OR attribute_exists(#n)', { '#v': 'violatingSince', '#n': 'notifiedAt' }, undefined);
   }
 
-  private async removeMarks(shareId: ShareId, policyIds?: readonly string[]): Promise<void> {
-    const names: Record<string, string> = { '#v': 'violatingSince' };
-    let expression = 'REMOVE #v';
-    if (policyIds) {
-      policyIds.forEach((p, i) => (names[`#p${i}`] = p));
-      expression = `REMOVE ${policyIds.map((_, i) => `#v.#p${i}`).join(', ')}`;
+  /**
+   * Removes the marks and their notice times. DynamoDB refuses to REMOVE a key of a map that does
+   * not exist (a ValidationException, not a no-op), and a share may have marks without notices:
+   * each form below names only the maps its condition says exist, tried in the order of how
+   * common they are. When every condition fails the share has neither map: nothing to clear.
+   */
+  private async removeMarks(shareId: ShareId, policyIds: readonly string[]): Promise<void> {
+    const names: Record<string, string> = { '#v': 'violatingSince', '#n': 'notifiedAt' };
+    policyIds.forEach((p, i) => (names[`#p${i}`] = p));
+    const paths = (map: string) => policyIds.map((_, i) => `${map}.#p${i}`);
+    const forms: [expression: string, condition: string][] = [
+      [`REMOVE ${[...paths('#v'), ...paths('#n')].join(', ')}`, 'attribute_exists(#v) AND attribute_exists(#n)'],
+      [`REMOVE ${paths('#v').join(', ')}`, 'attribute_exists(#v) AND attribute_not_exists(#n)'],
+      [`REMOVE ${paths('#n').join(', ')}`, 'attribute_not_exists(#v) AND attribute_exists(#n)'],
+    ];
+    for (const [expression, condition] of forms) {
+      if (await this.conditionalUpdate(shareId, expression, condition, names, undefined)) return;
     }
-    // Without marks there is nothing to clear (and an update must not create an empty item).
-    await this.conditionalUpdate(shareId, expression, 'attribute_exists(#v)', names, undefined);
   }
 
   async deleteMany(shareIds: Iterable<ShareId>): Promise<number> {
@@ -147,13 +199,16 @@ export class DynamoDbInventoryStore implements InventoryStore {
     return this.conditionalUpdate(shareId, `SET ${sets.join(', ')}`, 'attribute_exists(#v)', names, values);
   }
 
-  /** Writes the whole map on a share without marks (creating the item if the sweep never stored it). */
+  /**
+   * Writes the whole map on a share without marks (creating the item if the sweep never stored it).
+   * Without marks no notice time means anything, so any left over goes with it.
+   */
   private writeFirstMarks(shareId: ShareId, policies: Map<string, number>, now: number): Promise<boolean> {
     return this.conditionalUpdate(
       shareId,
-      'SET #v = :marks, firstSeenAtMs = if_not_exists(firstSeenAtMs, :now), lastSeenAtMs = if_not_exists(lastSeenAtMs, :now)',
+      'SET #v = :marks, firstSeenAtMs = if_not_exists(firstSeenAtMs, :now), lastSeenAtMs = if_not_exists(lastSeenAtMs, :now) REMOVE #n',
       'attribute_not_exists(#v)',
-      { '#v': 'violatingSince' },
+      { '#v': 'violatingSince', '#n': 'notifiedAt' },
       { ':marks': Object.fromEntries(policies), ':now': now },
     );
   }
@@ -189,12 +244,14 @@ export class DynamoDbInventoryStore implements InventoryStore {
 
   private toItem(item: InventoryItem): Item {
     const marks = item.violatingSince && Object.keys(item.violatingSince).length > 0 ? item.violatingSince : undefined;
+    const notices = item.notifiedAt && Object.keys(item.notifiedAt).length > 0 ? item.notifiedAt : undefined;
     return compact({
       accountId: this.accountId,
       shareId: item.shareId,
       firstSeenAtMs: item.firstSeenAtMs,
       lastSeenAtMs: item.lastSeenAtMs,
       violatingSince: marks,
+      notifiedAt: notices,
       goneAtMs: item.goneAtMs,
     });
   }
@@ -206,7 +263,7 @@ export class DynamoDbInventoryStore implements InventoryStore {
  */
 export function inventoryItemChanged(before: InventoryItem, next: InventoryItem, lastSeenResolutionMs = 0): boolean {
   if (before.firstSeenAtMs !== next.firstSeenAtMs || before.goneAtMs !== next.goneAtMs) return true;
-  if (!sameMarks(before.violatingSince, next.violatingSince)) return true;
+  if (!sameMarks(before.violatingSince, next.violatingSince) || !sameMarks(before.notifiedAt, next.notifiedAt)) return true;
   const moved = Math.abs(next.lastSeenAtMs - before.lastSeenAtMs);
   return moved !== 0 && moved >= lastSeenResolutionMs;
 }
@@ -223,11 +280,13 @@ export function toInventoryItem(item: Item): InventoryItem | undefined {
   const shareId = str(item.shareId);
   if (!shareId) return undefined;
   const marks = numRecord(item.violatingSince);
+  const notices = numRecord(item.notifiedAt);
   return compact<InventoryItem>({
     shareId,
     firstSeenAtMs: num(item.firstSeenAtMs) ?? num(item.lastSeenAtMs) ?? 0,
     lastSeenAtMs: num(item.lastSeenAtMs) ?? num(item.firstSeenAtMs) ?? 0,
     violatingSince: marks && Object.keys(marks).length > 0 ? marks : undefined,
+    notifiedAt: notices && Object.keys(notices).length > 0 ? notices : undefined,
     goneAtMs: num(item.goneAtMs),
   });
 }

@@ -41,6 +41,7 @@ export interface FactsOptions {
   recordedCreatedAtMs?: number;
   firstSeenAtMs?: number;
   violatingSince?: Record<string, number>;
+  notifiedAt?: Record<string, number>;
 }
 
 /** Share facts with the common knobs; options that are `undefined` are left out. */
@@ -61,6 +62,7 @@ export function shareFacts(options: FactsOptions = {}): ShareFacts {
   if (options.recordedCreatedAtMs !== undefined) facts.recordedCreatedAtMs = options.recordedCreatedAtMs;
   if (options.firstSeenAtMs !== undefined) facts.firstSeenAtMs = options.firstSeenAtMs;
   if (options.violatingSince !== undefined) facts.violatingSince = options.violatingSince;
+  if (options.notifiedAt !== undefined) facts.notifiedAt = options.notifiedAt;
   return facts;
 }
 

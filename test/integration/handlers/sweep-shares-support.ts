@@ -10,7 +10,9 @@ import nodeFetch from 'node-fetch';
 import type { Context } from 'aws-lambda';
 import { createSweepHandler, type SweepEvent, type SweepHandlerResult } from '../../../functions/sweep-shares/handler';
 import { buildRuntime, type Runtime } from '../../../functions/shared';
+import type { EventPublisher } from '../../../lib/app/messaging-ports';
 import type { Clock } from '../../../lib/app/ports';
+import type { InventoryStore } from '../../../lib/app/store-ports';
 import { loadSweepConfig } from '../../../lib/config/env';
 import type { Policy } from '../../../lib/domain/policy-types';
 import { parseCancelBatch } from '../../../lib/messages/cancel-batch';
@@ -84,6 +86,10 @@ export interface SweepWorldOptions {
   emulator?: Parameters<typeof startEmulator>[0];
   /** Wraps the TeraBox client's fetch (to inject faults at a chosen moment). */
   fetch?: (emulator: RunningEmulator) => FetchLike;
+  /** The handler's event publisher instead of the in-memory bus (given it, to wrap it or not). */
+  events?: (bus: InMemoryEventBus) => EventPublisher;
+  /** Wraps the handler's inventory store (the world's own DynamoDB one) to inject faults. */
+  inventory?: (store: InventoryStore) => InventoryStore;
 }
 
 let worlds = 0;
@@ -136,8 +142,9 @@ export async function sweepWorld(tables: TestTables, options: SweepWorldOptions)
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
       requestTimeoutMs: 2_000,
     },
-    events: bus,
+    events: options.events ? options.events(bus) : bus,
     cancelQueue: new InMemoryCancelQueue(cancelQueue),
+    ...(options.inventory ? { stores: { inventory: options.inventory(stores.inventory) } } : {}),
   });
   const handler = createSweepHandler({ config, runtime });
 

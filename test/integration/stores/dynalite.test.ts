@@ -73,6 +73,12 @@ describe('the stores on dynalite', () => {
   it('keeps inventory marks and audit entries', async () => {
     await stores.inventory.setMarks([{ shareId: '1', policyId: 'p', sinceMs: T0 }], T0);
     expect((await stores.inventory.loadAll()).get('1')).toEqual({ shareId: '1', firstSeenAtMs: T0, lastSeenAtMs: T0, violatingSince: { p: T0 } });
+    // The notice's conditions (a nested path compared with another) hold on dynalite too.
+    expect(await stores.inventory.setNotified([{ shareId: '1', policyId: 'p' }, { shareId: '2', policyId: 'p' }], T0 + 1)).toBe(1);
+    expect(await stores.inventory.setNotified([{ shareId: '1', policyId: 'p' }], T0 + 2)).toBe(0);
+    expect((await stores.inventory.loadAll()).get('1')?.notifiedAt).toEqual({ p: T0 + 1 });
+    await stores.inventory.clearMarks([{ shareId: '1', policyId: 'p' }]);
+    expect((await stores.inventory.loadAll()).get('1')).toEqual({ shareId: '1', firstSeenAtMs: T0, lastSeenAtMs: T0 });
     const runId = stores.runs.newRunId(T0);
     await stores.runs.startRun({ runId, status: 'running', mode: 'dry-run', startedAtMs: T0 });
     await stores.runs.updateAuditOutcome(runId, '1', 'cancelled', T0);

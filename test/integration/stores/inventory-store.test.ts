@@ -19,8 +19,9 @@ describe('DynamoDbInventoryStore', () => {
       anInventoryItem({ shareId: '1' }),
       anInventoryItem({ shareId: '2', violatingSince: { 'max-age': T0 - HOUR, quota: T0 } }),
       anInventoryItem({ shareId: '3', goneAtMs: T0 }),
+      anInventoryItem({ shareId: '4', violatingSince: { 'max-age': T0 - HOUR, quota: T0 }, notifiedAt: { 'max-age': T0 } }),
     ];
-    expect(await store.putMany(written)).toBe(3);
+    expect(await store.putMany(written)).toBe(4);
     expect(await store.loadAll()).toEqual(new Map(written.map((i) => [i.shareId, i])));
   });
 
@@ -60,6 +61,8 @@ describe('DynamoDbInventoryStore', () => {
     { label: 'a new share', before: undefined, after: anInventoryItem(), written: true },
     { label: 'an unchanged share', before: anInventoryItem(), after: anInventoryItem(), written: false },
     { label: 'a new grace mark', before: anInventoryItem(), after: anInventoryItem({ violatingSince: { p: T0 } }), written: true },
+    { label: 'a new notice', before: anInventoryItem({ violatingSince: { p: T0 } }), after: anInventoryItem({ violatingSince: { p: T0 }, notifiedAt: { p: T0 + 1 } }), written: true },
+    { label: 'an unchanged notice', before: anInventoryItem({ violatingSince: { p: T0 }, notifiedAt: { p: T0 } }), after: anInventoryItem({ violatingSince: { p: T0 }, notifiedAt: { p: T0 } }), written: false },
     { label: 'a share seen gone', before: anInventoryItem(), after: anInventoryItem({ goneAtMs: T0 }), written: true },
     { label: 'last seen moved less than the resolution', before: anInventoryItem(), after: anInventoryItem({ lastSeenAtMs: T0 + HOUR }), written: false },
     { label: 'last seen moved by the resolution', before: anInventoryItem(), after: anInventoryItem({ lastSeenAtMs: T0 + 24 * HOUR }), written: true },
@@ -101,5 +104,81 @@ describe('DynamoDbInventoryStore', () => {
     expect(loaded.get('a')?.violatingSince).toEqual({ name: T0 + HOUR });
     expect(loaded.get('b')?.violatingSince).toBeUndefined();
     expect(loaded.has('never-seen')).toBe(false);
+  });
+
+  // setNotified's conditions: the mark must exist, with no notice yet (or one older than the mark).
+  it.each([
+    { label: 'a share not in the inventory', before: undefined, written: 0, after: undefined },
+    { label: 'a share without marks', before: anInventoryItem({ shareId: 's' }), written: 0, after: anInventoryItem({ shareId: 's' }) },
+    {
+      label: 'a share marked by another policy only',
+      before: anInventoryItem({ shareId: 's', violatingSince: { other: T0 } }),
+      written: 0,
+      after: anInventoryItem({ shareId: 's', violatingSince: { other: T0 } }),
+    },
+    {
+      label: 'a mark without a notice (no notice map yet)',
+      before: anInventoryItem({ shareId: 's', violatingSince: { p: T0 } }),
+      written: 1,
+      after: anInventoryItem({ shareId: 's', violatingSince: { p: T0 }, notifiedAt: { p: T0 + HOUR } }),
+    },
+    {
+      label: 'a mark without a notice (another policy notified)',
+      before: anInventoryItem({ shareId: 's', violatingSince: { p: T0, other: T0 }, notifiedAt: { other: T0 } }),
+      written: 1,
+      after: anInventoryItem({ shareId: 's', violatingSince: { p: T0, other: T0 }, notifiedAt: { other: T0, p: T0 + HOUR } }),
+    },
+    {
+      label: 'a mark already notified (never moved)',
+      before: anInventoryItem({ shareId: 's', violatingSince: { p: T0 }, notifiedAt: { p: T0 + 1 } }),
+      written: 0,
+      after: anInventoryItem({ shareId: 's', violatingSince: { p: T0 }, notifiedAt: { p: T0 + 1 } }),
+    },
+    {
+      label: 'a mark whose notice is older than the mark (left from an earlier one)',
+      before: anInventoryItem({ shareId: 's', violatingSince: { p: T0 }, notifiedAt: { p: T0 - HOUR } }),
+      written: 1,
+      after: anInventoryItem({ shareId: 's', violatingSince: { p: T0 }, notifiedAt: { p: T0 + HOUR } }),
+    },
+  ])('setNotified on $label writes $written notice(s)', async ({ before, written, after }) => {
+    const store = freshStore();
+    if (before) await store.putMany([before]);
+    expect(await store.setNotified([{ shareId: 's', policyId: 'p' }], T0 + HOUR)).toBe(written);
+    expect((await store.loadAll()).get('s')).toEqual(after);
+  });
+
+  it('notifies several marks of one share and of several shares in one call, each once', async () => {
+    const store = freshStore();
+    await store.setMarks([{ shareId: 'a', policyId: 'p' }, { shareId: 'a', policyId: 'q' }, { shareId: 'b', policyId: 'p' }], T0);
+    const marks = [{ shareId: 'a', policyId: 'p' }, { shareId: 'a', policyId: 'q' }, { shareId: 'b', policyId: 'p' }, { shareId: 'b', policyId: 'p' }];
+    expect(await store.setNotified(marks, T0 + 1)).toBe(3);
+    expect(await store.setNotified(marks, T0 + 2)).toBe(0);
+    const loaded = await store.loadAll();
+    expect([loaded.get('a')?.notifiedAt, loaded.get('b')?.notifiedAt]).toEqual([{ p: T0 + 1, q: T0 + 1 }, { p: T0 + 1 }]);
+  });
+
+  it('clears a notice with its mark, whichever maps the share has, and a new mark starts without one', async () => {
+    const store = freshStore();
+    await store.putMany([
+      anInventoryItem({ shareId: 'both', violatingSince: { p: T0, q: T0 }, notifiedAt: { p: T0, q: T0 } }),
+      anInventoryItem({ shareId: 'marks-only', violatingSince: { p: T0 } }),
+      anInventoryItem({ shareId: 'notice-only', notifiedAt: { p: T0 } }),
+      anInventoryItem({ shareId: 'all', violatingSince: { p: T0 }, notifiedAt: { p: T0 } }),
+    ]);
+    await store.clearMarks(['both', 'marks-only', 'notice-only'].map((shareId) => ({ shareId, policyId: 'p' })));
+    await store.clearAllMarks('all');
+    let loaded = await store.loadAll();
+    expect(['both', 'marks-only', 'notice-only', 'all'].map((id) => [loaded.get(id)?.violatingSince, loaded.get(id)?.notifiedAt])).toEqual([
+      [{ q: T0 }, { q: T0 }],
+      [undefined, undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+
+    // A leftover notice of a share without marks does not survive its next first mark.
+    await store.putMany([anInventoryItem({ shareId: 'leftover', notifiedAt: { p: T0 - HOUR } })]);
+    await store.setMarks([{ shareId: 'leftover', policyId: 'p' }], T0);
+    loaded = await store.loadAll();
+    expect(loaded.get('leftover')).toEqual(anInventoryItem({ shareId: 'leftover', violatingSince: { p: T0 } }));
   });
 });

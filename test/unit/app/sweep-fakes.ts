@@ -96,7 +96,9 @@ export class FakeInventory {
   deletes: string[][] = [];
   setMarkCalls: GraceMark[][] = [];
   clearMarkCalls: Omit<GraceMark, 'sinceMs'>[][] = [];
+  notifyCalls: { marks: Omit<GraceMark, 'sinceMs'>[]; atMs: number }[] = [];
   failPut: Error | undefined;
+  failNotify: Error | undefined;
 
   async loadAll(): Promise<Map<string, InventoryItem>> {
     return new Map([...this.items].map(([k, v]) => [k, structuredClone(v)]));
@@ -117,19 +119,42 @@ export class FakeInventory {
     this.setMarkCalls.push([...marks]);
     for (const m of marks) {
       const item = this.items.get(m.shareId) ?? { shareId: m.shareId, firstSeenAtMs: now, lastSeenAtMs: now };
+      // As the store: a share's first mark drops any notice time left over.
+      if (!item.violatingSince) delete item.notifiedAt;
       item.violatingSince = { ...(item.violatingSince ?? {}) };
       item.violatingSince[m.policyId] ??= m.sinceMs ?? now;
       this.items.set(m.shareId, item);
     }
   }
 
+  /** As the store: only where the mark exists, with no notice yet (or one older than the mark). */
+  async setNotified(marks: readonly Omit<GraceMark, 'sinceMs'>[], atMs: number): Promise<number> {
+    this.notifyCalls.push({ marks: [...marks], atMs });
+    if (this.failNotify) throw this.failNotify;
+    let written = 0;
+    for (const m of marks) {
+      const item = this.items.get(m.shareId);
+      const since = item?.violatingSince?.[m.policyId];
+      if (!item || since === undefined) continue;
+      const before = item.notifiedAt?.[m.policyId];
+      if (before !== undefined && before >= since) continue;
+      item.notifiedAt = { ...(item.notifiedAt ?? {}), [m.policyId]: atMs };
+      written += 1;
+    }
+    return written;
+  }
+
   async clearMarks(marks: readonly Omit<GraceMark, 'sinceMs'>[]): Promise<void> {
     this.clearMarkCalls.push([...marks]);
     for (const m of marks) {
       const item = this.items.get(m.shareId);
-      if (!item?.violatingSince) continue;
-      delete item.violatingSince[m.policyId];
-      if (Object.keys(item.violatingSince).length === 0) delete item.violatingSince;
+      if (!item) continue;
+      for (const key of ['violatingSince', 'notifiedAt'] as const) {
+        const map = item[key];
+        if (!map) continue;
+        delete map[m.policyId];
+        if (Object.keys(map).length === 0) delete item[key];
+      }
     }
   }
 

@@ -144,11 +144,30 @@ describe('renderSweepReport', () => {
       'a tripped guardrail',
       { settings: { guardrails: { maxCancellations: 1, maxCancellationPercent: 100 } } },
       false,
-      [/^Planned for cancellation, held by the guardrail \(2\):/m, /^Guardrail TRIPPED: nothing was cancelled and no grace marks were written\.\n {2}- the run planned 2 cancellations, the limit is 1 \(1 over\)$/m],
+      [/^Planned for cancellation, held by the guardrail \(2\):/m, /^Guardrail TRIPPED: nothing was cancelled, and no grace marks were written nor notices sent\.\n {2}- the run planned 2 cancellations, the limit is 1 \(1 over\)$/m],
     ],
   ])('renders %s for a person', async (_label, options, dryRun, expected) => {
     const text = renderSweepReport(await run(world(options as Parameters<typeof sweepWorld>[0]), dryRun));
     for (const pattern of expected) expect(text).toMatch(pattern);
+  });
+
+  it('says when each grace notice was sent and when its grace ends, or that it was not sent', async () => {
+    const w = world({ policies: [maxAgePolicy({ graceHours: 24 })] });
+    const real = w.events.publish.bind(w.events);
+    w.events.publish = async (events) => {
+      if (events.some((e) => e.detailType === 'ShareMarkedForCancel' && e.detail.shareId === BIG_ID)) {
+        const index = events.findIndex((e) => e.detailType === 'ShareMarkedForCancel' && e.detail.shareId === BIG_ID);
+        await real(events.filter((_, i) => i !== index));
+        throw Object.assign(new Error('1 event could not be published'), { failures: [{ index, detailType: 'ShareMarkedForCancel', errorCode: 'InternalFailure', errorMessage: 'x' }] });
+      }
+      await real(events);
+    };
+    const text = renderSweepReport(await run(w));
+    expect(text).toMatch(
+      /^ {2}101 \/Public\/file-101\.pdf\n {6}created 40\.0 days ago, limit 30 days; marked for cancellation, the grace of 24 h starts when its notice is sent \(public-30d\)\n {6}notice sent 2026-05-01T10:00:00\.000Z: grace ends 2026-05-02T10:00:00\.000Z \(public-30d\)$/m,
+    );
+    expect(text).toMatch(new RegExp(`^ {2}${BIG_ID} .*\\n.*\\n {6}notice NOT sent: no grace period yet, the next run sends it \\(public-30d\\)$`, 'm'));
+    expect(text).toMatch(/^Grace marks: 3 written, 0 cleared; notices 2 sent, 1 NOT sent \(the next run sends them\)$/m);
   });
 
   it('renders a failed listing and a skipped run with their reasons', async () => {

@@ -427,4 +427,190 @@ describe('runSweep', () => {
       spy.mockRestore();
     }
   });
+
+  describe('grace notices', () => {
+    const GRACE = 48 * HOUR;
+    const graced = () => world({ policies: [maxAgePolicy({ graceHours: 48 })] });
+    const notices = (w: SweepWorld) => w.events.detailsOf('ShareMarkedForCancel');
+    const noticed = (w: SweepWorld, id: string) => w.inventory.items.get(id)?.notifiedAt;
+    /** Makes the bus refuse the ShareMarkedForCancel events `refuse` picks (all, with an error naming none, when it is absent). */
+    const refuseNotices = (w: SweepWorld, refuse?: (shareId: string) => boolean) => {
+      const real = w.events.publish.bind(w.events);
+      w.events.publish = async (events) => {
+        if (!events.some((e) => e.detailType === 'ShareMarkedForCancel')) return real(events);
+        if (!refuse) throw new Error('EventBridge down');
+        const failures = events.flatMap((e, index) => (e.detailType === 'ShareMarkedForCancel' && refuse(e.detail.shareId) ? [{ index, detailType: e.detailType, errorCode: 'InternalFailure', errorMessage: 'x' }] : []));
+        await real(events.filter((_, i) => !failures.some((f) => f.index === i)));
+        if (failures.length > 0) throw Object.assign(new Error(`${failures.length} event(s) could not be published`), { name: 'EventPublishError', failures });
+      };
+      return () => (w.events.publish = real);
+    };
+
+    it('sends exactly one notice per mark, with what a subscriber needs, and records when the bus accepted it', async () => {
+      const w = graced();
+      w.records.records = [{ accountId: 'default', requestId: 'req-101', requester: 'marketing', shareId: '101', status: 'created', updatedAtMs: T0, createdAtMs: T0 - 40 * DAY }];
+      w.lister.shares = account().map((s) => (s.shareId === '104' ? { ...s, paths: Array.from({ length: 25 }, (_, i) => `/Public/f${i}.pdf`) } : s));
+      // The bus takes five seconds to accept: the grace counts from then, the notice says it ends 48 h after it was sent.
+      const real = w.events.publish.bind(w.events);
+      w.events.publish = async (events) => {
+        w.clock.advance(5_000);
+        return real(events);
+      };
+      const first = await sweep(w);
+
+      expect(w.events.ofType('ShareMarkedForCancel').map((e) => e.time)).toEqual([T0, T0]);
+      expect(notices(w)).toEqual([
+        {
+          shareId: '101',
+          policyId: 'public-30d',
+          graceEndsAt: new Date(T0 + GRACE).toISOString(),
+          reason: 'created 40.0 days ago, limit 30 days (public-30d)',
+          shortUrl: '1s101',
+          paths: ['/Public/file-101.pdf'],
+          pathCount: 1,
+          requester: 'marketing',
+          requestId: 'req-101',
+        },
+        {
+          shareId: '104',
+          policyId: 'public-30d',
+          graceEndsAt: new Date(T0 + GRACE).toISOString(),
+          reason: 'created 50.0 days ago, limit 30 days (public-30d)',
+          shortUrl: '1s104',
+          paths: Array.from({ length: 20 }, (_, i) => `/Public/f${i}.pdf`),
+          pathCount: 25,
+        },
+      ]);
+      expect(w.inventory.notifyCalls).toEqual([{ marks: [{ shareId: '101', policyId: 'public-30d' }, { shareId: '104', policyId: 'public-30d' }], atMs: T0 + 5_000 }]);
+      expect([noticed(w, '101'), noticed(w, '104')]).toEqual([{ 'public-30d': T0 + 5_000 }, { 'public-30d': T0 + 5_000 }]);
+      expect(first.notified).toEqual([
+        { shareId: '101', policyId: 'public-30d', notifiedAtMs: T0 + 5_000, graceEndsAtMs: T0 + 5_000 + GRACE },
+        { shareId: '104', policyId: 'public-30d', notifiedAtMs: T0 + 5_000, graceEndsAtMs: T0 + 5_000 + GRACE },
+      ]);
+      expect([first.unnotified, first.counts.noticesSent, w.metrics.sum(SWEEP_METRICS.noticesSent)]).toEqual([[], 2, 2]);
+
+      // Further runs within the grace send nothing more for these marks.
+      for (const hours of [1, 12, 47]) {
+        w.clock.ms = T0 + hours * HOUR;
+        const again = await sweep(w);
+        expect([again.enqueued, again.notified, again.evaluation!.noticesDue]).toEqual([[], [], []]);
+      }
+      expect(notices(w)).toHaveLength(2);
+      expect(w.inventory.notifyCalls).toHaveLength(1);
+      // 48 h after the notice was sent, but not yet after it was accepted: still kept.
+      w.clock.ms = T0 + GRACE;
+      expect((await sweep(w)).enqueued).toEqual([]);
+      w.clock.ms = T0 + 5_000 + GRACE;
+      expect((await sweep(w)).enqueued).toEqual(['101', '104']);
+      expect(notices(w)).toHaveLength(2);
+    });
+
+    it('leaves the marks without a notice when the publish fails; the next run sends it, and the grace counts from then', async () => {
+      const w = graced();
+      const restore = refuseNotices(w);
+      const first = await sweep(w);
+      expect(first.status).toBe('completed');
+      expect(first.errors).toEqual([
+        'could not publish 2 of 2 grace notice(s): Error: EventBridge down; their marks wait without a grace period and the next run sends them again',
+      ]);
+      expect([w.metrics.sum(SWEEP_METRICS.eventPublishFailures), first.unnotified.length, first.notified.length]).toEqual([2, 2, 0]);
+      expect(w.inventory.items.get('101')).toMatchObject({ violatingSince: { 'public-30d': T0 } });
+      expect([noticed(w, '101'), noticed(w, '104'), w.inventory.notifyCalls]).toEqual([undefined, undefined, []]);
+      expect(w.runs.auditOf(first.runId).map((e) => e.decision)).toEqual(['marked', 'marked']);
+      restore();
+
+      // Three days on (past the grace counted from the mark): no cancel, the notices go out now.
+      w.clock.ms = T0 + 3 * DAY;
+      const second = await sweep(w);
+      expect([second.enqueued, second.marked]).toEqual([[], []]);
+      expect(second.evaluation!.decisions[0]!.reasons[0]).toContain('notice not sent yet: the grace of 48 h starts when it is');
+      expect(notices(w).map((d) => [d.shareId, d.graceEndsAt])).toEqual([
+        ['101', new Date(T0 + 3 * DAY + GRACE).toISOString()],
+        ['104', new Date(T0 + 3 * DAY + GRACE).toISOString()],
+      ]);
+      expect(noticed(w, '101')).toEqual({ 'public-30d': T0 + 3 * DAY });
+
+      w.clock.ms = T0 + 3 * DAY + GRACE - 1;
+      expect((await sweep(w)).enqueued).toEqual([]);
+      w.clock.ms = T0 + 3 * DAY + GRACE;
+      expect((await sweep(w)).enqueued).toEqual(['101', '104']);
+      expect(notices(w)).toHaveLength(2);
+    });
+
+    it('records the notice of exactly the marks whose events the bus accepted when it refuses some', async () => {
+      const w = graced();
+      const restore = refuseNotices(w, (shareId) => shareId === '104');
+      const first = await sweep(w);
+      expect(first.errors).toEqual([expect.stringMatching(/^could not publish 1 of 2 grace notice\(s\): EventPublishError: /)]);
+      expect([first.notified.map((n) => n.shareId), first.unnotified.map((n) => n.shareId)]).toEqual([['101'], ['104']]);
+      expect([noticed(w, '101'), noticed(w, '104')]).toEqual([{ 'public-30d': T0 }, undefined]);
+      expect(w.metrics.sum(SWEEP_METRICS.eventPublishFailures)).toBe(1);
+      restore();
+
+      w.clock.ms = T0 + 10 * HOUR;
+      await sweep(w);
+      expect(notices(w).map((d) => d.shareId)).toEqual(['101', '104']);
+      expect(noticed(w, '104')).toEqual({ 'public-30d': T0 + 10 * HOUR });
+      w.clock.ms = T0 + GRACE;
+      expect((await sweep(w)).enqueued).toEqual(['101']);
+      w.lister.shares = w.lister.shares.filter((share) => share.shareId !== '101'); // cancelled meanwhile
+      w.clock.ms = T0 + 10 * HOUR + GRACE;
+      expect((await sweep(w)).enqueued).toEqual(['104']);
+      expect(notices(w)).toHaveLength(2);
+    });
+
+    it('sends the notices of a run that stopped right after writing its marks', async () => {
+      const w = graced();
+      const realSetMarks = w.inventory.setMarks.bind(w.inventory);
+      w.inventory.setMarks = async (marks, now) => {
+        await realSetMarks(marks, now);
+        throw new Error('the Lambda was killed'); // nothing after the marks happens in this run
+      };
+      const first = await sweep(w);
+      expect([first.status, first.failedPhase]).toEqual(['failed', 'write']);
+      expect([notices(w), w.inventory.notifyCalls, noticed(w, '101')]).toEqual([[], [], undefined]);
+      expect(w.inventory.items.get('101')!.violatingSince).toEqual({ 'public-30d': T0 });
+      w.inventory.setMarks = realSetMarks;
+
+      w.clock.ms = T0 + 5 * DAY;
+      const second = await sweep(w);
+      expect([second.status, second.marked, second.enqueued, second.notified.map((n) => n.shareId)]).toEqual(['completed', [], [], ['101', '104']]);
+      expect(w.inventory.setMarkCalls).toHaveLength(1); // the first run's only: the marks stay as they were
+      w.clock.ms = T0 + 5 * DAY + GRACE;
+      expect((await sweep(w)).enqueued).toEqual(['101', '104']);
+      expect(notices(w)).toHaveLength(2);
+    });
+
+    it('sends a notice again, and counts the grace from the second, when the first could not be recorded', async () => {
+      const w = graced();
+      w.inventory.failNotify = new Error('ProvisionedThroughputExceededException');
+      const first = await sweep(w);
+      expect(first.status).toBe('completed');
+      expect(first.errors).toEqual([
+        '2 grace notice(s) were sent but their time could not be recorded: Error: ProvisionedThroughputExceededException; the next run sends them again and their grace counts from then',
+      ]);
+      expect([notices(w).length, first.notified.length, first.unnotified.length, noticed(w, '101')]).toEqual([2, 0, 2, undefined]);
+      w.inventory.failNotify = undefined;
+
+      w.clock.ms = T0 + HOUR;
+      await sweep(w);
+      expect(notices(w).map((d) => d.graceEndsAt)).toEqual([T0, T0, T0 + HOUR, T0 + HOUR].map((t) => new Date(t + GRACE).toISOString()));
+      w.clock.ms = T0 + GRACE;
+      expect((await sweep(w)).enqueued).toEqual([]);
+      w.clock.ms = T0 + HOUR + GRACE;
+      expect((await sweep(w)).enqueued).toEqual(['101', '104']);
+    });
+
+    it.each([
+      ['a dry run', { settings: {} }, { dryRun: true }],
+      ['a run whose guardrail tripped', { settings: { guardrails: { maxCancellations: 0, maxCancellationPercent: 100 } } }, {}],
+    ])('sends no notice, not even one still due, in %s', async (_what, options, request) => {
+      const w = world({ policies: [maxAgePolicy({ graceHours: 48 }), maxAgePolicy({ policyId: 'now', rule: { type: 'max-age', maxAgeDays: 45 } })], ...options });
+      w.inventory.items.set('101', { shareId: '101', firstSeenAtMs: T0 - 40 * DAY, lastSeenAtMs: T0, violatingSince: { 'public-30d': T0 - DAY } });
+      const result = await sweep(w, request);
+      expect([notices(w), w.inventory.notifyCalls, w.inventory.setMarkCalls, result.notified]).toEqual([[], [], [], []]);
+      expect(result.evaluation!.noticesDue).toEqual([]);
+      expect(noticed(w, '101')).toBeUndefined();
+    });
+  });
 });

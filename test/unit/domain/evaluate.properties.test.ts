@@ -10,7 +10,7 @@ import type { Exemption, Policy, PolicyRule, PolicyScope } from '../../../lib/do
 import { compileRule } from '../../../lib/domain/rules/registry';
 import { compileScope } from '../../../lib/domain/scope';
 import { makeShare, makeShareFacts, type ShareFacts } from '../../../lib/domain/share';
-import { DAY_MS, NOW, shareFacts } from '../../factories/shares';
+import { DAY_MS, HOUR_MS, NOW, shareFacts } from '../../factories/shares';
 
 const LOOSE = { maxCancellations: 1_000_000, maxCancellationPercent: 100 };
 const PATHS = ['/Public/a.pdf', '/Public/x/.env', '/Private/b.txt', '/Tmp/c.bak', '/Legal/d.pdf', '/Public/Legal/e.pdf'];
@@ -225,6 +225,52 @@ describe('engine invariants', () => {
           if (policy.scope?.visibility === 'public' || policy.scope?.visibility === 'private') expect(facts.share.visibility).toBe(policy.scope.visibility);
         }
         for (const d of result.decisions) if (d.decision === 'unevaluable') expect(result.toCancel).not.toContain(d.shareId);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never cancels a marked share before its notice plus the grace, and makes every unnoticed mark due', () => {
+    // The shares above, most of them marked by one policy 0 to 100 hours ago, the mark's notice sent
+    // 0 to 100 hours ago or never: some notices are older than their mark (left from an earlier
+    // one) and must start nothing.
+    const marking = fc.record({ policyId: fc.constantFrom(...POLICY_IDS), markedHoursAgo: fc.integer({ min: 0, max: 100 }), noticedHoursAgo: maybe(fc.integer({ min: 0, max: 100 })) });
+    const noticed = fc.tuple(sharesArb, fc.array(maybe(marking), { maxLength: 25 })).map(([shares, marks]) =>
+      shares.map((s, k) => {
+        const m = marks[k];
+        if (!m) return s;
+        const violatingSince = { [m.policyId]: NOW - m.markedHoursAgo * HOUR_MS };
+        const notifiedAt = m.noticedHoursAgo === undefined ? undefined : { [m.policyId]: NOW - m.noticedHoursAgo * HOUR_MS };
+        return makeShareFacts(s.share, { ...s, violatingSince, notifiedAt });
+      }),
+    );
+    fc.assert(
+      fc.property(noticed, policiesArb, (shares, policies) => {
+        const result = evaluate({ shares, policies, now: NOW, guardrails: LOOSE });
+        const byId = new Map(shares.map((s) => [s.share.shareId, s]));
+        const noticeOf = (shareId: string, policyId: string): number | undefined => {
+          const f = byId.get(shareId)!;
+          const since = f.violatingSince?.[policyId];
+          const at = f.notifiedAt?.[policyId];
+          return since !== undefined && at !== undefined && at >= since ? at : undefined;
+        };
+        const due = new Set(result.noticesDue.map((n) => `${n.shareId}/${n.policyId}`));
+        for (const d of result.decisions) {
+          for (const f of d.findings) {
+            const policy = policies.find((p) => p.policyId === f.policyId)!;
+            if (policy.mode !== 'enforce' || policy.graceHours === 0) continue;
+            const at = noticeOf(d.shareId, f.policyId);
+            const graceMs = policy.graceHours * HOUR_MS;
+            if (f.outcome === 'cancel') {
+              expect([d.shareId, f.policyId, at !== undefined && NOW >= at + graceMs]).toEqual([d.shareId, f.policyId, true]);
+            }
+            if (f.outcome === 'marked') {
+              expect([d.shareId, f.policyId, f.graceEndsAt]).toEqual([d.shareId, f.policyId, at === undefined ? undefined : new Date(at + graceMs).toISOString()]);
+              expect([d.shareId, f.policyId, due.has(`${d.shareId}/${f.policyId}`)]).toEqual([d.shareId, f.policyId, at === undefined]);
+            }
+          }
+        }
+        expect(due.size).toBe(result.noticesDue.length);
       }),
       RUNS,
     );

@@ -326,33 +326,91 @@ describe('modes, precedence and grace periods', () => {
     expect(kinds(run([shareFacts({ id: '1', ageDays: 40, ...facts })], policies))).toEqual({ '1': expected });
   });
 
+  // The grace counts from the mark's notice: a new mark has no grace end yet (its notice is due).
   it('marks a share first when the policy has a grace period', () => {
     const result = run([old], [aPolicy({ policyId: 'g', graceHours: 48 })]);
-    expect(decisionOf(result, '1')).toMatchObject({
+    expect(decisionOf(result, '1')).toEqual({
+      shareId: '1',
       decision: 'keep',
-      reasons: ['created 40.0 days ago, limit 30 days; marked for cancellation, grace ends 2026-06-03T00:00:00.000Z (g)'],
-      findings: [{ policyId: 'g', outcome: 'marked', graceEndsAt: '2026-06-03T00:00:00.000Z' }],
+      policyIds: ['g'],
+      reasons: ['created 40.0 days ago, limit 30 days; marked for cancellation, the grace of 48 h starts when its notice is sent (g)'],
+      findings: [{ policyId: 'g', outcome: 'marked', reason: 'created 40.0 days ago, limit 30 days; marked for cancellation, the grace of 48 h starts when its notice is sent (g)' }],
+      clock: 'terabox-created',
     });
     expect([result.toCancel, result.newMarks, result.counts.marked]).toEqual([[], [{ shareId: '1', policyId: 'g' }], 1]);
+    expect(result.noticesDue).toEqual([{ shareId: '1', policyId: 'g', graceHours: 48, reason: 'created 40.0 days ago, limit 30 days (g)' }]);
   });
 
   it('keeps waiting while the grace runs, without marking again', () => {
-    const marked = shareFacts({ id: '1', ageDays: 40, violatingSince: { g: NOW - 47 * HOUR_MS } });
+    const marked = shareFacts({ id: '1', ageDays: 40, violatingSince: { g: NOW - 47 * HOUR_MS }, notifiedAt: { g: NOW - 47 * HOUR_MS } });
     const result = run([marked], [aPolicy({ policyId: 'g', graceHours: 48 })]);
     expect(decisionOf(result, '1').reasons).toEqual([
-      'created 40.0 days ago, limit 30 days; marked for cancellation since 2026-05-30T01:00:00.000Z, grace ends 2026-06-01T01:00:00.000Z (g)',
+      'created 40.0 days ago, limit 30 days; marked for cancellation since 2026-05-30T01:00:00.000Z, notice sent 2026-05-30T01:00:00.000Z, grace ends 2026-06-01T01:00:00.000Z (g)',
     ]);
-    expect([result.toCancel, result.newMarks, result.clearedMarks]).toEqual([[], [], []]);
+    expect([result.toCancel, result.newMarks, result.clearedMarks, result.noticesDue]).toEqual([[], [], [], []]);
   });
 
   it('cancels once the grace is over', () => {
-    const marked = shareFacts({ id: '1', ageDays: 40, violatingSince: { g: NOW - 48 * HOUR_MS } });
+    const marked = shareFacts({ id: '1', ageDays: 40, violatingSince: { g: NOW - 48 * HOUR_MS }, notifiedAt: { g: NOW - 48 * HOUR_MS } });
     const result = run([marked], [aPolicy({ policyId: 'g', graceHours: 48 })]);
     expect(decisionOf(result, '1')).toMatchObject({
       decision: 'cancel',
       reasons: ['created 40.0 days ago, limit 30 days; grace of 48 h ended 2026-06-01T00:00:00.000Z (g)'],
     });
     expect(result.toCancel).toEqual(['1']);
+  });
+
+  // [what, marks, notices, decision, graceEndsAt, a new mark, a notice due]; grace 48 h, the share 40 days old.
+  it.each([
+    ['has no mark yet', undefined, undefined, 'keep', undefined, true, true],
+    ['was marked 30 days ago but its notice never went out', { g: daysAgo(30) }, undefined, 'keep', undefined, false, true],
+    ['was marked an hour ago and its notice is pending', { g: NOW - HOUR_MS }, undefined, 'keep', undefined, false, true],
+    ['had its notice sent 47 h ago', { g: daysAgo(10) }, { g: NOW - 47 * HOUR_MS }, 'keep', '2026-06-01T01:00:00.000Z', false, false],
+    ['had its notice sent exactly 48 h ago', { g: daysAgo(10) }, { g: NOW - 48 * HOUR_MS }, 'cancel', undefined, false, false],
+    ['was marked 10 days ago, its notice sent an hour ago', { g: daysAgo(10) }, { g: NOW - HOUR_MS }, 'keep', '2026-06-02T23:00:00.000Z', false, false],
+    ['has a notice older than its mark (sent for an earlier mark)', { g: daysAgo(1) }, { g: daysAgo(5) }, 'keep', undefined, false, true],
+    ['has a notice of another policy only', { g: daysAgo(10) }, { other: daysAgo(10) }, 'keep', undefined, false, true],
+    ['has an unreadable notice time', { g: daysAgo(10) }, { g: Number.NaN }, 'keep', undefined, false, true],
+  ])('counts the grace from the notice: a share that %s', (_what, violatingSince, notifiedAt, decision, graceEndsAt, newMark, noticeDue) => {
+    const facts = shareFacts({ id: '1', ageDays: 40, ...(violatingSince ? { violatingSince } : {}), ...(notifiedAt ? { notifiedAt } : {}) });
+    const result = run([facts], [aPolicy({ policyId: 'g', graceHours: 48 })]);
+    const d = decisionOf(result, '1');
+    expect([d.decision, d.findings[0]!.graceEndsAt, result.toCancel.length > 0]).toEqual([decision, graceEndsAt, decision === 'cancel']);
+    expect([result.newMarks.length, result.noticesDue.length]).toEqual([newMark ? 1 : 0, noticeDue ? 1 : 0]);
+    if (noticeDue) expect(result.noticesDue[0]).toEqual({ shareId: '1', policyId: 'g', graceHours: 48, reason: 'created 40.0 days ago, limit 30 days (g)' });
+    if (decision === 'keep' && graceEndsAt === undefined) expect(d.reasons[0]).toMatch(/the grace of 48 h starts when (its notice is sent|it is) \(g\)$/);
+  });
+
+  it.each([
+    ['a global dry run', { globalDryRun: true }, []],
+    ['a tripped guardrail', { guardrails: { maxCancellations: 0, maxCancellationPercent: 100 } }, [aPolicy({ policyId: 'now' })]],
+  ])('sends no notices and writes no marks in %s', (_what, extra, more) => {
+    const shares = [shareFacts({ id: '1', ageDays: 40 }), shareFacts({ id: '2', ageDays: 40, violatingSince: { g: daysAgo(3) } })];
+    const result = run(shares, [aPolicy({ policyId: 'g', graceHours: 48 }), ...more], extra);
+    expect([result.newMarks, result.noticesDue, result.toCancel]).toEqual([[], [], []]);
+    expect(decisionOf(result, '2').findings.find((f) => f.policyId === 'g')).toMatchObject({ outcome: 'marked', reason: expect.stringContaining('notice not sent yet') });
+  });
+
+  it('makes one notice due per mark, in share and policy order, for per-share and quota rules alike', () => {
+    const shares = [shareFacts({ id: '2', ageDays: 40 }), shareFacts({ id: '1', ageDays: 50, violatingSince: { q: daysAgo(1) } })];
+    const policies = [aPolicy({ policyId: 'g', graceHours: 48 }), aPolicy({ policyId: 'q', graceHours: 6, rule: quota(0) })];
+    const result = run(shares, policies);
+    expect(result.noticesDue.map((n) => [n.shareId, n.policyId, n.graceHours])).toEqual([
+      ['1', 'g', 48],
+      ['1', 'q', 6],
+      ['2', 'g', 48],
+      ['2', 'q', 6],
+    ]);
+    expect(result.newMarks).toEqual([
+      { shareId: '1', policyId: 'g' },
+      { shareId: '2', policyId: 'g' },
+      { shareId: '2', policyId: 'q' },
+    ]);
+  });
+
+  it('makes no notice due for a mark it clears', () => {
+    const result = run([shareFacts({ id: '1', ageDays: 1, violatingSince: { g: daysAgo(1) } })], [aPolicy({ policyId: 'g', graceHours: 48 })]);
+    expect([result.noticesDue, result.clearedMarks]).toEqual([[], [{ shareId: '1', policyId: 'g' }]]);
   });
 
   it.each([

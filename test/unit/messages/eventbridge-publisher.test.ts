@@ -7,6 +7,7 @@ import {
   putEventsEntrySize,
   toPutEventsEntry,
 } from '../../../lib/messages/eventbridge-publisher';
+import { unacceptedEvents } from '../../../lib/app/messaging-ports';
 import { shareCancelledEvent, shareRequestRejectedEvent, sweepCompletedEvent, type ProductEvent } from '../../../lib/messages/events';
 
 const busName = 'share-lifecycle-bus';
@@ -101,21 +102,58 @@ describe('EventBridgePublisher', () => {
     const error = (await publisher.publish(events(1)).catch((e: unknown) => e)) as EventPublishError;
     expect(error.name).toBe('EventPublishError');
     expect(error.cause).toBe(failure);
-    expect(error.failures).toEqual([{ detailType: 'ShareCancelled', errorCode: 'ResourceNotFoundException', errorMessage: 'ResourceNotFoundException: Bus not found' }]);
+    expect(error.failures).toEqual([{ index: 0, detailType: 'ShareCancelled', errorCode: 'ResourceNotFoundException', errorMessage: 'ResourceNotFoundException: Bus not found' }]);
   });
 
   it('keeps sending the other chunks when one call fails, then throws', async () => {
     const { mock, publisher } = setup();
     mock.on(PutEventsCommand).rejectsOnce(new Error('socket hang up')).resolves(ok(2));
-    await expect(publisher.publish(events(12))).rejects.toMatchObject({ message: expect.stringMatching(/^10 of 12 event\(s\)/) });
+    const error = (await publisher.publish(events(12)).catch((e: unknown) => e)) as EventPublishError;
+    expect(error.message).toMatch(/^10 of 12 event\(s\)/);
+    expect(unacceptedEvents(error, 12)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     expect(mock.commandCalls(PutEventsCommand)).toHaveLength(2);
   });
 
-  it('refuses an oversized event before sending anything', async () => {
+  it('names by index exactly the events a partly failed call did not get accepted', async () => {
+    const { mock, publisher } = setup();
+    // Entry 2 is refused for good, entry 4 is throttled until the last attempt: 0, 1, 3 went out.
+    mock.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
+      FailedEntryCount: 1,
+      Entries: input.Entries.map((e) => {
+        const id = JSON.parse(e.Detail as string).shareId as string;
+        if (id === '3') return { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' };
+        if (id === '5') return { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' };
+        return { EventId: `e${id}` };
+      }),
+    }));
+    const error = (await publisher.publish(events(5)).catch((e: unknown) => e)) as EventPublishError;
+    expect(error.failures.map((f) => [f.index, f.errorCode])).toEqual([
+      [2, 'AccessDeniedException'],
+      [4, 'ThrottlingException'],
+    ]);
+    expect(unacceptedEvents(error, 5)).toEqual(new Set([2, 4]));
+  });
+
+  it('refuses an oversized event before sending anything, and names every event as not sent', async () => {
     const { mock, publisher } = setup();
     const huge = sweepCompletedEvent({ runId: 'r', mode: 'enforce', counts: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`counter-${i}`, i])) });
-    await expect(publisher.publish([...events(1), huge])).rejects.toBeInstanceOf(EventTooLargeError);
+    const error = await publisher.publish([...events(1), huge]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventTooLargeError);
+    expect((error as EventTooLargeError).failures.map((f) => [f.index, f.errorCode])).toEqual([
+      [0, 'NotSent'],
+      [1, 'EntryTooLarge'],
+    ]);
     expect(mock.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['an error without failures', new Error('boom'), [0, 1, 2]],
+    ['failures without indexes', Object.assign(new Error('x'), { failures: [{ errorCode: 'X' }] }), [0, 1, 2]],
+    ['an index out of range', Object.assign(new Error('x'), { failures: [{ index: 7 }] }), [0, 1, 2]],
+    ['named failures', Object.assign(new Error('x'), { failures: [{ index: 1 }] }), [1]],
+    ['not an error at all', 'boom', [0, 1, 2]],
+  ])('counts as not accepted, given %s, the events it cannot trust went out', (_what, error, expected) => {
+    expect([...unacceptedEvents(error, 3)]).toEqual(expected);
   });
 
   it('splits a chunk when 10 entries together would exceed 256 KiB', async () => {

@@ -8,6 +8,7 @@ import {
   shareRequestRejectedEvent,
   sweepCompletedEvent,
 } from '../../../lib/messages/events';
+import { PUT_EVENTS_MAX_BYTES, putEventsEntrySize, toPutEventsEntry } from '../../../lib/messages/eventbridge-publisher';
 
 const at = Date.UTC(2026, 4, 1, 12, 0, 0);
 
@@ -54,8 +55,32 @@ describe('event builders', () => {
     ],
     [
       'ShareMarkedForCancel',
-      shareMarkedForCancelEvent({ shareId: '5', policyId: 'max-age', graceEndsAtMs: at, reason: 'older than 30 days' }),
-      { shareId: '5', policyId: 'max-age', graceEndsAt: '2026-05-01T12:00:00.000Z', reason: 'older than 30 days' },
+      shareMarkedForCancelEvent({
+        shareId: '5',
+        policyId: 'max-age',
+        graceEndsAtMs: at,
+        reason: 'older than 30 days',
+        shortUrl: '1aBcDeF',
+        paths: ['/Public/a.pdf', '/Public/b.pdf'],
+        requester: 'marketing',
+        requestId: 'req-1',
+      }),
+      {
+        shareId: '5',
+        policyId: 'max-age',
+        graceEndsAt: '2026-05-01T12:00:00.000Z',
+        reason: 'older than 30 days',
+        shortUrl: '1aBcDeF',
+        paths: ['/Public/a.pdf', '/Public/b.pdf'],
+        pathCount: 2,
+        requester: 'marketing',
+        requestId: 'req-1',
+      },
+    ],
+    [
+      'ShareMarkedForCancel (a share the product did not create, paths unknown)',
+      shareMarkedForCancelEvent({ shareId: '6', policyId: 'max-age', graceEndsAtMs: at, reason: 'older than 30 days', paths: [] }),
+      { shareId: '6', policyId: 'max-age', graceEndsAt: '2026-05-01T12:00:00.000Z', reason: 'older than 30 days', paths: [], pathCount: 0 },
     ],
     [
       'ShareCancelled',
@@ -68,8 +93,16 @@ describe('event builders', () => {
       guardrailTrippedEvent({ runId: 'run-1', trips: [{ guardrail: 'maxCancellations', limit: 500, actual: 812 }] }),
       { runId: 'run-1', trips: [{ guardrail: 'maxCancellations', limit: 500, actual: 812 }] },
     ],
-  ])('builds %s with exactly the documented fields', (detailType, event, detail) => {
-    expect(event).toEqual({ source: 'terabox-share-lifecycle', detailType, detail });
+  ])('builds %s with exactly the documented fields', (label, event, detail) => {
+    expect(event).toEqual({ source: 'terabox-share-lifecycle', detailType: label.split(' ')[0], detail });
+  });
+
+  it('keeps a grace notice of a share with thousands of long paths under the EventBridge entry limit', () => {
+    const paths = Array.from({ length: 5000 }, (_, i) => `/Public/${'\u0001'.repeat(3000)}${i}`);
+    const event = shareMarkedForCancelEvent({ shareId: '7', policyId: 'p', graceEndsAtMs: at, reason: 'ndus=secret '.repeat(500), paths }, at);
+    expect([event.detail.paths.length, event.detail.pathCount]).toEqual([20, 5000]);
+    expect(event.detail.reason).not.toContain('secret');
+    expect(putEventsEntrySize(toPutEventsEntry(event, 'bus'))).toBeLessThan(PUT_EVENTS_MAX_BYTES);
   });
 
   it('drops fields that are not part of an event even when handed in', () => {
@@ -104,6 +137,6 @@ describe('event builders', () => {
   });
 
   it('refuses a time that is not a number', () => {
-    expect(() => shareMarkedForCancelEvent({ shareId: '1', policyId: 'p', graceEndsAtMs: Number.NaN, reason: 'r' })).toThrow(RangeError);
+    expect(() => shareMarkedForCancelEvent({ shareId: '1', policyId: 'p', graceEndsAtMs: Number.NaN, reason: 'r', paths: [] })).toThrow(RangeError);
   });
 });
