@@ -12,6 +12,7 @@ import { watchLocalStack } from '../../lib/local/watch';
 import { parseShareRequestLines } from '../../lib/messages/share-request';
 import { PassThrough } from 'node:stream';
 import { aShareRequest } from '../factories/messages';
+import { waitUntil } from '../support/waiting';
 
 const SAMPLE_REQUESTS = (() => {
   const parsed = parseShareRequestLines(readFileSync(join(__dirname, '..', '..', 'samples', 'requests.jsonl'), 'utf8'));
@@ -90,15 +91,7 @@ describe('the local run in watch mode', () => {
     const controller = new AbortController();
     try {
       await runLifecycleOn(stack, { badMessages: false });
-      const seen = (pattern: RegExp): Promise<void> =>
-        new Promise((resolve) => {
-          const timer = setInterval(() => {
-            if (pattern.test(output.join(''))) {
-              clearInterval(timer);
-              resolve();
-            }
-          }, 20);
-        });
+      const seen = (pattern: RegExp): Promise<void> => waitUntil(() => pattern.test(output.join('')), `the output to show ${pattern}`, 30_000);
       const watching = watchLocalStack(stack, {
         intervalMs: 300,
         pollMs: 50,
