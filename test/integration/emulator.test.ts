@@ -10,6 +10,7 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
 } from '../../lib/terabox/emulator';
+import { waitUntil, within } from '../support/waiting';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const NOW_SEC = NOW / 1000;
@@ -543,13 +544,26 @@ describe('faults', () => {
     expect(emu.state.shares.size).toBe(1); // handled, only the answer never came
   });
 
-  it('delays API calls and /main by the latency', async () => {
-    const emu = await emulator({ faults: 'latency=120' });
-    for (const path of ['/api/check/login', '/main']) {
-      const started = performance.now();
-      await call(emu, path);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(110);
-    }
+  describe('on jest\'s fake setTimeout (the emulator waits out its latency with one)', () => {
+    // Only setTimeout and clearTimeout are faked: sockets, setImmediate and Date stay real.
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] }));
+    afterEach(() => jest.useRealTimers());
+
+    it('delays API calls and /main by the latency', async () => {
+      const emu = await emulator({ faults: 'latency=120' });
+      for (const path of ['/api/check/login', '/main']) {
+        let arrived = false;
+        const answer = call(emu, path).finally(() => (arrived = true));
+        // A GET is counted and its delay started in one step.
+        await waitUntil(() => emu.state.counts[path] === 1, `the emulator to receive ${path}`);
+        await jest.advanceTimersByTimeAsync(119);
+        // /login has no latency: its answer comes after any answer sent before it was even asked.
+        expect((await call(emu, '/login')).status).toBe(200);
+        expect(arrived).toBe(false);
+        await jest.advanceTimersByTimeAsync(1);
+        expect((await within(answer, `the answer to ${path} once 120 ms passed`)).status).toBe(200);
+      }
+    });
   });
 
   it('keeps /main free of every fault but latency', async () => {
@@ -630,23 +644,20 @@ describe('close()', () => {
       req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
       req.end();
     });
-    while (emu.state.counts['/api/check/login'] === 0) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 20)); // the request is now handled and left hanging
-    emu.setFaults({ timeout: 0, latencyMs: 10_000 }); // and a delayed one
+    // The emulator counts a GET and draws its fault in one step: once counted, it is handled and left hanging.
+    await waitUntil(() => emu.state.counts['/api/check/login'] === 1, 'the hung request to reach the emulator');
+    emu.setFaults({ timeout: 0, latencyMs: 10 * 60_000 }); // and one delayed far beyond the test's life
     const delayed = fetch(`${emu.url}/main`).then(
       () => 'answered',
       () => 'failed',
     );
-    while (emu.state.counts['/main'] === 0) await new Promise((r) => setTimeout(r, 5));
-    const started = performance.now();
-    const closed = emu.close().then(() => 'closed');
-    // Fail fast (not at jest's timeout) if a connection keeps close() waiting.
-    expect(await Promise.race([closed, new Promise((r) => setTimeout(r, 2000, 'still open'))])).toBe('closed');
+    await waitUntil(() => emu.state.counts['/main'] === 1, 'the delayed request to reach the emulator');
+    // A close() that waited for either connection would not resolve: one never ends, the other
+    // would answer in ten minutes. The bound only turns that into a clear failure.
+    await within(emu.close(), 'close() with a hung and a delayed connection open');
     await emu.close(); // idempotent
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(await hung).toBe('ECONNRESET');
     expect(await delayed).toBe('failed');
-    await new Promise((r) => setImmediate(r));
-    expect(sockets()).toBeLessThanOrEqual(before);
+    await waitUntil(() => sockets() <= before, 'every socket to be closed');
   });
 });

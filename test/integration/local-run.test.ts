@@ -13,6 +13,7 @@ import { parseShareRequestLines } from '../../lib/messages/share-request';
 import { PassThrough } from 'node:stream';
 import { aShareRequest } from '../factories/messages';
 import { aPolicy } from '../factories/store-items';
+import { waitUntil } from '../support/waiting';
 
 const SAMPLE_REQUESTS = (() => {
   const parsed = parseShareRequestLines(readFileSync(join(__dirname, '..', '..', 'samples', 'requests.jsonl'), 'utf8'));
@@ -91,15 +92,7 @@ describe('the local run in watch mode', () => {
     const controller = new AbortController();
     try {
       await runLifecycleOn(stack, { badMessages: false });
-      const seen = (pattern: RegExp): Promise<void> =>
-        new Promise((resolve) => {
-          const timer = setInterval(() => {
-            if (pattern.test(output.join(''))) {
-              clearInterval(timer);
-              resolve();
-            }
-          }, 20);
-        });
+      const seen = (pattern: RegExp): Promise<void> => waitUntil(() => pattern.test(output.join('')), `the output to show ${pattern}`, 30_000);
       const watching = watchLocalStack(stack, {
         intervalMs: 300,
         pollMs: 50,
@@ -139,8 +132,7 @@ describe('the local run in watch mode', () => {
       await stack.dynamo.stores.policies.putPolicies([aPolicy({ policyId: 'everything', scope: undefined, exempt: undefined, maxCancellationsPerRun: undefined, rule: { type: 'name', deny: ['**'] } })], now);
       const before = new Set(stack.emulator.state.shares.keys());
       const watching = watchLocalStack(stack, { intervalMs: 50, pollMs: 10_000, inbox, stdin: new PassThrough(), out: (t) => output.push(t), signal: controller.signal, handleSignals: false });
-      // Stop once three cancels have reached TeraBox (looked at every 5 ms).
-      while ((stack.emulator.state.counts['/share/cancel'] ?? 0) < 3) await new Promise((r) => setTimeout(r, 5));
+      await waitUntil(() => (stack.emulator.state.counts['/share/cancel'] ?? 0) >= 3, 'three cancels reaching TeraBox', 60_000);
       controller.abort();
       const outcome = await watching;
       const gone = [...before].filter((id) => !stack.emulator.state.shares.has(id)).sort();

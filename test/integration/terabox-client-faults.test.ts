@@ -3,13 +3,15 @@
  * surfaced as a typed error; creates are never repeated once they may have reached TeraBox; no
  * token value shows up in an error or a log line.
  */
-import { TeraboxError } from '../../lib/terabox';
+import nodeFetch from 'node-fetch';
+import { TeraboxError, type FetchLike } from '../../lib/terabox';
 import type { FaultSpec } from '../../lib/terabox/emulator';
 import { collect, createHarness, errorText, expectNoSecrets, type Harness } from './terabox-client-support';
 
 const LIST = '/share/teratransfer/sharelist';
 const PSET = '/share/pset';
 const CANCEL = '/share/cancel';
+const T0 = 1_700_000_000_000;
 let h: Harness;
 
 beforeEach(() => {
@@ -63,11 +65,25 @@ describe('faults on listing', () => {
 
   it('surfaces a spent time budget as TeraboxTimeoutError', async () => {
     const emu = await h.emulator({ seed: { files: 10, shares: 50 }, faults: { timeout: 1, paths: [LIST] } });
-    const client = h.client(emu, { requestTimeoutMs: 100, retry: { budgetMs: 250, baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 50 } });
-    const started = Date.now();
+    // The budget runs on the client's clock. Here each list attempt costs 100 ms of it (its request
+    // timeout) and each pause what it says, however long the machine takes: 250 ms hold 3 attempts.
+    let now = T0;
+    const fetch: FetchLike = (url, init) => {
+      if (new URL(url).pathname === LIST) now += 100;
+      return nodeFetch(url, init);
+    };
+    const sleep = async (ms: number): Promise<void> => void (now += ms);
+    const client = h.client(emu, {
+      fetch,
+      clock: { now: () => now },
+      sleep,
+      random: () => 0.5,
+      requestTimeoutMs: 100,
+      retry: { budgetMs: 250, baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 50 },
+    });
     const error = await collect(client.paginateShares()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TeraboxTimeoutError' });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ name: 'TeraboxTimeoutError', endpoint: LIST });
+    expect(emu.state.counts[LIST]).toBe(3); // the budget ended it, not the 50 attempts
   });
 });
 

@@ -39,15 +39,16 @@ export function createHarness(): Harness {
           const value = params.get(key);
           if (value) h.secrets.add(value);
         }
-        return nodeFetch(url, init);
+        return options.fetch ? options.fetch(url, init) : nodeFetch(url, init);
       };
       const client = createTeraboxClient({
         credentials: { ndus: NDUS, baseUrl: emulator.url },
-        fetch: spy,
         logger: (e) => h.events.push(e),
         retry: { baseDelayMs: 2, maxDelayMs: 20, maxAttempts: 8 },
         requestTimeoutMs: 2_000,
         ...options,
+        // Wraps a given fetch too: the token values are recorded whatever carries them.
+        fetch: spy,
       });
       h.clients.push(client);
       return client;

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { startEmulator, type RunningEmulator } from '../../../lib/terabox/emulator';
 import { aPolicy } from '../../factories/store-items';
+import { waitUntil } from '../../support/waiting';
 import { buildCli, runCli, type BuiltCli } from './support/cli-process';
 import { cliEnv, emulatorEnv, policyFile, scratchDir } from './support/fixtures';
 
@@ -21,14 +22,6 @@ interface Report {
   errors: string[];
 }
 
-/** Resolves once `condition()` holds, looked at every 5 ms; fails clearly after two minutes. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let look = 0; !condition(); look += 1) {
-    if (look > 24_000) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /**
  * The hold of a slow reader: until the child has exited (a CLI that exits with output queued
  * has then lost it) or, for a CLI that rightly waits for its reader, a while after the listing
@@ -40,7 +33,7 @@ function holdUntilExitOrListed(emulator: RunningEmulator, pages: number): { onSp
   let spawned!: () => void;
   const started = new Promise<void>((resolve) => (spawned = resolve));
   const hold = started.then(() =>
-    Promise.race([exited, until(() => (emulator.state.counts[LIST] ?? 0) >= pages, 'the listing ended').then(() => new Promise<void>((r) => setTimeout(r, 1000)))]),
+    Promise.race([exited, waitUntil(() => (emulator.state.counts[LIST] ?? 0) >= pages, 'the listing to end', 120_000).then(() => new Promise<void>((r) => setTimeout(r, 1000)))]),
   );
   return {
     onSpawn: (child) => {
@@ -142,7 +135,7 @@ describe('share-lifecycle sweep interrupted during its cancels', () => {
       onSpawn: (c) => (child = c),
       timeoutMs: 120_000,
     });
-    await until(() => (emulator.state.counts[CANCEL] ?? 0) >= 3, 'three cancel batches reached TeraBox');
+    await waitUntil(() => (emulator.state.counts[CANCEL] ?? 0) >= 3, 'three cancel batches reaching TeraBox', 120_000);
     child?.kill('SIGINT');
     const result = await running;
 

@@ -6,6 +6,7 @@ import { documentClient } from '../../../lib/stores/dynamo';
 import type { FetchLike } from '../../../lib/terabox';
 import type { NewEmulatorShare } from '../../../lib/terabox/emulator';
 import { aManualDryRunEvent, aScheduledSweepEvent } from '../../factories/sweep-events';
+import { deferred, within } from '../../support/waiting';
 import { useTestTables } from '../stores/tables';
 import { anEmulatorShare, DAY, HOUR, NDUS, publicLinksPolicy, sweepWorld, T0, type SweepWorld, type SweepWorldOptions } from './sweep-shares-support';
 
@@ -140,10 +141,22 @@ describe('sweep-shares handler', () => {
   });
 
   it('exits without acting when a second sweep starts during the first', async () => {
-    const w = await setup({ emulator: { faults: 'latency=150' } });
+    // The first sweep's first list request waits until the test lets it go: the first sweep is
+    // provably under way (lease taken, listing) for as long as the second one runs.
+    const listing = deferred();
+    const listingReached = deferred();
+    let lists = 0;
+    const holdFirstListing = (): FetchLike => async (url, init) => {
+      if (url.includes('/share/teratransfer/sharelist') && ++lists === 1) {
+        listingReached.resolve();
+        // Held past its own request timeout, maybe: the client then retries the page, which is not held.
+        await listing.promise;
+      }
+      return nodeFetch(url, init) as ReturnType<FetchLike>;
+    };
+    const w = await setup({ fetch: holdFirstListing });
     const first = w.invoke(aScheduledSweepEvent(T0));
-    // Wait until the first sweep holds the lease (it is then listing, slowly).
-    for (let i = 0; i < 200 && (await w.stores.lease.current()) === undefined; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await within(listingReached.promise, 'the first sweep to start listing');
     const holder = await w.stores.lease.current();
     expect(holder).toBeDefined();
 
@@ -153,6 +166,7 @@ describe('sweep-shares handler', () => {
     expect(second.decisions).toEqual([]);
     expect(await w.stores.runs.getRun(second.runId)).toMatchObject({ status: 'skipped', reason: expect.stringContaining(`run ${holder!.owner}`) });
 
+    listing.resolve();
     const done = await first;
     expect(done.status).toBe('completed');
     expect(done.runId).toBe(holder!.owner);

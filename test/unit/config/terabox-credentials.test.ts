@@ -8,6 +8,7 @@ import {
   credentialsProviderFromEnv,
 } from '../../../lib/config/terabox-credentials';
 import { aManualClock } from '../../factories/messages';
+import { waitUntil } from '../../support/waiting';
 
 const SECRET_NDUS = 'Y-SENTINEL-ndus-value-0123456789';
 const secretId = 'terabox/credentials';
@@ -24,6 +25,14 @@ function setup(cacheSeconds?: number) {
 const secret = (value: Record<string, unknown> = {}) => ({
   SecretString: JSON.stringify({ ndus: SECRET_NDUS, baseUrl: 'https://www.terabox.com/', ...value }),
 });
+
+/** Secret reads that answer only when the test releases them; `started(n)` waits for the nth read to begin. */
+function heldReads(mock: ReturnType<typeof setup>['mock']) {
+  const releases: Array<(value: GetSecretValueCommandOutput) => void> = [];
+  mock.on(GetSecretValueCommand).callsFake(() => new Promise((resolve) => releases.push(resolve)));
+  const started = (n: number): Promise<void> => waitUntil(() => releases.length >= n, `secret read ${n} to start`);
+  return { releases, started };
+}
 
 /** Every way an error might be shown: message, String(), JSON, and inspect with its cause chain. */
 function everyRendering(error: unknown): string {
@@ -91,11 +100,10 @@ describe('SecretsManagerCredentialsProvider', () => {
 
   it('shares one in-flight read between concurrent callers', async () => {
     const { mock, provider, reads } = setup();
-    let release: (value: GetSecretValueCommandOutput) => void = () => undefined;
-    mock.on(GetSecretValueCommand).callsFake(() => new Promise((resolve) => (release = resolve)));
+    const held = heldReads(mock);
     const pending = Promise.all([provider.get(), provider.get(), provider.get()]);
-    await new Promise((resolve) => setImmediate(resolve));
-    release({ ...secret(), $metadata: {} });
+    await held.started(1);
+    for (const release of held.releases) release({ ...secret(), $metadata: {} });
     const results = await pending;
     expect(reads()).toBe(1);
     expect(new Set(results).size).toBe(1);
@@ -103,17 +111,17 @@ describe('SecretsManagerCredentialsProvider', () => {
 
   it('does not let a read started before invalidate() refill the cache', async () => {
     const { mock, provider, reads } = setup();
-    const releases: Array<(value: GetSecretValueCommandOutput) => void> = [];
-    mock.on(GetSecretValueCommand).callsFake(() => new Promise((resolve) => releases.push(resolve)));
+    const { releases, started } = heldReads(mock);
     const old = provider.get();
-    await new Promise((resolve) => setImmediate(resolve));
+    await started(1);
     provider.invalidate();
     const fresh = provider.get();
-    await new Promise((resolve) => setImmediate(resolve));
-    releases[0]?.({ ...secret({ ndus: 'old-cookie' }), $metadata: {} });
-    releases[1]?.({ ...secret({ ndus: 'new-cookie' }), $metadata: {} });
-    expect((await old).ndus).toBe('old-cookie');
+    await started(2);
+    // The old read answers last: were it allowed to, it would overwrite the fresh value.
+    releases[1]!({ ...secret({ ndus: 'new-cookie' }), $metadata: {} });
     expect((await fresh).ndus).toBe('new-cookie');
+    releases[0]!({ ...secret({ ndus: 'old-cookie' }), $metadata: {} });
+    expect((await old).ndus).toBe('old-cookie');
     expect((await provider.get()).ndus).toBe('new-cookie');
     expect(reads()).toBe(2);
   });

@@ -3,6 +3,7 @@
  * reconnecting TeraBox gateway, the lazily built runtime and handler.
  */
 import type { CancelOutcome, CreateShareInput } from '../../../lib/app/ports';
+import { deferred, within } from '../../support/waiting';
 import type { TeraboxCredentials, TeraboxCredentialsProvider } from '../../../lib/config/terabox-credentials';
 import { TeraboxCredentialsError } from '../../../lib/config/terabox-credentials';
 import type { Share } from '../../../lib/domain/share';
@@ -246,15 +247,17 @@ describe('sqsBatchHandler', () => {
   });
 
   it('starts every record of a batch before any of them finishes (records run concurrently)', async () => {
-    let running = 0;
-    let most = 0;
+    // No record finishes until all ten have started: records run one after another never get there.
+    let started = 0;
+    const allStarted = deferred();
     const handler = sqsBatchHandler(async () => {
-      running += 1;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running -= 1;
+      started += 1;
+      if (started === 10) allStarted.resolve();
+      await allStarted.promise;
     }, observability());
-    await handler(anSqsEventOf(...Array.from({ length: 10 }, (_, i) => anSqsRecordWithBody(`r${i}`))), aLambdaContext());
-    expect(most).toBe(10);
+    const batch = handler(anSqsEventOf(...Array.from({ length: 10 }, (_, i) => anSqsRecordWithBody(`r${i}`))), aLambdaContext());
+    await within(allStarted.promise, 'all ten records to start while none has finished');
+    expect(await batch).toEqual({ batchItemFailures: [] });
+    expect(started).toBe(10);
   });
 });

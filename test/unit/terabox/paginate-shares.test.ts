@@ -3,6 +3,7 @@ import { baiduRecordItem, baiduSharePage, errnoEnvelope, idRange, seedShareItem,
 import type { FetchLike } from '../../../lib/terabox';
 import { replayFetch, type RecordedRequest } from './replay';
 import { collect, fromFixture, harness, json, sessionRoutes } from './harness';
+import { deferred, waitUntil } from '../../support/waiting';
 
 const LIST = '/share/teratransfer/sharelist';
 const pageOf = (req: RecordedRequest) => Number(req.url.searchParams.get('page'));
@@ -61,28 +62,37 @@ describe('paginateShares', () => {
 
   it('lets the pages after a slow one use the free slots (a bounded number), and still yields in order', async () => {
     const replay = replayFetch({ ...sessionRoutes(), [LIST]: account(2000) });
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowPage = deferred();
     const started: number[] = [];
+    let pending = 0;
+    let peak = 0;
+    // Counts a list request from the call until its answer, page 2 held the whole time.
     const fetch: FetchLike = async (url, init) => {
       const u = new URL(String(url));
-      if (u.pathname === LIST) {
-        const page = Number(u.searchParams.get('page'));
-        started.push(page);
-        if (page === 2) await gate;
+      if (u.pathname !== LIST) return replay.fetch(url, init);
+      started.push(Number(u.searchParams.get('page')));
+      pending += 1;
+      peak = Math.max(peak, pending);
+      try {
+        if (u.searchParams.get('page') === '2') await slowPage.promise;
+        return await replay.fetch(url, init);
+      } finally {
+        pending -= 1;
       }
-      return replay.fetch(url, init);
     };
     const h = harness({}, { tokens: true, listConcurrency: 4, fetch });
     const listing = collect(h.client.paginateShares({ pageSize: 100 }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Every other page the client asked for has been answered, and (the condition is read between
+    // macrotasks) the client has reacted to each answer: it can start nothing more until page 2 comes.
+    await waitUntil(() => started.includes(2) && pending === 1, 'every list request but the held page 2 to be answered');
     // Page 2 hangs: pages 3-5 arrive and free their slots for 6-9; then 8 pages are held (2-9), the limit.
     expect([...started].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(replay.maxInFlight()).toBeLessThanOrEqual(4);
-    release();
+    expect(peak).toBe(4);
+    slowPage.resolve();
     const shares = await listing;
     expect(shares.map((s) => Number(s.shareId))).toEqual(idRange(1, 2000));
     expect(started).toHaveLength(20);
+    expect(peak).toBe(4);
   });
 
   it('fetches one page at a time without a total (default lookahead 1)', async () => {
@@ -128,14 +138,15 @@ describe('paginateShares', () => {
   });
 
   it('stops fetching and leaves nothing pending when the caller stops early', async () => {
-    const h = harness({ [LIST]: account(5000) }, { tokens: true, listConcurrency: 4 });
+    // Pages from 3 on never answer: a request still open after the break can only end by being aborted.
+    const route = account(5000);
+    const h = harness({ [LIST]: (req) => (pageOf(req) >= 3 ? { hang: true } : route(req)) }, { tokens: true, listConcurrency: 4 });
     const seen: string[] = [];
     for await (const share of h.client.paginateShares()) {
       seen.push(share.shareId);
       if (seen.length === 150) break;
     }
-    await new Promise((r) => setTimeout(r, 10));
-    expect(h.inFlight()).toBe(0);
+    await waitUntil(() => h.inFlight() === 0, 'the list requests still open at the break to be aborted');
     expect(h.calls(LIST).length).toBeLessThanOrEqual(6);
   });
 

@@ -73,6 +73,9 @@ export function replayFetch(routes: Record<string, Responder | Responder[]>): { 
     active++;
     peak = Math.max(peak, active);
     try {
+      // One turn of the event loop before answering: a step of order, not of time. Every request
+      // the client starts in one go is in flight together, so inFlight and maxInFlight show its
+      // concurrency the same way on any machine, however busy.
       await new Promise((r) => setImmediate(r));
       if (reply.hang) {
         await new Promise<never>((_, reject) => {
