@@ -3,7 +3,7 @@
  * `npx tsx lib/cli/main.ts ...` runs the source).
  *
  * Every command group lives in its own file; this one builds the program, maps failures to one
- * clear line and an exit code (0 ok, 1 failure, 2 usage or configuration), and makes sure no
+ * clear line and an exit code (0 ok, 1 failure, 2 usage or configuration, 130 interrupted), and makes sure no
  * credential ever reaches the terminal.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ function environmentHelp(): string {
     'Configuration (environment variables; --stack NAME reads the table names, queue URL and secret from the stack):',
     ...CLI_ENVIRONMENT.map(([name, what]) => `  ${name.padEnd(width)}  ${what}`),
     '',
-    'Exit codes: 0 ok, 1 the operation failed or found problems, 2 usage or configuration error.',
+    'Exit codes: 0 ok, 1 the operation failed or found problems, 2 usage or configuration error, 130 a sweep stopped by Ctrl-C.',
     'Run `share-lifecycle <command> --help` for a command\'s options and examples.',
   ].join('\n');
 }
