@@ -246,9 +246,11 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
     const section = (title: string, action: ReportAction): void => list(title, report.decisions.filter((d) => d.action === action));
     // The planned cancels, split by what happened to them: a run can stop part-way (an interrupt,
     // a batch that could not be sent), and a share must never be reported cancelled when it was not.
+    // A run kept in memory that cancelled directly: this report is the only record of its cancels.
+    const listAllCancels = !runShowable && options.outcomes !== undefined;
     const done = new Set(report.cancelled);
     const planned = report.decisions.filter((d) => d.action === 'cancel');
-    list(options.outcomes ? 'Cancelled' : 'Sent for cancellation', planned.filter((d) => done.has(d.shareId)), !runShowable && options.outcomes !== undefined);
+    list(options.outcomes ? 'Cancelled' : 'Sent for cancellation', planned.filter((d) => done.has(d.shareId)), listAllCancels);
     list(
       e.guardrail.tripped
         ? 'Planned for cancellation, held by the guardrail'
@@ -256,7 +258,7 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
           ? 'Planned for cancellation, not cancelled'
           : 'Planned for cancellation, not sent',
       planned.filter((d) => !done.has(d.shareId)),
-      !runShowable && options.outcomes !== undefined,
+      listAllCancels,
     );
     section(result.mode === 'dry-run' ? 'Would be cancelled (dry run)' : 'Would be cancelled (dry-run policies)', 'would-cancel');
     section('Marked for cancellation after a grace period', 'marked');

@@ -3,6 +3,7 @@
  * sweep interrupted during its cancels, as separate processes against the emulator.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { startEmulator, type RunningEmulator } from '../../../lib/terabox/emulator';
 import { aPolicy } from '../../factories/store-items';
 import { waitUntil } from '../../support/waiting';
@@ -147,7 +148,6 @@ describe('share-lifecycle sweep interrupted during its cancels', () => {
     const gone = [...before].filter((id) => !emulator.state.shares.has(id)).sort();
     expect(gone.length).toBeGreaterThanOrEqual(300);
     expect(gone.length).toBeLessThan(before.size);
-    const { readFileSync } = await import('node:fs');
     const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
     expect([...recorded.cancelled].sort()).toEqual(gone);
     expect(recorded.status).toBe('failed');
