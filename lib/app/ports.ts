@@ -28,7 +28,14 @@ export interface CreatedShare {
   createdAtMs?: number;
 }
 
-export type CancelOutcomeKind = 'cancelled' | 'already-gone' | 'failed';
+/**
+ * - `cancelled`: TeraBox answered errno 0 (the next complete listing verifies it is gone).
+ * - `already-gone`: TeraBox said the share does not exist (105).
+ * - `unconfirmed`: an answer that may mean "gone" or something else (errno -7 / -21 mean other
+ *   things on TeraBox than on Baidu): counted as done for now, verified by the next listing.
+ * - `failed`: not cancelled.
+ */
+export type CancelOutcomeKind = 'cancelled' | 'already-gone' | 'unconfirmed' | 'failed';
 
 export interface CancelOutcome {
   shareId: ShareId;
