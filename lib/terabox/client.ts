@@ -21,7 +21,15 @@ import type {
   SharePeriod,
   TeraboxGateway,
 } from '../app/ports';
-import { TeraboxApiError, TeraboxAuthError, TeraboxError, TeraboxResponseError, TeraboxValidationError } from './errors';
+import { ALREADY_GONE_ERRNOS, errnoBatchLimit, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS } from './errnos';
+import {
+  TeraboxApiError,
+  TeraboxCreateUnconfirmedError,
+  TeraboxError,
+  TeraboxResponseError,
+  TeraboxValidationError,
+  TeraboxVerificationRequiredError,
+} from './errors';
 import type { FetchLike } from './http';
 import { jsonNumberArray, toDecimalId } from './json';
 import { extractSharePage, isRecord, normalizeSharePage, parseShareLink, toEpochMs, toNumber } from './normalize';
@@ -34,7 +42,15 @@ import {
   type AttemptContext,
   type RetryPolicy,
 } from './retry';
-import { SHARE_VERIFY_ERRNOS, TeraboxSession, TOKEN_ERRNOS, type TeraboxCredentials, type TeraboxLogger } from './session';
+import {
+  SHARE_VERIFY_ERRNOS,
+  TeraboxSession,
+  TOKEN_ERRNOS,
+  unstatedErrno,
+  type SessionTokenReport,
+  type TeraboxCredentials,
+  type TeraboxLogger,
+} from './session';
 
 export const SHARE_LIST_ENDPOINT = '/share/teratransfer/sharelist';
 export const CREATE_SHARE_ENDPOINT = '/share/pset';
@@ -49,14 +65,15 @@ export const MAX_CANCEL_BATCH_SIZE = 999;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const VALID_PERIODS: readonly SharePeriod[] = [0, 1, 7, 30];
 
-/** Cancel answers that mean "this share no longer exists": the goal is met (notes: [B]). */
-export const ALREADY_GONE_ERRNOS: ReadonlySet<number> = new Set([-7, -21, 105]);
 /**
- * Batch answers that may be about one id of the batch: the batch is split in halves until the
- * culprits are alone (bisection: about 2*log2(n) calls for one bad id in n, instead of n).
- * -33 (too many items) is here too, in case TeraBox's cap is below ours.
+ * The cancel errno classes (errnos.ts): a single id answered 105 is `already-gone`; -7/-21 are
+ * `unconfirmed` (on TeraBox they mean "invalid file name" / "cannot operate preference files", not
+ * proof the share is gone). A batch refused with any of SPLIT_BATCH_ERRNOS (those, -24, -33, 2,
+ * 3, 31075) is split: into chunks of the cap an errno names (3 → 100, 31075/-33 → 999) when the
+ * batch is larger, otherwise in halves until the culprits are alone (bisection: about 2*log2(n)
+ * calls for one bad id in n, instead of n).
  */
-export const SPLIT_BATCH_ERRNOS: ReadonlySet<number> = new Set([...ALREADY_GONE_ERRNOS, -33, 2]);
+export { ALREADY_GONE_ERRNOS, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS };
 
 export interface TeraboxClientOptions {
   credentials: TeraboxCredentials;
@@ -88,6 +105,8 @@ export interface TeraboxClientOptions {
   keepAlive?: boolean;
   maxSockets?: number;
   clock?: Clock;
+  /** The `browserid` cookie sent with every call; default: random, generated once per client. */
+  browserId?: string;
   /** Injected for tests: the pause between attempts and the jitter source. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -137,6 +156,8 @@ export interface TeraboxClient extends TeraboxGateway {
   listFiles(dir: string, options?: { signal?: AbortSignal }): Promise<TeraboxFile[]>;
   /** The origin in use (changes on a region switch). */
   readonly baseUrl: string;
+  /** Where the session found its tokens and which cookies TeraBox set (names and sources only, never values). */
+  sessionReport(): SessionTokenReport;
   /** Closes the keep-alive connections. */
   close(): void;
 }
@@ -181,11 +202,13 @@ export function buildCreateShareForm(input: CreateShareInput): Record<string, st
     ...(fsIds.length > 0 ? { fid_list: jsonNumberArray(fsIds) } : {}),
     ...(paths.length > 0 ? { path_list: JSON.stringify(paths) } : {}),
     // schannel 4 + pwd + public 0 makes a private link; schannel 0 + public 1 a public one.
+    // A public link sends `pwd: ''`, as seiya's maintained client does (an extra empty param is
+    // harmless in every client seen; a missing one is untested against TeraBox).
     schannel: withPassword ? '4' : '0',
     channel_list: '[]',
     period: String(period),
     public: withPassword ? '0' : '1',
-    ...(withPassword ? { pwd: password } : {}),
+    pwd: withPassword ? password : '',
   };
 }
 
@@ -204,6 +227,18 @@ interface FetchedPage {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The state of one cancelShares call: the batch size in force, and the outcomes so far. */
+interface CancelRun {
+  /** Lowered when TeraBox names a smaller cap (errno 3). */
+  cap: number;
+  outcomes: Map<string, CancelOutcome>;
+  signal: AbortSignal | undefined;
+}
+
+function failBatch(batch: readonly string[], run: CancelRun, reason: string): void {
+  for (const shareId of batch) run.outcomes.set(shareId, { shareId, outcome: 'failed', error: reason });
 }
 
 class Client implements TeraboxClient {
@@ -249,7 +284,12 @@ class Client implements TeraboxClient {
       ...(options.regionUrl ? { regionUrl: options.regionUrl } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(agent ? { agent } : {}),
+      ...(options.browserId !== undefined ? { browserId: options.browserId } : {}),
     });
+  }
+
+  sessionReport(): SessionTokenReport {
+    return this.session.tokenReport();
   }
 
   get baseUrl(): string {
@@ -319,13 +359,17 @@ class Client implements TeraboxClient {
         this.session.call({ method: 'POST', endpoint, form, write: true, shareEndpoint: true, remainingMs, ...(options.signal ? { signal: options.signal } : {}) }),
       shouldRetry,
     );
+    const unstated = unstatedErrno(body);
+    if (unstated !== undefined) {
+      throw this.publicError(new TeraboxCreateUnconfirmedError(`the answer states no errno (${unstated})`, { endpoint }), endpoint);
+    }
     const origin = this.session.baseUrl;
     const link = [body.link, body.shorturl, body.shortlink, body.shortUrl, isRecord(body.data) ? body.data.shorturl : undefined]
       .map((v) => parseShareLink(v, origin))
       .find((l) => l !== undefined);
     if (!link) {
       throw this.publicError(
-        new TeraboxResponseError('shape', 'errno 0 but no link in the answer: the share may exist; check the share list before creating it again', { endpoint }),
+        new TeraboxCreateUnconfirmedError('errno 0 but no link in the answer', { endpoint }),
         endpoint,
       );
     }
@@ -484,11 +528,14 @@ class Client implements TeraboxClient {
 
   /**
    * Cancels shares, `cancelBatchSize` ids per request, and reports one outcome per distinct id
-   * (in first-seen order). An "already gone" errno counts as done. A batch refused as a whole
-   * with an errno that may concern a single id is bisected to find it. A transport or auth
-   * failure that survives the retries stops the run: that batch and the ones not sent yet are
-   * reported `failed` (a failed batch may still have been applied: cancelling again is harmless).
-   * Throws only on invalid input, before any request.
+   * (in first-seen order). Only an answer stating errno 0 is `cancelled`; one without an errno
+   * (`{}`, `{"code": 0}`) or with an unreadable one fails that batch with the reason. A single id
+   * answered 105 is `already-gone`, -7/-21 `unconfirmed` (the next listing tells). A batch refused
+   * as a whole with an errno that may concern one id or the batch size is split (see
+   * SPLIT_BATCH_ERRNOS); a size errno also lowers the batch size for the rest of the call. A
+   * transport, auth or verification failure that survives the retries stops the run: that batch
+   * and the ones not sent yet are reported `failed` (a failed batch may still have been applied:
+   * cancelling again is harmless). Throws only on invalid input, before any request.
    */
   async cancelShares(ids: ShareId[], options: CancelSharesOptions = {}): Promise<CancelOutcome[]> {
     if (!Array.isArray(ids)) throw new TeraboxValidationError(['ids must be a list of share ids']);
@@ -506,15 +553,17 @@ class Client implements TeraboxClient {
     if (problems.length > 0) throw new TeraboxValidationError(problems);
 
     const outcomes = new Map<string, CancelOutcome>();
+    const run: CancelRun = { cap: this.cancelBatchSize, outcomes, signal: options.signal };
     let fatal: TeraboxError | undefined;
-    for (let i = 0; i < unique.length; i += this.cancelBatchSize) {
-      const batch = unique.slice(i, i + this.cancelBatchSize);
+    for (let i = 0; i < unique.length; ) {
+      const batch = unique.slice(i, i + run.cap);
+      i += batch.length;
       if (fatal) {
         for (const id of batch) outcomes.set(id, { shareId: id, outcome: 'failed', error: `not sent: ${fatal.message}` });
         continue;
       }
       try {
-        await this.cancelBatch(batch, outcomes, options.signal);
+        await this.cancelBatch(batch, run);
       } catch (error) {
         fatal = this.publicError(error, CANCEL_SHARE_ENDPOINT);
         for (const id of batch) if (!outcomes.has(id)) outcomes.set(id, { shareId: id, outcome: 'failed', error: describe(fatal) });
@@ -523,11 +572,13 @@ class Client implements TeraboxClient {
     return unique.map((id) => outcomes.get(id)!);
   }
 
-  private async cancelBatch(batch: string[], outcomes: Map<string, CancelOutcome>, signal: AbortSignal | undefined): Promise<void> {
+  private async cancelBatch(batch: string[], run: CancelRun): Promise<void> {
     const endpoint = CANCEL_SHARE_ENDPOINT;
+    const { signal } = run;
+    let body: Record<string, unknown>;
     try {
       // Cancelling is idempotent in effect (a repeat answers "already gone"), so it retries like a read.
-      await this.operation(endpoint, signal, ({ remainingMs }) =>
+      body = await this.operation(endpoint, signal, ({ remainingMs }) =>
         this.session.call({
           method: 'POST',
           endpoint,
@@ -538,27 +589,51 @@ class Client implements TeraboxClient {
           ...(signal ? { signal } : {}),
         }),
       );
-      for (const id of batch) outcomes.set(id, { shareId: id, outcome: 'cancelled' });
     } catch (error) {
-      if (!(error instanceof TeraboxApiError) || error instanceof TeraboxAuthError) throw error;
-      if (batch.length === 1) {
-        const id = batch[0];
-        outcomes.set(
-          id,
-          ALREADY_GONE_ERRNOS.has(error.errno)
-            ? { shareId: id, outcome: 'already-gone', errno: error.errno }
-            : { shareId: id, outcome: 'failed', errno: error.errno, error: error.message },
-        );
-        return;
+      if (error instanceof TeraboxResponseError && error.problem === 'shape') {
+        // An answer of an unexpected shape (an errno that is not a number, a JSON array): this
+        // batch is not known to be cancelled, but the next one may be understood.
+        return failBatch(batch, run, `${describe(error)}: not proof that the shares were cancelled`);
       }
-      if (SPLIT_BATCH_ERRNOS.has(error.errno)) {
-        const middle = Math.ceil(batch.length / 2);
-        await this.cancelBatch(batch.slice(0, middle), outcomes, signal);
-        await this.cancelBatch(batch.slice(middle), outcomes, signal);
-        return;
-      }
-      for (const id of batch) outcomes.set(id, { shareId: id, outcome: 'failed', errno: error.errno, error: error.message });
+      if (!(error instanceof TeraboxApiError) || error instanceof TeraboxVerificationRequiredError) throw error;
+      return this.refusedBatch(batch, error, run);
     }
+    const unstated = unstatedErrno(body);
+    if (unstated !== undefined) {
+      return failBatch(batch, run, `TeraBox's answer to ${endpoint} states no errno (${unstated}): not proof that the shares were cancelled`);
+    }
+    for (const id of batch) run.outcomes.set(id, { shareId: id, outcome: 'cancelled' });
+  }
+
+  /** A batch TeraBox refused with an errno: a single id gets its outcome, a larger batch may be split. */
+  private async refusedBatch(batch: string[], error: TeraboxApiError, run: CancelRun): Promise<void> {
+    const { errno } = error;
+    if (batch.length === 1) {
+      const shareId = batch[0];
+      run.outcomes.set(
+        shareId,
+        ALREADY_GONE_ERRNOS.has(errno)
+          ? { shareId, outcome: 'already-gone', errno }
+          : UNCONFIRMED_CANCEL_ERRNOS.has(errno)
+            ? { shareId, outcome: 'unconfirmed', errno }
+            : { shareId, outcome: 'failed', errno, error: error.message },
+      );
+      return;
+    }
+    if (!SPLIT_BATCH_ERRNOS.has(errno)) {
+      for (const shareId of batch) run.outcomes.set(shareId, { shareId, outcome: 'failed', errno, error: error.message });
+      return;
+    }
+    const limit = errnoBatchLimit(errno);
+    if (limit !== undefined && batch.length > limit) {
+      // TeraBox named its cap (3: 100, 31075/-33: 999): re-chunk at it, and keep to it from now on.
+      run.cap = Math.min(run.cap, limit);
+      for (let i = 0; i < batch.length; i += limit) await this.cancelBatch(batch.slice(i, i + limit), run);
+      return;
+    }
+    const middle = Math.ceil(batch.length / 2);
+    await this.cancelBatch(batch.slice(0, middle), run);
+    await this.cancelBatch(batch.slice(middle), run);
   }
 
   async listFiles(dir: string, options: { signal?: AbortSignal } = {}): Promise<TeraboxFile[]> {

@@ -3,6 +3,7 @@
  * lossless-json escapes untranslated. Every message and `cause` is built from redacted text
  * (see redact.ts), so an error can be logged or shown as it is.
  */
+import { ERRNO_TABLE, errnoMeaning } from './errnos';
 import { redactPatterns } from './redact';
 
 export interface TeraboxErrorOptions {
@@ -49,25 +50,10 @@ export class TeraboxHttpError extends TeraboxError {
   }
 }
 
-/** Meanings of the errno values we know (terabox-api-notes.md); used in messages only. */
-export const KNOWN_ERRNOS: Readonly<Record<number, string>> = {
-  [-6]: 'not logged in or the ndus cookie is invalid',
-  [-7]: 'share deleted or cancelled',
-  [-9]: 'file does not exist',
-  [-10]: 'share-link limit reached',
-  [-12]: 'wrong password',
-  [-21]: 'share deleted or cancelled',
-  [-33]: 'more than 999 items in one operation',
-  2: 'bad parameter',
-  105: 'bad or removed share link',
-  110: 'share count exceeded (rate limited)',
-  9000: 'TeraBox is not available in this region',
-  9019: 'TeraBox asks for a verification (log in through the web app once)',
-  4000023: 'jsToken invalid',
-  450016: 'jsToken invalid',
-  4000020: 'verification needed',
-  400810: 'verification needed',
-};
+/** Meanings of the errno values we know (the table in errnos.ts); used in messages only. */
+export const KNOWN_ERRNOS: Readonly<Record<number, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(ERRNO_TABLE).map(([errno, info]) => [errno, info.meaning])),
+);
 
 /** An HTTP 200 whose JSON body carries a non-zero `errno`. */
 export class TeraboxApiError extends TeraboxError {
@@ -75,10 +61,27 @@ export class TeraboxApiError extends TeraboxError {
   readonly errno: number;
   declare readonly endpoint: string;
 
-  constructor(errno: number, endpoint: string, options: Omit<TeraboxErrorOptions, 'endpoint'> = {}) {
-    const meaning = KNOWN_ERRNOS[errno] ?? 'unknown errno';
-    super(`TeraBox answered errno ${errno} (${meaning}) on ${endpoint}`, { ...options, endpoint });
+  constructor(errno: number, endpoint: string, options: Omit<TeraboxErrorOptions, 'endpoint'> & { message?: string } = {}) {
+    super(options.message ?? `TeraBox answered errno ${errno} (${errnoMeaning(errno)}) on ${endpoint}`, { ...options, endpoint });
     this.errno = errno;
+  }
+}
+
+/**
+ * TeraBox asks a person to pass a verification (errno 9019, 400141, 132): no retry or token
+ * reload helps until someone opens TeraBox in a browser, logged in as this account, and completes
+ * the check it shows. Never retried.
+ */
+export class TeraboxVerificationRequiredError extends TeraboxApiError {
+  override name = 'TeraboxVerificationRequiredError';
+
+  constructor(errno: number, endpoint: string, options: Omit<TeraboxErrorOptions, 'endpoint'> = {}) {
+    super(errno, endpoint, {
+      ...options,
+      message:
+        `TeraBox asks for a verification (errno ${errno} on ${endpoint}): open TeraBox in a browser, logged in with this account, ` +
+        'and complete the verification it shows; then run again (retrying before that does not help)',
+    });
   }
 }
 
@@ -111,6 +114,19 @@ export class TeraboxResponseError extends TeraboxError {
     super(`unexpected TeraBox response${options.endpoint ? ` on ${options.endpoint}` : ''}: ${detail}`, options);
     this.problem = problem;
     this.bodySnippet = options.bodySnippet === undefined ? undefined : redactPatterns(options.bodySnippet);
+  }
+}
+
+/**
+ * A create reached TeraBox and its answer does not say what happened (errno 0 without a link,
+ * no errno at all, `{}`, `{"code": ...}`): the share may exist. Never repeated blindly; look for
+ * it in the share list first (the create use case treats it as `uncertain`).
+ */
+export class TeraboxCreateUnconfirmedError extends TeraboxResponseError {
+  override name = 'TeraboxCreateUnconfirmedError';
+
+  constructor(detail: string, options: TeraboxErrorOptions & { bodySnippet?: string } = {}) {
+    super('shape', `${detail}: the share may exist; check the share list before creating it again`, options);
   }
 }
 

@@ -22,7 +22,13 @@ export interface FetchInit {
 /** The part of a fetch Response the client reads. */
 export interface FetchResponseLike {
   status: number;
-  headers: { get(name: string): string | null };
+  headers: {
+    get(name: string): string | null;
+    /** WHATWG fetch (Node 20's global fetch): every Set-Cookie header, one per entry. */
+    getSetCookie?(): string[];
+    /** node-fetch v2: every header's values, unjoined. */
+    raw?(): Record<string, string[]>;
+  };
   text(): Promise<string>;
 }
 
@@ -57,7 +63,26 @@ export interface HttpRequest {
 export interface HttpResult {
   status: number;
   header(name: string): string | null;
+  /** The Set-Cookie headers of the answer, one per cookie (never logged: they may hold secrets). */
+  setCookies: string[];
   text: string;
+}
+
+/**
+ * The Set-Cookie headers of a response, one per cookie. `headers.get('set-cookie')` joins them
+ * with ", ", which is ambiguous (an `Expires=Wed, 21 Oct ...` date holds a comma), so the unjoined
+ * forms are used when the fetch offers them; the joined string is split only before a `name=`.
+ */
+export function setCookieHeaders(headers: FetchResponseLike['headers']): string[] {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  if (typeof headers.raw === 'function') {
+    const raw = headers.raw();
+    const values = raw['set-cookie'] ?? raw['Set-Cookie'];
+    if (Array.isArray(values)) return values;
+  }
+  const joined = headers.get('set-cookie');
+  if (!joined) return [];
+  return joined.split(/,\s*(?=[^;,=\s]+=)/).filter((part) => part.trim() !== '');
 }
 
 /**
@@ -112,7 +137,7 @@ export async function send(transport: Transport, req: HttpRequest): Promise<Http
     });
     // The timeout also covers the body: a server that sends headers and then stalls is a hang.
     const text = await response.text();
-    return { status: response.status, header: (name) => response.headers.get(name), text };
+    return { status: response.status, header: (name) => response.headers.get(name), setCookies: setCookieHeaders(response.headers), text };
   } catch (error) {
     const cause = transport.redactor.redactError(error);
     if (timedOut) throw new TeraboxTimeoutError('request', req.timeoutMs, req.endpoint, { cause });

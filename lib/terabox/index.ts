@@ -4,6 +4,7 @@ export {
   buildCreateShareForm,
   ALREADY_GONE_ERRNOS,
   SPLIT_BATCH_ERRNOS,
+  UNCONFIRMED_CANCEL_ERRNOS,
   DEFAULT_CANCEL_BATCH_SIZE,
   DEFAULT_LIST_CONCURRENCY,
   DEFAULT_PAGE_SIZE,
@@ -23,14 +24,26 @@ export {
   TeraboxAbortedError,
   TeraboxApiError,
   TeraboxAuthError,
+  TeraboxCreateUnconfirmedError,
   TeraboxError,
   TeraboxHttpError,
   TeraboxNetworkError,
   TeraboxResponseError,
   TeraboxTimeoutError,
   TeraboxValidationError,
+  TeraboxVerificationRequiredError,
   type ResponseProblem,
 } from './errors';
+export {
+  AUTH_ERRNOS,
+  ERRNO_TABLE,
+  VERIFICATION_ERRNOS,
+  errnoBatchLimit,
+  errnoMeaning,
+  type ErrnoClass,
+  type ErrnoInfo,
+} from './errnos';
+export { newBrowserId, parseSetCookie } from './cookies';
 export type { FetchInit, FetchLike, FetchResponseLike } from './http';
 export { globalFetch } from './http';
 export { parseJsonLossless, toDecimalId, jsonNumberArray } from './json';
@@ -44,6 +57,8 @@ export {
   TOKEN_ERRNOS,
   defaultRegionUrl,
   extractPageTokens,
+  type JsTokenSource,
+  type SessionTokenReport,
   type TeraboxCredentials,
   type TeraboxLogEvent,
   type TeraboxLogger,

@@ -27,18 +27,22 @@ import {
   TeraboxNetworkError,
   TeraboxResponseError,
   TeraboxTimeoutError,
+  TeraboxVerificationRequiredError,
 } from './errors';
+import { TRANSIENT_ERRNOS } from './errnos';
 
 /**
- * errnos worth repeating after a pause.
+ * errnos worth repeating after a pause (the `transient` class of errnos.ts):
  * - 110: "share count exceeded" on Baidu, which public clients treat as rate limiting (they sleep
  *   ~500 ms between creates); the emulator's rate-limit fault answers it too.
  * - 31034: Baidu's "hit frequency limit" errno, in case TeraBox kept it.
- * 9019 ("need verify") is deliberately NOT here: it needs a human to pass a verification in the
- * web app, so repeating only burns the time budget. 4000023/450016/4000020/400810 are handled by
+ * - 9001 (server busy) and 111 (an operation is already running): transient on TeraBox (notes,
+ *   "Second look").
+ * The verification errnos (9019, 400141, 132) are deliberately NOT here: a person must pass a
+ * check in the web app, so repeating only burns the time budget. The token errnos are handled by
  * the session (token refresh and one repeat), not by this policy.
  */
-export const TRANSIENT_ERRNOS: ReadonlySet<number> = new Set([110, 31034]);
+export { TRANSIENT_ERRNOS };
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -62,7 +66,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 
 /** Whether a failure of a repeatable call (a read or a cancel) is worth another attempt. */
 export function isRetryableError(error: unknown, policy: Pick<RetryPolicy, 'retryableErrnos'>): boolean {
-  if (error instanceof TeraboxAuthError || error instanceof TeraboxAbortedError) return false;
+  if (error instanceof TeraboxAuthError || error instanceof TeraboxAbortedError || error instanceof TeraboxVerificationRequiredError) return false;
   if (error instanceof TeraboxNetworkError) return true;
   if (error instanceof TeraboxTimeoutError) return error.kind === 'request';
   if (error instanceof TeraboxHttpError) return error.status >= 500 || error.status === 429;
@@ -76,6 +80,7 @@ export function isRetryableError(error: unknown, policy: Pick<RetryPolicy, 'retr
  * request never reached TeraBox, or TeraBox answered with a transient errno (it refused).
  */
 export function isSafeToRepeatCreate(error: unknown, policy: Pick<RetryPolicy, 'retryableErrnos'>): boolean {
+  if (error instanceof TeraboxVerificationRequiredError) return false;
   if (error instanceof TeraboxNetworkError) return !error.mayHaveReachedServer;
   if (error instanceof TeraboxApiError) return policy.retryableErrnos.has(error.errno);
   return false;

@@ -5,18 +5,25 @@
  *
  * What `call` handles itself (one attempt as the caller sees it):
  * - missing tokens: loads them first (`/api/check/login` for the region, then `/main`);
- * - errno 4000023/450016 (jsToken invalid) on any call, 4000020/400810 on share calls: reloads
+ * - the cookies: `ndus=<value>; lang=en` first, a stable browserid, and every cookie TeraBox sets
+ *   (cookies.ts; a Set-Cookie never replaces the configured ndus);
+ * - the token errnos (4000023/450016/4500016) on any call, 4000020/400810 on share calls: reloads
  *   the tokens once (single-flight across concurrent calls) and repeats the request once. TeraBox
  *   rejected the request before acting, so this is safe even for a create;
  * - errno -6 with a `Url-Domain-Prefix`/`Region-Domain-Prefix` header: moves to that region,
- *   reloads the tokens and repeats once; errno -6 without one: TeraboxAuthError;
+ *   reloads the tokens and repeats once; errno -6 without one, or 104: TeraboxAuthError;
+ * - the verification errnos (9019/400141/132): TeraboxVerificationRequiredError (a person must act);
  * - a redirect to a login page: TeraboxAuthError.
+ * The errno classes come from one table (errnos.ts).
  * Retries with backoff are the client's job (retry.ts), around `call`.
  */
-import { TeraboxApiError, TeraboxAuthError, TeraboxHttpError, TeraboxResponseError } from './errors';
+import { CookieJar } from './cookies';
+import { AUTH_ERRNOS, SHARE_VERIFY_ERRNOS, TOKEN_ERRNOS, VERIFICATION_ERRNOS } from './errnos';
+import { TeraboxApiError, TeraboxAuthError, TeraboxHttpError, TeraboxResponseError, TeraboxVerificationRequiredError } from './errors';
 import { send, type FetchLike, type HttpResult, type Transport } from './http';
 import { parseJsonLossless } from './json';
 import { isRecord, toNumber } from './normalize';
+import { extractPageTokens, type JsTokenSource } from './page-tokens';
 import { Redactor } from './redact';
 import type { Agent } from 'node:http';
 
@@ -43,10 +50,8 @@ export const COMMON_PARAMS: Readonly<Record<string, string>> = Object.freeze({
   clienttype: '0',
 });
 
-/** jsToken rejected: reload /main and repeat once, on any endpoint. */
-export const TOKEN_ERRNOS: ReadonlySet<number> = new Set([4000023, 450016]);
-/** "Verification needed" on share endpoints: the same remedy (notes: [C]). */
-export const SHARE_VERIFY_ERRNOS: ReadonlySet<number> = new Set([4000020, 400810]);
+export { SHARE_VERIFY_ERRNOS, TOKEN_ERRNOS };
+export { extractPageTokens, type JsTokenSource, type PageTokens } from './page-tokens';
 export const NOT_LOGGED_IN_ERRNO = -6;
 
 /** Default region mapping: a `dm` prefix means `https://dm.terabox.com` (rclone PR #8508). */
@@ -86,6 +91,8 @@ export interface SessionOptions {
   agent?: (parsedUrl: URL) => Agent | undefined;
   now: () => number;
   redactor?: Redactor;
+  /** The `browserid` cookie; default: a random one, generated once for this session. */
+  browserId?: string;
 }
 
 export interface CallSpec {
@@ -104,43 +111,21 @@ export interface CallSpec {
   remainingMs?: number;
 }
 
-/** The tokens found in /main's HTML. */
-export interface PageTokens {
-  jsToken?: string;
-  bdstoken?: string;
-}
-
 /**
- * Extracts jsToken and bdstoken from /main's HTML. The jsToken field of `templateData` holds
- * URL-encoded JavaScript ending in `fn("TOKEN")`; the token is the string inside (notes: [C]).
+ * What the session found, for diagnosis (a later `doctor`): sources and presence, never values.
+ * - jsToken: where the last /main page carried it (`templateData` JSON, an
+ *   `eval(decodeURIComponent(...))` script, or the raw `window.jsToken ... fn("...")` text),
+ *   `configured` when it was given and /main not read yet, `missing` when there is none;
+ * - bdstoken, logid: whether the session holds one;
+ * - cookiesSet: names of the cookies TeraBox set (Set-Cookie), sorted;
+ * - ignoredNdus: TeraBox tried to delete or replace the ndus cookie and the session kept its own.
  */
-export function extractPageTokens(html: string): PageTokens {
-  const out: PageTokens = {};
-  let data: Record<string, unknown> | undefined;
-  const m = /templateData\s*=\s*(\{[\s\S]*?\})\s*;?\s*<\/script>/i.exec(html);
-  if (m) {
-    try {
-      const parsed: unknown = JSON.parse(m[1]);
-      if (isRecord(parsed)) data = parsed;
-    } catch {
-      data = undefined;
-    }
-  }
-  const rawJs = typeof data?.jsToken === 'string' ? data.jsToken : /["']jsToken["']\s*:\s*["']([^"']*)["']/.exec(html)?.[1];
-  if (rawJs !== undefined) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(rawJs);
-    } catch {
-      decoded = rawJs; // not URL-encoded after all
-    }
-    const fn = /fn\(\s*["']([^"']+)["']\s*\)/.exec(decoded);
-    if (fn) out.jsToken = fn[1];
-    else if (/^[A-Za-z0-9_.-]{8,}$/.test(decoded)) out.jsToken = decoded; // already a bare token
-  }
-  const bds = typeof data?.bdstoken === 'string' ? data.bdstoken : /["']bdstoken["']\s*:\s*["']([0-9a-fA-F]+)["']/.exec(html)?.[1];
-  if (bds && /^[0-9a-zA-Z]+$/.test(bds)) out.bdstoken = bds;
-  return out;
+export interface SessionTokenReport {
+  jsToken: JsTokenSource;
+  bdstoken: boolean;
+  logid: boolean;
+  cookiesSet: string[];
+  ignoredNdus: boolean;
 }
 
 function looksLikeLogin(location: string): boolean {
@@ -178,7 +163,10 @@ export function parseApiBody(text: string, endpoint: string, redactor: Redactor)
   return parsed;
 }
 
-/** errno of an answer; a body without one (Baidu's `{}`) counts as 0. */
+/**
+ * errno of an answer; a body without one (Baidu's `{}`) counts as 0 here, which suits reads (a
+ * list past its end). Writes must check `statesSuccess` too: for them only a stated 0 is success.
+ */
 export function errnoOf(body: Record<string, unknown>, endpoint: string): number {
   const raw = body.errno ?? body.error_code;
   if (raw === undefined || raw === null) return 0;
@@ -189,12 +177,26 @@ export function errnoOf(body: Record<string, unknown>, endpoint: string): number
   return n;
 }
 
+/**
+ * Whether an answer states its errno (`errno` or `error_code`, not null). `{}`, `{"code": 0}` and
+ * `{"errno": null}` do not: for a write (pset, cancel) they are no proof that anything happened.
+ * Returns a short description of what the body holds instead (names of its first fields, never values).
+ */
+export function unstatedErrno(body: Record<string, unknown>): string | undefined {
+  const raw = body.errno ?? body.error_code;
+  if (raw !== undefined && raw !== null) return undefined;
+  const keys = Object.keys(body).slice(0, 5);
+  return keys.length === 0 ? 'an empty object' : `no errno; fields: ${keys.join(', ')}`;
+}
+
 export class TeraboxSession {
   private baseUrlValue: string;
   private readonly ndus: string;
   private jsToken?: string;
   private bdstoken?: string;
   private logid?: string;
+  private jsTokenSource: JsTokenSource;
+  private readonly cookies: CookieJar;
   private tokenGeneration = 0;
   private regionChecked = false;
   private loading?: Promise<void>;
@@ -210,14 +212,31 @@ export class TeraboxSession {
     this.jsToken = credentials.jsToken || undefined;
     this.bdstoken = credentials.bdstoken || undefined;
     this.baseUrlValue = originOf(credentials.baseUrl ?? DEFAULT_BASE_URL);
+    this.jsTokenSource = this.jsToken ? 'configured' : 'missing';
     this.redactor = options.redactor ?? new Redactor();
     for (const secret of [this.ndus, this.jsToken, this.bdstoken]) this.redactor.addSecret(secret);
+    this.cookies = new CookieJar({
+      ndus: this.ndus,
+      ...(options.browserId !== undefined ? { browserId: options.browserId } : {}),
+      onSecret: (value) => this.redactor.addSecret(value),
+    });
     this.transport = { fetch: options.fetch, redactor: this.redactor, ...(options.agent ? { agent: options.agent } : {}) };
   }
 
   /** The origin the session currently talks to (changes on a region switch). */
   get baseUrl(): string {
     return this.baseUrlValue;
+  }
+
+  /** Sources and presence of the session's tokens and cookies (never their values). */
+  tokenReport(): SessionTokenReport {
+    return {
+      jsToken: this.jsToken ? this.jsTokenSource : 'missing',
+      bdstoken: this.bdstoken !== undefined,
+      logid: this.logid !== undefined,
+      cookiesSet: this.cookies.names(),
+      ignoredNdus: this.cookies.ignoredNdus,
+    };
   }
 
   /** Sends a redacted event to the logger, if any. A throwing logger never breaks a call. */
@@ -234,7 +253,8 @@ export class TeraboxSession {
 
   private headers(method: string): Record<string, string> {
     return {
-      Cookie: `lang=en; ndus=${this.ndus}`,
+      // Never logged: it carries the ndus and the cookies TeraBox set.
+      Cookie: this.cookies.header(),
       'User-Agent': this.options.userAgent ?? DEFAULT_USER_AGENT,
       Referer: `${this.baseUrlValue}/`,
       Accept: 'application/json, text/plain, */*',
@@ -262,6 +282,7 @@ export class TeraboxSession {
         timeoutMs,
         ...(signal ? { signal } : {}),
       });
+      this.cookies.absorb(result.setCookies, this.options.now());
       this.emit({ event: 'request', method, endpoint, url, status: result.status, durationMs: this.options.now() - started });
       return result;
     } catch (error) {
@@ -311,11 +332,7 @@ export class TeraboxSession {
         switched = true;
         if (errno !== 0) continue; // ask the new region
       }
-      if (errno === NOT_LOGGED_IN_ERRNO) {
-        this.emit({ event: 'auth-failure', endpoint, errno });
-        throw new TeraboxAuthError(`errno -6 on ${endpoint}`, { endpoint });
-      }
-      if (errno !== 0) throw new TeraboxApiError(errno, endpoint);
+      if (errno !== 0) throw this.errnoError(errno, endpoint);
       this.regionChecked = true;
       return { baseUrl: this.baseUrlValue, switchedRegion: switched };
     }
@@ -352,6 +369,7 @@ export class TeraboxSession {
       this.redactor.addSecret(tokens.jsToken);
       this.redactor.addSecret(tokens.bdstoken);
       this.jsToken = tokens.jsToken;
+      this.jsTokenSource = tokens.jsTokenSource ?? 'templateData';
       if (tokens.bdstoken) this.bdstoken = tokens.bdstoken;
       const logid = result.header('logid');
       if (logid && /^[0-9A-Za-z_-]{1,64}$/.test(logid)) this.logid = logid;
@@ -424,8 +442,7 @@ export class TeraboxSession {
           await this.refreshTokens('region switch');
           continue;
         }
-        this.emit({ event: 'auth-failure', endpoint: spec.endpoint, errno });
-        throw new TeraboxAuthError(`errno -6 on ${spec.endpoint}`, { endpoint: spec.endpoint });
+        throw this.errnoError(errno, spec.endpoint);
       }
       if (!refreshed && (TOKEN_ERRNOS.has(errno) || (spec.shareEndpoint && SHARE_VERIFY_ERRNOS.has(errno)))) {
         refreshed = true;
@@ -433,8 +450,21 @@ export class TeraboxSession {
         if (generation === this.tokenGeneration) await this.refreshTokens(`errno ${errno} on ${spec.endpoint}`);
         continue;
       }
-      throw new TeraboxApiError(errno, spec.endpoint);
+      throw this.errnoError(errno, spec.endpoint);
     }
+  }
+
+  /** The typed error of a non-zero errno (after the session's own remedies): auth, verification, or API. */
+  private errnoError(errno: number, endpoint: string): TeraboxApiError | TeraboxAuthError {
+    if (errno === NOT_LOGGED_IN_ERRNO || AUTH_ERRNOS.has(errno)) {
+      this.emit({ event: 'auth-failure', endpoint, errno });
+      return new TeraboxAuthError(`errno ${errno} on ${endpoint}`, { endpoint });
+    }
+    if (VERIFICATION_ERRNOS.has(errno)) {
+      this.emit({ event: 'auth-failure', endpoint, errno, message: 'verification required' });
+      return new TeraboxVerificationRequiredError(errno, endpoint);
+    }
+    return new TeraboxApiError(errno, endpoint);
   }
 
   /**

@@ -7,14 +7,19 @@ const CANCEL = '/share/cancel';
 const idsOf = (req: RecordedRequest): string[] => (req.form.get('shareid_list') ?? '').replace(/[[\]]/g, '').split(',').filter(Boolean);
 const ok = fromFixture('ok-envelope.json');
 
-/** A cancel route where `gone` ids answer -7 when a batch holds only gone ids (else 0). */
-function account(gone: Set<string>, mode: 'any-gone' | 'all-gone' = 'any-gone') {
+/** A cancel route where `gone` ids make a batch answer `refusal` (any gone id, or only gone ids; else 0). */
+function account(gone: Set<string>, mode: 'any-gone' | 'all-gone' = 'any-gone', refusal = 'errno-share-gone.json') {
   return (req: RecordedRequest) => {
     const ids = idsOf(req);
     const goneHere = ids.filter((id) => gone.has(id));
     const refuse = mode === 'any-gone' ? goneHere.length > 0 : goneHere.length === ids.length;
-    return refuse ? fromFixture('errno-share-gone.json') : ok;
+    return refuse ? fromFixture(refusal) : ok;
   };
+}
+
+/** A cancel route that refuses batches larger than `max` with `refusal`, and accepts the rest. */
+function capped(max: number, refusal: string) {
+  return (req: RecordedRequest) => (idsOf(req).length > max ? fromFixture(refusal) : ok);
 }
 
 describe('cancelShares', () => {
@@ -32,26 +37,77 @@ describe('cancelShares', () => {
     expect(h.calls(CANCEL).map((r) => idsOf(r).length)).toEqual([100, 100, 50]);
   });
 
-  it.each([[-7], [-21], [105]])('counts errno %p on a single id as already gone', async (errno) => {
-    const h = harness({ [CANCEL]: json(errnoEnvelope(errno)) }, { tokens: true });
-    await expect(h.client.cancelShares(['42'])).resolves.toEqual([{ shareId: '42', outcome: 'already-gone', errno }]);
+  it('counts errno 105 on a single id as already gone', async () => {
+    const h = harness({ [CANCEL]: fromFixture('errno-share-removed.json') }, { tokens: true });
+    await expect(h.client.cancelShares(['42'])).resolves.toEqual([{ shareId: '42', outcome: 'already-gone', errno: 105 }]);
   });
 
-  it('bisects a batch refused with a "gone" errno to find the gone ids', async () => {
-    const h = harness({ [CANCEL]: account(new Set(['3', '6'])) }, { tokens: true, cancelBatchSize: 8 });
+  it.each([
+    [-7, 'errno-share-gone.json'],
+    [-21, 'errno-cannot-operate.json'],
+  ])('reports errno %p on a single id as unconfirmed (on TeraBox it is not proof the share is gone)', async (errno, file) => {
+    const h = harness({ [CANCEL]: fromFixture(file) }, { tokens: true });
+    await expect(h.client.cancelShares(['42'])).resolves.toEqual([{ shareId: '42', outcome: 'unconfirmed', errno }]);
+  });
+
+  it.each([
+    [-7, 'errno-share-gone.json', 'unconfirmed'],
+    [-21, 'errno-cannot-operate.json', 'unconfirmed'],
+    [105, 'errno-share-removed.json', 'already-gone'],
+    [-24, 'errno-cancel-partial.json', 'failed'],
+  ])('bisects a batch refused with errno %p to find the culprit ids', async (errno, file, culprit) => {
+    const h = harness({ [CANCEL]: account(new Set(['3', '6']), 'any-gone', file) }, { tokens: true, cancelBatchSize: 8 });
     const outcomes = await h.client.cancelShares(idRange(1, 8).map(String));
     expect(outcomes).toEqual(
-      idRange(1, 8).map(String).map((id) => (id === '3' || id === '6' ? { shareId: id, outcome: 'already-gone', errno: -7 } : { shareId: id, outcome: 'cancelled' })),
+      idRange(1, 8)
+        .map(String)
+        .map((id) =>
+          id === '3' || id === '6'
+            ? { shareId: id, outcome: culprit, errno, ...(culprit === 'failed' ? { error: expect.stringMatching(new RegExp(`errno ${errno}`)) } : {}) }
+            : { shareId: id, outcome: 'cancelled' },
+        ),
     );
-    // [1..8] -> [1..4] x -> [1,2] ok, [3,4] x -> [3] gone, [4] ok; [5..8] x -> [5,6] x -> [5] ok, [6] gone; [7,8] ok
+    // [1..8] -> [1..4] x -> [1,2] ok, [3,4] x -> [3] culprit, [4] ok; [5..8] x -> [5,6] x -> [5] ok, [6] culprit; [7,8] ok
     expect(h.calls(CANCEL)).toHaveLength(11);
   });
 
-  it('reports every id of an all-gone batch as already gone', async () => {
+  it('reports every id of an all-gone batch (-7) as unconfirmed', async () => {
     const gone = new Set(idRange(1, 4).map(String));
     const h = harness({ [CANCEL]: account(gone, 'all-gone') }, { tokens: true });
     const outcomes = await h.client.cancelShares([...gone]);
-    expect(outcomes.map((o) => o.outcome)).toEqual(['already-gone', 'already-gone', 'already-gone', 'already-gone']);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['unconfirmed', 'unconfirmed', 'unconfirmed', 'unconfirmed']);
+  });
+
+  it('re-chunks at 100 when TeraBox answers errno 3 (at most 100), and keeps to 100 afterwards', async () => {
+    const h = harness({ [CANCEL]: capped(100, 'errno-cancel-max-100.json') }, { tokens: true, cancelBatchSize: 250 });
+    const outcomes = await h.client.cancelShares(idRange(1, 600).map(String));
+    expect(outcomes.every((o) => o.outcome === 'cancelled')).toBe(true);
+    // 250 refused -> 100, 100, 50; then the rest goes at 100 a batch: 100, 100, 100, 50
+    expect(h.calls(CANCEL).map((r) => idsOf(r).length)).toEqual([250, 100, 100, 50, 100, 100, 100, 50]);
+  });
+
+  it('bisects when errno 31075 (at most 999) comes for a smaller batch: the cap is lower than TeraBox says', async () => {
+    const h = harness({ [CANCEL]: capped(40, 'errno-cancel-max-999.json') }, { tokens: true, cancelBatchSize: 100 });
+    const outcomes = await h.client.cancelShares(idRange(1, 100).map(String));
+    expect(outcomes.every((o) => o.outcome === 'cancelled')).toBe(true);
+    // 100 x -> 50 x -> 25, 25; 50 x -> 25, 25
+    expect(h.calls(CANCEL).map((r) => idsOf(r).length)).toEqual([100, 50, 25, 25, 50, 25, 25]);
+  });
+
+  it.each([
+    ['an empty object', fromFixture('empty-object.json'), /states no errno \(an empty object\)/],
+    ['{"code": 0}', fromFixture('code-zero.json'), /states no errno \(no errno; fields: code, msg\)/],
+    ['errno null', fromFixture('errno-null.json'), /states no errno/],
+    ['errno as a non-number', fromFixture('errno-not-a-number.json'), /errno is not an integer/],
+  ])('never counts %s as cancelled: the batch fails with the reason, the next batch still goes', async (_n, answer, reason) => {
+    const h = harness({ [CANCEL]: [answer, ok] }, { tokens: true, cancelBatchSize: 2 });
+    const outcomes = await h.client.cancelShares(['1', '2', '3']);
+    expect(outcomes).toEqual([
+      { shareId: '1', outcome: 'failed', error: expect.stringMatching(reason) },
+      { shareId: '2', outcome: 'failed', error: expect.stringMatching(/not proof that the shares were cancelled/) },
+      { shareId: '3', outcome: 'cancelled' },
+    ]);
+    expect(h.calls(CANCEL)).toHaveLength(2);
   });
 
   it('marks a batch failed with the errno when the errno concerns the whole batch', async () => {

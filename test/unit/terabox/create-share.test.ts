@@ -1,4 +1,4 @@
-import { TeraboxApiError, TeraboxValidationError, buildCreateShareForm } from '../../../lib/terabox';
+import { TeraboxApiError, TeraboxCreateUnconfirmedError, TeraboxResponseError, TeraboxValidationError, buildCreateShareForm } from '../../../lib/terabox';
 import type { CreateShareInput } from '../../../lib/app/ports';
 import { errnoEnvelope } from '../../factories/terabox-responses';
 import { BASE, fromFixture, harness, json } from './harness';
@@ -37,7 +37,7 @@ describe('createShare form', () => {
     [
       'a public link from fs ids (exact beyond 2^53)',
       { fsIds: ['12345', '9007199254740993'], period: 0 },
-      { fid_list: '[12345,9007199254740993]', schannel: '0', channel_list: '[]', period: '0', public: '1' },
+      { fid_list: '[12345,9007199254740993]', schannel: '0', channel_list: '[]', period: '0', public: '1', pwd: '' },
     ],
     [
       'a private link with a password',
@@ -47,7 +47,12 @@ describe('createShare form', () => {
     [
       'a link from paths',
       { paths: ['/a b/c.txt', '/d'], period: 30 },
-      { path_list: '["/a b/c.txt","/d"]', schannel: '0', channel_list: '[]', period: '30', public: '1' },
+      { path_list: '["/a b/c.txt","/d"]', schannel: '0', channel_list: '[]', period: '30', public: '1', pwd: '' },
+    ],
+    [
+      'fs ids and paths side by side',
+      { fsIds: ['7'], paths: ['/e.txt'], period: 1 },
+      { fid_list: '[7]', path_list: '["/e.txt"]', schannel: '0', channel_list: '[]', period: '1', public: '1', pwd: '' },
     ],
   ])('sends %s', async (_n, input, form) => {
     const h = harness({ [PSET]: fromFixture('pset-seed.json') });
@@ -82,12 +87,25 @@ describe('createShare answers', () => {
     });
   });
 
-  it('reports errno 0 without a link as a response error that warns the share may exist', async () => {
-    const h = harness({ [PSET]: json({ errno: 0 }) }, { tokens: true });
-    await expect(h.client.createShare({ fsIds: ['1'], period: 7 })).rejects.toMatchObject({
-      name: 'TeraboxResponseError',
-      message: expect.stringMatching(/may exist/),
-    });
+  it.each([
+    ['errno 0 without a link', json({ errno: 0 }), /errno 0 but no link/],
+    ['an empty object', fromFixture('empty-object.json'), /states no errno \(an empty object\)/],
+    ['{"code": 0}', fromFixture('code-zero.json'), /states no errno \(no errno; fields: code, msg\)/],
+    ['errno null', fromFixture('errno-null.json'), /states no errno/],
+  ])('reports %s as TeraboxCreateUnconfirmedError (the share may exist), sent once', async (_n, answer, detail) => {
+    const h = harness({ [PSET]: [answer, fromFixture('pset-seed.json')] }, { tokens: true });
+    const error = await h.client.createShare({ fsIds: ['1'], period: 7 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TeraboxCreateUnconfirmedError);
+    expect(error).toBeInstanceOf(TeraboxResponseError); // the create use case counts it as uncertain
+    expect(error).toMatchObject({ name: 'TeraboxCreateUnconfirmedError', problem: 'shape', endpoint: PSET, message: expect.stringMatching(/may exist/) });
+    expect((error as Error).message).toMatch(detail);
+    expect(h.calls(PSET)).toHaveLength(1);
+  });
+
+  it('never repeats a create on errno as a non-number (an answer it does not understand)', async () => {
+    const h = harness({ [PSET]: [fromFixture('errno-not-a-number.json'), fromFixture('pset-seed.json')] }, { tokens: true });
+    await expect(h.client.createShare({ fsIds: ['1'], period: 7 })).rejects.toMatchObject({ name: 'TeraboxResponseError', problem: 'shape' });
+    expect(h.calls(PSET)).toHaveLength(1);
   });
 
   it.each([[-9], [2], [-10], [9019]])('surfaces errno %p as TeraboxApiError', async (errno) => {
@@ -120,6 +138,9 @@ describe('createShare retries', () => {
     ['a DNS failure', { error: systemError('ENOTFOUND') }],
     ['errno 110 (rate limited)', fromFixture('errno-rate-limit.json')],
     ['errno 4000023 (token refresh)', fromFixture('errno-jstoken-invalid.json')],
+    ['errno 4500016 (token refresh)', fromFixture('errno-jstoken-4500016.json')],
+    ['errno 9001 (busy)', fromFixture('errno-busy-9001.json')],
+    ['errno 111 (busy)', fromFixture('errno-busy-111.json')],
   ])('repeats a create after %s (TeraBox did not act)', async (_n, failure) => {
     const h = harness({ [PSET]: [failure, ok] }, { tokens: true });
     await expect(h.client.createShare({ fsIds: ['1'], period: 7 })).resolves.toMatchObject({ shortUrl: '1aBcDeF' });

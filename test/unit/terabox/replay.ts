@@ -21,6 +21,8 @@ export interface Reply {
   error?: Error;
   /** Never answer (until aborted). */
   hang?: boolean;
+  /** Set-Cookie headers, one per cookie (served through `headers.getSetCookie()`, as WHATWG fetch does). */
+  setCookies?: string[];
 }
 
 export type Responder = Reply | ((req: RecordedRequest) => Reply);
@@ -88,7 +90,10 @@ export function replayFetch(routes: Record<string, Responder | Responder[]>): { 
       const headers = new Map(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
       return {
         status: reply.status ?? 200,
-        headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
+        headers: {
+          get: (name: string) => (name.toLowerCase() === 'set-cookie' && reply.setCookies ? reply.setCookies.join(', ') : headers.get(name.toLowerCase()) ?? null),
+          ...(reply.setCookies ? { getSetCookie: () => [...(reply.setCookies ?? [])] } : {}),
+        },
         text: async () => reply.body ?? '',
       };
     } finally {

@@ -8,13 +8,26 @@ const onePage = json(seedSharePage([seedShareItem(1)]));
 
 describe('extractPageTokens', () => {
   it('reads jsToken from the URL-encoded fn("...") form, and bdstoken, from /main', () => {
-    expect(extractPageTokens(fixture('main-page.html'))).toEqual({ jsToken: PAGE_JS_TOKEN, bdstoken: PAGE_BDSTOKEN });
+    expect(extractPageTokens(fixture('main-page.html'))).toEqual({ jsToken: PAGE_JS_TOKEN, jsTokenSource: 'templateData', bdstoken: PAGE_BDSTOKEN });
   });
 
   it.each([
-    ['a raw fn() form', '<script>var templateData = {"jsToken":"fn(\\"RAWTOKEN123\\")","bdstoken":"abc123"};</script>', { jsToken: 'RAWTOKEN123', bdstoken: 'abc123' }],
-    ['a bare token', '<script>var templateData = {"jsToken":"BARETOKEN12345"};</script>', { jsToken: 'BARETOKEN12345' }],
-    ['templateData that is not JSON', '<script>var templateData = {jsToken: x};</script> "jsToken":"fn%28%22LOOSE123%22%29"', { jsToken: 'LOOSE123' }],
+    ['an eval(decodeURIComponent(`...`)) script', 'main-page-eval.html', 'FIXTUREEVALTOKEN0123456789ABCD', 'eval-script'],
+    ['the raw-HTML window.jsToken form', 'main-page-window.html', 'FIXTUREWINDOWTOKEN0123456789AB', 'raw-html'],
+  ])('reads jsToken from %s when templateData has none', (_n, file, jsToken, source) => {
+    expect(extractPageTokens(fixture(file))).toEqual({ jsToken, jsTokenSource: source, bdstoken: PAGE_BDSTOKEN });
+  });
+
+  it('prefers templateData over the other forms', () => {
+    const html = fixture('main-page.html').replace('</body>', `${/<script>eval[^<]*<\/script>/.exec(fixture('main-page-eval.html'))![0]}</body>`);
+    expect(extractPageTokens(html)).toMatchObject({ jsToken: PAGE_JS_TOKEN, jsTokenSource: 'templateData' });
+  });
+
+  it.each([
+    ['a raw fn() form', '<script>var templateData = {"jsToken":"fn(\\"RAWTOKEN123\\")","bdstoken":"abc123"};</script>', { jsToken: 'RAWTOKEN123', jsTokenSource: 'templateData', bdstoken: 'abc123' }],
+    ['a bare token', '<script>var templateData = {"jsToken":"BARETOKEN12345"};</script>', { jsToken: 'BARETOKEN12345', jsTokenSource: 'templateData' }],
+    ['templateData that is not JSON', '<script>var templateData = {jsToken: x};</script> "jsToken":"fn%28%22LOOSE123%22%29"', { jsToken: 'LOOSE123', jsTokenSource: 'templateData' }],
+    ['an eval script without fn()', '<script>eval(decodeURIComponent(`var%20a%3D1`))</script>', {}],
     ['the login page', fixture('login-page.html'), {}],
   ])('handles %s', (_n, html, expected) => {
     expect(extractPageTokens(html)).toEqual(expected);
@@ -38,7 +51,7 @@ describe('session', () => {
       page: '1',
       page_size: '100',
     });
-    expect(list.headers).toMatchObject({ Cookie: `lang=en; ndus=${NDUS}`, Referer: `${BASE}/`, 'User-Agent': expect.stringContaining('Mozilla') });
+    expect(list.headers).toMatchObject({ Cookie: expect.stringMatching(new RegExp(`^ndus=${NDUS}; lang=en; browserid=[A-Za-z0-9+/]{59}=$`)), Referer: `${BASE}/`, 'User-Agent': expect.stringContaining('Mozilla') });
   });
 
   it('uses the tokens it was given without loading /main', async () => {
