@@ -43,11 +43,41 @@ describe('runEmulatorCli', () => {
     expect(cli.out()).toContain('emulator stopped');
   });
 
+  it('passes the session and cancel options of issue 17 through to the emulator', async () => {
+    const cli = run([
+      '--port', '0', '--seed', 'files=20,shares=3', '--ndus', 'my-ndus',
+      '--cancel-missing', 'refuse-batch', '--cancel-missing-errno', '-21', '--cancel-max-ids', '2', '--cancel-too-many-errno', '3',
+      '--main-page-form', 'eval', '--main-ndus-cookie', 'deleted', '--require-main-cookies', '--strict-cookie-order',
+      '--cancel-body', 'empty', '--pset-body', 'code',
+    ]);
+    const emu = await cli.started;
+    const main = await fetch(`${emu.url}/main`, { headers: { Cookie: 'ndus=my-ndus; lang=en' } });
+    expect(await main.text()).toMatch(/eval\(decodeURIComponent\(`/);
+    expect(main.headers.getSetCookie().some((c) => c.startsWith('ndus=deleted'))).toBe(true);
+    const cancel = (ids: string[], cookie: string) =>
+      fetch(`${emu.url}/share/cancel?bdstoken=${emu.state.bdstoken}`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `shareid_list=[${ids.join(',')}]`,
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const good = `ndus=my-ndus; csrfToken=${emu.state.csrfToken}; PANWEB=1`;
+    const [a, b, c] = [...emu.state.shares.keys()];
+    expect((await cancel([a!], `lang=en; ${good}`)).errno).toBe(-6); // strict cookie order
+    expect((await cancel([a!], 'ndus=my-ndus')).errno).toBe(4000020); // main cookies required
+    expect((await cancel([a!, b!, c!], good)).errno).toBe(3); // above --cancel-max-ids
+    expect((await cancel([a!, '1'], good)).errno).toBe(-21); // refuse-batch with the given errno
+    expect(await cancel([a!], good)).toEqual({}); // --cancel-body empty
+    cli.stop();
+    expect(await cli.code).toBe(0);
+  });
+
   it.each([
     [['--seed', 'shares=-1'], "option '--seed <spec>' argument 'shares=-1' is invalid. shares must be a whole number >= 0"],
     [['--faults', 'drop=2'], 'drop must be a number between 0 and 1'],
     [['--port', 'abc'], '--port must be a whole number >= 0'],
     [['--shape', 'xml'], "Allowed choices are seed, baidu"],
+    [['--main-page-form', 'json'], 'Allowed choices are template, eval, window, none'],
+    [['--cancel-missing-errno', 'x'], '--cancel-missing-errno must be a whole number'],
     [['--bogus'], "unknown option '--bogus'"],
   ])('refuses %j with a clear message and exit code 2', async (argv, message) => {
     const cli = run(argv);

@@ -116,11 +116,12 @@ describe('paginateShares against the emulator', () => {
 
 describe('cancelShares against the emulator', () => {
   it.each`
-    cancelMissing | goneOutcome
-    ${'errno'}    | ${'already-gone'}
-    ${'ok'}       | ${'cancelled'}
-  `('cancels in batches, counting already-gone ids as done (emulator answers $cancelMissing)', async ({ cancelMissing, goneOutcome }) => {
-    const emu = await h.emulator({ seed: { files: 100, shares: 300 }, cancelMissing });
+    cancelMissing | cancelMissingErrno | goneOutcome
+    ${'errno'}    | ${105}             | ${'already-gone'}
+    ${'errno'}    | ${-7}              | ${'unconfirmed'}
+    ${'ok'}       | ${undefined}       | ${'cancelled'}
+  `('cancels in batches, counting gone ids as done (emulator answers $cancelMissing $cancelMissingErrno: $goneOutcome)', async ({ cancelMissing, cancelMissingErrno, goneOutcome }) => {
+    const emu = await h.emulator({ seed: { files: 100, shares: 300 }, cancelMissing, ...(cancelMissingErrno !== undefined ? { cancelMissingErrno } : {}) });
     const client = h.client(emu, { cancelBatchSize: 50 });
     const ids = [...emu.state.shares.keys()].slice(0, 220);
     const gone = ids.slice(100, 150); // exactly the third batch

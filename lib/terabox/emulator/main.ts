@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startEmulator, type RunningEmulator } from './server';
 import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from './specs';
-import type { CancelMissingMode, EmulatorOptions, OversizePageMode, ResponseShape } from './types';
+import type { CancelMissingMode, EmulatorOptions, MainNdusCookie, MainPageForm, OversizePageMode, ResponseShape, WriteAnswerBody } from './types';
 
 /** Where runEmulatorCli writes and how it is stopped; every field has a process default. */
 export interface EmulatorCliIo {
@@ -27,6 +27,14 @@ function integer(name: string, min: number): (raw: string) => number {
   return (raw) => {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}.`);
+    return n;
+  };
+}
+
+function anyInteger(name: string): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
     return n;
   };
 }
@@ -56,7 +64,20 @@ function buildCommand(io: EmulatorCliIo): Command {
     .addOption(new Option('--oversize-page <mode>', 'larger page_size: clamp or errno 2').choices(['clamp', 'error']).default('clamp'))
     .option('--region-prefix <prefix>', 'answer /api/check/login with Region-Domain-Prefix: <prefix>')
     .option('--main-redirect <origin>', 'answer GET /main with a 302 to <origin>/main')
-    .addOption(new Option('--cancel-missing <mode>', 'cancel of only gone ids: errno 0 (ok) or -7 (errno)').choices(['ok', 'errno']).default('ok'))
+    .addOption(
+      new Option('--cancel-missing <mode>', 'gone ids: skipped with errno 0 (ok), an all-gone batch refused (errno), any gone id refuses the batch (refuse-batch)')
+        .choices(['ok', 'errno', 'refuse-batch'])
+        .default('ok'),
+    )
+    .option('--cancel-missing-errno <n>', 'errno of --cancel-missing errno (default -7) or refuse-batch (default -24)', anyInteger('--cancel-missing-errno'))
+    .option('--cancel-max-ids <n>', 'most ids one cancel takes', integer('--cancel-max-ids', 1), 999)
+    .option('--cancel-too-many-errno <n>', 'errno above --cancel-max-ids (-33; 3 or 31075 as TeraBox clients name)', anyInteger('--cancel-too-many-errno'), -33)
+    .addOption(new Option('--cancel-body <body>', 'successful cancel answer: normal, {} (empty) or {"code":0} (code)').choices(['normal', 'empty', 'code']).default('normal'))
+    .addOption(new Option('--pset-body <body>', 'successful pset answer: normal, {} (empty) or {"code":0} (code)').choices(['normal', 'empty', 'code']).default('normal'))
+    .addOption(new Option('--main-page-form <form>', 'where /main carries the jsToken').choices(['template', 'eval', 'window', 'none']).default('template'))
+    .addOption(new Option('--main-ndus-cookie <mode>', "/main's Set-Cookie deletes or renews ndus (the client must ignore it)").choices(['deleted', 'renewed']))
+    .option('--require-main-cookies', "API calls need /main's csrfToken and PANWEB cookies (else errno 4000020)")
+    .option('--strict-cookie-order', 'a Cookie header not starting with ndus= reads as no cookie (-6)')
     .option('--link-host <host>', 'host in share links', 'www.terabox.com')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -75,6 +96,15 @@ interface CliOptions {
   regionPrefix?: string;
   mainRedirect?: string;
   cancelMissing: CancelMissingMode;
+  cancelMissingErrno?: number;
+  cancelMaxIds: number;
+  cancelTooManyErrno: number;
+  cancelBody: WriteAnswerBody;
+  psetBody: WriteAnswerBody;
+  mainPageForm: MainPageForm;
+  mainNdusCookie?: MainNdusCookie;
+  requireMainCookies?: boolean;
+  strictCookieOrder?: boolean;
   linkHost: string;
 }
 
@@ -111,6 +141,15 @@ export async function runEmulatorCli(argv: string[], io: Partial<EmulatorCliIo> 
     regionPrefix: o.regionPrefix,
     mainRedirect: o.mainRedirect,
     cancelMissing: o.cancelMissing,
+    ...(o.cancelMissingErrno !== undefined ? { cancelMissingErrno: o.cancelMissingErrno } : {}),
+    cancelMaxIds: o.cancelMaxIds,
+    cancelTooManyErrno: o.cancelTooManyErrno,
+    cancelBody: o.cancelBody,
+    psetBody: o.psetBody,
+    mainPageForm: o.mainPageForm,
+    ...(o.mainNdusCookie !== undefined ? { mainNdusCookie: o.mainNdusCookie } : {}),
+    requireMainCookies: o.requireMainCookies === true,
+    strictCookieOrder: o.strictCookieOrder === true,
     linkHost: o.linkHost,
   };
   let emulator: RunningEmulator;

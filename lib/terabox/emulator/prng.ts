@@ -14,7 +14,7 @@ export interface Prng {
 }
 
 /** Independent streams from one seed: data, tokens and faults must not disturb one another. */
-export const STREAM = { data: 0x9e3779b9, tokens: 0x85ebca6b, faults: 0xc2b2ae35 } as const;
+export const STREAM = { data: 0x9e3779b9, tokens: 0x85ebca6b, faults: 0xc2b2ae35, cookies: 0x27d4eb2f } as const;
 
 /**
  * The bare mulberry32 generator: uniform numbers in [0, 1) from a 32-bit seed. Also used by the

@@ -3,7 +3,7 @@
  * HTML pages (/main with templateData, the login page, error pages).
  */
 import type { EmulatorState } from './state';
-import type { EmulatorFile, EmulatorShare, ResponseShape } from './types';
+import type { EmulatorFile, EmulatorShare, MainPageForm, ResponseShape, WriteAnswerBody } from './types';
 
 // ------------------------------------------------------------------ JSON with exact ids
 
@@ -190,17 +190,31 @@ function page(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
 }
 
-/** The web app's shell: the client scrapes jsToken (inside `fn("...")`), bdstoken and uk from it. */
-export function mainPage(state: EmulatorState): string {
-  // TeraBox ships the jsToken as URL-encoded JavaScript that calls fn("<token>") (notes, [C]).
-  // encodeURIComponent leaves ( ) ! ' * alone, but the page has them escaped (`fn%28%22...%22%29`).
-  const jsToken = encodeURIComponent(`function fn(a){window.jsToken = a};fn("${state.jsToken}")`).replace(
-    /[()!'*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+/** The body of a write's answer that states no errno (see WriteAnswerBody), or undefined for 'normal'. */
+export function oddWriteBody(body: WriteAnswerBody): string | undefined {
+  if (body === 'empty') return '{}';
+  if (body === 'code') return toJson({ code: 0, msg: 'success', request_id: nextRequestId() });
+  return undefined;
+}
+
+/** URL-encoded JavaScript that calls fn("<token>"), with ( ) ! ' * escaped as the page has them (`fn%28%22...%22%29`). */
+function encodedTokenScript(js: string): string {
+  return encodeURIComponent(js).replace(/[()!'*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * The web app's shell: the client scrapes jsToken (inside `fn("...")`), bdstoken and uk from it.
+ * `form` says where the jsToken is (the three forms public clients search for):
+ * - `template`: templateData's `jsToken` field, URL-encoded JavaScript calling fn("<token>") (notes, [C]);
+ * - `eval`: a script ``eval(decodeURIComponent(`...fn%28%22<token>%22%29...`))`` (AList #5277);
+ * - `window`: only the raw text `window.jsToken%20%3D%20a%7D%3Bfn%28%22<token>%22%29` (seiya's fallback);
+ * - `none`: nowhere (a page the client cannot use).
+ */
+export function mainPage(state: EmulatorState, form: MainPageForm = 'template'): string {
+  const tokenJs = encodedTokenScript(`function fn(a){window.jsToken = a};fn("${state.jsToken}")`);
   const templateData = {
     bdstoken: state.bdstoken,
-    jsToken,
+    ...(form === 'template' ? { jsToken: tokenJs } : {}),
     uk: rawNumber(state.uk),
     csrf: state.bdstoken.slice(0, 16),
     loginstate: 1,
@@ -210,9 +224,15 @@ export function mainPage(state: EmulatorState): string {
   };
   // `</` must not end the script early; JSON allows `<\/`.
   const json = toJson(templateData).replace(/<\//g, '<\\/');
+  const extra =
+    form === 'eval'
+      ? `<script>eval(decodeURIComponent(\`${encodedTokenScript(`(function(){function fn(a){window.jsToken = a};fn("${state.jsToken}")})()`)}\`))</script>`
+      : form === 'window'
+        ? `<script>var boot = "${tokenJs}";</script>`
+        : '';
   return page(
     'TeraBox',
-    `<div id="app"></div><script>var templateData = ${json};</script><script src="/static/js/app.js"></script>`,
+    `<div id="app"></div><script>var templateData = ${json};</script>${extra}<script src="/static/js/app.js"></script>`,
   );
 }
 

@@ -12,6 +12,12 @@
  *   timeout strike after it was handled: the share is created or cancelled and the answer is
  *   lost, which is exactly the case where a client must not blindly retry a create.
  * - sharelist clamps page_size to pageSizeMax (or answers errno 2 with oversizePage 'error').
+ * - Cookies: /main always sets `csrfToken` and `PANWEB=1` (as TeraBox's web app gets them);
+ *   `requireMainCookies` makes the API refuse calls without them with errno 4000020 ("verification
+ *   needed"): an assumption (no public sample shows TeraBox's answer), chosen because its
+ *   documented remedy, reloading /main, is what restores lost cookies; -6 would wrongly say
+ *   "log in again". `strictCookieOrder` treats a Cookie header not starting with `ndus=` as no
+ *   cookie at all (-6, or /main's 302 to /login), as rclone's author reports for `lang=en; ndus=`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +26,7 @@ import { createPrng, STREAM } from './prng';
 import {
   createdShareBody,
   errnoBody,
+  oddWriteBody,
   fileListBody,
   gatewayErrorPage,
   loginPage,
@@ -40,8 +47,11 @@ import type {
   EmulatorOptions,
   EmulatorSharePeriod,
   FaultSpec,
+  MainNdusCookie,
+  MainPageForm,
   OversizePageMode,
   ResponseShape,
+  WriteAnswerBody,
 } from './types';
 
 /** A started emulator. */
@@ -69,6 +79,7 @@ export const ERRNO = {
   fileNotFound: -9,
   badParam: 2,
   tooManyItems: -33,
+  someNotCancelled: -24,
   jsTokenInvalid: 4000023,
   needVerify: 4000020,
 } as const;
@@ -83,7 +94,8 @@ const UNSIGNED_ID = /^(0|[1-9][0-9]*)$/;
 
 interface Reply {
   status: number;
-  headers: Record<string, string>;
+  /** An array value sends the header once per entry (Set-Cookie). */
+  headers: Record<string, string | string[]>;
   body: string;
 }
 
@@ -92,6 +104,7 @@ interface Request {
   path: string;
   query: URLSearchParams;
   ndus: string | undefined;
+  cookies: Map<string, string>;
   body: string;
 }
 
@@ -103,14 +116,23 @@ interface Config {
   regionPrefix: string | undefined;
   mainRedirect: string | undefined;
   cancelMissing: CancelMissingMode;
+  cancelMissingErrno: number;
+  cancelMaxIds: number;
+  cancelTooManyErrno: number;
+  cancelBody: WriteAnswerBody;
+  psetBody: WriteAnswerBody;
+  mainPageForm: MainPageForm;
+  mainNdusCookie: MainNdusCookie | undefined;
+  requireMainCookies: boolean;
+  strictCookieOrder: boolean;
   linkHost: string;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
 const HTML_TYPE = { 'Content-Type': 'text/html; charset=utf-8' };
 
-const json = (body: string, headers: Record<string, string> = {}): Reply => ({ status: 200, headers: { ...JSON_TYPE, ...headers }, body });
-const html = (status: number, body: string, headers: Record<string, string> = {}): Reply => ({
+const json = (body: string, headers: Record<string, string | string[]> = {}): Reply => ({ status: 200, headers: { ...JSON_TYPE, ...headers }, body });
+const html = (status: number, body: string, headers: Record<string, string | string[]> = {}): Reply => ({
   status,
   headers: { ...HTML_TYPE, ...headers },
   body,
@@ -126,6 +148,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let faults = resolveFaultSpec(options.faults);
   const pageSizeMax = options.pageSizeMax ?? 100;
   if (!Number.isSafeInteger(pageSizeMax) || pageSizeMax < 1) throw new RangeError(`pageSizeMax must be a whole number >= 1 (got ${pageSizeMax})`);
+  const cancelMaxIds = options.cancelMaxIds ?? MAX_CANCEL_IDS;
+  if (!Number.isSafeInteger(cancelMaxIds) || cancelMaxIds < 1) throw new RangeError(`cancelMaxIds must be a whole number >= 1 (got ${cancelMaxIds})`);
+  const cancelMissing = options.cancelMissing ?? 'ok';
   const config: Config = {
     shape: options.shape ?? 'seed',
     reportTotal: options.reportTotal ?? true,
@@ -133,7 +158,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     oversizePage: options.oversizePage ?? 'clamp',
     regionPrefix: options.regionPrefix,
     mainRedirect: options.mainRedirect?.replace(/\/+$/, ''),
-    cancelMissing: options.cancelMissing ?? 'ok',
+    cancelMissing,
+    cancelMissingErrno: options.cancelMissingErrno ?? (cancelMissing === 'refuse-batch' ? ERRNO.someNotCancelled : ERRNO.shareGone),
+    cancelMaxIds,
+    cancelTooManyErrno: options.cancelTooManyErrno ?? ERRNO.tooManyItems,
+    cancelBody: options.cancelBody ?? 'normal',
+    psetBody: options.psetBody ?? 'normal',
+    mainPageForm: options.mainPageForm ?? 'template',
+    mainNdusCookie: options.mainNdusCookie,
+    requireMainCookies: options.requireMainCookies ?? false,
+    strictCookieOrder: options.strictCookieOrder ?? false,
     linkHost: options.linkHost ?? 'www.terabox.com',
   };
   const state = new EmulatorState({ seed, ndus: options.ndus ?? 'emulator-ndus', now: options.now ?? Date.now });
@@ -169,7 +203,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (req.method !== route.method) return send(res, html(405, methodNotAllowedPage(), { Allow: route.method }));
     const body = req.method === 'POST' ? await readBody(req) : '';
     if (body === undefined) return send(res, html(413, '<h1>413 Request Entity Too Large</h1>'));
-    const request: Request = { method: req.method, path: url.pathname, query: url.searchParams, ndus: cookie(req, 'ndus'), body };
+    state.lastCookieHeader = req.headers.cookie ?? null;
+    const cookies = parseCookies(req.headers.cookie);
+    // strictCookieOrder: a header that does not start with ndus reads as no cookie at all.
+    const ndus = config.strictCookieOrder && !/^\s*ndus=/.test(req.headers.cookie ?? '') ? undefined : cookies.get('ndus');
+    const request: Request = { method: req.method, path: url.pathname, query: url.searchParams, ndus, cookies, body };
 
     const delay = faults.latencyMs + (faults.jitterMs > 0 ? faultRng.next() * faults.jitterMs : 0);
     if (delay > 0) await sleep(delay);
@@ -184,7 +222,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     if (fault === 'html') return send(res, html(200, loginPage()));
     if (fault === 'rateLimit') return send(res, errno(faults.rateLimitErrno, 'too many requests'));
-    const reply = route.handle(request);
+    const reply = missingMainCookies(state, config, request) ?? route.handle(request);
     if (fault === 'drop') {
       req.socket.destroy();
       return;
@@ -270,14 +308,30 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-function cookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
+/** The cookies of a Cookie header (the first value of a repeated name wins, as servers commonly do). */
+function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    const name = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (name !== '' && !out.has(name)) out.set(name, part.slice(eq + 1).trim());
   }
-  return undefined;
+  return out;
+}
+
+/** The cookies /main sets (and, with mainNdusCookie, what it says about ndus). */
+function mainSetCookies(state: EmulatorState, config: Config): string[] {
+  const cookies = [`csrfToken=${state.csrfToken}; Path=/; SameSite=Lax`, 'PANWEB=1; Path=/; HttpOnly'];
+  if (config.mainNdusCookie === 'deleted') cookies.push('ndus=deleted; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/');
+  if (config.mainNdusCookie === 'renewed') cookies.push('ndus=renewed-by-main-not-accepted; Path=/; HttpOnly');
+  return cookies;
+}
+
+/** requireMainCookies: an API call with a valid ndus but without /main's cookies gets errno 4000020. */
+function missingMainCookies(state: EmulatorState, config: Config, r: Request): Reply | undefined {
+  if (!config.requireMainCookies || r.path === '/api/check/login' || !state.isValidNdus(r.ndus)) return undefined;
+  if (r.cookies.get('csrfToken') === state.csrfToken && r.cookies.get('PANWEB') === '1') return undefined;
+  return errno(ERRNO.needVerify, 'need verify');
 }
 
 /** Parses a form field holding a JSON array, numbers kept as their exact digits. */
@@ -325,7 +379,7 @@ function checkLogin(state: EmulatorState, config: Config, r: Request): Reply {
 function main(state: EmulatorState, config: Config, r: Request, origin: string): Reply {
   if (config.mainRedirect !== undefined) return html(302, '', { Location: `${config.mainRedirect}/main` });
   if (!state.isValidNdus(r.ndus)) return html(302, '', { Location: `${origin}/login` });
-  return html(200, mainPage(state), { logid: nextLogId() });
+  return html(200, mainPage(state, config.mainPageForm), { logid: nextLogId(), 'Set-Cookie': mainSetCookies(state, config) });
 }
 
 function pset(state: EmulatorState, config: Config, r: Request, faults: FaultSpec): Reply {
@@ -372,7 +426,7 @@ function pset(state: EmulatorState, config: Config, r: Request, faults: FaultSpe
     public: publicField === '1',
     pwd: schannel === '4' ? pwd : '',
   });
-  return json(createdShareBody(faults.shape ?? config.shape, share, config.linkHost));
+  return json(oddWriteBody(config.psetBody) ?? createdShareBody(faults.shape ?? config.shape, share, config.linkHost));
 }
 
 function shareList(state: EmulatorState, config: Config, r: Request, faults: FaultSpec): Reply {
@@ -407,13 +461,15 @@ function cancel(state: EmulatorState, config: Config, r: Request): Reply {
   const field = jsonArrayField(new URLSearchParams(r.body).get('shareid_list'));
   const ids = field === undefined || field === 'invalid' ? undefined : idList(field);
   if (ids === undefined || ids.length === 0) return errno(ERRNO.badParam, 'bad parameter: shareid_list');
-  if (ids.length > MAX_CANCEL_IDS) return errno(ERRNO.tooManyItems, 'too many items');
+  if (ids.length > config.cancelMaxIds) return errno(config.cancelTooManyErrno, 'too many items');
   const present = ids.filter((id) => state.getShare(id) !== undefined);
-  // 'errno' mode: a batch of gone ids only answers -7 (as Baidu does for a deleted share);
-  // a batch with at least one live id cancels the live ones and answers 0.
-  if (config.cancelMissing === 'errno' && present.length === 0) return errno(ERRNO.shareGone, 'share does not exist');
+  // 'errno' mode: a batch of gone ids only answers cancelMissingErrno (-7, as Baidu does for a
+  // deleted share); a batch with at least one live id cancels the live ones and answers 0.
+  if (config.cancelMissing === 'errno' && present.length === 0) return errno(config.cancelMissingErrno, 'share does not exist');
+  // 'refuse-batch' mode: one gone id refuses the whole batch (-24) and nothing changes.
+  if (config.cancelMissing === 'refuse-batch' && present.length < ids.length) return errno(config.cancelMissingErrno, 'some shares could not be cancelled');
   for (const id of present) state.removeShare(id);
-  return json(toJson({ errno: 0, request_id: nextRequestId(), err_msg: '' }));
+  return json(oddWriteBody(config.cancelBody) ?? toJson({ errno: 0, request_id: nextRequestId(), err_msg: '' }));
 }
 
 function apiList(state: EmulatorState, r: Request): Reply {

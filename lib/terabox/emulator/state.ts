@@ -43,6 +43,10 @@ export class EmulatorState {
   bdstoken: string;
   /** The account's user key, shown in /main's templateData. */
   readonly uk: string;
+  /** The `csrfToken` cookie /main sets (with `PANWEB=1`); required with requireMainCookies. */
+  csrfToken: string;
+  /** The Cookie header of the last request (tests check what a client sends; null before any). */
+  lastCookieHeader: string | null = null;
   /** Requests received per endpoint path, plus `total` (every request, faulted or not). */
   readonly counts: Record<string, number> = {};
 
@@ -53,6 +57,7 @@ export class EmulatorState {
   private readonly shareBySurl = new Map<string, EmulatorShare>();
   private readonly order = new NewestFirstIndex<EmulatorShare>();
   private readonly tokens: Prng;
+  private readonly cookieRng: Prng;
   private readonly ids: Prng;
   private nextFsId: number;
   private nextShareId: number;
@@ -64,6 +69,9 @@ export class EmulatorState {
     this.jsToken = this.newJsToken();
     this.bdstoken = this.tokens.chars(HEX_LOWER, 32);
     this.uk = String(4_000_000_000_000 + this.tokens.int(999_999_999));
+    // A stream of its own: adding the cookie left every other token of a seed as it was.
+    this.cookieRng = createPrng(options.seed.seed, STREAM.cookies);
+    this.csrfToken = this.cookieRng.chars(BASE62, 32);
     this.ids = createPrng(options.seed.seed ^ 0x5bd1e995);
     this.resetCounts();
     this.childrenOf.set('/', []);
@@ -107,6 +115,7 @@ export class EmulatorState {
     this.ndus = ndus ?? `emulator-ndus-${this.tokens.chars(BASE62, 16)}`;
     this.rotateJsToken();
     this.bdstoken = this.tokens.chars(HEX_LOWER, 32);
+    this.csrfToken = this.cookieRng.chars(BASE62, 32);
     return this.ndus;
   }
 

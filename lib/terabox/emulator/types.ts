@@ -52,8 +52,27 @@ export interface FaultSpec {
   paths: string[];
 }
 
-/** What `/share/cancel` answers for ids that are not (or no longer) shares. */
-export type CancelMissingMode = 'ok' | 'errno';
+/**
+ * What `/share/cancel` answers for ids that are not (or no longer) shares:
+ * - `ok`: skips them, errno 0;
+ * - `errno`: a batch of only gone ids answers `cancelMissingErrno` (default -7) and changes
+ *   nothing; a batch with a live id cancels the live ones and answers 0;
+ * - `refuse-batch`: a batch holding any gone id answers `cancelMissingErrno` (default -24, "some
+ *   shares could not be cancelled") and changes nothing (an assumption: all or nothing).
+ */
+export type CancelMissingMode = 'ok' | 'errno' | 'refuse-batch';
+
+/** How `/main` carries the jsToken (the three forms public clients search for). */
+export type MainPageForm = 'template' | 'eval' | 'window' | 'none';
+
+/** What `/main` says about the ndus cookie in its Set-Cookie (the client must ignore both). */
+export type MainNdusCookie = 'deleted' | 'renewed';
+
+/**
+ * The body of a write's answer: `normal`, or one that states no errno (`empty`: `{}`;
+ * `code`: `{"code":0,"msg":"success"}`). The write is applied either way: the answer is odd.
+ */
+export type WriteAnswerBody = 'normal' | 'empty' | 'code';
 
 /** What a `sharelist` request with page_size above pageSizeMax gets. */
 export type OversizePageMode = 'clamp' | 'error';
@@ -83,6 +102,27 @@ export interface EmulatorOptions {
   mainRedirect?: string;
   /** See CancelMissingMode; default 'ok' (errno 0, the gone ids are simply skipped). */
   cancelMissing?: CancelMissingMode;
+  /** errno of cancelMissing 'errno' (default -7) or 'refuse-batch' (default -24); e.g. -21, 105. */
+  cancelMissingErrno?: number;
+  /** Most ids one cancel takes (default 999); a larger batch gets `cancelTooManyErrno`. */
+  cancelMaxIds?: number;
+  /** errno for a cancel over cancelMaxIds (default -33; TeraBox clients name 3 for 100, 31075 for 999). */
+  cancelTooManyErrno?: number;
+  /** The body of a successful cancel's answer (default 'normal'). */
+  cancelBody?: WriteAnswerBody;
+  /** The body of a successful pset's answer (default 'normal'). */
+  psetBody?: WriteAnswerBody;
+  /** How /main carries the jsToken (default 'template': inside templateData). */
+  mainPageForm?: MainPageForm;
+  /** When set, /main's Set-Cookie also deletes or renews the ndus cookie (which the emulator keeps accepting as it was). */
+  mainNdusCookie?: MainNdusCookie;
+  /**
+   * API calls (all but /api/check/login) must carry the cookies /main sets (`csrfToken`, `PANWEB`);
+   * without them errno 4000020 ("verification needed"). Default false.
+   */
+  requireMainCookies?: boolean;
+  /** A Cookie header that does not start with `ndus=` is refused with errno -6 (rclone's report). Default false. */
+  strictCookieOrder?: boolean;
   /** Host used to build share links (`https://<linkHost>/s/1...`); default www.terabox.com. */
   linkHost?: string;
   /** Clock (epoch ms) for share ages and expiry; default Date.now. */

@@ -1,5 +1,5 @@
 import { TeraboxValidationError, createTeraboxClient } from '../../../lib/terabox';
-import { errnoEnvelope, idRange } from '../../factories/terabox-responses';
+import { idRange } from '../../factories/terabox-responses';
 import type { RecordedRequest } from './replay';
 import { fromFixture, harness, json, NDUS } from './harness';
 
