@@ -100,6 +100,7 @@ function logOutcome(runtime: Runtime, outcome: CancelBatchOutcome, message: Reco
         runId: outcome.runId,
         cancelled: outcome.cancelled.length,
         alreadyGone: outcome.alreadyGone.length,
+        unconfirmed: outcome.unconfirmed.length,
         failed: outcome.failed.slice(0, 20),
         bookkeepingFailed: outcome.bookkeepingFailed.slice(0, 20),
       };

@@ -6,12 +6,14 @@
  *   in the DLQ with its reason logged).
  * - With the global dry run on, nothing is cancelled: each share's audit outcome becomes `skipped`
  *   (the sweep never queues in dry run; this is the second lock).
- * - `cancelled` and `already-gone` both count as done: the share record moves to `cancelled`, the
- *   audit entry gets the outcome, and a `ShareCancelled` event is sent for both (the link is dead
- *   either way; the reason says "already gone" for the latter). Events are at-least-once:
- *   subscribers dedupe by share id.
+ * - `cancelled`, `already-gone` and `unconfirmed` all count as done: the share record moves to
+ *   `cancelled`, the audit entry gets the outcome (`unconfirmed` is its own audit outcome), and a
+ *   `ShareCancelled` event is sent (the reason says "already gone", or "unconfirmed" with the errno).
+ *   `unconfirmed` is TeraBox answering -7/-21, which on TeraBox is no proof the share is gone:
+ *   retrying would get the same answer, so the next complete listing is the check. Events are
+ *   at-least-once: subscribers dedupe by share id.
  * - A `failed` share, or bookkeeping that could not be written, makes the whole message retried.
- *   That is safe: shares cancelled the first time come back `already-gone`.
+ *   That is safe: shares cancelled the first time come back `already-gone` (or `unconfirmed`).
  *
  * ## Cost per share (session 2)
  * The share record of a cancelled share is found from the message's `requestIds` (the sweep's
@@ -63,6 +65,8 @@ export type CancelBatchOutcome =
       runId: string;
       cancelled: ShareId[];
       alreadyGone: ShareId[];
+      /** Counted as done, but TeraBox's answer was no proof (the next listing checks). */
+      unconfirmed: ShareId[];
       failed: ShareFailure[];
       bookkeepingFailed: ShareFailure[];
     };
@@ -130,6 +134,7 @@ export async function cancelShareBatch(deps: CancelSharesDeps, parsed: ParseCanc
 
   const cancelled = complete.filter((o) => o.outcome === 'cancelled').map((o) => o.shareId);
   const alreadyGone = complete.filter((o) => o.outcome === 'already-gone').map((o) => o.shareId);
+  const unconfirmed = complete.filter((o) => o.outcome === 'unconfirmed').map((o) => o.shareId);
   if (cancelled.length > 0) deps.countCancelled?.(cancelled.length);
   if (events.length > 0) await deps.events.publish(events);
   return {
@@ -138,6 +143,7 @@ export async function cancelShareBatch(deps: CancelSharesDeps, parsed: ParseCanc
     runId: batch.runId,
     cancelled,
     alreadyGone,
+    unconfirmed,
     failed,
     bookkeepingFailed,
   };
@@ -181,7 +187,12 @@ function cancelledEvent(batch: CancelBatchMessage, outcome: CancelOutcome, recor
       shareId,
       runId: batch.runId,
       policyIds: batch.policyIds?.[shareId] ?? [],
-      reason: outcome.outcome === 'already-gone' ? `${reason} (already gone)` : reason,
+      reason:
+        outcome.outcome === 'already-gone'
+          ? `${reason} (already gone)`
+          : outcome.outcome === 'unconfirmed'
+            ? `${reason} (unconfirmed: TeraBox answered errno ${outcome.errno ?? 'unknown'}; the next listing checks)`
+            : reason,
       ...(record !== undefined ? { requestId: record.requestId } : {}),
     },
     now,

@@ -19,6 +19,8 @@
  * - `cancelled`: with cancel outcomes (a run that cancelled directly), the shares TeraBox cancelled
  *   or found already gone; without them, the shares handed to the cancel queue. Empty in a dry
  *   run and when a guardrail tripped.
+ * - `unconfirmed` (only when there are some): the shares of `cancelled` whose cancel TeraBox
+ *   answered with an errno that is not proof the share is gone (-7/-21); the next listing checks.
  * - `guardrail`: null when the run stopped before evaluating.
  * - `errors`: invalid policies, a listing that did not finish, failed cancellations, ... (redacted).
  */
@@ -66,6 +68,8 @@ export interface SweepReport {
   inventory: ReportInventory;
   decisions: ReportDecision[];
   cancelled: string[];
+  /** Present when some of `cancelled` were answered without proof (errno -7/-21): the next listing checks them. */
+  unconfirmed?: string[];
   guardrail: ReportGuardrail | null;
   errors: string[];
 }
@@ -83,15 +87,18 @@ function actionOf(decision: { decision: string; findings: readonly { outcome: st
 }
 
 /** The shares reported as cancelled, and the errors of the ones that were not. */
-function cancelledOf(result: SweepResult, outcomes: readonly CancelOutcome[] | undefined): { cancelled: string[]; errors: string[] } {
-  if (outcomes === undefined) return { cancelled: result.enqueued.map(String), errors: [] };
+function cancelledOf(result: SweepResult, outcomes: readonly CancelOutcome[] | undefined): { cancelled: string[]; unconfirmed: string[]; errors: string[] } {
+  if (outcomes === undefined) return { cancelled: result.enqueued.map(String), unconfirmed: [], errors: [] };
   const cancelled: string[] = [];
+  const unconfirmed: string[] = [];
   const errors: string[] = [];
   for (const o of outcomes) {
-    if (o.outcome === 'cancelled' || o.outcome === 'already-gone') cancelled.push(String(o.shareId));
+    // `unconfirmed` counts as done (the record moved to cancelled) and is also named apart.
+    if (o.outcome === 'unconfirmed') unconfirmed.push(String(o.shareId));
+    if (o.outcome === 'cancelled' || o.outcome === 'already-gone' || o.outcome === 'unconfirmed') cancelled.push(String(o.shareId));
     else errors.push(`share ${String(o.shareId)}: cancel failed${o.errno !== undefined ? ` (errno ${o.errno})` : ''}${o.error ? `: ${o.error}` : ''}`);
   }
-  return { cancelled: [...new Set(cancelled)], errors };
+  return { cancelled: [...new Set(cancelled)], unconfirmed: [...new Set(unconfirmed)], errors };
 }
 
 /** Builds the `sweep --json` report from a sweep result (and the cancel outcomes, when the run cancelled directly). */
@@ -118,7 +125,7 @@ export function buildSweepReport(result: SweepResult, options: SweepReportOption
   } else {
     for (const d of e?.decisions ?? []) report(d);
   }
-  const { cancelled, errors } = cancelledOf(result, options.outcomes);
+  const { cancelled, unconfirmed, errors } = cancelledOf(result, options.outcomes);
   return {
     runId: result.runId,
     status: result.status,
@@ -132,6 +139,7 @@ export function buildSweepReport(result: SweepResult, options: SweepReportOption
     },
     decisions,
     cancelled,
+    ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
     guardrail: e
       ? {
           tripped: e.guardrail.tripped,
@@ -251,6 +259,9 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
     const done = new Set(report.cancelled);
     const planned = report.decisions.filter((d) => d.action === 'cancel');
     list(options.outcomes ? 'Cancelled' : 'Sent for cancellation', planned.filter((d) => done.has(d.shareId)), listAllCancels);
+    if (report.unconfirmed !== undefined) {
+      lines.push(`  of which ${plural(report.unconfirmed.length, 'share')} unconfirmed (TeraBox's answer was no proof the share is gone; the next sweep checks): ${report.unconfirmed.slice(0, maxItems).join(', ')}${report.unconfirmed.length > maxItems ? ', ...' : ''}`);
+    }
     list(
       e.guardrail.tripped
         ? 'Planned for cancellation, held by the guardrail'

@@ -46,6 +46,7 @@ export class DirectCancelQueue implements CancelQueue {
         if (result.status === 'processed') {
           for (const shareId of result.cancelled) this.outcomes.push({ shareId, outcome: 'cancelled' });
           for (const shareId of result.alreadyGone) this.outcomes.push({ shareId, outcome: 'already-gone' });
+          for (const shareId of result.unconfirmed) this.outcomes.push({ shareId, outcome: 'unconfirmed' });
           for (const f of result.failed) this.outcomes.push({ shareId: f.shareId, outcome: 'failed', error: f.error });
           for (const f of result.bookkeepingFailed) {
             // Cancelled on TeraBox, but its record or audit entry was not written.

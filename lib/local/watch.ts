@@ -168,7 +168,7 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
 async function cancelledBy(stack: LocalStack, runId: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const entry of stack.dynamo.stores.runs.listAudit(runId)) {
-    if (entry.outcome === 'cancelled' || entry.outcome === 'already-gone') ids.push(String(entry.shareId));
+    if (entry.outcome === 'cancelled' || entry.outcome === 'already-gone' || entry.outcome === 'unconfirmed') ids.push(String(entry.shareId));
   }
   return ids.sort();
 }

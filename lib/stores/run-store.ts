@@ -409,7 +409,7 @@ function capErrors(errors: string[] | undefined): string[] | undefined {
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'skipped'];
 const DECISIONS: readonly AuditDecision[] = ['keep', 'cancel', 'would-cancel', 'exempt', 'unevaluable', 'marked'];
-const OUTCOMES: readonly AuditOutcome[] = ['cancelled', 'already-gone', 'failed', 'enqueued', 'skipped'];
+const OUTCOMES: readonly AuditOutcome[] = ['cancelled', 'already-gone', 'unconfirmed', 'failed', 'enqueued', 'skipped'];
 
 export function toRunSummary(item: Item, accountId: string): RunSummary {
   const guardrail = item.guardrail;

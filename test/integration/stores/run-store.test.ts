@@ -99,6 +99,18 @@ describe('DynamoDbRunStore runs', () => {
 });
 
 describe('DynamoDbRunStore audit', () => {
+  it('stores and reads back unconfirmed as its own audit outcome, one at a time and in batches', async () => {
+    const store = freshStore();
+    const runId = store.newRunId(T0);
+    await store.putAuditEntries(runId, ['6000', '6001', '6002'].map((shareId) => anAuditEntry({ shareId })));
+    await store.updateAuditOutcome(runId, '6000', 'unconfirmed', T0 + 1000);
+    await store.updateAuditOutcomes(runId, [{ shareId: '6001', outcome: 'unconfirmed' }, { shareId: '6002', outcome: 'already-gone' }], T0 + 2000);
+    const byShare = new Map((await collect(store.listAudit(runId))).map((e) => [e.shareId, e]));
+    expect(byShare.get('6000')).toEqual<AuditEntry>({ ...anAuditEntry({ shareId: '6000' }), runId, outcome: 'unconfirmed', outcomeAtMs: T0 + 1000 });
+    expect(byShare.get('6001')).toMatchObject({ outcome: 'unconfirmed', outcomeAtMs: T0 + 2000 });
+    expect(byShare.get('6002')).toMatchObject({ outcome: 'already-gone' });
+  });
+
   it('writes audit entries in batches with a TTL and records outcomes', async () => {
     const store = freshStore(30);
     const runId = store.newRunId(T0);

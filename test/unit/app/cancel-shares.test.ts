@@ -48,6 +48,7 @@ describe('cancelShareBatch', () => {
       runId: RUN,
       cancelled: ['1001', '1002'],
       alreadyGone: ['1003'],
+      unconfirmed: [],
       failed: [],
       bookkeepingFailed: [],
     });
@@ -70,6 +71,24 @@ describe('cancelShareBatch', () => {
       { shareId: '1002', runId: RUN, policyIds: [], reason: `cancelled by run ${RUN}` },
       { shareId: '1003', runId: RUN, policyIds: [], reason: `cancelled by run ${RUN} (already gone)` },
     ]);
+  });
+
+  it('counts an unconfirmed cancel (errno -7) as done: record cancelled, audit outcome unconfirmed, an event that says so', async () => {
+    const w = world();
+    w.terabox.cancelOutcomes.set('1001', { shareId: '1001', outcome: 'unconfirmed', errno: -7 });
+    const outcome = await w.run();
+    expect(outcome).toMatchObject({ status: 'processed', retry: false, cancelled: ['1002'], alreadyGone: ['1003'], unconfirmed: ['1001'], failed: [] });
+    expect(w.records.records.get('req-a')).toMatchObject({ status: 'cancelled', cancelRunId: RUN });
+    expect(w.runs.outcomes.get(`${RUN}/1001`)).toEqual({ outcome: 'unconfirmed' });
+    const detail = w.events.published.map((e) => e.detail as ShareCancelledDetail).find((d) => d.shareId === '1001');
+    expect(detail).toEqual({
+      shareId: '1001',
+      runId: RUN,
+      policyIds: ['max-age-30'],
+      reason: 'older than 30 days (unconfirmed: TeraBox answered errno -7; the next listing checks)',
+      requestId: 'req-a',
+    });
+    expect(w.counted).toEqual([1]); // the SharesCancelled metric counts only confirmed cancels
   });
 
   it('is safe to repeat: a retried batch finds its shares already gone and counts nothing twice', async () => {

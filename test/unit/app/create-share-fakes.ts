@@ -268,7 +268,7 @@ export class FakeTerabox implements TeraboxGateway {
       const scripted = this.cancelOutcomes.get(shareId);
       if (scripted !== undefined) return scripted;
       const index = this.shares.findIndex((s) => s.shareId === shareId);
-      if (index < 0) return { shareId, outcome: 'already-gone', errno: -7 };
+      if (index < 0) return { shareId, outcome: 'already-gone', errno: 105 };
       this.shares.splice(index, 1);
       this.cancelled.push(shareId);
       return { shareId, outcome: 'cancelled' };

@@ -84,6 +84,23 @@ describe('buildSweepReport', () => {
     expect(report.errors).toEqual([`share ${BIG_ID}: cancel failed (errno -9): unknown errno`]);
   });
 
+  it('counts an unconfirmed cancel as cancelled and names it apart; no unconfirmed field without one', async () => {
+    const result = await run(world());
+    const report = buildSweepReport(result, {
+      outcomes: [
+        { shareId: '101', outcome: 'cancelled' },
+        { shareId: BIG_ID, outcome: 'unconfirmed', errno: -7 },
+      ],
+    });
+    expect(report.cancelled).toEqual(['101', BIG_ID]);
+    expect(report.unconfirmed).toEqual([BIG_ID]);
+    expect(report.errors).toEqual([]);
+    expect(buildSweepReport(result, { outcomes: [{ shareId: '101', outcome: 'cancelled' }] })).not.toHaveProperty('unconfirmed');
+    expect(renderSweepReport(result, { outcomes: [{ shareId: '101', outcome: 'cancelled' }, { shareId: BIG_ID, outcome: 'unconfirmed', errno: -7 }] })).toMatch(
+      new RegExp(`^ {2}of which 1 share unconfirmed \\(TeraBox's answer was no proof the share is gone; the next sweep checks\\): ${BIG_ID}$`, 'm'),
+    );
+  });
+
   it('shows a share waiting out its grace period as marked', async () => {
     const report = buildSweepReport(await run(world({ policies: [maxAgePolicy({ graceHours: 24 })] })));
     expect(report.decisions.map((d) => [d.shareId, d.action])).toEqual([
