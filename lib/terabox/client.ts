@@ -21,14 +21,14 @@ import type {
   SharePeriod,
   TeraboxGateway,
 } from '../app/ports';
-import { ALREADY_GONE_ERRNOS, errnoBatchLimit, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS } from './errnos';
+import { cancelInBatches } from './cancel-batches';
+import { ALREADY_GONE_ERRNOS, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS } from './errnos';
 import {
   TeraboxApiError,
   TeraboxCreateUnconfirmedError,
   TeraboxError,
   TeraboxResponseError,
   TeraboxValidationError,
-  TeraboxVerificationRequiredError,
 } from './errors';
 import type { FetchLike } from './http';
 import { jsonNumberArray, toDecimalId } from './json';
@@ -65,14 +65,7 @@ export const MAX_CANCEL_BATCH_SIZE = 999;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const VALID_PERIODS: readonly SharePeriod[] = [0, 1, 7, 30];
 
-/**
- * The cancel errno classes (errnos.ts): a single id answered 105 is `already-gone`; -7/-21 are
- * `unconfirmed` (on TeraBox they mean "invalid file name" / "cannot operate preference files", not
- * proof the share is gone). A batch refused with any of SPLIT_BATCH_ERRNOS (those, -24, -33, 2,
- * 3, 31075) is split: into chunks of the cap an errno names (3 → 100, 31075/-33 → 999) when the
- * batch is larger, otherwise in halves until the culprits are alone (bisection: about 2*log2(n)
- * calls for one bad id in n, instead of n).
- */
+/** The cancel errno classes (errnos.ts; what they do: cancel-batches.ts). */
 export { ALREADY_GONE_ERRNOS, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS };
 
 export interface TeraboxClientOptions {
@@ -227,18 +220,6 @@ interface FetchedPage {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** The state of one cancelShares call: the batch size in force, and the outcomes so far. */
-interface CancelRun {
-  /** Lowered when TeraBox names a smaller cap (errno 3). */
-  cap: number;
-  outcomes: Map<string, CancelOutcome>;
-  signal: AbortSignal | undefined;
-}
-
-function failBatch(batch: readonly string[], run: CancelRun, reason: string): void {
-  for (const shareId of batch) run.outcomes.set(shareId, { shareId, outcome: 'failed', error: reason });
 }
 
 class Client implements TeraboxClient {
@@ -528,14 +509,8 @@ class Client implements TeraboxClient {
 
   /**
    * Cancels shares, `cancelBatchSize` ids per request, and reports one outcome per distinct id
-   * (in first-seen order). Only an answer stating errno 0 is `cancelled`; one without an errno
-   * (`{}`, `{"code": 0}`) or with an unreadable one fails that batch with the reason. A single id
-   * answered 105 is `already-gone`, -7/-21 `unconfirmed` (the next listing tells). A batch refused
-   * as a whole with an errno that may concern one id or the batch size is split (see
-   * SPLIT_BATCH_ERRNOS); a size errno also lowers the batch size for the rest of the call. A
-   * transport, auth or verification failure that survives the retries stops the run: that batch
-   * and the ones not sent yet are reported `failed` (a failed batch may still have been applied:
-   * cancelling again is harmless). Throws only on invalid input, before any request.
+   * (in first-seen order); how answers become outcomes is cancel-batches.ts. Throws only on
+   * invalid input, before any request.
    */
   async cancelShares(ids: ShareId[], options: CancelSharesOptions = {}): Promise<CancelOutcome[]> {
     if (!Array.isArray(ids)) throw new TeraboxValidationError(['ids must be a list of share ids']);
@@ -551,89 +526,25 @@ class Client implements TeraboxClient {
       }
     });
     if (problems.length > 0) throw new TeraboxValidationError(problems);
-
-    const outcomes = new Map<string, CancelOutcome>();
-    const run: CancelRun = { cap: this.cancelBatchSize, outcomes, signal: options.signal };
-    let fatal: TeraboxError | undefined;
-    for (let i = 0; i < unique.length; ) {
-      const batch = unique.slice(i, i + run.cap);
-      i += batch.length;
-      if (fatal) {
-        for (const id of batch) outcomes.set(id, { shareId: id, outcome: 'failed', error: `not sent: ${fatal.message}` });
-        continue;
-      }
-      try {
-        await this.cancelBatch(batch, run);
-      } catch (error) {
-        fatal = this.publicError(error, CANCEL_SHARE_ENDPOINT);
-        for (const id of batch) if (!outcomes.has(id)) outcomes.set(id, { shareId: id, outcome: 'failed', error: describe(fatal) });
-      }
-    }
-    return unique.map((id) => outcomes.get(id)!);
-  }
-
-  private async cancelBatch(batch: string[], run: CancelRun): Promise<void> {
     const endpoint = CANCEL_SHARE_ENDPOINT;
-    const { signal } = run;
-    let body: Record<string, unknown>;
-    try {
+    const { signal } = options;
+    return cancelInBatches(unique, this.cancelBatchSize, {
+      endpoint,
       // Cancelling is idempotent in effect (a repeat answers "already gone"), so it retries like a read.
-      body = await this.operation(endpoint, signal, ({ remainingMs }) =>
-        this.session.call({
-          method: 'POST',
-          endpoint,
-          form: { shareid_list: jsonNumberArray(batch) },
-          write: true,
-          shareEndpoint: true,
-          remainingMs,
-          ...(signal ? { signal } : {}),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof TeraboxResponseError && error.problem === 'shape') {
-        // An answer of an unexpected shape (an errno that is not a number, a JSON array): this
-        // batch is not known to be cancelled, but the next one may be understood.
-        return failBatch(batch, run, `${describe(error)}: not proof that the shares were cancelled`);
-      }
-      if (!(error instanceof TeraboxApiError) || error instanceof TeraboxVerificationRequiredError) throw error;
-      return this.refusedBatch(batch, error, run);
-    }
-    const unstated = unstatedErrno(body);
-    if (unstated !== undefined) {
-      return failBatch(batch, run, `TeraBox's answer to ${endpoint} states no errno (${unstated}): not proof that the shares were cancelled`);
-    }
-    for (const id of batch) run.outcomes.set(id, { shareId: id, outcome: 'cancelled' });
-  }
-
-  /** A batch TeraBox refused with an errno: a single id gets its outcome, a larger batch may be split. */
-  private async refusedBatch(batch: string[], error: TeraboxApiError, run: CancelRun): Promise<void> {
-    const { errno } = error;
-    if (batch.length === 1) {
-      const shareId = batch[0];
-      run.outcomes.set(
-        shareId,
-        ALREADY_GONE_ERRNOS.has(errno)
-          ? { shareId, outcome: 'already-gone', errno }
-          : UNCONFIRMED_CANCEL_ERRNOS.has(errno)
-            ? { shareId, outcome: 'unconfirmed', errno }
-            : { shareId, outcome: 'failed', errno, error: error.message },
-      );
-      return;
-    }
-    if (!SPLIT_BATCH_ERRNOS.has(errno)) {
-      for (const shareId of batch) run.outcomes.set(shareId, { shareId, outcome: 'failed', errno, error: error.message });
-      return;
-    }
-    const limit = errnoBatchLimit(errno);
-    if (limit !== undefined && batch.length > limit) {
-      // TeraBox named its cap (3: 100, 31075/-33: 999): re-chunk at it, and keep to it from now on.
-      run.cap = Math.min(run.cap, limit);
-      for (let i = 0; i < batch.length; i += limit) await this.cancelBatch(batch.slice(i, i + limit), run);
-      return;
-    }
-    const middle = Math.ceil(batch.length / 2);
-    await this.cancelBatch(batch.slice(0, middle), run);
-    await this.cancelBatch(batch.slice(middle), run);
+      send: (batch) =>
+        this.operation(endpoint, signal, ({ remainingMs }) =>
+          this.session.call({
+            method: 'POST',
+            endpoint,
+            form: { shareid_list: jsonNumberArray([...batch]) },
+            write: true,
+            shareEndpoint: true,
+            remainingMs,
+            ...(signal ? { signal } : {}),
+          }),
+        ),
+      publicError: (error) => this.publicError(error, endpoint),
+    });
   }
 
   async listFiles(dir: string, options: { signal?: AbortSignal } = {}): Promise<TeraboxFile[]> {
