@@ -4,7 +4,7 @@
  * pset/cancel answers without errno, and the cancel errnos (-7/-21 unconfirmed, -24, 3, 31075).
  */
 import nodeFetch from 'node-fetch';
-import { TeraboxApiError, TeraboxCreateUnconfirmedError, TeraboxResponseError, type FetchLike } from '../../lib/terabox';
+import { globalFetch, TeraboxApiError, TeraboxCreateUnconfirmedError, TeraboxResponseError, type FetchLike } from '../../lib/terabox';
 import type { RunningEmulator } from '../../lib/terabox/emulator';
 import { collect, createHarness, errorText, expectNoSecrets, NDUS, type Harness } from './terabox-client-support';
 
@@ -34,6 +34,12 @@ describe('cookies against the emulator', () => {
       expect(emu.state.counts['/main']).toBe(1);
     },
   );
+
+  it("keeps /main's cookies with Node's global fetch too (headers.getSetCookie)", async () => {
+    const emu = await h.emulator({ seed: { files: 20, shares: 3 }, requireMainCookies: true, strictCookieOrder: true });
+    await expect(collect(h.client(emu, { fetch: globalFetch }).paginateShares())).resolves.toHaveLength(3);
+    expect(emu.state.lastCookieHeader).toContain(`csrfToken=${emu.state.csrfToken}; PANWEB=1`);
+  });
 
   it('fails with errno 4000020 when the cookies /main set are not sent back (what requireMainCookies checks)', async () => {
     const emu = await h.emulator({ seed: { files: 20, shares: 2 }, requireMainCookies: true });

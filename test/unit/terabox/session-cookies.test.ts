@@ -4,6 +4,7 @@
  */
 import { parseSetCookie, Redactor } from '../../../lib/terabox';
 import { CookieJar } from '../../../lib/terabox/cookies';
+import { setCookieHeaders } from '../../../lib/terabox/http';
 import { seedShareItem, seedSharePage } from '../../factories/terabox-responses';
 import { BASE, NDUS, PAGE_JS_TOKEN, collect, fixture, fromFixture, harness, json } from './harness';
 
@@ -82,6 +83,27 @@ describe('session cookies', () => {
     const text = `${JSON.stringify(h.events)}\n${(error as Error).message}\n${(error as Error).stack ?? ''}\n${JSON.stringify(error)}`;
     expect(text).not.toContain('LEAKYCSRFVALUE0123456789');
     expect(JSON.stringify(h.events)).not.toMatch(/cookie/i);
+  });
+});
+
+describe('setCookieHeaders', () => {
+  const get = (joined: string | null) => (name: string) => (name === 'set-cookie' ? joined : null);
+
+  it("prefers fetch's getSetCookie(), then node-fetch's raw()", () => {
+    expect(setCookieHeaders({ get: get('x=1'), getSetCookie: () => ['a=1', 'b=2'] })).toEqual(['a=1', 'b=2']);
+    expect(setCookieHeaders({ get: get('x=1'), raw: () => ({ 'set-cookie': ['c=3; Expires=Wed, 21 Oct 2026 07:28:00 GMT', 'd=4'] }) })).toEqual([
+      'c=3; Expires=Wed, 21 Oct 2026 07:28:00 GMT',
+      'd=4',
+    ]);
+  });
+
+  it('splits a joined header only before a name=, never inside an Expires date', () => {
+    expect(setCookieHeaders({ get: get('a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/, b=2, c=3; HttpOnly') })).toEqual([
+      'a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/',
+      'b=2',
+      'c=3; HttpOnly',
+    ]);
+    expect(setCookieHeaders({ get: get(null) })).toEqual([]);
   });
 });
 
