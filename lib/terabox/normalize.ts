@@ -192,7 +192,22 @@ function pathStrings(key: string, value: unknown, problems: string[]): string[] 
  * deleted-file text, another status text) makes the share's paths unknown as a whole, since a
  * share whose paths are partly known could escape a path exemption it falls under.
  */
+const NO_PROBLEMS: string[] = [];
+
 function pathsOf(item: Json): PathFacts {
+  // The common case, every share of a sweep: one absolute typicalPath and no other path field.
+  const typical = item.typicalPath;
+  if (
+    typeof typical === 'string' &&
+    typical.charCodeAt(0) === 0x2f &&
+    item.typical_path == null &&
+    item.path == null &&
+    item.paths == null &&
+    item.path_list == null &&
+    item.filelist == null
+  ) {
+    return { paths: [typical], deletedText: false, problems: NO_PROBLEMS };
+  }
   const problems: string[] = [];
   const found = new Set<string>();
   let deletedText = false;
@@ -249,7 +264,9 @@ function createdAtOf(item: Json, nowMs: number, problems: string[]): number | un
   for (const key of CTIME_KEYS) {
     const value = item[key];
     if (value === undefined || value === null) continue;
-    const ms = typeof value === 'number' || (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) ? toEpochMs(value) : undefined;
+    let ms: number | undefined;
+    if (typeof value === 'number') ms = value > 0 && Number.isFinite(value) ? (value >= 1e11 ? Math.round(value) : Math.round(value * 1000)) : undefined;
+    else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) ms = toEpochMs(value);
     if (ms === undefined || ms < EARLIEST_PLAUSIBLE_CTIME_MS || ms > nowMs + CTIME_FUTURE_SLACK_MS) {
       const shown = JSON.stringify(value).slice(0, 40);
       problems.push(`${key} is not a plausible unix time (${shown}; expected seconds between 2005 and now)`);
