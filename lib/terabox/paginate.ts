@@ -117,8 +117,9 @@ class OrderCheck {
  * proves the end; ceil(n/c) + 1 when the server caps pages at c < s).
  *
  * It throws (never ends quietly) on a failed page, a page larger than asked, a page repeating
- * the previous one, or a list that shrank while it was read. A share seen twice (new shares
- * pushed the list down) is yielded once, and left out of the order check.
+ * the previous one, a short page after page 1 followed by more shares (or saying more follow:
+ * shares may have been skipped), or a list that shrank while it was read. A share seen twice
+ * (new shares pushed the list down) is yielded once, and left out of the order check.
  */
 export async function* paginate(ctx: ListingContext, options: ListSharesOptions = {}): AsyncGenerator<Share, void, undefined> {
   let pageSize = positiveInt(options.pageSize, ctx.pageSize, 'pageSize', 1000);
@@ -160,6 +161,7 @@ export async function* paginate(ctx: ListingContext, options: ListSharesOptions 
   const order = new OrderCheck();
   let previousIds: string | undefined;
   let firstTotal: number | undefined;
+  let shortPage: { page: number; count: number } | undefined;
   try {
     for (let page = 1; ; page++) {
       if (page > ctx.maxPages) {
@@ -186,6 +188,15 @@ export async function* paginate(ctx: ListingContext, options: ListSharesOptions 
         throw new TeraboxResponseError('shape', `page ${page} repeats page ${page - 1} (TeraBox ignored the page number?); the listing is incomplete`, { endpoint });
       }
       previousIds = ids;
+      if (shortPage !== undefined && count > 0) {
+        // A page held fewer than the page size and yet the list went on: the server's page
+        // boundaries are not the offsets asked for, so shares may have been skipped.
+        throw new TeraboxResponseError(
+          'shape',
+          `page ${shortPage.page} held ${shortPage.count} of ${pageSize} shares and page ${page} still holds more; the listing may have skipped shares`,
+          { endpoint },
+        );
+      }
 
       const fresh: Share[] = [];
       for (const share of fetched.shares) {
@@ -202,10 +213,17 @@ export async function* paginate(ctx: ListingContext, options: ListSharesOptions 
       const totalReached = fetched.total !== undefined && page * pageSize >= fetched.total;
       const ended = count === 0 || fetched.hasMore === false || totalReached;
       if (page === 1 && !ended && count < pageSize) {
-        // A short first page that does not end the list: TeraBox serves fewer than asked (a cap).
-        // Go on with the size it serves: then later offsets agree whether the server counts them
-        // in pages of the size asked or of the size served.
+        // A short first page that does not end the list: TeraBox serves fewer than asked (a cap),
+        // or this is the whole list. Go on with the size it served: then later offsets agree
+        // whether the server counts pages of the size asked or of the size served.
         pageSize = count;
+      } else if (!ended && count < pageSize) {
+        if (fetched.hasMore === true) {
+          throw new TeraboxResponseError('shape', `page ${page} holds ${count} of ${pageSize} shares but TeraBox says more follow; the listing is incomplete`, { endpoint });
+        }
+        // Not an end by itself (only an empty page, has_more/nextpage 0 or the total is), but
+        // only the end may follow it: a non-empty next page throws (see above).
+        shortPage = { page, count };
       }
       const announced = fetched.total ?? fetched.totalHint;
       if (page === 1 && announced !== undefined) {

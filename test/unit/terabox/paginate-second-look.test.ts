@@ -120,23 +120,20 @@ describe('paginateShares: the end of the list', () => {
     expect(h.calls(LIST).map(sizeOf)).toEqual([100, 10, 10, 10, 10, 10]);
   });
 
-  it('goes on past a short page in the middle, and one that says more follow', async () => {
+  it.each([
+    ['says more follow', { errno: 0, data: { share_list: idRange(11, 7).map((id) => seedShareItem(id, { ctime: T - id })), has_more: 1 } }, /page 2 holds 7 of 10 shares but TeraBox says more follow/],
+    ['is followed by more shares', seedSharePage(idRange(11, 7).map((id) => seedShareItem(id, { ctime: T - id }))), /page 2 held 7 of 10 shares and page 3 still holds more; the listing may have skipped shares/],
+  ])('refuses a listing whose short page after page 1 %s (shares may have been skipped)', async (_n, page2, message) => {
     const ids = (from: number, n: number) => idRange(from, n).map((id) => seedShareItem(id, { ctime: T - id }));
-    const h = harness(
-      {
-        [LIST]: [
-          json(seedSharePage(ids(1, 10))),
-          json(seedSharePage(ids(11, 7))),
-          json({ errno: 0, data: { share_list: ids(18, 2), has_more: 1 } }),
-          json(seedSharePage(ids(20, 3))),
-          json(seedSharePage([])),
-        ],
-      },
-      { tokens: true },
-    );
-    const shares = await collect(h.client.paginateShares({ pageSize: 10 }));
-    expect(shares.map((s) => Number(s.shareId))).toEqual(idRange(1, 22));
-    expect(h.calls(LIST)).toHaveLength(5);
+    const h = harness({ [LIST]: [json(seedSharePage(ids(1, 10))), json(page2), json(seedSharePage(ids(20, 3))), json(seedSharePage([]))] }, { tokens: true });
+    await expect(collect(h.client.paginateShares({ pageSize: 10 }))).rejects.toThrow(message);
+  });
+
+  it('ends after a short page followed by an empty one (no total, no has_more)', async () => {
+    const ids = (from: number, n: number) => idRange(from, n).map((id) => seedShareItem(id, { ctime: T - id }));
+    const h = harness({ [LIST]: [json(seedSharePage(ids(1, 10))), json(seedSharePage(ids(11, 7))), json(seedSharePage([]))] }, { tokens: true });
+    await expect(collect(h.client.paginateShares({ pageSize: 10 }))).resolves.toHaveLength(17);
+    expect(h.calls(LIST)).toHaveLength(3);
   });
 
   it.each([
