@@ -33,6 +33,12 @@ export interface StackConfig {
   teraboxListConcurrency?: number;
   /** Optional `TERABOX_CANCEL_BATCH_SIZE`; unset lets the function use its own default. */
   teraboxCancelBatchSize?: number;
+  /**
+   * Optional `TERABOX_LIST_ENDPOINT`: the list the sweep and the create recovery read,
+   * `sharelist` (/share/teratransfer/sharelist) or `record` (Baidu's /share/record); unset lets
+   * the functions use their default, sharelist.
+   */
+  teraboxListEndpoint?: 'sharelist' | 'record';
 }
 
 /** Every context key the app reads, all under the `shareLifecycle:` prefix. */
@@ -51,6 +57,7 @@ export const CONTEXT_KEYS = {
   secretCacheSeconds: 'shareLifecycle:secretCacheSeconds',
   teraboxListConcurrency: 'shareLifecycle:teraboxListConcurrency',
   teraboxCancelBatchSize: 'shareLifecycle:teraboxCancelBatchSize',
+  teraboxListEndpoint: 'shareLifecycle:teraboxListEndpoint',
 } as const satisfies Record<keyof StackConfig, string>;
 
 /**
@@ -189,6 +196,8 @@ const schema = z.object({
   // TeraBox (like Baidu) caps one cancel call at 999 ids (errno -33): see terabox-api-notes.md.
   teraboxListConcurrency: intSetting(1, 16).optional(),
   teraboxCancelBatchSize: intSetting(1, 999).optional(),
+  // infra imports no runtime code: the names are those of lib/terabox SHARE_LIST_ENDPOINT_NAMES (a test keeps them equal).
+  teraboxListEndpoint: z.enum(['sharelist', 'record'], { error: 'must be sharelist or record' }).optional(),
 });
 
 /** Anything that can answer context lookups: an `App`'s or a construct's `node`. */

@@ -154,6 +154,7 @@ export class ShareLifecycleStack extends Stack {
       SECRET_CACHE_SECONDS: String(config.secretCacheSeconds),
       ...(config.teraboxListConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(config.teraboxListConcurrency) } : {}),
       ...(config.teraboxCancelBatchSize !== undefined ? { TERABOX_CANCEL_BATCH_SIZE: String(config.teraboxCancelBatchSize) } : {}),
+      ...(config.teraboxListEndpoint !== undefined ? { TERABOX_LIST_ENDPOINT: config.teraboxListEndpoint } : {}),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: config.logLevel,
     };

@@ -29,7 +29,7 @@ import {
   DynamoDbRunStore,
   DynamoDbShareRecordStore,
 } from '../../lib/stores';
-import { createTeraboxClient, globalFetch, type TeraboxLogEvent } from '../../lib/terabox';
+import { createTeraboxClient, globalFetch, type ShareListEndpoint, type TeraboxLogEvent } from '../../lib/terabox';
 import { countMetric, createObservability, METRIC_NAMES, errorAttributes } from './observability';
 import { ReconnectingTeraboxGateway, type TeraboxClientFactory, type TeraboxClientSettings } from './terabox-gateway';
 
@@ -50,6 +50,8 @@ export interface RuntimeConfig {
   secretCacheSeconds?: number;
   listConcurrency?: number;
   cancelBatchSize?: number;
+  /** TERABOX_LIST_ENDPOINT: which list the TeraBox client reads (its default, sharelist, when absent). */
+  listEndpoint?: ShareListEndpoint;
 }
 
 /** The stores of one account (port types; DynamoDB implementations unless overridden). */
@@ -153,6 +155,7 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
         fetch: globalFetch,
         ...(config.listConcurrency !== undefined ? { listConcurrency: config.listConcurrency } : {}),
         ...(config.cancelBatchSize !== undefined ? { cancelBatchSize: config.cancelBatchSize } : {}),
+        ...(config.listEndpoint !== undefined ? { listEndpoint: config.listEndpoint } : {}),
         clock,
         ...overrides.terabox,
         credentials: creds,

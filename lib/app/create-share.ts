@@ -11,9 +11,10 @@
  * 3. TeraBox's create is not idempotent, and an answer can be lost after the share was made
  *    (timeout, dropped connection, 5xx from a proxy). Such a create is never repeated blindly: the
  *    claim is released with the time the uncertain attempt started, and the next attempt first
- *    searches the account's shares (newest first, back to that time minus a slack) for one that
- *    matches the request, and adopts it. A claim taken over from a crashed invocation is treated
- *    the same way (that invocation may have created the share before it died).
+ *    searches the account's shares (back to that time minus a slack, stopping early only where
+ *    the list proved itself newest first) for one that matches the request, and adopts it. A
+ *    claim taken over from a crashed invocation is treated the same way (that invocation may
+ *    have created the share before it died).
  * 4. TeraBox refusals that no retry can fix (missing file, bad parameter, share limit) are
  *    recorded as `failed` and announced as `ShareRequestRejected`; transient and auth failures are
  *    handed back for retry with the claim released.
@@ -25,6 +26,7 @@ import type { EventPublisher } from './messaging-ports';
 import type { Clock, CreatedShare, TeraboxGateway } from './ports';
 import { ClaimLostError, type ClaimAttempt, type ShareRecord, type ShareRecordStore } from './store-ports';
 import type { Share } from '../domain/share';
+import { canonicalShortUrl } from '../domain/short-url';
 import { shareCreatedEvent, shareRequestRejectedEvent } from '../messages/events';
 import { toCreateShareInput, type ParseShareRequestResult, type ShareRequest } from '../messages/share-request';
 
@@ -274,25 +276,32 @@ class CreateShare {
   }
 
   /**
-   * Searches the newest shares for one an earlier attempt made. The list comes newest first, so the
-   * search stops at the first share older than `sinceMs - slack`. A share is adopted only when it
-   * matches the request exactly (items, visibility, password, period) and no other request owns it.
+   * Searches the shares for one an earlier attempt made, back to `sinceMs - slack`. The list is
+   * asked for newest first, and the search stops at the first share older than that boundary only
+   * when the listing has proven that order so far (`onPage`'s orderProven): then nothing newer can
+   * follow. Without the proof it reads on to the end of the list (or the cap): a search cut short
+   * is "inconclusive" (retry later), never "none", since "none" leads to a second create.
+   * A share is adopted only when it is not older than the boundary, matches the request exactly
+   * (items, visibility, password, period) and no other request owns it.
    */
   private async searchEarlierShare(sinceMs: number): Promise<SearchResult> {
     const boundary = sinceMs - this.settings.reconcileSlackMs;
     const candidates: Share[] = [];
     let scanned = 0;
-    // Complete when the list ended or reached the boundary; not when the cap cut it short.
+    let orderProven = false;
+    // Complete when the list ended, or reached the boundary in proven order; not when the cap cut it short.
     let complete = true;
-    for await (const share of this.deps.terabox.paginateShares({ pageSize: 100 })) {
-      if (share.createdAtMs !== undefined && share.createdAtMs < boundary) break;
+    const listing = this.deps.terabox.paginateShares({ pageSize: 100, onPage: (info) => (orderProven = info.orderProven === true) });
+    for await (const share of listing) {
+      const older = share.createdAtMs !== undefined && share.createdAtMs < boundary;
+      if (older && orderProven) break;
       if (scanned >= this.settings.reconcileMaxShares) {
         complete = false;
         break;
       }
       scanned += 1;
       // A share without a creation time cannot be placed after the attempt: never adopted.
-      if (share.createdAtMs !== undefined && matchesRequest(share, this.request)) candidates.push(share);
+      if (share.createdAtMs !== undefined && !older && matchesRequest(share, this.request)) candidates.push(share);
     }
     // Oldest first: the share of the earliest uncertain attempt is the one to keep.
     candidates.sort((a, b) => (a.createdAtMs ?? 0) - (b.createdAtMs ?? 0));
@@ -310,7 +319,8 @@ class CreateShare {
       return { kind: 'found', share, created: toCreatedShare(share, this.request) };
     }
     if (!complete) {
-      return { kind: 'inconclusive', reason: `searched ${scanned} shares without reaching the time of the earlier uncertain attempt` };
+      const why = orderProven ? 'without reaching the time of the earlier uncertain attempt' : 'without reaching the end of a list whose newest-first order is not proven';
+      return { kind: 'inconclusive', reason: `searched ${scanned} shares ${why}` };
     }
     return { kind: 'none' };
   }
@@ -527,17 +537,26 @@ export class BatchShareIdLookup {
 }
 
 /**
- * Searches the newest `maxShares` shares (newest first, one page of up to 100 at a time) for the
- * given short urls; stops as soon as all are found. Throws when the list cannot be read.
+ * Searches the first `maxShares` shares of the list (asked for newest first, one page of up to
+ * 100 at a time) for the given short urls; stops as soon as all are found. Throws when the list
+ * cannot be read. Best effort, so the order is not checked here: a share not found only leaves
+ * its record without an id, which the sweep attaches later by short url.
  */
 async function findNewestByShortUrl(terabox: Pick<TeraboxGateway, 'paginateShares'>, shortUrls: readonly string[], maxShares: number): Promise<Map<string, Share>> {
-  const wanted = new Set(shortUrls);
+  // Compared in canonical form: the create answer and the list may write one code differently
+  // (a full link, the code without its leading 1). The map is keyed by the caller's spelling.
+  const wanted = new Map<string, string>();
+  for (const url of shortUrls) {
+    const canonical = canonicalShortUrl(url);
+    if (canonical !== undefined) wanted.set(canonical, url);
+  }
   const found = new Map<string, Share>();
   let scanned = 0;
   if (wanted.size === 0 || maxShares < 1) return found;
   for await (const share of terabox.paginateShares({ pageSize: Math.min(100, maxShares) })) {
-    if (share.shortUrl !== undefined && wanted.has(share.shortUrl) && !found.has(share.shortUrl)) {
-      found.set(share.shortUrl, share);
+    const asked = wanted.get(canonicalShortUrl(share.shortUrl) ?? '');
+    if (asked !== undefined && !found.has(asked)) {
+      found.set(asked, share);
       if (found.size === wanted.size) break;
     }
     scanned += 1;
@@ -572,7 +591,9 @@ export function matchesRequest(share: Share, request: ShareRequest): boolean {
   if (share.visibility !== undefined && (share.visibility === 'private') !== wantsPrivate) return false;
   for (const key of PASSWORD_KEYS) {
     const value = share.raw[key];
-    if (typeof value === 'string' && value !== '' && value !== request.password) return false;
+    // Baidu writes "no password" as "0" (a real one has 4 characters).
+    if (typeof value === 'string' && value !== '' && value !== '0' && value !== request.password) return false;
+    if (value === '0' && wantsPrivate) return false;
   }
   if (!share.expired && share.expiresAtMs !== undefined) {
     if (share.expiresAtMs === null) return request.period === 0;

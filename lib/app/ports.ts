@@ -45,16 +45,32 @@ export interface CancelOutcome {
   error?: string;
 }
 
+/** What a listing reports after each page (before that page's shares are yielded). */
+export interface ListPageInfo {
+  page: number;
+  /** Shares on the page. */
+  count: number;
+  /**
+   * Every share yielded so far, this page's included, had a creation time, and they never
+   * increased: the listing is newest first as far as it went. Absent or false: the order is not
+   * proven, and nothing may be concluded from where a share is (or is not) in the list.
+   */
+  orderProven?: boolean;
+}
+
 export interface PaginateOptions {
   pageSize?: number;
   signal?: AbortSignal;
-  /** Called after each page arrives (progress display, metrics). */
-  onPage?: (info: { page: number; count: number }) => void;
+  /** Called after each page arrives (progress display, metrics, the order check). */
+  onPage?: (info: ListPageInfo) => void;
 }
 
 export interface TeraboxGateway {
   createShare(input: CreateShareInput): Promise<CreatedShare>;
-  /** Every share of the account, page by page, in order. Throws (never ends early) on failure. */
+  /**
+   * Every share of the account, page by page, in TeraBox's order (asked for newest first, never
+   * assumed: see ListPageInfo.orderProven). Throws (never ends early) on failure.
+   */
   paginateShares(options?: PaginateOptions): AsyncGenerator<Share, void, undefined>;
   cancelShares(ids: ShareId[]): Promise<CancelOutcome[]>;
 }

@@ -88,6 +88,7 @@ import { evaluate } from '../domain/evaluate';
 import { PolicyValidationError } from '../domain/policy-errors';
 import type { Exemption, GuardrailLimits, Policy } from '../domain/policy-types';
 import { makeShareFacts, type Share, type ShareFacts, type ShareId } from '../domain/share';
+import { canonicalShortUrl } from '../domain/short-url';
 import { validatePolicyItems, type InvalidItem } from '../domain/validate';
 import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../messages/cancel-batch';
 import {
@@ -709,8 +710,10 @@ class SweepRun {
         const other = byShareId.get(r.shareId);
         // Two records naming one share (should not happen): the older one made it.
         if (!other || (r.createdAtMs ?? Infinity) < (other.createdAtMs ?? Infinity)) byShareId.set(r.shareId, r);
-      } else if (r.shortUrl !== undefined && r.shortUrl !== '') {
-        byShortUrl.set(r.shortUrl, byShortUrl.has(r.shortUrl) ? null : r);
+      } else {
+        // Keyed in canonical form: a record may hold a full link or the code without its leading 1.
+        const code = canonicalShortUrl(r.shortUrl);
+        if (code !== undefined) byShortUrl.set(code, byShortUrl.has(code) ? null : r);
       }
     }
     const facts: ShareFacts[] = new Array<ShareFacts>(listed.length);
@@ -719,12 +722,13 @@ class SweepRun {
     for (let i = 0; i < listed.length; i += 1) {
       const share = listed[i]!;
       let record = byShareId.get(share.shareId);
-      if (!record && share.shortUrl !== undefined) {
-        const candidate = byShortUrl.get(share.shortUrl);
+      const code = record === undefined ? canonicalShortUrl(share.shortUrl) : undefined;
+      if (code !== undefined) {
+        const candidate = byShortUrl.get(code);
         if (candidate) {
           record = candidate;
           attach.push({ requestId: candidate.requestId, shareId: share.shareId });
-          byShortUrl.delete(share.shortUrl); // one record, one share
+          byShortUrl.delete(code); // one record, one share
         }
       }
       if (record !== undefined) requestIds.set(share.shareId, record.requestId);

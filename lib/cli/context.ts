@@ -25,6 +25,7 @@ export const CLI_ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['TERABOX_BASE_URL', 'TeraBox origin, e.g. https://www.terabox.com (or an emulator URL)'],
   ['TERABOX_NDUS', 'the ndus session cookie (never printed)'],
   ['TERABOX_SECRET_ID', 'Secrets Manager secret with {"ndus","baseUrl"}: used when TERABOX_NDUS is not set'],
+  ['TERABOX_LIST_ENDPOINT', 'which share list to read: sharelist (default, /share/teratransfer/sharelist) or record (/share/record)'],
   ['POLICIES_TABLE', 'policies table name'],
   ['SHARES_TABLE', 'share records table name'],
   ['INVENTORY_TABLE', 'inventory table name'],
@@ -125,6 +126,14 @@ export class CliContext {
       problems.push(...error.problems);
     }
     if (requirements.requestQueue === true && !isHttpUrl(env.REQUEST_QUEUE_URL)) problems.push('REQUEST_QUEUE_URL must be an http(s) SQS queue URL');
+    if (requirements.terabox === true) {
+      try {
+        readSettings(env, ['TERABOX_LIST_ENDPOINT']);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(...error.problems);
+      }
+    }
     if (problems.length > 0) throw new UsageError(`invalid setting${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`);
   }
 
@@ -188,7 +197,9 @@ export class CliContext {
   /** A TeraBox client for the configured account (call `check({ terabox: true })` first). */
   async teraboxClient(): Promise<TeraboxClient> {
     const credentials = await this.teraboxCredentials();
+    const { TERABOX_LIST_ENDPOINT: listEndpoint } = readSettings(await this.env(), ['TERABOX_LIST_ENDPOINT']);
     const client = createTeraboxClient({
+      listEndpoint,
       ...this.deps.terabox,
       credentials: { ndus: credentials.ndus, baseUrl: credentials.baseUrl, jsToken: credentials.jsToken, bdstoken: credentials.bdstoken },
     });

@@ -23,6 +23,8 @@ export function shareToJson(share: Share): Record<string, unknown> {
     expiresAt: share.expiresAtMs === undefined ? undefined : share.expiresAtMs === null ? null : new Date(share.expiresAtMs).toISOString(),
     expired: share.expired,
     visibility: share.visibility,
+    dead: share.dead,
+    deadReason: share.deadReason,
     viewCount: share.viewCount,
     downloadCount: share.downloadCount,
     saveCount: share.saveCount,

@@ -120,6 +120,21 @@ function percent(fallback: number) {
   );
 }
 
+/** The TeraBox list endpoints (lib/terabox/paginate.ts SHARE_LIST_ENDPOINT_NAMES; a unit test keeps them equal). */
+export const LIST_ENDPOINT_VALUES = ['sharelist', 'record'] as const;
+export type ListEndpointSetting = (typeof LIST_ENDPOINT_VALUES)[number];
+
+const listEndpoint = () =>
+  withDefault(
+    required('sharelist or record').transform((value, ctx): ListEndpointSetting => {
+      const trimmed = value.trim().toLowerCase();
+      if (trimmed === 'sharelist' || trimmed === 'record') return trimmed;
+      ctx.addIssue({ code: 'custom', message: 'must be sharelist or record', input: value });
+      return z.NEVER;
+    }),
+    'sharelist',
+  );
+
 const period = () =>
   withDefault(
     required('0, 1, 7 or 30').transform((value, ctx): SharePeriod => {
@@ -147,6 +162,8 @@ export const SETTINGS = {
   DEFAULT_PERIOD: period(),
   SECRET_CACHE_SECONDS: integer(300, 0, 86_400),
   TERABOX_LIST_CONCURRENCY: integer(4, 1, 16),
+  // Which list the sweep and the create recovery read: /share/teratransfer/sharelist or Baidu's /share/record.
+  TERABOX_LIST_ENDPOINT: listEndpoint(),
   // The cancel queue message carries at most 100 share ids; TeraBox (as Baidu) caps one operation at 999.
   TERABOX_CANCEL_BATCH_SIZE: integer(100, 1, 100),
 } as const;
@@ -182,6 +199,8 @@ export interface CreateSharesConfig {
   eventBusName: string;
   defaultPeriod: SharePeriod;
   secretCacheSeconds: number;
+  /** TERABOX_LIST_ENDPOINT: the list the create recovery and the share id lookup read (loaders always set it; absent = the client default, sharelist). */
+  listEndpoint?: ListEndpointSetting;
 }
 
 export interface SweepConfig {
@@ -198,6 +217,8 @@ export interface SweepConfig {
   secretCacheSeconds: number;
   listConcurrency: number;
   cancelBatchSize: number;
+  /** TERABOX_LIST_ENDPOINT: the list the sweep reads (absent = the client default, sharelist). */
+  listEndpoint?: ListEndpointSetting;
 }
 
 export interface CancelConfig {
@@ -212,9 +233,9 @@ export interface CancelConfig {
   cancelBatchSize: number;
 }
 
-/** create-shares: share records, the secret, the event bus, the default period. */
+/** create-shares: share records, the secret, the event bus, the default period, the list endpoint. */
 export function loadCreateSharesConfig(env: Env): CreateSharesConfig {
-  const s = readSettings(env, ['ACCOUNT_ID', 'SHARES_TABLE', 'TERABOX_SECRET_ID', 'EVENT_BUS_NAME', 'DEFAULT_PERIOD', 'SECRET_CACHE_SECONDS']);
+  const s = readSettings(env, ['ACCOUNT_ID', 'SHARES_TABLE', 'TERABOX_SECRET_ID', 'EVENT_BUS_NAME', 'DEFAULT_PERIOD', 'SECRET_CACHE_SECONDS', 'TERABOX_LIST_ENDPOINT']);
   return {
     accountId: s.ACCOUNT_ID,
     sharesTable: s.SHARES_TABLE,
@@ -222,6 +243,7 @@ export function loadCreateSharesConfig(env: Env): CreateSharesConfig {
     eventBusName: s.EVENT_BUS_NAME,
     defaultPeriod: s.DEFAULT_PERIOD,
     secretCacheSeconds: s.SECRET_CACHE_SECONDS,
+    listEndpoint: s.TERABOX_LIST_ENDPOINT,
   };
 }
 
@@ -242,6 +264,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     'SECRET_CACHE_SECONDS',
     'TERABOX_LIST_CONCURRENCY',
     'TERABOX_CANCEL_BATCH_SIZE',
+    'TERABOX_LIST_ENDPOINT',
   ]);
   return {
     accountId: s.ACCOUNT_ID,
@@ -257,6 +280,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     secretCacheSeconds: s.SECRET_CACHE_SECONDS,
     listConcurrency: s.TERABOX_LIST_CONCURRENCY,
     cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
+    listEndpoint: s.TERABOX_LIST_ENDPOINT,
   };
 }
 

@@ -1,5 +1,6 @@
 /** The domain: shares, the policy language and the evaluation engine (pure code). */
 export * from './share';
+export * from './short-url';
 export * from './policy-types';
 export * from './policy-errors';
 export * from './policy-schema';

@@ -104,9 +104,9 @@ export interface PreparedInventory {
   readonly now: number;
   readonly facts: readonly ShareFacts[];
   readonly ids: readonly ShareId[];
-  /** The shared paths; an empty array when they are unknown (or not all strings). */
+  /** The shared paths; an empty array when they are unknown (or not all absolute path strings). */
   readonly paths: readonly (readonly string[])[];
-  /** 1 when the share has at least one path and every path is a string. */
+  /** 1 when the share has at least one path and every path is an absolute path string. */
   readonly pathsKnown: Uint8Array;
   /** VISIBILITY_UNKNOWN / _PUBLIC / _PRIVATE. */
   readonly visibility: Uint8Array;
@@ -209,7 +209,12 @@ export function prepareInventory(shares: readonly ShareFacts[], now: number): Pr
     let known = Array.isArray(p) && p.length > 0;
     if (known) {
       const list = p as unknown[];
-      for (let j = 0; j < list.length && known; j += 1) known = typeof list[j] === 'string';
+      // Only absolute paths are paths: a status text where a path was expected (TeraBox's
+      // typicalPath can say the file was deleted) must never meet a path rule or exemption.
+      for (let j = 0; j < list.length && known; j += 1) {
+        const path = list[j];
+        known = typeof path === 'string' && path.charCodeAt(0) === 0x2f;
+      }
     }
     pathsKnown[i] = known ? 1 : 0;
     paths[i] = known ? (p as string[]) : NO_PATHS;

@@ -12,7 +12,7 @@ export type Visibility = 'public' | 'private';
 export interface Share {
   /** Decimal string, exact. */
   shareId: ShareId;
-  /** The short url code as TeraBox gives it (for example `1aBcDeF`), when present. */
+  /** The short url code in canonical form (`1aBcDeF`, see short-url.ts), when present. */
   shortUrl?: string;
   /** The full public link (`https://<host>/s/1...`), derived from the short url when only that is given. */
   link?: string;
@@ -29,6 +29,15 @@ export interface Share {
   /** undefined = TeraBox did not say. */
   visibility?: Visibility;
   status?: number;
+  /**
+   * TeraBox marks the share dead: `status: 9`, or a `typicalPath` holding Baidu's status text
+   * "分享的文件已被删除" (the shared file was deleted) instead of a path. A dead share is still
+   * listed and still cancellable; its paths are unknown (never a status text), so path rules and
+   * path exemptions cannot judge it, while age and visibility rules still can.
+   */
+  dead?: true;
+  /** Why `dead` is set, e.g. `status 9` (for reports). */
+  deadReason?: string;
   viewCount?: number;
   downloadCount?: number;
   saveCount?: number;
@@ -74,6 +83,8 @@ export function makeShare(fields: Share): Share {
     expiresAtMs: fields.expiresAtMs,
     visibility: fields.visibility,
     status: fields.status,
+    dead: fields.dead,
+    deadReason: fields.deadReason,
     viewCount: fields.viewCount,
     downloadCount: fields.downloadCount,
     saveCount: fields.saveCount,

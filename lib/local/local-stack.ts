@@ -12,7 +12,7 @@ import { buildRuntime } from '../../functions/shared';
 import { createSweepHandler, SweepFailedError, type SweepHandlerResult } from '../../functions/sweep-shares/handler';
 import type { ShareRequestSendResult } from '../app/messaging-ports';
 import { systemClock, type Clock } from '../app/ports';
-import type { CancelConfig, CreateSharesConfig, SweepConfig } from '../config/env';
+import type { CancelConfig, CreateSharesConfig, ListEndpointSetting, SweepConfig } from '../config/env';
 import { EnvCredentialsProvider } from '../config/terabox-credentials';
 import { DEFAULT_GUARDRAILS, type GuardrailLimits } from '../domain/policy-types';
 import { DEFAULT_ACCOUNT_ID } from '../domain/share';
@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   guardrails?: GuardrailLimits;
   /** Shares per cancel message (default 100, as in the stack). */
   cancelBatchSize?: number;
+  /** TERABOX_LIST_ENDPOINT of the handlers: the list the sweep and the create recovery read (default sharelist). */
+  listEndpoint?: ListEndpointSetting;
   /** Powertools log level of the handlers (default SILENT). */
   logLevel?: string;
   /**
@@ -123,7 +125,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // These names only label adapters that are replaced here (no secret, no bus, no SQS is reached).
   const unused = { teraboxSecretId: 'local-emulator', eventBusName: events.busName, secretCacheSeconds: 0 };
 
-  const createConfig: CreateSharesConfig = { accountId, sharesTable: names.shares, defaultPeriod: 7, ...unused };
+  const listEndpoint = options.listEndpoint ?? 'sharelist';
+  const createConfig: CreateSharesConfig = { accountId, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused };
   const sweepConfig: SweepConfig = {
     accountId,
     policiesTable: names.policies,
@@ -135,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     guardrails: options.guardrails ?? DEFAULT_GUARDRAILS,
     listConcurrency: 4,
     cancelBatchSize: options.cancelBatchSize ?? 100,
+    listEndpoint,
     ...unused,
   };
   const cancelConfig: CancelConfig = { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize: options.cancelBatchSize ?? 100, ...unused };

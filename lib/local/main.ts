@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatDuration } from '../cli/format';
+import type { ListEndpointSetting } from '../config/env';
 import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from '../terabox/emulator';
 import { runLifecycleOn, runLocalLifecycle } from './lifecycle';
 import { startLocalStack } from './local-stack';
@@ -23,6 +24,13 @@ interface StartOptions {
   requests?: string;
   json?: boolean;
   logLevel?: string;
+  listEndpoint?: ListEndpointSetting;
+}
+
+function listEndpointArg(raw: string): ListEndpointSetting {
+  const value = raw.trim().toLowerCase();
+  if (value === 'sharelist' || value === 'record') return value;
+  throw new InvalidArgumentError('must be sharelist or record');
 }
 
 function seconds(raw: string): number {
@@ -58,6 +66,7 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
     .option('--requests <file>', 'request file (default samples/requests.jsonl)')
     .option('--json', 'print the report data as JSON')
     .option('--log-level <level>', 'Powertools log level of the handlers (default SILENT)')
+    .option('--list-endpoint <name>', 'TERABOX_LIST_ENDPOINT of the handlers: sharelist (default) or record', listEndpointArg)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   try {
@@ -74,6 +83,7 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
     ...(o.policies !== undefined ? { policiesFile: o.policies } : {}),
     ...(o.requests !== undefined ? { requestsFile: o.requests } : {}),
     ...(o.logLevel !== undefined ? { logLevel: o.logLevel } : {}),
+    ...(o.listEndpoint !== undefined ? { listEndpoint: o.listEndpoint } : {}),
     onStep: (line: string) => (o.json === true ? undefined : io.out(`▸ ${line}\n`)),
   };
   try {

@@ -17,7 +17,6 @@ import type {
   Clock,
   CreatedShare,
   CreateShareInput,
-  PaginateOptions,
   SharePeriod,
   TeraboxGateway,
 } from '../app/ports';
@@ -33,6 +32,16 @@ import {
 import type { FetchLike } from './http';
 import { jsonNumberArray, toDecimalId } from './json';
 import { extractSharePage, isRecord, normalizeSharePage, parseShareLink, toEpochMs, toNumber } from './normalize';
+import {
+  DEFAULT_LIST_ENDPOINT,
+  isShareListEndpoint,
+  listPageQuery,
+  paginate,
+  SHARE_LIST_ENDPOINT_PATHS,
+  type FetchedPage,
+  type ListSharesOptions,
+  type ShareListEndpoint,
+} from './paginate';
 import {
   DEFAULT_RETRY_POLICY,
   defaultSleep,
@@ -52,7 +61,16 @@ import {
   type TeraboxLogger,
 } from './session';
 
-export const SHARE_LIST_ENDPOINT = '/share/teratransfer/sharelist';
+export {
+  DEFAULT_LIST_ENDPOINT,
+  SHARE_LIST_ENDPOINT,
+  SHARE_LIST_ENDPOINT_NAMES,
+  SHARE_LIST_ENDPOINT_PATHS,
+  SHARE_RECORD_ENDPOINT,
+  type ListingSummary,
+  type ListSharesOptions,
+  type ShareListEndpoint,
+} from './paginate';
 export const CREATE_SHARE_ENDPOINT = '/share/pset';
 export const CANCEL_SHARE_ENDPOINT = '/share/cancel';
 export const LIST_FILES_ENDPOINT = '/api/list';
@@ -85,6 +103,13 @@ export interface TeraboxClientOptions {
   listLookahead?: number;
   /** Default page size for paginateShares (default 100). */
   pageSize?: number;
+  /**
+   * Which list paginateShares reads (default 'sharelist'): the seed's `/share/teratransfer/sharelist`,
+   * or Baidu's `/share/record` (`list[]`). The notes doubt that sharelist lists every share (it
+   * appears publicly only beside TeraTransfer); `record` is Baidu's own inventory. A listing can
+   * override it (`ListSharesOptions.endpoint`).
+   */
+  listEndpoint?: ShareListEndpoint;
   /** Safety stop for a listing that never ends (default 100,000 pages). */
   maxPages?: number;
   /** Ids per cancel request (default 100, at most 999). */
@@ -112,11 +137,6 @@ export interface CreateShareOptions {
    */
   retryUnsafe?: boolean;
   signal?: AbortSignal;
-}
-
-export interface ListSharesOptions extends PaginateOptions {
-  /** Overrides the client's listConcurrency for this listing. */
-  concurrency?: number;
 }
 
 export interface CancelSharesOptions {
@@ -211,13 +231,6 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
   return value;
 }
 
-interface FetchedPage {
-  shares: Share[];
-  total?: number;
-  totalHint?: number;
-  hasMore?: boolean;
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -232,6 +245,7 @@ class Client implements TeraboxClient {
   private readonly listConcurrency: number;
   private readonly listLookahead: number;
   private readonly pageSize: number;
+  private readonly listEndpoint: ShareListEndpoint;
   private readonly maxPages: number;
   private readonly cancelBatchSize: number;
 
@@ -243,6 +257,9 @@ class Client implements TeraboxClient {
     this.listConcurrency = positiveInt(options.listConcurrency, DEFAULT_LIST_CONCURRENCY, 'listConcurrency', 64);
     this.listLookahead = positiveInt(options.listLookahead, 1, 'listLookahead', 64);
     this.pageSize = positiveInt(options.pageSize, DEFAULT_PAGE_SIZE, 'pageSize', 1000);
+    const listEndpoint: unknown = options.listEndpoint ?? DEFAULT_LIST_ENDPOINT;
+    if (!isShareListEndpoint(listEndpoint)) throw new TeraboxValidationError(['listEndpoint must be "sharelist" or "record"']);
+    this.listEndpoint = listEndpoint;
     this.maxPages = positiveInt(options.maxPages, 100_000, 'maxPages', 10_000_000);
     this.cancelBatchSize = positiveInt(options.cancelBatchSize, DEFAULT_CANCEL_BATCH_SIZE, 'cancelBatchSize', MAX_CANCEL_BATCH_SIZE);
     const requestTimeoutMs = positiveInt(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 600_000);
@@ -366,17 +383,11 @@ class Client implements TeraboxClient {
     };
   }
 
-  private fetchSharePage(page: number, pageSize: number, signal: AbortSignal): Promise<FetchedPage> {
-    const endpoint = SHARE_LIST_ENDPOINT;
+  /** One list page of `which`, fetched under the retry policy and normalized (see paginate.ts). */
+  private fetchSharePage(which: ShareListEndpoint, page: number, pageSize: number, signal: AbortSignal): Promise<FetchedPage> {
+    const endpoint = SHARE_LIST_ENDPOINT_PATHS[which];
     return this.operation(endpoint, signal, async ({ remainingMs }) => {
-      const body = await this.session.call({
-        method: 'GET',
-        endpoint,
-        query: { page: String(page), page_size: String(pageSize) },
-        shareEndpoint: true,
-        signal,
-        remainingMs,
-      });
+      const body = await this.session.call({ method: 'GET', endpoint, query: listPageQuery(which, page, pageSize), shareEndpoint: true, signal, remainingMs });
       const raw = extractSharePage(body, endpoint);
       const shares = normalizeSharePage(raw.items, { origin: this.session.baseUrl, nowMs: this.clock.now() }, { endpoint, page });
       const { items: _items, ...counts } = raw;
@@ -384,127 +395,21 @@ class Client implements TeraboxClient {
     });
   }
 
-  /**
-   * Every share, in TeraBox's order. When the first page gives a total (or Baidu's `count`,
-   * used for planning only), the other pages are
-   * fetched `concurrency` at a time and yielded in order; without a total, one page at a time
-   * (or `listLookahead` speculative pages). It ends on an empty page, a short page, has_more 0
-   * or a `total` reached (so 10,000 shares in pages of 100 cost 100 calls with a total, 101
-   * without one); it throws (never ends quietly) on a failed page, a page repeating the
-   * previous one, or a list that shrank while it was read. A share seen twice (the list moved
-   * down under new shares) is yielded once.
-   */
-  async *paginateShares(options: ListSharesOptions = {}): AsyncGenerator<Share, void, undefined> {
-    let pageSize = positiveInt(options.pageSize, this.pageSize, 'pageSize', 1000);
-    const concurrency = positiveInt(options.concurrency, this.listConcurrency, 'concurrency', 64);
-    const endpoint = SHARE_LIST_ENDPOINT;
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    if (options.signal?.aborted) controller.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    // Pages started and not yet consumed (some may have arrived), and how many are still running.
-    const inFlight = new Map<number, Promise<FetchedPage>>();
-    let running = 0;
-    let next = 1;
-    let done = false;
-    let plannedLastPage: number | undefined;
-    const start = (page: number): void => {
-      running += 1;
-      const promise = this.fetchSharePage(page, pageSize, controller.signal);
-      inFlight.set(page, promise);
-      next = Math.max(next, page + 1);
-      promise.then(settled, settled); // awaited in order below; never an unhandled rejection
-    };
-    // A planned listing keeps `concurrency` requests running: a page frees its slot when it has
-    // settled (its retries included), not when the pages before it have arrived and been consumed
-    // (one slow page would otherwise hold every slot). Settled pages waiting for their turn are
-    // bounded too (a few pages of memory).
-    const fill = (): void => {
-      if (done || plannedLastPage === undefined) return;
-      while (running < concurrency && inFlight.size < concurrency * 2 && next <= plannedLastPage) start(next);
-    };
-    function settled(): void {
-      running -= 1;
-      fill();
-    }
-    const seen = new Set<string>();
-    let previousIds: string | undefined;
-    let firstTotal: number | undefined;
-    try {
-      for (let page = 1; ; page++) {
-        if (page > this.maxPages) {
-          throw new TeraboxResponseError('shape', `the share list did not end within ${this.maxPages} pages`, { endpoint });
-        }
-        if (page === 1) {
-          start(1); // alone: page 1 decides the plan (and may correct the page size)
-        } else if (plannedLastPage !== undefined) {
-          fill();
-        } else {
-          while (next < page + this.listLookahead && next <= this.maxPages) start(next);
-        }
-        if (!inFlight.has(page)) start(page);
-        const fetched = await inFlight.get(page)!;
-        inFlight.delete(page);
-        if (fetched.shares.length > pageSize) {
-          // TeraBox ignored page_size: its page boundaries are not the ones the offsets assume, so
-          // shares may be skipped or belong to something else. Never evaluate such a listing.
-          throw new TeraboxResponseError(
-            'shape',
-            `page ${page} holds ${fetched.shares.length} shares for a page of ${pageSize}; the listing cannot be trusted`,
-            { endpoint },
-          );
-        }
-
-        const ids = fetched.shares.map((s) => s.shareId).join(',');
-        if (fetched.shares.length > 0 && ids === previousIds) {
-          throw new TeraboxResponseError('shape', `page ${page} repeats page ${page - 1} (TeraBox ignored the page number?); the listing is incomplete`, { endpoint });
-        }
-        previousIds = ids;
-        options.onPage?.({ page, count: fetched.shares.length });
-        this.session.emit({ event: 'list-page', endpoint, page, count: fetched.shares.length });
-        for (const share of fetched.shares) {
-          if (seen.has(share.shareId)) continue;
-          seen.add(share.shareId);
-          yield share;
-        }
-
-        const count = fetched.shares.length;
-        const announced = fetched.total ?? fetched.totalHint;
-        if (page === 1 && count > 0 && count < pageSize && (fetched.hasMore === true || (announced ?? 0) > count)) {
-          // TeraBox served fewer than asked although more follow: it caps page_size. Page 1 is
-          // valid at any size; continue with the size it serves, or later offsets would skip items.
-          pageSize = count;
-        }
-        if (page === 1 && announced !== undefined) {
-          firstTotal = announced;
-          plannedLastPage = Math.max(1, Math.ceil(announced / pageSize));
-        }
-        const short = count < pageSize;
-        if (short && fetched.hasMore === true) {
-          throw new TeraboxResponseError('shape', `page ${page} holds ${count} of ${pageSize} shares but TeraBox says more follow; the listing is incomplete`, { endpoint });
-        }
-        const totalReached = fetched.total !== undefined && page * pageSize >= fetched.total;
-        if (short || fetched.hasMore === false || totalReached) {
-          if (plannedLastPage !== undefined && page < plannedLastPage) {
-            throw new TeraboxResponseError(
-              'shape',
-              `the share list shrank while it was read (total ${firstTotal} on page 1, page ${page} ended it); read it again`,
-              { endpoint },
-            );
-          }
-          return;
-        }
-        // More pages than the first total promised (shares created meanwhile): go on one by one.
-        if (plannedLastPage !== undefined && page >= plannedLastPage) plannedLastPage = undefined;
-      }
-    } catch (error) {
-      throw this.publicError(error, endpoint);
-    } finally {
-      done = true;
-      controller.abort();
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+  /** Every share, in TeraBox's order: see `paginate` (lib/terabox/paginate.ts) for the rules and costs. */
+  paginateShares(options: ListSharesOptions = {}): AsyncGenerator<Share, void, undefined> {
+    return paginate(
+      {
+        fetchPage: (which, page, pageSize, signal) => this.fetchSharePage(which, page, pageSize, signal),
+        emit: (event) => this.session.emit(event),
+        publicError: (error, endpoint) => this.publicError(error, endpoint),
+        endpoint: this.listEndpoint,
+        pageSize: this.pageSize,
+        concurrency: this.listConcurrency,
+        lookahead: this.listLookahead,
+        maxPages: this.maxPages,
+      },
+      options,
+    );
   }
 
   /**

@@ -8,6 +8,13 @@ export {
   DEFAULT_CANCEL_BATCH_SIZE,
   DEFAULT_LIST_CONCURRENCY,
   DEFAULT_PAGE_SIZE,
+  DEFAULT_LIST_ENDPOINT,
+  SHARE_LIST_ENDPOINT,
+  SHARE_LIST_ENDPOINT_NAMES,
+  SHARE_LIST_ENDPOINT_PATHS,
+  SHARE_RECORD_ENDPOINT,
+  type ListingSummary,
+  type ShareListEndpoint,
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_CANCEL_BATCH_SIZE,
   VALID_PERIODS,
@@ -47,7 +54,7 @@ export { newBrowserId, parseSetCookie } from './cookies';
 export type { FetchInit, FetchLike, FetchResponseLike } from './http';
 export { globalFetch } from './http';
 export { parseJsonLossless, toDecimalId, jsonNumberArray } from './json';
-export { extractSharePage, normalizeShare, normalizeSharePage, parseShareLink, type NormalizeContext } from './normalize';
+export { extractSharePage, isNoPassword, normalizeShare, normalizeSharePage, parseShareLink, type NormalizeContext } from './normalize';
 export { Redactor, redactPatterns, REDACTED } from './redact';
 export { DEFAULT_RETRY_POLICY, TRANSIENT_ERRNOS, backoffDelayMs, isRetryableError, isSafeToRepeatCreate, type RetryPolicy } from './retry';
 export {

@@ -8,6 +8,7 @@
  * (`normalizeSharePage` throws), because a sweep must not act on an inventory it only half read.
  */
 import { makeShare, type Share } from '../domain/share';
+import { canonicalShortUrl } from '../domain/short-url';
 import { TeraboxResponseError } from './errors';
 import { toDecimalId } from './json';
 
@@ -49,25 +50,10 @@ export function toEpochMs(value: unknown): number | undefined {
   return n >= 1e11 ? Math.round(n) : Math.round(n * 1000);
 }
 
-/** A list given as an array, or as the JSON text of an array (how form fields echo back). */
-function toList(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string' && value.trim().startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      return Array.isArray(parsed) ? parsed : [];
-    } catch {
-      return [];
-    }
-  }
-  if (typeof value === 'string' && value.length > 0) return [value];
-  return [];
-}
-
 const SHORT_CODE = /^[A-Za-z0-9_-]{2,128}$/;
 
 export interface ShareLink {
-  /** The bare code, for example `1aBcDeF`. */
+  /** The canonical code (see lib/domain/short-url.ts), for example `1aBcDeF`. */
   shortUrl: string;
   /** The full link, `https://<host>/s/<code>`. */
   link: string;
@@ -85,28 +71,21 @@ function baseOf(origin: string): string {
 }
 
 /**
- * Reads a link given bare (`1aBcDeF`) or full (`https://host/s/1aBcDeF`, or the
- * `.../sharing/link?surl=aBcDeF` form, whose surl lacks the leading `1` of the /s/ path).
- * A bare code becomes a link on `origin`; a full link is kept as TeraBox gave it.
+ * Reads a link given bare (`1aBcDeF`, or the surl form `aBcDeF`) or full (`https://host/s/1aBcDeF`,
+ * or the `.../sharing/link?surl=aBcDeF` form). The short url comes in canonical form
+ * (canonicalShortUrl). A bare code becomes a link on `origin`; a full /s/ link is kept as TeraBox
+ * gave it; a surl link becomes the /s/ link on its own host.
  */
 export function parseShareLink(value: unknown, origin: string): ShareLink | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
+  const shortUrl = canonicalShortUrl(text);
+  if (shortUrl === undefined) return undefined;
   if (/^https?:\/\//i.test(text)) {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      return undefined;
-    }
-    const match = /\/s\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname);
-    if (match) return { shortUrl: match[1], link: text };
-    const surl = url.searchParams.get('surl');
-    if (surl && SHORT_CODE.test(surl)) return { shortUrl: `1${surl}`, link: `${url.origin}/s/1${surl}` };
-    return undefined;
+    const url = new URL(text); // canonicalShortUrl parsed it already
+    return /\/s\/[A-Za-z0-9_-]+\/?$/.test(url.pathname) ? { shortUrl, link: text } : { shortUrl, link: `${url.origin}/s/${shortUrl}` };
   }
-  if (!SHORT_CODE.test(text)) return undefined;
-  return { shortUrl: text, link: `${baseOf(origin)}/s/${text}` };
+  return { shortUrl, link: `${baseOf(origin)}/s/${shortUrl}` };
 }
 
 const ID_KEYS = ['share_id', 'shareId', 'shareid', 'shareID'] as const;
@@ -116,7 +95,16 @@ const FSID_KEYS = ['fsIds', 'fs_ids', 'fsid_list', 'fid_list', 'fs_id'] as const
 const CTIME_KEYS = ['ctime', 'create_time', 'createTime', 'ctime_ms'] as const;
 const EXPIRED_TYPE_KEYS = ['expiredType', 'expiredtype', 'expired_type'] as const;
 const EXPIRED_TIME_KEYS = ['expiredTime', 'expiredtime', 'expired_time', 'expire_time'] as const;
+const PASSWORD_KEYS = ['passwd', 'pwd', 'password'] as const;
 const DAY_MS = 86_400_000;
+/** No share is older than this (2005-01-01: before Baidu Netdisk, let alone TeraBox, existed). */
+export const EARLIEST_PLAUSIBLE_CTIME_MS = Date.UTC(2005, 0, 1);
+/** How far ahead of our clock a creation time may be (clock skew), before it is implausible. */
+export const CTIME_FUTURE_SLACK_MS = DAY_MS;
+/** `status` of a share TeraBox (like Baidu) keeps listing but that no longer works. */
+export const DEAD_SHARE_STATUS = 9;
+/** Baidu's `typicalPath` of a share whose file was deleted ("the shared file has been deleted"). */
+export const DELETED_FILE_TEXT = '分享的文件已被删除';
 
 export interface NormalizeContext {
   /** Origin used to turn a bare short url into a link, for example `https://www.terabox.com`. */
@@ -139,7 +127,10 @@ function linkOf(item: Json, origin: string): ShareLink | undefined {
     const text = value.trim();
     if (SHORT_CODE.test(text)) {
       // A bare code: its link is made on `origin`, so it never names another host.
-      first ??= { shortUrl: text, link: `${baseOf(origin)}/s/${text}` };
+      if (first === undefined) {
+        const code = text.charCodeAt(0) === 0x31 ? text : `1${text}`; // canonicalShortUrl, inlined for the hot path
+        first = { shortUrl: code, link: `${baseOf(origin)}/s/${code}` };
+      }
       continue;
     }
     const parsed = parseShareLink(text, origin);
@@ -150,98 +141,240 @@ function linkOf(item: Json, origin: string): ShareLink | undefined {
   return first;
 }
 
-/** Adds the non-empty strings of a list field (see toList) to `out`, each once. */
-function addPaths(out: Set<string>, value: unknown): void {
-  if (value === undefined || value === null) return;
-  if (typeof value === 'string' && value.length > 0 && value.charCodeAt(0) === 0x2f) {
-    out.add(value); // the common case: one absolute path, no list to parse
-    return;
-  }
-  for (const p of toList(value)) if (typeof p === 'string' && p.length > 0) out.add(p);
+/** A short description of a value's kind for a message (never the value: it could be anything). */
+function kindName(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Adds the usable ids of a list field (see toList) to `out`, each once. */
+/** What the path fields of an item say. */
+interface PathFacts {
+  /** The absolute paths found (empty when none, or when any path-like text was not one). */
+  paths: string[];
+  /** A path field holds the deleted-file status text. */
+  deletedText: boolean;
+  problems: string[];
+}
+
+/** Collects the strings of one path field: a string, a list of strings, or the JSON text of one. */
+function pathStrings(key: string, value: unknown, problems: string[]): string[] {
+  if (typeof value === 'string') {
+    if (value.length === 0) return [];
+    if (value.charCodeAt(0) !== 0x5b) return [value]; // not '[': one path (the common case)
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      problems.push(`${key} is text starting with "[" that is not a JSON list`);
+      return [];
+    }
+    return pathStrings(key, parsed, problems);
+  }
+  if (Array.isArray(value)) {
+    const out: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const p: unknown = value[i];
+      if (typeof p === 'string') {
+        if (p.length > 0) out.push(p);
+      } else {
+        problems.push(`${key}[${i}] is ${kindName(p)}, not a path`);
+      }
+    }
+    return out;
+  }
+  problems.push(`${key} is ${kindName(value)}, neither a path nor a list of paths`);
+  return [];
+}
+
+/**
+ * The paths of an item. Only absolute paths are paths: a path field holding anything else (the
+ * deleted-file text, another status text) makes the share's paths unknown as a whole, since a
+ * share whose paths are partly known could escape a path exemption it falls under.
+ */
+const NO_PROBLEMS: string[] = [];
+
+function pathsOf(item: Json): PathFacts {
+  // The common case, every share of a sweep: one absolute typicalPath and no other path field.
+  const typical = item.typicalPath;
+  if (
+    typeof typical === 'string' &&
+    typical.charCodeAt(0) === 0x2f &&
+    item.typical_path == null &&
+    item.path == null &&
+    item.paths == null &&
+    item.path_list == null &&
+    item.filelist == null
+  ) {
+    return { paths: [typical], deletedText: false, problems: NO_PROBLEMS };
+  }
+  const problems: string[] = [];
+  const found = new Set<string>();
+  let deletedText = false;
+  let nonPath = false;
+  const add = (p: string): void => {
+    if (p.charCodeAt(0) === 0x2f) found.add(p);
+    else {
+      nonPath = true;
+      if (p.trim() === DELETED_FILE_TEXT) deletedText = true;
+    }
+  };
+  for (const key of PATH_KEYS) {
+    const value = item[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' && value.length > 0 && value.charCodeAt(0) === 0x2f) found.add(value); // one absolute path
+    else for (const p of pathStrings(key, value, problems)) add(p);
+  }
+  const fileList = item.filelist;
+  if (fileList !== undefined && fileList !== null) {
+    if (!Array.isArray(fileList)) problems.push(`filelist is ${kindName(fileList)}, not a list`);
+    else
+      fileList.forEach((f: unknown, i) => {
+        if (!isRecord(f) || f.path === undefined || f.path === null) return;
+        if (typeof f.path !== 'string') problems.push(`filelist[${i}].path is ${kindName(f.path)}, not a path`);
+        else if (f.path.length > 0) add(f.path);
+      });
+  }
+  return { paths: nonPath ? [] : [...found], deletedText, problems };
+}
+
+/** Adds the usable ids of a list field to `out`, each once (fs ids inform matching, never a cancel). */
 function addIds(out: Set<string>, value: unknown): void {
   if (value === undefined || value === null) return;
-  for (const v of toList(value)) {
+  let list: unknown = value;
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      list = JSON.parse(value);
+    } catch {
+      return;
+    }
+  }
+  for (const v of Array.isArray(list) ? list : [list]) {
     const id = toDecimalId(v);
     if (id) out.add(id);
   }
 }
 
-/** `expired` (true or unknown) and `expiresAtMs` of an item. */
-function expiryOf(item: Json, createdAtMs: number | undefined, nowMs: number): { expired: true | undefined; expiresAtMs: number | null | undefined } {
+/**
+ * The creation time (epoch ms) of an item, checked: a ctime that is present must be a unix time
+ * in seconds (or ms) between EARLIEST_PLAUSIBLE_CTIME_MS and now + a day. Ages decide
+ * cancellations, so a value not understood fails the listing instead of becoming "unknown".
+ */
+function createdAtOf(item: Json, nowMs: number, problems: string[]): number | undefined {
+  for (const key of CTIME_KEYS) {
+    const value = item[key];
+    if (value === undefined || value === null) continue;
+    let ms: number | undefined;
+    if (typeof value === 'number') ms = value > 0 && Number.isFinite(value) ? (value >= 1e11 ? Math.round(value) : Math.round(value * 1000)) : undefined;
+    else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) ms = toEpochMs(value);
+    if (ms === undefined || ms < EARLIEST_PLAUSIBLE_CTIME_MS || ms > nowMs + CTIME_FUTURE_SLACK_MS) {
+      const shown = JSON.stringify(value).slice(0, 40);
+      problems.push(`${key} is not a plausible unix time (${shown}; expected seconds between 2005 and now)`);
+      return undefined;
+    }
+    return ms;
+  }
+  return undefined;
+}
+
+/**
+ * `expired` and `expiresAtMs` of a list item. Only `expiredTime` (Baidu record: seconds left,
+ * 0 = permanent; a value that looks like a unix time is taken as one) gives the expiry, and
+ * `expiredType: -1` says it has passed. No period is inferred from `expiredType`: in share
+ * records 1 means permanent (not one day), so its other values are not understood.
+ */
+function expiryOf(item: Json, nowMs: number): { expired: true | undefined; expiresAtMs: number | null | undefined } {
   const type = toNumber(pick(item, EXPIRED_TYPE_KEYS));
   const time = toNumber(pick(item, EXPIRED_TIME_KEYS));
   const expired = type === -1;
   let expiresAtMs: number | null | undefined;
   if (time !== undefined) {
-    // Baidu: seconds left, 0 = permanent. A value that looks like a unix time is taken as one.
     if (time === 0) expiresAtMs = expired ? undefined : null;
     else if (time >= 1e9) expiresAtMs = toEpochMs(time);
     else if (time > 0) expiresAtMs = nowMs + time * 1000;
-  } else if (type !== undefined && createdAtMs !== undefined) {
-    // Without expiredTime, a Baidu pset answer's expiredType equals the period in days (7 for 7).
-    if (type === 0) expiresAtMs = null;
-    else if (type === 1 || type === 7 || type === 30) expiresAtMs = createdAtMs + type * DAY_MS;
   }
   return { expired: expired ? true : undefined, expiresAtMs };
 }
 
-const STATUS_KEYS = ['status'] as const;
+/**
+ * Visibility: `public` (1/0) when present; without it, the password says it (Baidu: `passwd: "0"`
+ * or an empty one means no password, so a public link; any other password a private one).
+ */
+function visibilityOf(item: Json, problems: string[]): Share['visibility'] {
+  const raw = item.public;
+  if (raw !== undefined && raw !== null) {
+    const flag = toFlag(raw);
+    if (flag === undefined) problems.push(`public is ${kindName(raw)} other than 0 or 1`);
+    return flag === undefined ? undefined : flag ? 'public' : 'private';
+  }
+  const password = pick(item, PASSWORD_KEYS);
+  if (typeof password !== 'string') return undefined;
+  return isNoPassword(password) ? 'public' : 'private';
+}
+
+/** Baidu writes "no password" as `"0"` (or an empty string). */
+export function isNoPassword(value: string): boolean {
+  const text = value.trim();
+  return text === '' || text === '0';
+}
+
+function statusOf(item: Json, problems: string[]): number | undefined {
+  const raw = item.status;
+  if (raw === undefined || raw === null) return undefined;
+  const status = toNumber(raw);
+  if (status === undefined) problems.push(`status is ${kindName(raw)} that is not a number`);
+  return status;
+}
+
 const VIEW_KEYS = ['vCnt', 'view_count', 'viewCount'] as const;
 const DOWNLOAD_KEYS = ['dCnt', 'download_count', 'downloadCount'] as const;
 const SAVE_KEYS = ['tCnt', 'transfer_count', 'save_count', 'saveCount'] as const;
 
 /**
- * Normalizes one list item; reports (never throws) an item it cannot use.
+ * Normalizes one list item; reports (never throws) an item it cannot use: no usable share id, or
+ * a field the engine relies on (ctime, the paths, public, status) present but not understood. The
+ * reason names the field, never a password or token (a ctime's value is shown).
  *
  * Runs for every share of every sweep (100,000 in the bench): the Share is built property by
- * property in one fixed order, without intermediate objects or spreads, and the list fields
- * skip the generic parsing when they hold a plain path.
+ * property in one fixed order (makeShare), and a plain absolute path skips the list parsing.
  */
 export function normalizeShare(raw: unknown, ctx: NormalizeContext): NormalizeResult {
   if (!isRecord(raw)) return { ok: false, reason: `item is ${Array.isArray(raw) ? 'an array' : typeof raw}, not an object` };
   const idValue = pick(raw, ID_KEYS);
   const shareId = toDecimalId(idValue);
+  const problems: string[] = [];
   if (shareId === undefined) {
-    return {
-      ok: false,
-      reason: idValue === undefined ? 'item has no share id (share_id/shareId/shareid)' : `item has an unusable share id (${typeof idValue})`,
-    };
+    problems.push(idValue === undefined ? 'item has no share id (share_id/shareId/shareid)' : `the share id is ${kindName(idValue)} that is not a positive integer`);
   }
+  const { paths, deletedText, problems: pathProblems } = pathsOf(raw);
+  for (const p of pathProblems) problems.push(p);
+  const createdAtMs = createdAtOf(raw, ctx.nowMs, problems);
+  const visibility = visibilityOf(raw, problems);
+  const status = statusOf(raw, problems);
+  if (problems.length > 0 || shareId === undefined) return { ok: false, reason: problems.join(', ') };
 
-  const fileList = Array.isArray(raw.filelist) ? raw.filelist : undefined;
-  const paths = new Set<string>();
-  for (const key of PATH_KEYS) addPaths(paths, raw[key]);
   const fsIds = new Set<string>();
   for (const key of FSID_KEYS) addIds(fsIds, raw[key]);
-  if (fileList !== undefined) {
-    for (const f of fileList) if (isRecord(f) && typeof f.path === 'string' && f.path) paths.add(f.path);
-    for (const f of fileList) {
-      if (!isRecord(f)) continue;
-      const id = toDecimalId(f.fs_id);
-      if (id) fsIds.add(id);
-    }
+  if (Array.isArray(raw.filelist)) {
+    for (const f of raw.filelist) if (isRecord(f)) addIds(fsIds, f.fs_id);
   }
-
-  const createdAtMs = toEpochMs(pick(raw, CTIME_KEYS));
-  const isPublic = toFlag(raw.public);
   const link = linkOf(raw, ctx.origin);
-
-  const { expired, expiresAtMs } = expiryOf(raw, createdAtMs, ctx.nowMs);
+  const { expired, expiresAtMs } = expiryOf(raw, ctx.nowMs);
+  const dead = status === DEAD_SHARE_STATUS || deletedText;
   // Every field present (undefined when unknown): one hidden class for every share (see makeShare).
   const share = makeShare({
     shareId,
     shortUrl: link?.shortUrl,
     link: link?.link,
-    paths: [...paths],
+    paths,
     fsIds: [...fsIds],
     createdAtMs,
     expired,
     expiresAtMs,
-    visibility: isPublic === undefined ? undefined : isPublic ? 'public' : 'private',
-    status: toNumber(pick(raw, STATUS_KEYS)),
+    visibility,
+    status,
+    dead: dead ? true : undefined,
+    deadReason: status === DEAD_SHARE_STATUS ? `status ${DEAD_SHARE_STATUS}` : deletedText ? 'typicalPath says the shared file was deleted' : undefined,
     viewCount: toNumber(pick(raw, VIEW_KEYS)),
     downloadCount: toNumber(pick(raw, DOWNLOAD_KEYS)),
     saveCount: toNumber(pick(raw, SAVE_KEYS)),
@@ -251,7 +384,7 @@ export function normalizeShare(raw: unknown, ctx: NormalizeContext): NormalizeRe
 }
 
 /** Keys of an envelope that says nothing about shares (Baidu answers `{}` or these for "no more"). */
-const ENVELOPE_KEYS = new Set(['errno', 'errmsg', 'error_code', 'error_msg', 'request_id', 'requestId', 'show_msg', 'newno', 'has_more', 'hasMore', 'total', 'total_count', 'count', 'page', 'server_time']);
+const ENVELOPE_KEYS = new Set(['errno', 'errmsg', 'error_code', 'error_msg', 'request_id', 'requestId', 'show_msg', 'newno', 'has_more', 'hasMore', 'nextpage', 'total', 'total_count', 'count', 'page', 'server_time']);
 
 export interface RawSharePage {
   items: unknown[];
@@ -262,7 +395,10 @@ export interface RawSharePage {
    * page). Used only to plan concurrent fetching, never to decide that the listing has ended.
    */
   totalHint?: number;
-  /** TeraBox's has_more flag, when present. */
+  /**
+   * TeraBox's has_more flag, when present; Baidu's `nextpage: 0` (no next page) reads as
+   * `false` when there is no has_more (a non-zero nextpage says nothing: it may name a page past the end).
+   */
   hasMore?: boolean;
 }
 
@@ -307,7 +443,7 @@ export function extractSharePage(body: Json, endpoint: string): RawSharePage {
   };
   const total = firstOf((o) => toNumber(pick(o, ['total', 'total_count'])));
   const totalHint = firstOf((o) => toNumber(o.count));
-  const hasMore = firstOf((o) => toFlag(pick(o, ['has_more', 'hasMore'])));
+  const hasMore = firstOf((o) => toFlag(pick(o, ['has_more', 'hasMore']))) ?? (firstOf((o) => toNumber(o.nextpage)) === 0 ? false : undefined);
   return {
     items,
     ...(total !== undefined && Number.isInteger(total) && total >= 0 ? { total } : {}),
@@ -316,7 +452,11 @@ export function extractSharePage(body: Json, endpoint: string): RawSharePage {
   };
 }
 
-/** Normalizes a whole page; throws TeraboxResponseError naming every unusable item. */
+/**
+ * Normalizes a whole page; throws TeraboxResponseError('shape') naming every unusable item by its
+ * index and the field it could not use (an item without a share id, or with a ctime, path,
+ * public or status present but not understood): the listing is refused, never read partially.
+ */
 export function normalizeSharePage(items: unknown[], ctx: NormalizeContext, where: { endpoint: string; page: number }): Share[] {
   const shares: Share[] = [];
   const problems: string[] = [];
@@ -328,7 +468,7 @@ export function normalizeSharePage(items: unknown[], ctx: NormalizeContext, wher
   if (problems.length > 0) {
     throw new TeraboxResponseError(
       'shape',
-      `page ${where.page} has ${problems.length} item(s) without a usable share id (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; ...' : ''}); the listing is refused rather than read partially`,
+      `page ${where.page} has ${problems.length} unusable item(s) (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; ...' : ''}); the listing is refused rather than read partially`,
       { endpoint: where.endpoint },
     );
   }

@@ -57,6 +57,7 @@ describe('readStackConfig', () => {
           secretCacheSeconds: 60,
           teraboxListConcurrency: 4,
           teraboxCancelBatchSize: 200,
+          teraboxListEndpoint: 'record',
         }),
       ),
     ).toEqual({
@@ -74,6 +75,7 @@ describe('readStackConfig', () => {
       secretCacheSeconds: 60,
       teraboxListConcurrency: 4,
       teraboxCancelBatchSize: 200,
+      teraboxListEndpoint: 'record',
     });
   });
 
@@ -88,7 +90,7 @@ describe('readStackConfig', () => {
     expect(readStackConfig(contextOf({ [field]: raw }))[field]).toBe(parsed);
   });
 
-  it.each(['alarmEmail', 'teraboxListConcurrency', 'teraboxCancelBatchSize'] as const)('treats an empty %s as unset', (field) => {
+  it.each(['alarmEmail', 'teraboxListConcurrency', 'teraboxCancelBatchSize', 'teraboxListEndpoint'] as const)('treats an empty %s as unset', (field) => {
     expect(readStackConfig(contextOf({ [field]: '' }))[field]).toBeUndefined();
   });
 
@@ -111,6 +113,7 @@ describe('readStackConfig', () => {
     ['logLevel', 'VERBOSE', 'DEBUG, INFO, WARN or ERROR'],
     ['logRetentionDays', 10, 'must be one of'],
     ['teraboxCancelBatchSize', 1000, 'whole number from 1 to 999'],
+    ['teraboxListEndpoint', 'records', 'must be sharelist or record'],
     ['stackName', '1-bad_name', 'start with a letter'],
   ] as const)('rejects %s=%j with a message naming the key and the rule', (field, value, message) => {
     const issues = issuesOf(() => readStackConfig(contextOf({ [field]: value })));

@@ -19,6 +19,7 @@ beforeAll(() => {
     logRetentionDays: '30',
     teraboxListConcurrency: '3',
     teraboxCancelBatchSize: '250',
+    teraboxListEndpoint: 'record',
   });
 });
 afterAll(() => s.cleanup());
@@ -50,6 +51,7 @@ describe('context overrides', () => {
           LOG_LEVEL: 'DEBUG',
           TERABOX_LIST_CONCURRENCY: '3',
           TERABOX_CANCEL_BATCH_SIZE: '250',
+          TERABOX_LIST_ENDPOINT: 'record',
         }),
       },
     });

@@ -71,6 +71,23 @@ describe('runEmulatorCli', () => {
     expect(await cli.code).toBe(0);
   });
 
+  it('passes the list options on: scope, order and whether the order asked is followed', async () => {
+    const cli = run(['--port', '0', '--seed', 'files=20,shares=5', '--sharelist-scope', 'transfer-only', '--list-order', 'oldest-first', '--order-param', 'ignore']);
+    const emu = await cli.started;
+    emu.state.addShare({ shareId: '77', paths: ['/t/a.txt'], ctime: 1_000, source: 'transfer' });
+    emu.state.addShare({ shareId: '78', paths: ['/t/b.txt'], ctime: 2_000, source: 'transfer' });
+    const get = async (path: string) => {
+      const res = await fetch(`${emu.url}${path}?page=1&order=ctime&desc=1&jsToken=${emu.state.jsToken}`, { headers: { Cookie: 'ndus=emulator-ndus' } });
+      return (await res.json()) as { data?: { share_list: Array<{ share_id: number }> }; list: Array<{ shareId: number; ctime: number }> };
+    };
+    expect((await get('/share/teratransfer/sharelist')).data?.share_list.map((i) => i.share_id)).toEqual([77, 78]);
+    const record = (await get('/share/record')).list;
+    expect(record).toHaveLength(7);
+    expect(record.map((i) => i.ctime)).toEqual([...record.map((i) => i.ctime)].sort((a, b) => a - b));
+    cli.stop();
+    expect(await cli.code).toBe(0);
+  });
+
   it.each([
     [['--seed', 'shares=-1'], "option '--seed <spec>' argument 'shares=-1' is invalid. shares must be a whole number >= 0"],
     [['--faults', 'drop=2'], 'drop must be a number between 0 and 1'],
@@ -78,6 +95,7 @@ describe('runEmulatorCli', () => {
     [['--shape', 'xml'], "Allowed choices are seed, baidu"],
     [['--main-page-form', 'json'], 'Allowed choices are template, eval, window, none'],
     [['--cancel-missing-errno', 'x'], '--cancel-missing-errno must be a whole number'],
+    [['--list-order', 'random'], 'Allowed choices are newest-first, oldest-first, unordered'],
     [['--bogus'], "unknown option '--bogus'"],
   ])('refuses %j with a clear message and exit code 2', async (argv, message) => {
     const cli = run(argv);

@@ -10,7 +10,7 @@
 export { startEmulator } from './server';
 export type { RunningEmulator } from './server';
 export { EmulatorState } from './state';
-export type { ListPage } from './state';
+export type { ListPage, ListSharesQuery } from './state';
 export { parseSeedSpec, parseFaultSpec, resolveSeedSpec, resolveFaultSpec, DEFAULT_SEED_SPEC, NO_FAULTS } from './specs';
 export { EmulatorSpecError } from './specs';
 export { generateSeedData } from './seed-generator';

@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startEmulator, type RunningEmulator } from './server';
 import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from './specs';
-import type { CancelMissingMode, EmulatorOptions, MainNdusCookie, MainPageForm, OversizePageMode, ResponseShape, WriteAnswerBody } from './types';
+import type { CancelMissingMode, EmulatorOptions, ListOrder, MainNdusCookie, MainPageForm, OrderParamMode, OversizePageMode, ResponseShape, SharelistScope, WriteAnswerBody } from './types';
 
 /** Where runEmulatorCli writes and how it is stopped; every field has a process default. */
 export interface EmulatorCliIo {
@@ -59,8 +59,11 @@ function buildCommand(io: EmulatorCliIo): Command {
     .option('--seed <spec>', 'seed data, e.g. "files=1000,shares=300,maxAgeDays=120,seed=42,public=0.7"', spec(parseSeedSpec), CLI_DEFAULT_SEED)
     .option('--faults <spec>', 'faults, e.g. "latency=20,jitter=5,http5xx=0.1,rotateEvery=500,shape=baidu"', spec(parseFaultSpec), '')
     .addOption(new Option('--shape <shape>', 'sharelist/pset response shape').choices(['seed', 'baidu']).default('seed'))
-    .option('--no-total', 'list pages carry no total / has_more / count')
-    .option('--page-size-max <n>', 'largest sharelist page', integer('--page-size-max', 1), 100)
+    .option('--no-total', 'list pages carry no total / has_more / count / nextpage')
+    .option('--page-size-max <n>', 'largest sharelist / record page', integer('--page-size-max', 1), 100)
+    .addOption(new Option('--sharelist-scope <scope>', 'shares sharelist lists: all, or only TeraTransfer ones').choices(['all', 'transfer-only']).default('all'))
+    .addOption(new Option('--list-order <order>', 'list order when none is asked (or it is ignored)').choices(['newest-first', 'oldest-first', 'unordered']).default('newest-first'))
+    .addOption(new Option('--order-param <mode>', 'follow order=ctime&desc=1|0 or ignore it').choices(['honor', 'ignore']).default('honor'))
     .addOption(new Option('--oversize-page <mode>', 'larger page_size: clamp or errno 2').choices(['clamp', 'error']).default('clamp'))
     .option('--region-prefix <prefix>', 'answer /api/check/login with Region-Domain-Prefix: <prefix>')
     .option('--main-redirect <origin>', 'answer GET /main with a 302 to <origin>/main')
@@ -92,6 +95,9 @@ interface CliOptions {
   shape: ResponseShape;
   total: boolean;
   pageSizeMax: number;
+  sharelistScope: SharelistScope;
+  listOrder: ListOrder;
+  orderParam: OrderParamMode;
   oversizePage: OversizePageMode;
   regionPrefix?: string;
   mainRedirect?: string;
@@ -137,6 +143,9 @@ export async function runEmulatorCli(argv: string[], io: Partial<EmulatorCliIo> 
     shape: o.shape,
     reportTotal: o.total,
     pageSizeMax: o.pageSizeMax,
+    sharelistScope: o.sharelistScope,
+    listOrder: o.listOrder,
+    orderParam: o.orderParam,
     oversizePage: o.oversizePage,
     regionPrefix: o.regionPrefix,
     mainRedirect: o.mainRedirect,

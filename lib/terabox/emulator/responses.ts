@@ -109,11 +109,52 @@ function baiduItem(share: EmulatorShare, nowSec: number, linkHost: string): Reco
   };
 }
 
+/**
+ * A `/share/record` item, Baidu's own list, with the record conventions the notes' "Second look"
+ * gathers: `shorturl` is the code without its leading `1` (the full link is in `shortlink`),
+ * `passwd` is "0" for a link without password, and `expiredType` is 1 for a permanent share,
+ * -1 once expired, 0 for a dated live one (an emulator choice: the other values are not known);
+ * `expiredTime` holds the seconds left (0 when permanent or expired).
+ */
+function recordItem(share: EmulatorShare, nowSec: number, linkHost: string): Record<string, unknown> {
+  const expiry = expiryOf(share, nowSec);
+  return {
+    shareId: rawNumber(share.shareId),
+    fsIds: share.fsIds.map(rawNumber),
+    shortlink: shareLink(linkHost, share),
+    shorturl: share.shorturl.startsWith('1') ? share.shorturl.slice(1) : share.shorturl,
+    typicalPath: share.paths[0] ?? '',
+    typicalCategory: -1,
+    public: share.public ? 1 : 0,
+    ctime: share.ctime,
+    expiredType: expiry.expiredType === -1 ? -1 : share.period === 0 ? 1 : 0,
+    expiredTime: expiry.expiredTime,
+    status: share.status,
+    vCnt: share.viewCount,
+    dCnt: share.downloadCount,
+    tCnt: share.saveCount,
+    passwd: share.pwd === '' ? '0' : share.pwd,
+  };
+}
+
+/** The JSON text of one `/share/record` page: `list[]` (`{}` past the end), `count` and `nextpage` with reportTotal. */
+export function recordPageBody(p: Omit<SharePageInput, 'shape'>): string {
+  const list = p.items.map((s) => recordItem(s, p.nowSec, p.linkHost));
+  const body: Record<string, unknown> = { errno: 0, request_id: nextRequestId(), list: list.length > 0 ? list : {} };
+  if (p.reportTotal) {
+    body.count = p.total;
+    body.nextpage = p.offset + p.items.length < p.total ? p.page + 1 : 0;
+  }
+  return toJson(body);
+}
+
 export interface SharePageInput {
   shape: ResponseShape;
   items: EmulatorShare[];
   total: number;
   offset: number;
+  /** The page number asked for (1-based). */
+  page: number;
   reportTotal: boolean;
   nowSec: number;
   linkHost: string;

@@ -11,7 +11,9 @@
  *   http5xx, html and rateLimit answer before the request is handled (nothing changes); drop and
  *   timeout strike after it was handled: the share is created or cancelled and the answer is
  *   lost, which is exactly the case where a client must not blindly retry a create.
- * - sharelist clamps page_size to pageSizeMax (or answers errno 2 with oversizePage 'error').
+ * - sharelist and record clamp page_size to pageSizeMax (or answer errno 2 with oversizePage
+ *   'error'); both follow `order=ctime&desc=1|0` unless orderParam is 'ignore', and answer in
+ *   listOrder otherwise. sharelist lists only transfers with sharelistScope 'transfer-only'.
  * - Cookies: /main always sets `csrfToken` and `PANWEB=1` (as TeraBox's web app gets them);
  *   `requireMainCookies` makes the API refuse calls without them with errno 4000020 ("verification
  *   needed"): an assumption (no public sample shows TeraBox's answer), chosen because its
@@ -35,6 +37,7 @@ import {
   nextLogId,
   nextRequestId,
   notFoundPage,
+  recordPageBody,
   sharePageBody,
   toJson,
 } from './responses';
@@ -47,10 +50,13 @@ import type {
   EmulatorOptions,
   EmulatorSharePeriod,
   FaultSpec,
+  ListOrder,
   MainNdusCookie,
   MainPageForm,
+  OrderParamMode,
   OversizePageMode,
   ResponseShape,
+  SharelistScope,
   WriteAnswerBody,
 } from './types';
 
@@ -126,6 +132,9 @@ interface Config {
   requireMainCookies: boolean;
   strictCookieOrder: boolean;
   linkHost: string;
+  sharelistScope: SharelistScope;
+  listOrder: ListOrder;
+  orderParam: OrderParamMode;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -169,7 +178,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     requireMainCookies: options.requireMainCookies ?? false,
     strictCookieOrder: options.strictCookieOrder ?? false,
     linkHost: options.linkHost ?? 'www.terabox.com',
+    sharelistScope: options.sharelistScope ?? 'all',
+    listOrder: options.listOrder ?? 'newest-first',
+    orderParam: options.orderParam ?? 'honor',
   };
+  if (!['all', 'transfer-only'].includes(config.sharelistScope)) throw new RangeError(`sharelistScope must be 'all' or 'transfer-only'`);
+  if (!['newest-first', 'oldest-first', 'unordered'].includes(config.listOrder)) throw new RangeError(`listOrder must be 'newest-first', 'oldest-first' or 'unordered'`);
+  if (!['honor', 'ignore'].includes(config.orderParam)) throw new RangeError(`orderParam must be 'honor' or 'ignore'`);
   const state = new EmulatorState({ seed, ndus: options.ndus ?? 'emulator-ndus', now: options.now ?? Date.now });
   const faultRng = createPrng(seed.seed, STREAM.faults);
   const timers = new Set<NodeJS.Timeout>();
@@ -190,6 +205,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     '/main': { method: 'GET', handle: (r) => main(state, config, r, origin) },
     '/share/pset': { method: 'POST', handle: (r) => pset(state, config, r, faults) },
     '/share/teratransfer/sharelist': { method: 'GET', handle: (r) => shareList(state, config, r, faults) },
+    '/share/record': { method: 'GET', handle: (r) => shareRecord(state, config, r) },
     '/share/cancel': { method: 'POST', handle: (r) => cancel(state, config, r) },
     '/api/list': { method: 'GET', handle: (r) => apiList(state, r) },
   };
@@ -429,25 +445,63 @@ function pset(state: EmulatorState, config: Config, r: Request, faults: FaultSpe
   return json(oddWriteBody(config.psetBody) ?? createdShareBody(faults.shape ?? config.shape, share, config.linkHost));
 }
 
-function shareList(state: EmulatorState, config: Config, r: Request, faults: FaultSpec): Reply {
+/** The order a list request gets: what it asks (`order=ctime`, `desc` 1 or 0) when honored, else listOrder. */
+function listOrderFor(query: URLSearchParams, config: Config): ListOrder {
+  if (config.orderParam === 'honor' && query.get('order') === 'ctime') {
+    const desc = query.get('desc');
+    if (desc === '1') return 'newest-first';
+    if (desc === '0') return 'oldest-first';
+  }
+  return config.listOrder;
+}
+
+type ListRequest = { page: number; size: number; offset: number } | Reply;
+
+/** Auth and page parameters shared by sharelist and record. */
+function listRequest(state: EmulatorState, config: Config, r: Request): ListRequest {
   if (!state.isValidNdus(r.ndus)) return errno(ERRNO.notLoggedIn, 'not logged in');
   if (r.query.get('jsToken') !== state.jsToken) return errno(ERRNO.jsTokenInvalid, 'jsToken invalid');
   const page = pageParam(r.query, ['page'], 1);
-  // Baidu's /share/record calls the page size `num`; accept it too.
+  // Baidu's /share/record calls the page size `num`; both endpoints accept both names.
   let size = pageParam(r.query, ['page_size', 'num'], config.pageSizeMax);
   if (page === undefined || size === undefined) return errno(ERRNO.badParam, 'bad parameter: page, page_size');
   if (size > config.pageSizeMax) {
     if (config.oversizePage === 'error') return errno(ERRNO.badParam, 'bad parameter: page_size');
     size = config.pageSizeMax;
   }
-  const offset = (page - 1) * size;
-  const { items, total } = state.listShares(offset, size);
+  return { page, size, offset: (page - 1) * size };
+}
+
+function shareList(state: EmulatorState, config: Config, r: Request, faults: FaultSpec): Reply {
+  const req = listRequest(state, config, r);
+  if ('status' in req) return req;
+  const query = { order: listOrderFor(r.query, config), transferOnly: config.sharelistScope === 'transfer-only' };
+  const { items, total } = state.listShares(req.offset, req.size, query);
   return json(
     sharePageBody({
       shape: faults.shape ?? config.shape,
       items,
       total,
-      offset,
+      offset: req.offset,
+      page: req.page,
+      reportTotal: config.reportTotal,
+      nowSec: Math.floor(state.now() / 1000),
+      linkHost: config.linkHost,
+    }),
+  );
+}
+
+/** Baidu's `/share/record`: every share, always in the Baidu record shape. */
+function shareRecord(state: EmulatorState, config: Config, r: Request): Reply {
+  const req = listRequest(state, config, r);
+  if ('status' in req) return req;
+  const { items, total } = state.listShares(req.offset, req.size, { order: listOrderFor(r.query, config) });
+  return json(
+    recordPageBody({
+      items,
+      total,
+      offset: req.offset,
+      page: req.page,
       reportTotal: config.reportTotal,
       nowSec: Math.floor(state.now() / 1000),
       linkHost: config.linkHost,

@@ -10,6 +10,7 @@ import {
   EMULATOR_ENDPOINTS,
   type EmulatorFile,
   type EmulatorShare,
+  type ListOrder,
   type NewEmulatorFile,
   type NewEmulatorShare,
   type SeedSpec,
@@ -29,6 +30,21 @@ export interface EmulatorStateOptions {
 export interface ListPage<T> {
   items: T[];
   total: number;
+}
+
+/** Which shares a listing covers and in which order (see listShares). */
+export interface ListSharesQuery {
+  /** Default 'newest-first'. */
+  order?: ListOrder;
+  /** Only shares made by a TeraTransfer transfer (`source: 'transfer'`); default false. */
+  transferOnly?: boolean;
+}
+
+/** FNV-1a of a string: the fixed, deterministic "unordered" order of a share id. */
+function scrambleKey(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 /** The emulator's mutable state; tests and benchmarks reach it through `RunningEmulator.state`. */
@@ -56,6 +72,9 @@ export class EmulatorState {
   private readonly shareById = new Map<string, EmulatorShare>();
   private readonly shareBySurl = new Map<string, EmulatorShare>();
   private readonly order = new NewestFirstIndex<EmulatorShare>();
+  private readonly transferOrder = new NewestFirstIndex<EmulatorShare>();
+  /** The 'unordered' listing of each scope, rebuilt after a change (O(n log n), tests only). */
+  private scrambled: { all?: EmulatorShare[]; transfer?: EmulatorShare[] } = {};
   private readonly tokens: Prng;
   private readonly cookieRng: Prng;
   private readonly ids: Prng;
@@ -239,6 +258,7 @@ export class EmulatorState {
       viewCount: input.viewCount ?? 0,
       downloadCount: input.downloadCount ?? 0,
       saveCount: input.saveCount ?? 0,
+      ...(input.source === 'transfer' ? { source: 'transfer' as const } : {}),
     };
     this.insertShare(share);
     return share;
@@ -256,6 +276,8 @@ export class EmulatorState {
     this.shareById.delete(shareId);
     this.shareBySurl.delete(share.shorturl);
     this.order.remove(shareId);
+    this.transferOrder.remove(shareId);
+    this.scrambled = {};
     return true;
   }
 
@@ -268,15 +290,33 @@ export class EmulatorState {
     return this.shareBySurl.get(shorturl);
   }
 
-  /** Shares newest first (ctime descending), `limit` of them from `offset`. O(log n + limit). */
-  listShares(offset: number, limit: number): ListPage<EmulatorShare> {
-    return { items: this.order.page(offset, limit), total: this.order.size };
+  /**
+   * `limit` shares from `offset`, newest first (ctime descending, ties newest-added first) unless
+   * `query.order` says otherwise; every share, or only transfers. Newest and oldest first cost
+   * O(log n + limit); 'unordered' (a fixed scramble by share id) sorts once after each change.
+   */
+  listShares(offset: number, limit: number, query: ListSharesQuery = {}): ListPage<EmulatorShare> {
+    const index = query.transferOnly ? this.transferOrder : this.order;
+    const total = index.size;
+    const order = query.order ?? 'newest-first';
+    if (order === 'newest-first') return { items: index.page(offset, limit), total };
+    if (order === 'oldest-first') {
+      const end = total - offset; // exclusive, in newest-first positions
+      if (end <= 0 || limit <= 0) return { items: [], total };
+      const start = Math.max(0, end - limit);
+      return { items: index.page(start, end - start).reverse(), total };
+    }
+    const key = query.transferOnly ? 'transfer' : 'all';
+    const all = (this.scrambled[key] ??= index.page(0, total).sort((a, b) => scrambleKey(a.shareId) - scrambleKey(b.shareId) || (a.shareId < b.shareId ? -1 : 1)));
+    return { items: all.slice(offset, offset + limit), total };
   }
 
   private insertShare(share: EmulatorShare): void {
     this.shareById.set(share.shareId, share);
     this.shareBySurl.set(share.shorturl, share);
     this.order.add(share.shareId, share, share.ctime);
+    if (share.source === 'transfer') this.transferOrder.add(share.shareId, share, share.ctime);
+    this.scrambled = {};
   }
 
   private newShareId(): string {

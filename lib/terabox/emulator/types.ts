@@ -77,6 +77,22 @@ export type WriteAnswerBody = 'normal' | 'empty' | 'code';
 /** What a `sharelist` request with page_size above pageSizeMax gets. */
 export type OversizePageMode = 'clamp' | 'error';
 
+/** How a share came to be: by `pset` (the web app, the product) or by a TeraTransfer transfer. */
+export type ShareSource = 'pset' | 'transfer';
+
+/**
+ * Which shares `/share/teratransfer/sharelist` lists: all of them, or only TeraTransfer's (the
+ * risk the notes raise: the endpoint appears publicly only beside TeraTransfer, so it may omit
+ * shares made by pset). `/share/record` always lists every share.
+ */
+export type SharelistScope = 'all' | 'transfer-only';
+
+/** The order list pages come in: by ctime newest first, oldest first, or a fixed scrambled order. */
+export type ListOrder = 'newest-first' | 'oldest-first' | 'unordered';
+
+/** Whether the list endpoints follow `order=ctime&desc=1|0` (honor) or always answer in `listOrder` (ignore). */
+export type OrderParamMode = 'honor' | 'ignore';
+
 export interface EmulatorOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
@@ -92,8 +108,18 @@ export interface EmulatorOptions {
   shape?: ResponseShape;
   /** Whether list pages carry a total (`data.total`/`has_more` or `count`); default true. */
   reportTotal?: boolean;
-  /** Largest page `sharelist` serves; default 100 (what public clients ask for). */
+  /**
+   * Largest page the list endpoints serve; default 100 (what public clients ask for). With
+   * `reportTotal: false` and a cap below the size asked (e.g. 10), every page is short and
+   * carries no total, has_more or nextpage: the case where only an empty page ends the list.
+   */
   pageSizeMax?: number;
+  /** See SharelistScope; default 'all'. */
+  sharelistScope?: SharelistScope;
+  /** Order of list pages when a request does not ask for one (or `orderParam` is 'ignore'); default 'newest-first'. */
+  listOrder?: ListOrder;
+  /** See OrderParamMode; default 'honor'. */
+  orderParam?: OrderParamMode;
   /** Larger page_size requests are clamped (default) or answered with errno 2. */
   oversizePage?: OversizePageMode;
   /** When set, `/api/check/login` answers with `Region-Domain-Prefix: <prefix>`. */
@@ -155,11 +181,13 @@ export interface EmulatorShare {
   public: boolean;
   /** 4 chars of [0-9a-z] for private links; '' for public ones. */
   pwd: string;
-  /** 0 = normal (the only value the generator uses). */
+  /** 0 = normal (the only value the generator uses); 9 = dead (Baidu). */
   status: number;
   viewCount: number;
   downloadCount: number;
   saveCount: number;
+  /** How the share was made; undefined = 'pset' (every generated and created share). */
+  source?: ShareSource;
 }
 
 /** Input of EmulatorState.addFiles: fsId is generated when absent. */
@@ -187,6 +215,8 @@ export interface NewEmulatorShare {
   viewCount?: number;
   downloadCount?: number;
   saveCount?: number;
+  /** Default 'pset'. */
+  source?: ShareSource;
 }
 
 /** Endpoint paths the emulator implements (keys of EmulatorState.counts, with 'total'). */
@@ -195,6 +225,7 @@ export const EMULATOR_ENDPOINTS = [
   '/main',
   '/share/pset',
   '/share/teratransfer/sharelist',
+  '/share/record',
   '/share/cancel',
   '/api/list',
 ] as const;

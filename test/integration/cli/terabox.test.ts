@@ -63,6 +63,17 @@ describe('share-lifecycle create and shares list', () => {
     expect(shares.find((s) => s.shareId === '9007199254740993')?.paths).toEqual(['/Public/cli/kit.zip']);
   });
 
+  it('lists from /share/record with TERABOX_LIST_ENDPOINT=record, and refuses an unknown endpoint', async () => {
+    const before = emulator.state.counts['/share/record'] ?? 0;
+    const result = await runCli(cli, ['shares', 'list', '--json', '--page-size', '100'], { env: cliEnv({ ...emulatorEnv(emulator), TERABOX_LIST_ENDPOINT: 'record' }) });
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as unknown[]).length).toBe(emulator.state.shares.size);
+    expect((emulator.state.counts['/share/record'] ?? 0) - before).toBe(2);
+    const bad = await runCli(cli, ['shares', 'list'], { env: cliEnv({ ...emulatorEnv(emulator), TERABOX_LIST_ENDPOINT: 'records' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('share-lifecycle: invalid setting: TERABOX_LIST_ENDPOINT must be sharelist or record\n');
+  });
+
   it('lists shares as a table', async () => {
     const result = await runCli(cli, ['shares', 'list'], { env: cliEnv(emulatorEnv(emulator)) });
     expect(result.code).toBe(0);

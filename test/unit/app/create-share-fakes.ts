@@ -255,9 +255,20 @@ export class FakeTerabox implements TeraboxGateway {
     return share;
   }
 
-  async *paginateShares(_options?: PaginateOptions): AsyncGenerator<Share, void, undefined> {
+  /** Lists oldest first instead (a server that ignores `order=ctime&desc=1`). */
+  oldestFirst = false;
+  /** Rewrites each listed short url (another spelling of the same code than the create answer's). */
+  listShortUrlForm: ((code: string) => string) | undefined;
+
+  /** One page: onPage says, as the client does, whether ctime never increased and every share had one. */
+  async *paginateShares(options?: PaginateOptions): AsyncGenerator<Share, void, undefined> {
     if (this.failListing) throw new FakeCreateError('transient');
-    for (const share of [...this.shares]) {
+    const ordered = this.oldestFirst ? [...this.shares].reverse() : [...this.shares];
+    const form = this.listShortUrlForm;
+    const shares = form ? ordered.map((s) => ({ ...s, shortUrl: s.shortUrl === undefined ? undefined : form(s.shortUrl) })) : ordered;
+    const orderProven = shares.every((s, i) => s.createdAtMs !== undefined && (i === 0 || s.createdAtMs <= (shares[i - 1]!.createdAtMs as number)));
+    options?.onPage?.({ page: 1, count: shares.length, orderProven });
+    for (const share of shares) {
       this.sharesRead += 1;
       yield share;
     }

@@ -327,3 +327,71 @@ describe('matchesRequest', () => {
     expect(matchesRequest(share(listed), request(req))).toBe(expected);
   });
 });
+
+describe('createShareFromRequest: the search never trusts an unproven order', () => {
+  it('reads past old shares when the list comes oldest first, and adopts the lost share instead of creating a second', async () => {
+    const w = world({ reconcileSlackMs: 5 * MIN });
+    for (let i = 0; i < 50; i++) w.terabox.add({ paths: [`/old/${i}`], period: 7 }, T0 - (10 + i) * MIN);
+    w.terabox.oldestFirst = true;
+    w.terabox.script = ['created-then-lost'];
+    await w.send();
+    w.clock.advance(2 * MIN);
+    const outcome = await w.send();
+    expect(outcome).toMatchObject({ status: 'created', reconciled: true });
+    expect(w.terabox.creates).toBe(1);
+    expect(w.terabox.sharesRead).toBe(51);
+  });
+
+  it('answers "retry later" (never "none", which would create again) when the cap cuts an unordered search short', async () => {
+    const w = world({ reconcileMaxShares: 10 });
+    for (let i = 0; i < 20; i++) w.terabox.add({ paths: [`/old/${i}`], period: 7 }, T0 - (10 + i) * MIN);
+    w.terabox.oldestFirst = true;
+    w.terabox.script = ['uncertain'];
+    await w.send();
+    const outcome = await w.send();
+    expect(outcome).toMatchObject({ status: 'retry', kind: 'search', reason: expect.stringMatching(/newest-first order is not proven/) });
+    expect(w.terabox.creates).toBe(1);
+  });
+
+  it('concludes "none" from an unordered list only once it has read all of it', async () => {
+    const w = world();
+    for (let i = 0; i < 20; i++) w.terabox.add({ paths: [`/old/${i}`], period: 7 }, T0 - (10 + i) * MIN);
+    w.terabox.oldestFirst = true;
+    w.terabox.script = ['uncertain'];
+    await w.send();
+    const before = w.terabox.sharesRead;
+    const outcome = await w.send();
+    expect(outcome).toMatchObject({ status: 'created', reconciled: false });
+    expect(w.terabox.sharesRead - before).toBe(20);
+  });
+
+  it('adopts a public share that Baidu lists with passwd "0"', async () => {
+    const w = world();
+    w.terabox.script = ['created-then-lost'];
+    await w.send({ password: undefined });
+    const listed = w.terabox.shares[0]!;
+    listed.raw = { passwd: '0' };
+    listed.visibility = undefined;
+    const outcome = await w.send({ password: undefined });
+    expect(outcome).toMatchObject({ status: 'created', reconciled: true, record: { shareId: listed.shareId } });
+  });
+
+  it('does not take a passwd "0" share for one that asked for a password', () => {
+    const request = parseShareRequest(toMessageBody(aShareRequest()), { period: 7 });
+    if (!request.ok) throw new Error('request');
+    const base: Share = { shareId: '1', shortUrl: '1x1', link: 'https://t/s/1x1', fsIds: ['123456789'], paths: ['/Public/brochure.pdf'], raw: {} };
+    expect(matchesRequest({ ...base, raw: { passwd: 'ab12' } }, request.request)).toBe(true);
+    expect(matchesRequest({ ...base, raw: { passwd: '0' } }, request.request)).toBe(false);
+  });
+
+  it.each([
+    ['without its leading 1', (code: string) => code.slice(1)],
+    ['as a full link', (code: string) => `https://www.1024terabox.com/s/${code}`],
+  ])('finds the id of a share the list spells %s', async (_n, form) => {
+    const w = world();
+    w.terabox.script = ['ok-without-id'];
+    w.terabox.listShortUrlForm = form;
+    const outcome = await w.send();
+    expect(outcome).toMatchObject({ status: 'created', record: { shareId: '1001', shortUrl: '1short1001' } });
+  });
+});

@@ -287,6 +287,17 @@ describe('runSweep', () => {
     expect(w.runs.auditOf(result.runId)[0]).toMatchObject({ shareId: '301', requester: 'marketing', shortUrl: '1abc', paths: ['/Public/file-301.pdf'] });
   });
 
+  it.each([
+    ['a full link', 'https://www.1024terabox.com/s/1abc'],
+    ['the code without its leading 1', 'abc'],
+    ['the surl link form', 'https://www.terabox.com/sharing/link?surl=abc'],
+  ])('joins a record that holds the short url as %s', async (_n, stored) => {
+    const w = sweepWorld({ shares: [aShare('301', { noCtime: true, shortUrl: '1abc' })], policies: [maxAgePolicy()] });
+    w.records.records = [{ accountId: 'default', requestId: 'req-1', status: 'created' as const, updatedAtMs: T0, requester: 'marketing', shortUrl: stored }];
+    await sweep(w);
+    expect(w.records.attached).toEqual([{ requestId: 'req-1', shareId: '301' }]);
+  });
+
   it.each<[string, Share, { shareId?: string; shortUrl?: string } | undefined, string | null | undefined]>([
     ['the request id of a record joined by share id', aShare('401', { ageDays: 40 }), { shareId: '401' }, 'req-401'],
     ['the request id of a record joined by short url', aShare('401', { ageDays: 40, shortUrl: '1short' }), { shortUrl: '1short' }, 'req-401'],

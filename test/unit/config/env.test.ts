@@ -4,7 +4,9 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListEventBusesCommand } from '@aws-sdk/client-eventbridge';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigError, loadCancelConfig, loadCreateSharesConfig, loadSweepConfig, type Env } from '../../../lib/config/env';
+import { CONTEXT_KEYS, readStackConfig } from '../../../infra/config';
+import { ConfigError, LIST_ENDPOINT_VALUES, loadCancelConfig, loadCreateSharesConfig, loadSweepConfig, type Env } from '../../../lib/config/env';
+import { SHARE_LIST_ENDPOINT_NAMES } from '../../../lib/terabox';
 
 const fullEnv: Env = {
   POLICIES_TABLE: 'Lifecycle-Policies',
@@ -43,6 +45,7 @@ describe('loadSweepConfig', () => {
       secretCacheSeconds: 300,
       listConcurrency: 4,
       cancelBatchSize: 100,
+      listEndpoint: 'sharelist',
     });
   });
 
@@ -138,7 +141,25 @@ describe('loadCreateSharesConfig', () => {
       eventBusName: 'bus',
       defaultPeriod: 30,
       secretCacheSeconds: 300,
+      listEndpoint: 'sharelist',
     });
+  });
+
+  it.each([['record', 'record'], [' Record ', 'record'], ['sharelist', 'sharelist'], ['', 'sharelist']])('reads TERABOX_LIST_ENDPOINT=%p as %p', (value, endpoint) => {
+    expect(loadCreateSharesConfig({ ...fullEnv, TERABOX_LIST_ENDPOINT: value }).listEndpoint).toBe(endpoint);
+    expect(loadSweepConfig({ ...fullEnv, TERABOX_LIST_ENDPOINT: value }).listEndpoint).toBe(endpoint);
+  });
+
+  it('rejects a list endpoint the client does not know, without echoing it', () => {
+    expect(problemsOf(() => loadSweepConfig({ ...fullEnv, TERABOX_LIST_ENDPOINT: 'records' }))).toEqual(['TERABOX_LIST_ENDPOINT must be sharelist or record']);
+  });
+
+  it('names the same list endpoints as the client and the CDK config', () => {
+    expect([...LIST_ENDPOINT_VALUES]).toEqual([...SHARE_LIST_ENDPOINT_NAMES]);
+    expect(readStackConfig({ tryGetContext: (key) => (key === CONTEXT_KEYS.teraboxListEndpoint ? 'record' : undefined) }).teraboxListEndpoint).toBe('record');
+    for (const name of SHARE_LIST_ENDPOINT_NAMES) {
+      expect(readStackConfig({ tryGetContext: (key) => (key === CONTEXT_KEYS.teraboxListEndpoint ? name : undefined) }).teraboxListEndpoint).toBe(name);
+    }
   });
 
   it.each([['0', 0], ['1', 1], ['7', 7], ['30', 30], [undefined, 7]])('reads DEFAULT_PERIOD=%s as %s', (value, period) => {

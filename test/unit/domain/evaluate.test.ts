@@ -216,6 +216,8 @@ describe('scope', () => {
     ['one path outside the prefixes', { pathPrefixes: ['/Public/'] }, { paths: ['/Public/a.pdf', '/Private/b.pdf'] }, 'keep'],
     ['a look-alike folder', { pathPrefixes: ['/Public'] }, { paths: ['/Publicity/a.pdf'] }, 'keep'],
     ['unknown paths', { pathPrefixes: ['/Public/'] }, { paths: [] }, 'unevaluable'],
+    // A status text where a path was expected (TeraBox: "the shared file was deleted") is no path.
+    ['a status text in place of a path', { pathPrefixes: ['/Public/'] }, { paths: ['/Public/a.pdf', '分享的文件已被删除'] }, 'unevaluable'],
     ['public visibility', { visibility: 'public' as const }, { visibility: 'public' as const }, 'cancel'],
     ['the other visibility', { visibility: 'public' as const }, { visibility: 'private' as const }, 'keep'],
     ['unknown visibility', { visibility: 'public' as const }, { visibility: undefined }, 'unevaluable'],

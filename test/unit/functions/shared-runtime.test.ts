@@ -191,6 +191,24 @@ describe('buildRuntime', () => {
     runtime.close();
   });
 
+  it.each([
+    [undefined, '/share/teratransfer/sharelist'],
+    ['record' as const, '/share/record'],
+  ])('builds TeraBox clients that list from TERABOX_LIST_ENDPOINT=%p (%s)', async (listEndpoint, path) => {
+    const paths: string[] = [];
+    const fetch = async (url: string) => {
+      paths.push(new URL(url).pathname);
+      return { status: 200, headers: { get: () => null }, text: async () => '{"errno":0,"list":[]}' } as never;
+    };
+    const runtime = buildRuntime(
+      { ...config, ...(listEndpoint ? { listEndpoint } : {}) },
+      { credentials: new Credentials({ ndus: 'n', baseUrl: 'http://127.0.0.1:1', jsToken: 'j', bdstoken: 'b' }), terabox: { fetch, keepAlive: false } },
+    );
+    for await (const share of runtime.terabox.paginateShares()) void share;
+    expect(paths).toEqual([path]);
+    runtime.close();
+  });
+
   it('needs a secret id only when no credentials provider is injected', () => {
     const { teraboxSecretId: _unused, ...withoutSecret } = config;
     expect(() => buildRuntime(withoutSecret)).toThrow('TERABOX_SECRET_ID');

@@ -29,7 +29,7 @@ const scenarios: Scenario[] = [
   ['an unusable item', { [LIST]: json({ errno: 0, data: { share_list: [{ shorturl: GIVEN_JS_TOKEN }] } }) }, 'list', true],
   ['a thrown non-Error value', { [LIST]: { error: { jsToken: GIVEN_JS_TOKEN } as unknown as Error } }, 'list', true],
   ['a cancel failing for good', { '/share/cancel': { error: systemError('ECONNRESET', leakyMessage('ECONNRESET')) } }, 'cancel', true],
-  ['a rotated token, then success (log only)', { [LIST]: [json(errnoEnvelope(4000023)), fromFixture('sharelist-seed.json')] }, 'list', false],
+  ['a rotated token, then success (log only)', { [LIST]: [json(errnoEnvelope(4000023)), fromFixture('sharelist-seed.json'), json({ errno: 0, data: { share_list: [] } })] }, 'list', false],
   ['a file listing error', { '/api/list': { error: systemError('EPIPE', leakyMessage('EPIPE')) } }, 'files', true],
 ];
 

@@ -9,7 +9,7 @@ import { seedShareItem, seedSharePage } from '../../factories/terabox-responses'
 import { BASE, NDUS, PAGE_JS_TOKEN, collect, fixture, fromFixture, harness, json } from './harness';
 
 const LIST = '/share/teratransfer/sharelist';
-const onePage = json(seedSharePage([seedShareItem(1)]));
+const onePage = json(seedSharePage([seedShareItem(1)], { total: 1 })); // a total ends the list (a short page alone no longer does)
 const MAIN_COOKIES: string[] = JSON.parse(fixture('main-set-cookie.json')) as string[];
 const mainWith = (setCookies: string[], page = 'main-page.html') => ({ status: 200, body: fixture(page), headers: { logid: '1234567890' }, setCookies });
 const cookieOf = (header: string | undefined): Record<string, string> =>

@@ -4,7 +4,8 @@ import { errnoEnvelope, seedShareItem, seedSharePage } from '../../factories/ter
 import { BASE, GIVEN_JS_TOKEN, NDUS, PAGE_BDSTOKEN, PAGE_JS_TOKEN, collect, fixture, fromFixture, harness, json } from './harness';
 
 const LIST = '/share/teratransfer/sharelist';
-const onePage = json(seedSharePage([seedShareItem(1)]));
+// With a total: a page that ends the list by itself (one call per listing).
+const onePage = json(seedSharePage([seedShareItem(1)], { total: 1 }));
 
 describe('extractPageTokens', () => {
   it('reads jsToken from the URL-encoded fn("...") form, and bdstoken, from /main', () => {
@@ -50,6 +51,8 @@ describe('session', () => {
       'dp-logid': '1234567890',
       page: '1',
       page_size: '100',
+      order: 'ctime',
+      desc: '1',
     });
     expect(list.headers).toMatchObject({ Cookie: expect.stringMatching(new RegExp(`^ndus=${NDUS}; lang=en; browserid=[A-Za-z0-9+/]{59}=$`)), Referer: `${BASE}/`, 'User-Agent': expect.stringContaining('Mozilla') });
   });
