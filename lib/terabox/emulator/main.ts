@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { startEmulator, type RunningEmulator } from './server';
 import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from './specs';
 import type { CancelMissingMode, EmulatorOptions, OversizePageMode, ResponseShape } from './types';
+import { SHAPE_VARIANTS, type ShapeVariant } from './variants';
 
 /** Where runEmulatorCli writes and how it is stopped; every field has a process default. */
 export interface EmulatorCliIo {
@@ -51,6 +52,7 @@ function buildCommand(io: EmulatorCliIo): Command {
     .option('--seed <spec>', 'seed data, e.g. "files=1000,shares=300,maxAgeDays=120,seed=42,public=0.7"', spec(parseSeedSpec), CLI_DEFAULT_SEED)
     .option('--faults <spec>', 'faults, e.g. "latency=20,jitter=5,http5xx=0.1,rotateEvery=500,shape=baidu"', spec(parseFaultSpec), '')
     .addOption(new Option('--shape <shape>', 'sharelist/pset response shape').choices(['seed', 'baidu']).default('seed'))
+    .addOption(new Option('--variant <variant>', 'a shape variant of the sharelist answer (what doctor must catch)').choices([...SHAPE_VARIANTS]))
     .option('--no-total', 'list pages carry no total / has_more / count')
     .option('--page-size-max <n>', 'largest sharelist page', integer('--page-size-max', 1), 100)
     .addOption(new Option('--oversize-page <mode>', 'larger page_size: clamp or errno 2').choices(['clamp', 'error']).default('clamp'))
@@ -69,6 +71,7 @@ interface CliOptions {
   seed: string;
   faults: string;
   shape: ResponseShape;
+  variant?: ShapeVariant;
   total: boolean;
   pageSizeMax: number;
   oversizePage: OversizePageMode;
@@ -105,6 +108,7 @@ export async function runEmulatorCli(argv: string[], io: Partial<EmulatorCliIo> 
     seed: o.seed,
     faults: o.faults,
     shape: o.shape,
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
     reportTotal: o.total,
     pageSizeMax: o.pageSizeMax,
     oversizePage: o.oversizePage,
@@ -124,7 +128,7 @@ export async function runEmulatorCli(argv: string[], io: Partial<EmulatorCliIo> 
     `TeraBox emulator listening on ${emulator.url}\n` +
       // The emulator's own fake credential: the user needs it to point a client here.
       `ndus: ${o.ndus}   (send as Cookie: ndus=${o.ndus})\n` +
-      `shares: ${emulator.state.shares.size}, files: ${emulator.state.files.size}, shape: ${o.shape}` +
+      `shares: ${emulator.state.shares.size}, files: ${emulator.state.files.size}, shape: ${o.shape}${o.variant ? `, variant: ${o.variant}` : ''}` +
       `${o.faults ? `, faults: ${o.faults}` : ''}\n` +
       `Press Ctrl-C to stop.\n`,
   );

@@ -28,11 +28,12 @@ import {
   nextLogId,
   nextRequestId,
   notFoundPage,
-  sharePageBody,
+  sharePageObject,
   toJson,
 } from './responses';
 import { resolveFaultSpec, resolveSeedSpec } from './specs';
 import { EmulatorState, isAcceptablePath } from './state';
+import { isShapeVariant, variantSharePage, type ShapeVariant } from './variants';
 import type {
   CancelMissingMode,
   EmulatorEndpoint,
@@ -104,6 +105,7 @@ interface Config {
   mainRedirect: string | undefined;
   cancelMissing: CancelMissingMode;
   linkHost: string;
+  variant: ShapeVariant | undefined;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -135,7 +137,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     mainRedirect: options.mainRedirect?.replace(/\/+$/, ''),
     cancelMissing: options.cancelMissing ?? 'ok',
     linkHost: options.linkHost ?? 'www.terabox.com',
+    variant: options.variant,
   };
+  if (config.variant !== undefined && !isShapeVariant(config.variant)) throw new RangeError(`unknown shape variant ${JSON.stringify(config.variant)}`);
   const state = new EmulatorState({ seed, ndus: options.ndus ?? 'emulator-ndus', now: options.now ?? Date.now });
   const faultRng = createPrng(seed.seed, STREAM.faults);
   const timers = new Set<NodeJS.Timeout>();
@@ -388,17 +392,19 @@ function shareList(state: EmulatorState, config: Config, r: Request, faults: Fau
   }
   const offset = (page - 1) * size;
   const { items, total } = state.listShares(offset, size);
-  return json(
-    sharePageBody({
-      shape: faults.shape ?? config.shape,
-      items,
-      total,
-      offset,
-      reportTotal: config.reportTotal,
-      nowSec: Math.floor(state.now() / 1000),
-      linkHost: config.linkHost,
-    }),
-  );
+  const body = sharePageObject({
+    shape: faults.shape ?? config.shape,
+    items,
+    total,
+    offset,
+    reportTotal: config.reportTotal,
+    nowSec: Math.floor(state.now() / 1000),
+    linkHost: config.linkHost,
+  });
+  const variant = faults.variant ?? config.variant;
+  if (variant === undefined) return json(toJson(body));
+  const reply = variantSharePage(variant, body);
+  return reply.html !== undefined ? html(200, reply.html) : json(reply.json ?? toJson(body));
 }
 
 function cancel(state: EmulatorState, config: Config, r: Request): Reply {
