@@ -1,0 +1,111 @@
+/**
+ * `doctor` against the emulator in each of its shapes and shape variants: "safe to enforce" only
+ * for the shapes the client fully understands, and the problem named for every other one.
+ */
+import type { ShapeVariant } from '../../../lib/terabox/emulator';
+import { doctorOn, statuses, withEmulator } from './support';
+
+describe('doctor on the shapes the client understands', () => {
+  it.each([
+    ['seed', {}],
+    ['baidu', { shape: 'baidu' as const }],
+    ['string-ids', { variant: 'string-ids' as const }],
+    ['baidu string-ids', { shape: 'baidu' as const, variant: 'string-ids' as const }],
+  ])('says "safe to enforce" for %s, every check ok, the listing equal to the account', async (_name, options) => {
+    await withEmulator(options, async (emulator) => {
+      const run = await doctorOn(emulator);
+      expect(run.report.verdict).toBe('safe to enforce');
+      expect(run.report.safe).toBe(true);
+      expect(Object.values(statuses(run))).toEqual(Array(run.report.checks.length).fill('ok'));
+      expect(Object.keys(statuses(run))).toEqual(['login', 'region', 'tokens', 'share-list', 'share-fields', 'share-values', 'share-total', 'files', 'errnos', 'rate']);
+      expect(run.report.listing).toEqual({ ok: true, count: 25, pages: 3, shareIds: expect.any(Array) });
+      if (run.report.listing.ok) expect([...run.report.listing.shareIds].sort()).toEqual([...emulator.state.shares.keys()].sort());
+    });
+  });
+
+  it('names the fields seen, their kinds, and the fields the client does not read', async () => {
+    await withEmulator({ shape: 'baidu' }, async (emulator) => {
+      const fields = (await doctorOn(emulator)).report.checks.find((c) => c.id === 'share-fields');
+      expect(fields?.details.join('\n')).toContain('shareId: integer (in 25 of 25)');
+      expect(fields?.details.join('\n')).toMatch(/fields the client does not read: .*typicalCategory: integer/);
+    });
+  });
+
+  it('says how the list ended and that total matched', async () => {
+    await withEmulator({}, async (emulator) => {
+      const total = (await doctorOn(emulator)).report.checks.find((c) => c.id === 'share-total');
+      expect(total?.reason).toBe('total 25 equals the 25 shares listed');
+      expect(total?.details).toEqual(['pages read: 3; the list ended on a short page (page 3)']);
+    });
+  });
+});
+
+describe('doctor on answers the client does not fully understand', () => {
+  const cases: Array<[ShapeVariant, string, RegExp]> = [
+    ['renamed-field', 'share-list', /without a usable share id.*item has no share id/],
+    ['implausible-value', 'share-values', /ctime is out of any plausible range.*25 items \(e\.g\. 2126-/],
+    ['extra-wrapper', 'share-list', /no share list in an answer with keys \[data, errno, request_id\]/],
+    ['html-page', 'share-list', /HTML where JSON was expected/],
+    ['unknown-errno', 'errnos', /unknown errno 31999/],
+    ['total-disagrees', 'share-total', /TeraBox says total 30 but the listing gave 25 shares/],
+  ];
+
+  it.each(cases)('is not safe with %s and names the problem in %s', async (variant, checkId, reason) => {
+    await withEmulator({ variant }, async (emulator) => {
+      const run = await doctorOn(emulator);
+      expect(run.report.safe).toBe(false);
+      expect(run.report.verdict).toMatch(/^not safe to enforce: /);
+      const failed = run.report.checks.find((c) => c.id === checkId);
+      expect(failed?.status).toBe('fail');
+      expect(failed?.reason).toMatch(reason);
+    });
+  });
+
+  it('catches a renamed id in the fields check too, naming the missing field', async () => {
+    await withEmulator({ variant: 'renamed-field' }, async (emulator) => {
+      const fields = (await doctorOn(emulator)).report.checks.find((c) => c.id === 'share-fields');
+      expect(fields?.status).toBe('fail');
+      expect(fields?.reason).toMatch(/^no shareId field \(share_id\/shareId\/shareid\/shareID\)/);
+      expect(fields?.details.join('\n')).toMatch(/fields the client does not read: .*sid: integer/);
+    });
+  });
+
+  it('is not safe when the total disagrees in Baidu\'s count as well', async () => {
+    await withEmulator({ shape: 'baidu', variant: 'total-disagrees' }, async (emulator) => {
+      const total = (await doctorOn(emulator)).report.checks.find((c) => c.id === 'share-total');
+      expect(total?.status).toBe('fail');
+      expect(total?.reason).toBe('TeraBox says count 30 but the listing gave 25 shares');
+    });
+  });
+
+  it('fails the cookie check when TeraBox rejects the ndus', async () => {
+    await withEmulator({}, async (emulator) => {
+      emulator.state.expireSession();
+      const run = await doctorOn(emulator);
+      expect(run.report.safe).toBe(false);
+      expect(statuses(run)).toMatchObject({ login: 'fail', 'share-list': 'fail' });
+      expect(run.report.checks[0].reason).toMatch(/ndus cookie/);
+    });
+  });
+
+  it('warns about rotated tokens (known errnos) but stays safe', async () => {
+    // One page of 25, then /api/list: the token rotates before the third API request (/api/list).
+    await withEmulator({ faults: 'rotateEvery=3' }, async (emulator) => {
+      const run = await doctorOn(emulator, { pageSize: 100 });
+      expect(statuses(run).errnos).toBe('warn');
+      expect(run.report.checks.find((c) => c.id === 'errnos')?.reason).toBe('errnos seen: 4000023');
+      expect(run.report.safe).toBe(true);
+      expect(run.report.verdict).toMatch(/^safe to enforce \(\d+ warnings? to read\)$/);
+    });
+  });
+
+  it('warns about rate-limit signs (errno 110 answers and retries)', async () => {
+    await withEmulator({ faults: 'rateLimit=1,paths=/api/list' }, async (emulator) => {
+      const run = await doctorOn(emulator);
+      const rate = run.report.checks.find((c) => c.id === 'rate');
+      expect(rate?.status).toBe('warn');
+      expect(rate?.reason).toMatch(/errno 110 2 times.*1 retry/);
+      expect(statuses(run).files).toBe('fail');
+    });
+  });
+});
