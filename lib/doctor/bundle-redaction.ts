@@ -17,6 +17,8 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 export const EMAIL_PLACEHOLDER = 'user@example.invalid';
 export const JSTOKEN_PLACEHOLDER = 'REDACTED-JSTOKEN';
 export const BDSTOKEN_PLACEHOLDER = '0'.repeat(32);
+// A JSON string literal: no raw quote, backslash or control character inside, escapes allowed.
+// eslint-disable-next-line no-control-regex
 const STRING_LITERAL = /"(?:[^"\\\u0000-\u001f]|\\.)*"/g;
 /** Keys whose string values are file or folder names (not paths). */
 const NAME_KEYS = new Set(['server_filename', 'filename', 'file_name', 'name', 'typicalName']);

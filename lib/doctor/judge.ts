@@ -167,7 +167,7 @@ export function judgeTotal(extracted: ExtractedItems, listing: ListingOutcome, p
   const last = pages[pages.length - 1];
   const details: string[] = [];
   if (last !== undefined) {
-    let lastItems = -1;
+    let lastItems: number;
     try {
       lastItems = last.body ? extractSharePage(last.body, 'sharelist').items.length : -1;
     } catch {
