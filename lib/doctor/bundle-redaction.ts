@@ -7,6 +7,9 @@
  *   same depth, the same extension, one placeholder per name across the whole bundle, so that two
  *   items in one folder still share a folder (`/Public/a.pdf` -> `/n1/n2.pdf`).
  *
+ * Share links and codes (`shorturl`, `shortlink`, ...) and share passwords are replaced too: a
+ * public link in a bug report would hand anyone the user's files. Share ids stay (they open nothing).
+ *
  * JSON bodies are rewritten literal by literal (a scan of the string literals, each decoded and
  * re-encoded): numbers, order and spacing stay as TeraBox sent them.
  */
@@ -25,6 +28,11 @@ const NAME_KEYS = new Set(['server_filename', 'filename', 'file_name', 'name', '
 /** templateData fields that identify the person. */
 const PERSON_KEYS = ['uk', 'username', 'user_name', 'email', 'phone', 'nickname', 'photo', 'loginName'];
 const EXTENSION = /(\.[A-Za-z0-9]{1,10})$/;
+/** Keys of share links and codes: a public link in a bug report would hand out the user's files. */
+const LINK_KEYS = new Set(['link', 'shortlink', 'shortLink', 'shorturl', 'shortUrl', 'short_url', 'surl']);
+/** Keys of a share's access code (`"0"` and `""` mean none and stay). */
+const PASSWORD_KEYS = new Set(['passwd', 'pwd', 'password']);
+const SHORT_CODE = /^[A-Za-z0-9_-]{2,128}$/;
 
 export interface BundleRedactorOptions {
   /** Values to remove wherever they appear (the ndus cookie, configured tokens). */
@@ -37,6 +45,7 @@ export class BundleRedactor {
   private readonly redactor = new Redactor();
   private readonly replacements = new Map<string, string>();
   private readonly names = new Map<string, string>();
+  private readonly codes = new Map<string, string>();
   readonly keepPaths: boolean;
 
   constructor(options: BundleRedactorOptions) {
@@ -86,12 +95,32 @@ export class BundleRedactor {
       .join('/');
   }
 
+  /** The placeholder of a share code: same length, `1` kept in front, one per code. */
+  code(original: string): string {
+    let placeholder = this.codes.get(original);
+    if (placeholder === undefined) {
+      const k = String(this.codes.size + 1);
+      placeholder = `${original.startsWith('1') ? '1' : ''}R${k}`;
+      placeholder += 'x'.repeat(Math.max(0, original.length - placeholder.length));
+      this.codes.set(original, placeholder);
+    }
+    return placeholder;
+  }
+
+  /** A share link (full or a bare code) with its code replaced. */
+  private link(value: string): string {
+    if (SHORT_CODE.test(value)) return this.code(value);
+    const m = /^(https?:\/\/[^/]+\/s\/)([A-Za-z0-9_-]+)(\/?)$/.exec(value) ?? /^(https?:\/\/.*[?&]surl=)([A-Za-z0-9_-]+)()$/.exec(value);
+    return m ? `${m[1]}${this.code(m[2])}${m[3]}` : value;
+  }
+
   /** Free text (HTML, an error message): secrets and e-mail addresses out. Paths: see `body`. */
   text(text: string): string {
     let out = text;
     // Whole numbers only: the uk's digits inside a longer id are not the uk.
     for (const [from, to] of this.replacements) out = out.replace(new RegExp(`(?<![0-9])${from}(?![0-9])`, 'g'), to);
     out = this.redactor.redact(out).replace(EMAIL, EMAIL_PLACEHOLDER);
+    for (const [original, placeholder] of this.codes) if (original.length >= 6) out = out.split(original).join(placeholder);
     if (!this.keepPaths) for (const [original] of [...this.names].sort((a, b) => b[0].length - a[0].length)) out = this.replaceNameInText(out, original);
     return out;
   }
@@ -140,6 +169,8 @@ export class BundleRedactor {
   /** One string value of a JSON answer. */
   value(value: string, key: string | undefined): string {
     let out = value;
+    if (key !== undefined && LINK_KEYS.has(key)) return this.link(out);
+    if (key !== undefined && PASSWORD_KEYS.has(key) && out !== '' && out !== '0') return '*'.repeat(out.length);
     if (!this.keepPaths) {
       if (out.startsWith('/') && out.length > 1 && !out.startsWith('//')) out = this.path(out);
       else if (key !== undefined && NAME_KEYS.has(key)) out = this.name(out);

@@ -44,6 +44,9 @@ describe('doctor bundles', () => {
           for (const secret of secrets) expect({ file, leaked: text.includes(secret) ? secret : undefined }).toEqual({ file, leaked: undefined });
           const leakedPaths = paths.filter((p) => text.includes(`"${p}"`) || text.includes(JSON.stringify(p)));
           expect({ file, leakedPaths }).toEqual({ file, leakedPaths: [] });
+          // A public link (or a private one with its password) would hand out the files.
+          const leakedLinks = [...emulator.state.shares.values()].filter((sh) => text.includes(sh.shorturl) || (sh.pwd !== '' && text.includes(`"passwd":"${sh.pwd}"`)));
+          expect({ file, leakedLinks: leakedLinks.map((sh) => sh.shareId) }).toEqual({ file, leakedLinks: [] });
         }
       });
     },

@@ -42,4 +42,11 @@ describe('BundleRedactor', () => {
     const r = new BundleRedactor({ secrets: [], keepPaths: false });
     expect(r.query('https://x.test/api/list?jsToken=abc&bdstoken=def&dir=%2FPublic%2Fplans&page=1')).toEqual({ jsToken: '[REDACTED]', bdstoken: '[REDACTED]', dir: '/n1/n2', page: '1' });
   });
+
+  it('replaces share codes (same length, leading 1 kept, consistent) and share passwords', () => {
+    const r = new BundleRedactor({ secrets: [], keepPaths: false });
+    const body = '{"shorturl":"1aBcDeFgHiJ","shortlink":"https://www.terabox.com/s/1aBcDeFgHiJ","passwd":"ab12","other":{"passwd":"0"}}';
+    expect(r.json(body)).toBe('{"shorturl":"1R1xxxxxxxx","shortlink":"https://www.terabox.com/s/1R1xxxxxxxx","passwd":"****","other":{"passwd":"0"}}');
+    expect(r.text('created https://www.terabox.com/s/1aBcDeFgHiJ')).toBe('created https://www.terabox.com/s/1R1xxxxxxxx');
+  });
 });

@@ -62,13 +62,14 @@ describe('recorded bundles replayed through the client', () => {
 describe('the bundles recorded from the emulator', () => {
   // The emulator's account, rebuilt from the same seed and clock: its secrets and every path.
   const state = new EmulatorState({ seed: resolveSeedSpec(RECORDED_SEED), ndus: RECORDED_NDUS, now: () => RECORDED_NOW });
-  const secrets = [RECORDED_NDUS, state.jsToken, state.bdstoken, state.uk];
+  // Share codes too: a public link in a bundle would hand out the files.
+  const secrets = [RECORDED_NDUS, state.jsToken, state.bdstoken, state.uk, ...[...state.shares.values()].map((s) => s.shorturl)];
   const paths = [...state.files.values()].map((f) => f.path);
 
   const filesUnder = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 
-  it.each(RECORDINGS.map(([name]) => name))('%s holds neither the credentials nor any path of the account', (name) => {
+  it.each(RECORDINGS.map(([name]) => name))('%s holds neither the credentials, nor a share link, nor any path of the account', (name) => {
     for (const file of filesUnder(join(ROOT, name))) {
       const text = readFileSync(file, 'utf8');
       expect({ file, secrets: secrets.filter((s) => text.includes(s)) }).toEqual({ file, secrets: [] });
