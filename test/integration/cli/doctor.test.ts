@@ -9,8 +9,9 @@ import { main } from '../../../lib/cli/main';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../lib/terabox/emulator';
 import { memoryIo } from '../../unit/cli/support';
 
-async function doctor(emulator: RunningEmulator, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = memoryIo({ env: { TERABOX_NDUS: 'emulator-ndus', TERABOX_BASE_URL: emulator.url } });
+async function doctor(emulator: RunningEmulator, args: string[], terminal?: { typed: string }): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIo({ env: { TERABOX_NDUS: 'emulator-ndus', TERABOX_BASE_URL: emulator.url }, ...(terminal ? { stdin: terminal.typed } : {}) });
+  if (terminal) Object.assign(io.io.stdin, { isTTY: true });
   const code = await main(['node', 'share-lifecycle', 'doctor', ...args], io.io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -93,6 +94,18 @@ describe('share-lifecycle doctor', () => {
     expect(emulator.state.counts['/share/pset']).toBe(1);
     expect(emulator.state.counts['/share/cancel']).toBe(1);
     expect([...emulator.state.shares.keys()].sort()).toEqual(before);
+  });
+
+  it.each([
+    ['y', 0, 1],
+    ['n', 2, 0],
+  ])('asks at a terminal before the write test; typing %s gives exit %d and %d creates', async (typed, code, creates) => {
+    await start();
+    emulator.state.addFiles([{ path: '/Public/doctor/probe.txt' }]);
+    const result = await doctor(emulator, ['--write-test', '--path', '/Public/doctor/probe.txt'], { typed: `${typed}\n` });
+    expect(result.err).toMatch(/^doctor --write-test will create a 1-day public share of \/Public\/doctor\/probe\.txt, .* Go ahead\? \[y\/N\] /);
+    expect(result.code).toBe(code);
+    expect(emulator.state.counts['/share/pset']).toBe(creates);
   });
 
   it('fails the write test, naming the create failure, for a path that does not exist', async () => {
