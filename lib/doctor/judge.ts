@@ -8,7 +8,7 @@
  */
 import { shapeOf, type ResponseShape, type ValueKind } from '../domain/response-shape';
 import { KNOWN_ERRNOS, toDecimalId } from '../terabox';
-import { extractSharePage, isRecord, toEpochMs, toNumber, UNDERSTOOD_ITEM_FIELDS, UNDERSTOOD_PAGE_KEYS } from '../terabox/normalize';
+import { extractSharePage, isRecord, SHARE_LIST_LOCATIONS, toEpochMs, toNumber, UNDERSTOOD_ITEM_FIELDS, UNDERSTOOD_PAGE_KEYS } from '../terabox/normalize';
 import type { DoctorCheck, ListingOutcome } from './types';
 
 /** One parsed `sharelist` answer of the listing doctor ran. */
@@ -97,7 +97,8 @@ export function judgeFields(extracted: ExtractedItems): DoctorCheck {
   const title = 'share fields';
   if (extracted.problems.length > 0 && extracted.items.length === 0) {
     const keys = extracted.unknownPageKeys.length > 0 ? [`page keys the client does not read: ${extracted.unknownPageKeys.join(', ')}`] : [];
-    return check('share-fields', title, 'fail', `no share list the client can find: ${extracted.problems[0]}`, [...extracted.problems.slice(1, 5), ...keys]);
+    const where = `the client looks for the list at ${SHARE_LIST_LOCATIONS.join(', ')}`;
+    return check('share-fields', title, 'fail', `no share list the client can find: ${extracted.problems[0]}`, [...extracted.problems.slice(1, 5), ...keys, where]);
   }
   if (extracted.items.length === 0) return check('share-fields', title, 'warn', 'the account has no shares: no item shape to judge');
   const shape = shapeOf(extracted.items);

@@ -70,6 +70,14 @@ describe('doctor on answers the client does not fully understand', () => {
     });
   });
 
+  it('says where the client looks for the list when it finds none, and the keys it found instead', async () => {
+    await withEmulator({ variant: 'extra-wrapper' }, async (emulator) => {
+      const fields = (await doctorOn(emulator)).report.checks.find((c) => c.id === 'share-fields');
+      expect(fields?.status).toBe('fail');
+      expect(fields?.details).toEqual(expect.arrayContaining(['page keys the client does not read: data.result', 'the client looks for the list at data.share_list, data.list, list, share_list, data']));
+    });
+  });
+
   it('is not safe when the total disagrees in Baidu\'s count as well', async () => {
     await withEmulator({ shape: 'baidu', variant: 'total-disagrees' }, async (emulator) => {
       const total = (await doctorOn(emulator)).report.checks.find((c) => c.id === 'share-total');
