@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { ConfigError, readSettings, type Env } from '../config/env';
+import { ConfigError, readSettings, type Env, type ListEndpointSetting } from '../config/env';
 import { readStackOutputs, StackOutputsError } from '../config/stack-outputs';
 import {
   credentialsProviderFromEnv,
@@ -194,10 +194,15 @@ export class CliContext {
     }
   }
 
+  /** The share list endpoint sweeps use (TERABOX_LIST_ENDPOINT; undefined = the client's default). */
+  async teraboxListEndpoint(): Promise<ListEndpointSetting | undefined> {
+    return readSettings(await this.env(), ['TERABOX_LIST_ENDPOINT']).TERABOX_LIST_ENDPOINT;
+  }
+
   /** A TeraBox client for the configured account (call `check({ terabox: true })` first). */
   async teraboxClient(): Promise<TeraboxClient> {
     const credentials = await this.teraboxCredentials();
-    const { TERABOX_LIST_ENDPOINT: listEndpoint } = readSettings(await this.env(), ['TERABOX_LIST_ENDPOINT']);
+    const listEndpoint = await this.teraboxListEndpoint();
     const client = createTeraboxClient({
       listEndpoint,
       ...this.deps.terabox,

@@ -15,6 +15,7 @@ import { Redactor, TeraboxAuthError, TeraboxError } from '../terabox';
 import { commandRunner, type ExitCodeHolder } from './command';
 import { CLI_ENVIRONMENT, type ContextDeps } from './context';
 import { registerCreateCommand } from './create';
+import { registerDoctorCommand } from './doctor';
 import { registerEmulatorCommand } from './emulator';
 import { CliError, EXIT, processIo, type CliIo } from './io';
 import { registerPolicyCommands } from './policies';
@@ -76,6 +77,7 @@ export function buildProgram(io: CliIo, holder: ExitCodeHolder, deps: ContextDep
   registerSweepCommand(program, runner);
   registerRunCommands(program, runner);
   registerEmulatorCommand(program, runner);
+  registerDoctorCommand(program, runner);
   return program;
 }
 

@@ -474,3 +474,31 @@ export function normalizeSharePage(items: unknown[], ctx: NormalizeContext, wher
   }
   return shares;
 }
+
+/**
+ * The list-item fields the client reads, by meaning, each with every name it accepts (the key
+ * lists normalizeShare uses). Exported read-only for `doctor`, so that what doctor calls
+ * "understood" is exactly what the client reads and the two cannot disagree.
+ */
+export const UNDERSTOOD_ITEM_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  shareId: ID_KEYS,
+  link: LINK_KEYS,
+  paths: PATH_KEYS,
+  fsIds: FSID_KEYS,
+  createdAt: CTIME_KEYS,
+  expiredType: EXPIRED_TYPE_KEYS,
+  expiredTime: EXPIRED_TIME_KEYS,
+  visibility: ['public'],
+  password: PASSWORD_KEYS,
+  status: ['status'],
+  viewCount: VIEW_KEYS,
+  downloadCount: DOWNLOAD_KEYS,
+  saveCount: SAVE_KEYS,
+  fileList: ['filelist'],
+});
+
+/** Where extractSharePage looks for the list, in its order (`data` = `data` itself as a list). */
+export const SHARE_LIST_LOCATIONS: readonly string[] = Object.freeze(['data.share_list', 'data.list', 'list', 'share_list', 'data']);
+
+/** Keys of a list answer the client reads or knows to carry nothing about shares (ENVELOPE_KEYS). */
+export const UNDERSTOOD_PAGE_KEYS: readonly string[] = Object.freeze([...ENVELOPE_KEYS, 'data', 'list', 'share_list']);

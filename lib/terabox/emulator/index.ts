@@ -18,3 +18,4 @@ export type { SeedData } from './seed-generator';
 export { runEmulatorCli } from './main';
 export type { EmulatorCliIo } from './main';
 export * from './types';
+export { SHAPE_VARIANTS, TOTAL_SURPLUS, UNKNOWN_VARIANT_ERRNO, isShapeVariant, type ShapeVariant } from './variants';

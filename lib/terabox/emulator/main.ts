@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { startEmulator, type RunningEmulator } from './server';
 import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from './specs';
 import type { CancelMissingMode, EmulatorOptions, ListOrder, MainNdusCookie, MainPageForm, OrderParamMode, OversizePageMode, ResponseShape, SharelistScope, WriteAnswerBody } from './types';
+import { SHAPE_VARIANTS, type ShapeVariant } from './variants';
 
 /** Where runEmulatorCli writes and how it is stopped; every field has a process default. */
 export interface EmulatorCliIo {
@@ -59,6 +60,7 @@ function buildCommand(io: EmulatorCliIo): Command {
     .option('--seed <spec>', 'seed data, e.g. "files=1000,shares=300,maxAgeDays=120,seed=42,public=0.7"', spec(parseSeedSpec), CLI_DEFAULT_SEED)
     .option('--faults <spec>', 'faults, e.g. "latency=20,jitter=5,http5xx=0.1,rotateEvery=500,shape=baidu"', spec(parseFaultSpec), '')
     .addOption(new Option('--shape <shape>', 'sharelist/pset response shape').choices(['seed', 'baidu']).default('seed'))
+    .addOption(new Option('--variant <variant>', 'a shape variant of the sharelist answer (what doctor must catch)').choices([...SHAPE_VARIANTS]))
     .option('--no-total', 'list pages carry no total / has_more / count / nextpage')
     .option('--page-size-max <n>', 'largest sharelist / record page', integer('--page-size-max', 1), 100)
     .addOption(new Option('--sharelist-scope <scope>', 'shares sharelist lists: all, or only TeraTransfer ones').choices(['all', 'transfer-only']).default('all'))
@@ -93,6 +95,7 @@ interface CliOptions {
   seed: string;
   faults: string;
   shape: ResponseShape;
+  variant?: ShapeVariant;
   total: boolean;
   pageSizeMax: number;
   sharelistScope: SharelistScope;
@@ -141,6 +144,7 @@ export async function runEmulatorCli(argv: string[], io: Partial<EmulatorCliIo> 
     seed: o.seed,
     faults: o.faults,
     shape: o.shape,
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
     reportTotal: o.total,
     pageSizeMax: o.pageSizeMax,
     sharelistScope: o.sharelistScope,
@@ -172,7 +176,7 @@ export async function runEmulatorCli(argv: string[], io: Partial<EmulatorCliIo> 
     `TeraBox emulator listening on ${emulator.url}\n` +
       // The emulator's own fake credential: the user needs it to point a client here.
       `ndus: ${o.ndus}   (send as Cookie: ndus=${o.ndus})\n` +
-      `shares: ${emulator.state.shares.size}, files: ${emulator.state.files.size}, shape: ${o.shape}` +
+      `shares: ${emulator.state.shares.size}, files: ${emulator.state.files.size}, shape: ${o.shape}${o.variant ? `, variant: ${o.variant}` : ''}` +
       `${o.faults ? `, faults: ${o.faults}` : ''}\n` +
       `Press Ctrl-C to stop.\n`,
   );

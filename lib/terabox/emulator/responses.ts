@@ -24,6 +24,11 @@ export function rawNumber(digits: string): string {
   return MARK + digits;
 }
 
+/** The digits of a rawNumber() value as a plain string (written quoted); other values unchanged. */
+export function asStringId(value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith(MARK) ? value.slice(MARK.length) : value;
+}
+
 /** JSON text of `value`, with rawNumber() strings written as bare numbers. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value).replace(MARKED, '$1');
@@ -160,21 +165,21 @@ export interface SharePageInput {
   linkHost: string;
 }
 
-/** The JSON text of one `sharelist` page in the requested shape. */
-export function sharePageBody(p: SharePageInput): string {
+/** One `sharelist` page in the requested shape, as an object (ids as rawNumber strings). */
+export function sharePageObject(p: SharePageInput): Record<string, unknown> {
   if (p.shape === 'baidu') {
     const list = p.items.map((s) => baiduItem(s, p.nowSec, p.linkHost));
     // Past the end Baidu answers `"list": {}` rather than an empty array (notes, [B]).
     const body: Record<string, unknown> = { errno: 0, request_id: nextRequestId(), list: list.length > 0 ? list : {} };
     if (p.reportTotal) body.count = p.total;
-    return toJson(body);
+    return body;
   }
   const data: Record<string, unknown> = { share_list: p.items.map((s) => seedItem(s, p.nowSec)) };
   if (p.reportTotal) {
     data.total = p.total;
     data.has_more = p.offset + p.items.length < p.total ? 1 : 0;
   }
-  return toJson({ errno: 0, request_id: nextRequestId(), data });
+  return { errno: 0, request_id: nextRequestId(), data };
 }
 
 /** The JSON text of a successful `pset`. */

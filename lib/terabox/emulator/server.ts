@@ -38,11 +38,12 @@ import {
   nextRequestId,
   notFoundPage,
   recordPageBody,
-  sharePageBody,
+  sharePageObject,
   toJson,
 } from './responses';
 import { resolveFaultSpec, resolveSeedSpec } from './specs';
 import { EmulatorState, isAcceptablePath } from './state';
+import { isShapeVariant, variantSharePage, type ShapeVariant } from './variants';
 import type {
   CancelMissingMode,
   EmulatorEndpoint,
@@ -135,6 +136,7 @@ interface Config {
   sharelistScope: SharelistScope;
   listOrder: ListOrder;
   orderParam: OrderParamMode;
+  variant: ShapeVariant | undefined;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -181,10 +183,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     sharelistScope: options.sharelistScope ?? 'all',
     listOrder: options.listOrder ?? 'newest-first',
     orderParam: options.orderParam ?? 'honor',
+    variant: options.variant,
   };
   if (!['all', 'transfer-only'].includes(config.sharelistScope)) throw new RangeError(`sharelistScope must be 'all' or 'transfer-only'`);
   if (!['newest-first', 'oldest-first', 'unordered'].includes(config.listOrder)) throw new RangeError(`listOrder must be 'newest-first', 'oldest-first' or 'unordered'`);
   if (!['honor', 'ignore'].includes(config.orderParam)) throw new RangeError(`orderParam must be 'honor' or 'ignore'`);
+  if (config.variant !== undefined && !isShapeVariant(config.variant)) throw new RangeError(`unknown shape variant ${JSON.stringify(config.variant)}`);
   const state = new EmulatorState({ seed, ndus: options.ndus ?? 'emulator-ndus', now: options.now ?? Date.now });
   const faultRng = createPrng(seed.seed, STREAM.faults);
   const timers = new Set<NodeJS.Timeout>();
@@ -477,18 +481,20 @@ function shareList(state: EmulatorState, config: Config, r: Request, faults: Fau
   if ('status' in req) return req;
   const query = { order: listOrderFor(r.query, config), transferOnly: config.sharelistScope === 'transfer-only' };
   const { items, total } = state.listShares(req.offset, req.size, query);
-  return json(
-    sharePageBody({
-      shape: faults.shape ?? config.shape,
-      items,
-      total,
-      offset: req.offset,
-      page: req.page,
-      reportTotal: config.reportTotal,
-      nowSec: Math.floor(state.now() / 1000),
-      linkHost: config.linkHost,
-    }),
-  );
+  const body = sharePageObject({
+    shape: faults.shape ?? config.shape,
+    items,
+    total,
+    offset: req.offset,
+    page: req.page,
+    reportTotal: config.reportTotal,
+    nowSec: Math.floor(state.now() / 1000),
+    linkHost: config.linkHost,
+  });
+  const variant = faults.variant ?? config.variant;
+  if (variant === undefined) return json(toJson(body));
+  const reply = variantSharePage(variant, body);
+  return reply.html !== undefined ? html(200, reply.html) : json(reply.json ?? toJson(body));
 }
 
 /** Baidu's `/share/record`: every share, always in the Baidu record shape. */

@@ -4,6 +4,7 @@
  * Every problem in a spec is reported at once, in one EmulatorSpecError.
  */
 import type { FaultSpec, ResponseShape, SeedSpec } from './types';
+import { isShapeVariant, SHAPE_VARIANTS, type ShapeVariant } from './variants';
 
 /** A seed or fault spec that cannot be used; `problems` lists every one found. */
 export class EmulatorSpecError extends Error {
@@ -56,7 +57,7 @@ const SEED_FIELDS: Record<keyof SeedSpec, Check> = {
   public: fraction,
 };
 
-type NumericFaultKey = Exclude<keyof FaultSpec, 'shape' | 'paths'>;
+type NumericFaultKey = Exclude<keyof FaultSpec, 'shape' | 'variant' | 'paths'>;
 
 const FAULT_FIELDS: Record<NumericFaultKey, Check> = {
   latencyMs: nonNegative,
@@ -141,17 +142,20 @@ function finishSeed(spec: string, partial: Partial<SeedSpec>, problems: string[]
 /**
  * Parses a fault spec such as
  * `latency=20,jitter=5,http5xx=0.1,timeout=0.05,drop=0.01,rateLimit=0.02,rotateEvery=500,html=0.01,shape=baidu`.
+ * Also `variant=string-ids` (a shape variant, see variants.ts).
  * Also `rateLimitErrno=110` and `paths=/share/cancel|/share/pset` (faults only on those paths).
  * Missing keys mean "no such fault". Throws EmulatorSpecError listing every problem.
  */
 export function parseFaultSpec(spec: string): FaultSpec {
   const problems: string[] = [];
   const partial: Partial<FaultSpec> = {};
-  const known = [...Object.keys(FAULT_ALIASES), ...Object.keys(FAULT_FIELDS), 'shape', 'paths'];
+  const known = [...Object.keys(FAULT_ALIASES), ...Object.keys(FAULT_FIELDS), 'shape', 'variant', 'paths'];
   for (const [rawKey, raw] of splitSpec(spec, problems)) {
     const key = FAULT_ALIASES[rawKey] ?? rawKey;
     if (key === 'shape') {
       partial.shape = raw as ResponseShape; // validated in finishFaults
+    } else if (key === 'variant') {
+      partial.variant = raw as ShapeVariant; // validated in finishFaults
     } else if (key === 'paths') {
       partial.paths = raw.split('|').map((p) => p.trim()).filter((p) => p !== '');
     } else if (Object.hasOwn(FAULT_FIELDS, key)) {
@@ -176,6 +180,11 @@ function finishFaults(spec: string, base: FaultSpec, partial: Partial<FaultSpec>
     if (partial.shape === undefined) delete out.shape;
     else if (SHAPES.includes(partial.shape)) out.shape = partial.shape;
     else problems.push(`shape must be one of ${SHAPES.join(', ')} (got ${JSON.stringify(partial.shape)})`);
+  }
+  if ('variant' in partial) {
+    if (partial.variant === undefined) delete out.variant;
+    else if (isShapeVariant(partial.variant)) out.variant = partial.variant;
+    else problems.push(`variant must be one of ${SHAPE_VARIANTS.join(', ')} (got ${JSON.stringify(partial.variant)})`);
   }
   if (partial.paths !== undefined) {
     const bad = partial.paths.filter((p) => typeof p !== 'string' || !p.startsWith('/'));

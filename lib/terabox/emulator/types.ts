@@ -3,6 +3,8 @@
  * Kept apart from the implementation so that client code and tests can import them cheaply.
  */
 
+import type { ShapeVariant } from './variants';
+
 /** Which of the two known `sharelist` / `pset` response shapes the emulator answers with. */
 export type ResponseShape = 'seed' | 'baidu';
 
@@ -48,6 +50,8 @@ export interface FaultSpec {
   html: number;
   /** Overrides the emulator's response shape at runtime when set. */
   shape?: ResponseShape;
+  /** Overrides the emulator's shape variant (variants.ts) at runtime when set. */
+  variant?: ShapeVariant;
   /** Restrict faults (not latency) to these API paths; empty = every API path. */
   paths: string[];
 }
@@ -106,6 +110,8 @@ export interface EmulatorOptions {
   faults?: Partial<FaultSpec> | string;
   /** Response shape of pset and sharelist; default 'seed'. */
   shape?: ResponseShape;
+  /** A deliberate departure of the sharelist answer from its shape (variants.ts); default none. */
+  variant?: ShapeVariant;
   /** Whether list pages carry a total (`data.total`/`has_more` or `count`); default true. */
   reportTotal?: boolean;
   /**
