@@ -328,5 +328,8 @@ export function asRunStore(runs: FakeRuns): RunStore {
     listRuns: unused,
     putAuditEntries: unused,
     listAudit: (): AsyncIterable<AuditEntry> => unused(),
+    getAuditEntries: unused,
+    getApiShape: unused,
+    putApiShape: unused,
   };
 }
