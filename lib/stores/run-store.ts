@@ -40,7 +40,7 @@ import {
   type RunUpdate,
   type StoredApiShape,
 } from '../app/store-ports';
-import type { FieldShape, ResponseShape } from '../domain/response-shape';
+import { boundShape, MAX_SHAPE_FIELD_NAME, MAX_SHAPE_FIELDS, type FieldShape } from '../domain/response-shape';
 import type { ShareId } from '../domain/share';
 import {
   BATCH_WRITE_LIMIT,
@@ -68,10 +68,6 @@ export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 /** A run summary must stay far below DynamoDB's 400 KB item limit, whatever went wrong in the run. */
 export const MAX_RUN_ERRORS = 100;
 export const MAX_ERROR_LENGTH = 1000;
-
-/** The drift baseline keeps at most this many fields (by name), each name at most this long. */
-export const MAX_SHAPE_FIELDS = 300;
-export const MAX_SHAPE_FIELD_NAME = 200;
 
 /** DynamoDB's limit of keys in one BatchGetItem call. */
 const BATCH_GET_LIMIT = 100;
@@ -479,19 +475,6 @@ function capErrors(errors: string[] | undefined): string[] | undefined {
   const kept = errors.slice(0, MAX_RUN_ERRORS).map((e) => (e.length > MAX_ERROR_LENGTH ? `${e.slice(0, MAX_ERROR_LENGTH)}...` : e));
   if (errors.length > MAX_RUN_ERRORS) kept.push(`... and ${errors.length - MAX_RUN_ERRORS} more errors`);
   return kept;
-}
-
-/** The shape with its fields capped (the first ones by name) and long field names cut. */
-export function boundShape(shape: ResponseShape): { shape: ResponseShape; truncated: boolean } {
-  const names = Object.keys(shape.fields).sort();
-  let truncated = names.length > MAX_SHAPE_FIELDS;
-  const fields: Record<string, FieldShape> = {};
-  for (const name of names.slice(0, MAX_SHAPE_FIELDS)) {
-    const key = name.length > MAX_SHAPE_FIELD_NAME ? name.slice(0, MAX_SHAPE_FIELD_NAME) : name;
-    if (key !== name) truncated = true;
-    fields[key] = { kinds: [...shape.fields[name]!.kinds], seenIn: shape.fields[name]!.seenIn };
-  }
-  return { shape: { items: shape.items, fields }, truncated };
 }
 
 function toStoredApiShape(item: Item): StoredApiShape | undefined {
