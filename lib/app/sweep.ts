@@ -154,7 +154,8 @@ export interface SweepLogger {
 }
 
 /**
- * Metric names. The GuardrailTripped alarm reads `guardrailTripped` (infra PRODUCT_METRICS).
+ * Metric names. The GuardrailTripped, ApiShapeChanged, CancelsIneffective and CancelsGivenUp
+ * alarms read the metrics of those names (infra PRODUCT_METRICS).
  * TeraboxAuthFailures is counted by the TeraBox gateway of the Lambda runtime, not here.
  */
 export const SWEEP_METRICS = {
