@@ -16,6 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseLossless } from 'lossless-json';
+import { IneffectiveCancels } from './cancel-faults';
 import { createPrng, STREAM } from './prng';
 import {
   createdShareBody,
@@ -104,6 +105,7 @@ interface Config {
   mainRedirect: string | undefined;
   cancelMissing: CancelMissingMode;
   linkHost: string;
+  ineffectiveCancels: IneffectiveCancels;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -135,6 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     mainRedirect: options.mainRedirect?.replace(/\/+$/, ''),
     cancelMissing: options.cancelMissing ?? 'ok',
     linkHost: options.linkHost ?? 'www.terabox.com',
+    ineffectiveCancels: new IneffectiveCancels(options.cancelIneffective),
   };
   const state = new EmulatorState({ seed, ndus: options.ndus ?? 'emulator-ndus', now: options.now ?? Date.now });
   const faultRng = createPrng(seed.seed, STREAM.faults);
@@ -412,7 +415,7 @@ function cancel(state: EmulatorState, config: Config, r: Request): Reply {
   // 'errno' mode: a batch of gone ids only answers -7 (as Baidu does for a deleted share);
   // a batch with at least one live id cancels the live ones and answers 0.
   if (config.cancelMissing === 'errno' && present.length === 0) return errno(ERRNO.shareGone, 'share does not exist');
-  for (const id of present) state.removeShare(id);
+  for (const id of present) if (!config.ineffectiveCancels.keeps(id)) state.removeShare(id);
   return json(toJson({ errno: 0, request_id: nextRequestId(), err_msg: '' }));
 }
 

@@ -83,6 +83,11 @@ export interface EmulatorOptions {
   mainRedirect?: string;
   /** See CancelMissingMode; default 'ok' (errno 0, the gone ids are simply skipped). */
   cancelMissing?: CancelMissingMode;
+  /**
+   * Fault: cancels answered errno 0 that keep the share (see cancel-faults.ts): `'always'`,
+   * `'once'` (each share survives its first cancel) or the ids that survive every cancel. Default none.
+   */
+  cancelIneffective?: 'always' | 'once' | readonly string[];
   /** Host used to build share links (`https://<linkHost>/s/1...`); default www.terabox.com. */
   linkHost?: string;
   /** Clock (epoch ms) for share ages and expiry; default Date.now. */
