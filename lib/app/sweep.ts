@@ -14,6 +14,14 @@
  *   is never cancelled on the strength of a list that did not finish.
  * - `join`: share records (requester, product creation time; a record without a share id is
  *   matched by short url) and the inventory (first seen, grace marks) are joined into ShareFacts.
+ *   Before that, the complete listing's shape is compared with the last completed run's
+ *   (listing-drift.ts: a warning, the ApiShapeChanged metric); a share the product created that
+ *   the listing does not show fails the run (missing-shares.ts); and the answers of earlier
+ *   cancels of shares still listed are read from the audit trail (cancel-verification.ts).
+ * - after `evaluate`: cancels answered done that did not take are planned (retried once, or given
+ *   up on: those shares leave the cancel batches; ShareCancelIneffective event), and the audit
+ *   entries say so (`cancel-ineffective`). After `enqueue`, the inventory records which run
+ *   cancelled each share; a completed run's shape becomes the drift baseline in `finish`.
  * - `evaluate`: the pure engine, with the guardrails; the global dry run (configuration) or the
  *   event's `dryRun` makes the whole run a plan.
  * - `write`: inventory upkeep (new shares get `firstSeenAtMs = now`; only changed items are
