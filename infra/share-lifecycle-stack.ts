@@ -39,6 +39,9 @@ export const PRODUCT_METRICS = {
   guardrailTripped: 'GuardrailTripped',
   authFailures: 'TeraboxAuthFailures',
   sharesCancelled: 'SharesCancelled',
+  apiShapeChanged: 'ApiShapeChanged',
+  cancelsIneffective: 'CancelsIneffective',
+  cancelsGivenUp: 'CancelsGivenUp',
 } as const;
 
 /** The placeholder the secret is deployed with; the operator replaces `ndus` after deploying. */
@@ -321,6 +324,22 @@ export class ShareLifecycleStack extends Stack {
       'GuardrailTripped',
       productMetric(PRODUCT_METRICS.guardrailTripped, 'sweep-shares'),
       'A sweep would have cancelled more shares than the guardrails allow and cancelled nothing. Check the policies.',
+    );
+    alarm(
+      'ApiShapeChanged',
+      productMetric(PRODUCT_METRICS.apiShapeChanged, 'sweep-shares'),
+      "TeraBox's share list answered in another shape than on the last completed sweep (fields added, removed or retyped). " +
+        'Read the warning in `share-lifecycle runs show <runId>` and check that shares are still read right.',
+    );
+    alarm(
+      'CancelsIneffective',
+      productMetric(PRODUCT_METRICS.cancelsIneffective, 'sweep-shares'),
+      'A cancel TeraBox answered as done did not take: a complete listing still shows the share. The sweep cancels it once more; see `runs show`.',
+    );
+    alarm(
+      'CancelsGivenUp',
+      productMetric(PRODUCT_METRICS.cancelsGivenUp, 'sweep-shares'),
+      'Two cancels answered done did not remove a share: the product stopped cancelling it (ShareCancelIneffective event). A person must look.',
     );
     // Any function can meet an expired session; SUM(METRICS()) adds whichever of them reported.
     const authFailureMetrics = Object.fromEntries(

@@ -20,6 +20,9 @@ export const METRIC_NAMES = {
   guardrailTripped: 'GuardrailTripped',
   authFailures: 'TeraboxAuthFailures',
   sharesCancelled: 'SharesCancelled',
+  apiShapeChanged: 'ApiShapeChanged',
+  cancelsIneffective: 'CancelsIneffective',
+  cancelsGivenUp: 'CancelsGivenUp',
 } as const;
 
 export { MetricUnit };

@@ -11,6 +11,7 @@
 import type { ShareId } from '../domain/share';
 import type { Exemption, Policy } from '../domain/policy-types';
 import type { GuardrailReport } from '../domain/decision';
+import type { ResponseShape, ShapeChange } from '../domain/response-shape';
 import type { CancelOutcomeKind, CreatedShare, SharePeriod } from './ports';
 
 // ---------------------------------------------------------------- errors
@@ -265,6 +266,17 @@ export interface InventoryItem {
   notifiedAt?: Record<string, number>;
   /** When a sweep first missed the share (it was cancelled or expired). */
   goneAtMs?: number;
+  /**
+   * Cancel verification (lib/app/cancel-verification.ts). The run whose cancel batch last named
+   * this share, while its answer is not yet judged by a complete listing; cleared once judged.
+   */
+  cancelRunId?: string;
+  /** When that run queued the cancel. */
+  cancelRequestedAtMs?: number;
+  /** Complete listings that still listed the share after a cancel was answered done (0 when absent). */
+  cancelMisses?: number;
+  /** Set at the second miss: the product no longer cancels this share; a person must look at it. */
+  cancelGaveUpAtMs?: number;
 }
 
 /** A grace mark to write or clear (the engine's `GraceMark` fits as is). */
@@ -303,6 +315,11 @@ export interface InventoryStore {
   clearMarks(marks: readonly Omit<GraceMark, 'sinceMs'>[]): Promise<void>;
   /** Removes every grace mark (and notice time) of one share. */
   clearAllMarks(shareId: ShareId): Promise<void>;
+  /**
+   * Records that run `runId` queued a cancel of these shares at `atMs` (`cancelRunId`,
+   * `cancelRequestedAtMs`); touches no other attribute. Returns how many were written.
+   */
+  recordCancelRequests(shareIds: readonly ShareId[], runId: string, atMs: number): Promise<number>;
   deleteMany(shareIds: Iterable<ShareId>): Promise<number>;
 }
 
@@ -329,12 +346,70 @@ export interface RunSummary {
   timings?: Record<string, number>;
   /** Why the run was skipped (lease held elsewhere, ...). */
   reason?: string;
+  /** Things a person should look at that did not stop the run (the list response changed shape, ...). */
+  warnings?: string[];
+  /** The shape of this run's list response and how it compares with the last completed run's. */
+  apiShape?: RunApiShape;
+  /** Shares whose cancel was answered done and that a complete listing still showed. */
+  cancelVerification?: RunCancelVerification;
+}
+
+/** The run summary's record of the list response's shape (lib/app/listing-drift.ts). */
+export interface RunApiShape {
+  /** shapeFingerprint of this run's shape. */
+  fingerprint: string;
+  /** Items and distinct fields the shape was made of. */
+  items: number;
+  fields: number;
+  /** The baseline run compared with; absent on the first run (the baseline is recorded). */
+  baselineRunId?: string;
+  baselineFingerprint?: string;
+  /** What changed that counts (see listing-drift's rule); absent when nothing did. */
+  change?: ShapeChange;
+}
+
+/** One share whose cancel did not take, as the run summary lists it. */
+export interface IneffectiveCancel {
+  shareId: ShareId;
+  /** The run whose cancel was answered done, and the answer. */
+  cancelRunId: string;
+  answer: string;
+  answeredAtMs?: number;
+  /** Misses so far, this one included. */
+  misses: number;
+  /** What this run did: cancelled again, not again (why), or gave up (left for a person). */
+  action: 'retried' | 'not-retried' | 'given-up';
+  /** Why it was not retried. */
+  note?: string;
+}
+
+export interface RunCancelVerification {
+  /** Shares whose earlier cancel this complete listing could judge. */
+  checked: number;
+  ineffective: IneffectiveCancel[];
+  /** Shares the product had given up on earlier that are still listed (left for a person). */
+  givenUpEarlier: ShareId[];
+}
+
+/** The account-level item holding the last completed run's list response shape. */
+export interface StoredApiShape {
+  runId: string;
+  fingerprint: string;
+  recordedAtMs: number;
+  shape: ResponseShape;
+  /** Fields left out to keep the item small (the shape then holds the first ones by name). */
+  truncated?: boolean;
 }
 
 export type RunUpdate = Partial<Omit<RunSummary, 'accountId' | 'runId' | 'startedAtMs'>>;
 
-export type AuditDecision = 'keep' | 'cancel' | 'would-cancel' | 'exempt' | 'unevaluable' | 'marked';
-export type AuditOutcome = CancelOutcomeKind | 'enqueued' | 'skipped';
+/**
+ * `cancel-ineffective`: a cancel of an earlier run was answered done, yet this run's complete
+ * listing still showed the share (the entry's outcome says whether it was cancelled again).
+ */
+export type AuditDecision = 'keep' | 'cancel' | 'would-cancel' | 'exempt' | 'unevaluable' | 'marked' | 'cancel-ineffective';
+/** `given-up`: the product stopped cancelling the share after two ineffective cancels (a person must look). */
+export type AuditOutcome = CancelOutcomeKind | 'enqueued' | 'skipped' | 'given-up';
 
 export interface AuditEntry {
   runId: string;
@@ -389,6 +464,12 @@ export interface RunStore {
    */
   updateAuditOutcomes(runId: string, updates: readonly AuditOutcomeUpdate[], now: number): Promise<void>;
   listAudit(runId: string): AsyncIterable<AuditEntry>;
+  /** The audit entries at these (run, share) keys that exist, strongly consistent, batched. */
+  getAuditEntries(keys: readonly { runId: string; shareId: ShareId }[]): Promise<AuditEntry[]>;
+  /** The list response shape of the last completed run that recorded one (the drift baseline). */
+  getApiShape(): Promise<StoredApiShape | undefined>;
+  /** Replaces the drift baseline (size-bounded by the store: see DynamoDbRunStore). */
+  putApiShape(shape: StoredApiShape): Promise<void>;
 }
 
 // ---------------------------------------------------------------- lease

@@ -23,11 +23,19 @@
  *   answered with an errno that is not proof the share is gone (-7/-21); the next listing checks.
  * - `guardrail`: null when the run stopped before evaluating.
  * - `errors`: invalid policies, a listing that did not finish, failed cancellations, ... (redacted).
+ * - `warnings`: what a person should look at that did not stop the run (the list response
+ *   changed shape since the last completed run: fields added, removed, retyped).
+ * - `ineffectiveCancels`: shares whose earlier cancel was answered done and that this complete
+ *   listing still showed, with what the run did (`retried`, `not-retried`, `given-up`); and
+ *   `givenUp`: shares the product stopped cancelling earlier that are still listed.
+ * - `missingShares`: shares the product created that the complete listing did not show (the run
+ *   failed; acknowledge them with `runs acknowledge-missing`).
  */
 import { plainKeep, type Decision } from '../domain/decision';
 import type { GuardrailTrip } from '../domain/policy-errors';
 import type { CancelOutcome } from './ports';
-import type { RunMode } from './store-ports';
+import type { MissingShare } from './missing-shares';
+import type { IneffectiveCancel, RunMode } from './store-ports';
 import type { SweepPhase, SweepResult, SweepStatus } from './sweep';
 
 export type ReportAction = 'keep' | 'cancel' | 'would-cancel' | 'exempt' | 'unevaluable' | 'marked';
@@ -72,6 +80,10 @@ export interface SweepReport {
   unconfirmed?: string[];
   guardrail: ReportGuardrail | null;
   errors: string[];
+  warnings: string[];
+  ineffectiveCancels: IneffectiveCancel[];
+  givenUp: string[];
+  missingShares: MissingShare[];
 }
 
 export interface SweepReportOptions {
@@ -150,10 +162,44 @@ export function buildSweepReport(result: SweepResult, options: SweepReportOption
         }
       : null,
     errors: [...result.errors, ...errors],
+    warnings: [...result.warnings],
+    ineffectiveCancels: (result.cancelVerification?.ineffective ?? []).map((c) => ({ ...c })),
+    givenUp: [...(result.cancelVerification?.givenUpEarlier ?? [])],
+    missingShares: result.missingShares.map((m) => ({ ...m })),
   };
 }
 
 // ------------------------------------------------------------------ text
+
+/** Warnings, cancels that did not take, and created shares missing from the listing. */
+function renderTrust(lines: string[], report: SweepReport, maxItems: number): void {
+  if (report.warnings.length > 0) {
+    lines.push('');
+    lines.push(`Warnings (${report.warnings.length}):`);
+    for (const w of report.warnings.slice(0, maxItems)) lines.push(`  - ${w}`);
+  }
+  if (report.ineffectiveCancels.length > 0) {
+    lines.push('');
+    lines.push(`Cancels answered done that did not take (${report.ineffectiveCancels.length}):`);
+    for (const c of report.ineffectiveCancels.slice(0, maxItems)) {
+      const what = c.action === 'retried' ? 'cancelled again' : c.action === 'given-up' ? 'GIVEN UP: a person must look' : `not cancelled again (${c.note ?? ''})`;
+      lines.push(`  ${c.shareId}  answered ${c.answer} by run ${c.cancelRunId}; miss ${c.misses}: ${what}`);
+    }
+    if (report.ineffectiveCancels.length > maxItems) lines.push(`  ... and ${report.ineffectiveCancels.length - maxItems} more`);
+  }
+  if (report.givenUp.length > 0) {
+    lines.push('');
+    lines.push(`Still listed after the product gave up cancelling them (${report.givenUp.length}; left for a person): ${report.givenUp.slice(0, maxItems).join(', ')}`);
+  }
+  if (report.missingShares.length > 0) {
+    lines.push('');
+    lines.push(`Created by the product, missing from the complete listing (${report.missingShares.length}):`);
+    for (const m of report.missingShares.slice(0, maxItems)) {
+      lines.push(`  request ${m.requestId}${m.shareId !== undefined ? `  share ${m.shareId}` : ''}${m.shortUrl !== undefined ? `  ${m.shortUrl}` : ''}`);
+    }
+    lines.push(`  If they were deleted by hand in TeraBox: share-lifecycle runs acknowledge-missing ${report.missingShares.slice(0, maxItems).map((m) => m.requestId).join(' ')}`);
+  }
+}
 
 export interface RenderOptions extends SweepReportOptions {
   /** Shares listed per section before "... and N more" (default 20). */
@@ -294,6 +340,8 @@ export function renderSweepReport(result: SweepResult, options: RenderOptions = 
       lines.push(`Cancel queue: ${plural(result.enqueued.length, 'share')} in ${plural(result.batches, 'batch', 'batches')}`);
     }
   }
+
+  renderTrust(lines, report, maxItems);
 
   if (report.errors.length > 0) {
     lines.push('');

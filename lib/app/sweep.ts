@@ -14,6 +14,14 @@
  *   is never cancelled on the strength of a list that did not finish.
  * - `join`: share records (requester, product creation time; a record without a share id is
  *   matched by short url) and the inventory (first seen, grace marks) are joined into ShareFacts.
+ *   Before that, the complete listing's shape is compared with the last completed run's
+ *   (listing-drift.ts: a warning, the ApiShapeChanged metric); a share the product created that
+ *   the listing does not show fails the run (missing-shares.ts); and the answers of earlier
+ *   cancels of shares still listed are read from the audit trail (cancel-verification.ts).
+ * - after `evaluate`: cancels answered done that did not take are planned (retried once, or given
+ *   up on: those shares leave the cancel batches; ShareCancelIneffective event), and the audit
+ *   entries say so (`cancel-ineffective`). After `enqueue`, the inventory records which run
+ *   cancelled each share; a completed run's shape becomes the drift baseline in `finish`.
  * - `evaluate`: the pure engine, with the guardrails; the global dry run (configuration) or the
  *   event's `dryRun` makes the whole run a plan.
  * - `write`: inventory upkeep (new shares get `firstSeenAtMs = now`; only changed items are
@@ -89,17 +97,32 @@ import { PolicyValidationError } from '../domain/policy-errors';
 import type { Exemption, GuardrailLimits, Policy } from '../domain/policy-types';
 import { makeShareFacts, type Share, type ShareFacts, type ShareId } from '../domain/share';
 import { canonicalShortUrl } from '../domain/short-url';
+import { ShapeRecorder } from '../domain/response-shape';
 import { validatePolicyItems, type InvalidItem } from '../domain/validate';
 import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../messages/cancel-batch';
 import {
   guardrailTrippedEvent,
   scrubCredentials,
+  shareCancelIneffectiveEvent,
   shareMarkedForCancelEvent,
   sweepCompletedEvent,
   type GuardrailTrip as EventGuardrailTrip,
   type ProductEvent,
 } from '../messages/events';
+import {
+  DEFAULT_CANCEL_SETTLE_MS,
+  applyVerificationToAudit,
+  ineffectiveReason,
+  judgeAnswers,
+  planVerification,
+  verificationCandidates,
+  withVerification,
+  type Judgement,
+  type VerificationPlan,
+} from './cancel-verification';
+import { judgeDrift, type DriftVerdict } from './listing-drift';
 import { unacceptedEvents, type CancelQueue, type EventPublisher } from './messaging-ports';
+import { DEFAULT_MISSING_GRACE_MS, findMissingCreatedShares, missingSharesMessage, type MissingShare } from './missing-shares';
 import type { PolicySource } from './policy-source';
 import type { Clock, PaginateOptions } from './ports';
 import type {
@@ -107,8 +130,11 @@ import type {
   InventoryItem,
   InventoryStore,
   Lease,
+  RunApiShape,
+  RunCancelVerification,
   RunMode,
   RunStore,
+  StoredApiShape,
   ShareRecord,
   ShareRecordStore,
 } from './store-ports';
@@ -137,7 +163,8 @@ export interface SweepLogger {
 }
 
 /**
- * Metric names. The GuardrailTripped alarm reads `guardrailTripped` (infra PRODUCT_METRICS).
+ * Metric names. The GuardrailTripped, ApiShapeChanged, CancelsIneffective and CancelsGivenUp
+ * alarms read the metrics of those names (infra PRODUCT_METRICS).
  * TeraboxAuthFailures is counted by the TeraBox gateway of the Lambda runtime, not here.
  */
 export const SWEEP_METRICS = {
@@ -153,6 +180,14 @@ export const SWEEP_METRICS = {
   skipped: 'SweepSkipped',
   eventPublishFailures: 'EventPublishFailures',
   noticesSent: 'GraceNoticesSent',
+  /** 1 when the list response's shape changed from the last completed run's (0 otherwise). */
+  apiShapeChanged: 'ApiShapeChanged',
+  /** Shares whose cancel was answered done and that a complete listing still showed. */
+  cancelsIneffective: 'CancelsIneffective',
+  /** Shares the product stopped cancelling after a second ineffective cancel (a person must look). */
+  cancelsGivenUp: 'CancelsGivenUp',
+  /** Shares the product created that a complete listing did not show (the run then fails). */
+  createdSharesMissing: 'CreatedSharesMissing',
 } as const;
 
 export interface SweepSettings {
@@ -175,6 +210,10 @@ export interface SweepSettings {
   lastSeenResolutionMs?: number;
   /** `attachShareId` calls in flight. Default 8. */
   attachConcurrency?: number;
+  /** A cancel answered less than this before a listing started is not judged by it. Default 10 min. */
+  cancelSettleMs?: number;
+  /** A share the product created this recently is not looked for in the listing. Default 30 min. */
+  missingShareGraceMs?: number;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 20 * 60_000;
@@ -186,6 +225,8 @@ const MAX_CANCEL_POLICIES = 50;
 /** Audit entries keep a share's first paths only: an entry must stay far below DynamoDB's 400 KB. */
 const MAX_AUDIT_PATHS = 20;
 const MAX_ERROR_TEXT = 1000;
+/** Ineffective cancels listed in the run summary (all are counted): keeps the item small. */
+const MAX_REPORTED_INEFFECTIVE = 100;
 const HOUR_MS = 3_600_000;
 const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 /**
@@ -204,8 +245,8 @@ export interface SweepDeps {
   shares: ShareLister;
   policies: PolicySource;
   shareRecords: Pick<ShareRecordStore, 'listCreated' | 'attachShareId'>;
-  inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany'>;
-  runs: Pick<RunStore, 'newRunId' | 'startRun' | 'finishRun' | 'putAuditEntries'>;
+  inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany' | 'recordCancelRequests'>;
+  runs: Pick<RunStore, 'newRunId' | 'startRun' | 'finishRun' | 'putAuditEntries' | 'getAuditEntries' | 'getApiShape' | 'putApiShape'>;
   lease: Pick<Lease, 'acquire' | 'renew' | 'release' | 'current'>;
   events: EventPublisher;
   cancelQueue: CancelQueue;
@@ -303,6 +344,14 @@ export interface SweepResult {
   notified: SentNotice[];
   /** Marks whose notice was due but not accepted: their grace has not started; the next run sends it again. */
   unnotified: EngineMark[];
+  /** Things to look at that did not stop the run (the list response changed shape). */
+  warnings: string[];
+  /** This listing's shape and its comparison with the last completed run's; absent for an empty or unfinished listing. */
+  apiShape?: RunApiShape;
+  /** Earlier cancels judged by this complete listing (lib/app/cancel-verification.ts). */
+  cancelVerification?: RunCancelVerification;
+  /** Shares the product created that this complete listing did not show (the run failed). */
+  missingShares: MissingShare[];
   /** The run summary's counts. */
   counts: Record<string, number>;
   /** Phase durations (ms). */
@@ -435,6 +484,11 @@ class SweepRun {
   private readonly leaseTtlMs: number;
   private readonly result: SweepResult;
   private lastRenewAtMs = 0;
+  /** The listing's shape (every raw item, before it is dropped). */
+  private readonly shape = new ShapeRecorder();
+  /** The drift verdict: its `next` becomes the baseline when the run completes. */
+  private drift: DriftVerdict | undefined;
+  private verification: VerificationPlan | undefined;
   private leaseHeld = false;
   /** The phase under way, for failures that are not a SweepPhaseError. */
   private current: SweepPhase = 'lease';
@@ -468,6 +522,8 @@ class SweepRun {
       cleared: [],
       notified: [],
       unnotified: [],
+      warnings: [],
+      missingShares: [],
       counts: {},
       timings: {},
     };
@@ -592,7 +648,9 @@ class SweepRun {
     // list (the inventory and the share records are read meanwhile)
     const previousP = early(() => deps.inventory.loadAll());
     const recordsP = early(() => collect(deps.shareRecords.listCreated()));
+    const baselineP = early(() => deps.runs.getApiShape());
     const listed = await this.phase('list', () => this.list());
+    await this.judgeShape(baselineP, now);
     await this.keepLease();
 
     // join
@@ -604,13 +662,16 @@ class SweepRun {
       } catch (error) {
         throw new SweepPhaseError('join', `could not read the inventory or the share records: ${this.describe(error)}; nothing was cancelled`, { cause: error });
       }
+      this.checkMissing(listed, records);
       return { previous, joined: this.join(listed, previous, records, now) };
     });
+    const judgements = await this.phase('join', () => this.judgeCancels(listed, previous));
 
     // evaluate
     this.progress({ phase: 'evaluate', shares: joined.facts.length });
     const evaluation = await this.phase('evaluate', () => this.evaluate(joined.facts, policies, exemptions, now));
     result.evaluation = evaluation;
+    const verification = this.planCancels(judgements, listed, previous, evaluation, now);
     const factsById = new Map<ShareId, ShareFacts>();
     for (const f of joined.facts) factsById.set(f.share.shareId, f);
     const subjects = new Map<ShareId, ShareSubject>();
@@ -618,6 +679,10 @@ class SweepRun {
       if (d.findings.length === 0 && d.decision === 'keep') continue;
       const f = factsById.get(d.shareId);
       if (f) subjects.set(d.shareId, subjectOf(f));
+    }
+    for (const c of verification.ineffective) {
+      const f = factsById.get(c.shareId);
+      if (f && !subjects.has(c.shareId)) subjects.set(c.shareId, subjectOf(f));
     }
     result.subjects = subjects;
     if (evaluation.guardrail.tripped) {
@@ -631,9 +696,9 @@ class SweepRun {
     await this.phase('write', () => this.write(listed, previous, joined, evaluation, now));
     await this.keepLease();
 
-    // enqueue
-    if (evaluation.toCancel.length > 0) {
-      await this.phase('enqueue', () => this.enqueue(evaluation, joined, now));
+    // enqueue (without the shares the product gave up cancelling)
+    if (verification.toCancel.length > 0) {
+      await this.phase('enqueue', () => this.enqueue(evaluation, verification.toCancel, joined, now));
     }
   }
 
@@ -678,7 +743,9 @@ class SweepRun {
       let sinceCheck = 0;
       for await (const share of deps.shares.paginateShares(options)) {
         // The raw item (kept by the client for diagnosis) is most of a share's memory and nothing
-        // here reads it: at 100,000 shares dropping it saves tens of MB.
+        // else here reads it: its shape is recorded (drift), then at 100,000 shares dropping it
+        // saves tens of MB.
+        this.shape.add(share.raw);
         listed.push(share.raw === NO_RAW ? share : { ...share, raw: NO_RAW });
         sinceCheck += 1;
         if (sinceCheck >= 1000) {
@@ -700,6 +767,123 @@ class SweepRun {
     this.metric(SWEEP_METRICS.sharesListed, listed.length);
     this.metric(SWEEP_METRICS.listPages, pages);
     return listed;
+  }
+
+  /** Compares the complete listing's shape with the baseline (listing-drift.ts): a warning, never a failure. */
+  private async judgeShape(baselineP: Promise<StoredApiShape | undefined>, now: number): Promise<void> {
+    const { result } = this;
+    let baseline: StoredApiShape | undefined;
+    try {
+      baseline = await baselineP;
+    } catch (error) {
+      // Without the baseline nothing can be compared, and it must not be replaced as if this were the first run.
+      this.addError(`could not read the list response shape of the last run: ${this.describe(error)}; drift was not checked`);
+      return;
+    }
+    const verdict = judgeDrift({ shape: this.shape.shape(), baseline, runId: result.runId, now });
+    if (verdict === undefined) return; // an empty account has no shape
+    this.drift = verdict;
+    result.apiShape = verdict.summary;
+    if (verdict.warning !== undefined) {
+      result.warnings.push(this.redact(verdict.warning));
+      this.deps.logger?.warn('the list response changed shape', { runId: result.runId, change: verdict.summary.change });
+    }
+    this.metric(SWEEP_METRICS.apiShapeChanged, verdict.warning !== undefined ? 1 : 0);
+  }
+
+  /** Fails the run when a share the product created is missing from the complete listing (missing-shares.ts). */
+  private checkMissing(listed: readonly Share[], records: readonly ShareRecord[]): void {
+    const { deps, result } = this;
+    const missing = findMissingCreatedShares({
+      records,
+      listed,
+      listingStartedAtMs: result.startedAtMs,
+      graceMs: deps.settings.missingShareGraceMs ?? DEFAULT_MISSING_GRACE_MS,
+    });
+    this.metric(SWEEP_METRICS.createdSharesMissing, missing.length);
+    if (missing.length === 0) return;
+    result.missingShares = missing;
+    throw new SweepPhaseError('join', missingSharesMessage(missing));
+  }
+
+  /** What the audit trail says of the earlier cancels of shares this complete listing still shows. */
+  private async judgeCancels(listed: readonly Share[], previous: ReadonlyMap<ShareId, InventoryItem>): Promise<{ judgements: Judgement[]; givenUp: ShareId[] }> {
+    const { deps, result } = this;
+    const { toCheck, givenUp } = verificationCandidates(
+      listed.map((s) => s.shareId),
+      previous,
+    );
+    if (toCheck.length === 0) return { judgements: [], givenUp };
+    try {
+      const entries = await deps.runs.getAuditEntries(toCheck);
+      return { judgements: judgeAnswers(toCheck, entries, result.startedAtMs, deps.settings.cancelSettleMs ?? DEFAULT_CANCEL_SETTLE_MS), givenUp };
+    } catch (error) {
+      // Nothing is concluded: the shares stay pending and the next run judges them.
+      this.addError(`could not read the answers of ${toCheck.length} earlier cancel(s): ${this.describe(error)}; they were not verified`);
+      return { judgements: [], givenUp };
+    }
+  }
+
+  private planCancels(
+    judged: { judgements: Judgement[]; givenUp: ShareId[] },
+    listed: readonly Share[],
+    previous: ReadonlyMap<ShareId, InventoryItem>,
+    evaluation: EvaluationResult,
+    now: number,
+  ): VerificationPlan {
+    const { deps, result } = this;
+    const plan = planVerification({
+      judgements: judged.judgements,
+      givenUp: judged.givenUp,
+      previous,
+      decisions: new Map(evaluation.decisions.map((d) => [d.shareId, d] as const)),
+      toCancel: evaluation.toCancel,
+      mode: result.mode,
+      guardrailTripped: evaluation.guardrail.tripped,
+      now,
+    });
+    this.verification = plan;
+    const givenUpNow = plan.ineffective.filter((c) => c.action === 'given-up').length;
+    result.cancelVerification = {
+      checked: judged.judgements.filter((j) => j.kind !== 'pending').length,
+      ineffective: plan.ineffective.slice(0, MAX_REPORTED_INEFFECTIVE),
+      givenUpEarlier: judged.givenUp.slice(0, MAX_REPORTED_INEFFECTIVE),
+    };
+    this.metric(SWEEP_METRICS.cancelsIneffective, plan.ineffective.length);
+    this.metric(SWEEP_METRICS.cancelsGivenUp, givenUpNow);
+    if (plan.ineffective.length > 0) {
+      deps.logger?.warn('cancels answered done did not take', { runId: result.runId, shares: plan.ineffective.length, givenUp: givenUpNow, listed: listed.length });
+    }
+    return plan;
+  }
+
+  /** One `ShareCancelIneffective` per share given up on in this run. */
+  private givenUpEvents(joined: Joined, now: number): ProductEvent[] {
+    const { result } = this;
+    const events: ProductEvent[] = [];
+    for (const c of this.verification?.ineffective ?? []) {
+      if (c.action !== 'given-up') continue;
+      const subject = result.subjects.get(c.shareId);
+      const requestId = joined.requestIds.get(c.shareId);
+      events.push(
+        shareCancelIneffectiveEvent(
+          {
+            shareId: c.shareId,
+            runId: result.runId,
+            cancelRunId: c.cancelRunId,
+            answer: c.answer,
+            misses: c.misses,
+            reason: ineffectiveReason(c),
+            paths: subject?.paths ?? [],
+            ...(subject?.shortUrl !== undefined ? { shortUrl: subject.shortUrl } : {}),
+            ...(subject?.requester !== undefined ? { requester: subject.requester } : {}),
+            ...(requestId !== undefined ? { requestId } : {}),
+          },
+          now,
+        ),
+      );
+    }
+    return events;
   }
 
   private join(listed: readonly Share[], previous: ReadonlyMap<ShareId, InventoryItem>, records: readonly ShareRecord[], now: number): Joined {
@@ -805,7 +989,11 @@ class SweepRun {
       // Marks and their notice times are carried unchanged (setMarks, setNotified and clearMarks change them).
       if (prev?.violatingSince !== undefined) item.violatingSince = prev.violatingSince;
       if (prev?.notifiedAt !== undefined) item.notifiedAt = prev.notifiedAt;
-      items.push(item);
+      if (prev?.cancelRunId !== undefined) item.cancelRunId = prev.cancelRunId;
+      if (prev?.cancelRequestedAtMs !== undefined) item.cancelRequestedAtMs = prev.cancelRequestedAtMs;
+      if (prev?.cancelMisses !== undefined) item.cancelMisses = prev.cancelMisses;
+      if (prev?.cancelGaveUpAtMs !== undefined) item.cancelGaveUpAtMs = prev.cancelGaveUpAtMs;
+      items.push(withVerification(item, this.verification?.updates.get(share.shareId)));
     }
     const retention = settings.goneRetentionMs ?? DEFAULT_GONE_RETENTION_MS;
     const expired: ShareId[] = [];
@@ -879,12 +1067,14 @@ class SweepRun {
       }
       entries.push(entry);
     }
+    if (this.verification) applyVerificationToAudit(entries, this.verification, result.subjects, now);
     if (entries.length > 0) await stage('the audit entries', () => deps.runs.putAuditEntries(result.runId, entries));
     result.counts.auditEntries = entries.length;
 
     // The grace notices (after the marks they announce), then the guardrail's event.
     await this.sendNotices(evaluation.noticesDue, joined);
     if (evaluation.guardrail.tripped) await this.publish([guardrailTrippedEvent({ runId: result.runId, trips: guardrailEventTrips(evaluation) }, now)]);
+    await this.publish(this.givenUpEvents(joined, now));
   }
 
   /**
@@ -976,9 +1166,8 @@ class SweepRun {
     }
   }
 
-  private async enqueue(evaluation: EvaluationResult, joined: Joined, now: number): Promise<void> {
+  private async enqueue(evaluation: EvaluationResult, toCancel: readonly ShareId[], joined: Joined, now: number): Promise<void> {
     const { deps, result } = this;
-    const toCancel = evaluation.toCancel;
     const decisionById = new Map(evaluation.decisions.map((d) => [d.shareId, d] as const));
     const createdAtById = new Map<ShareId, number | undefined>();
     for (const f of joined.facts) createdAtById.set(f.share.shareId, f.share.createdAtMs);
@@ -1048,6 +1237,21 @@ class SweepRun {
     } finally {
       this.metric(SWEEP_METRICS.enqueuedForCancel, result.enqueued.length);
       this.progress({ phase: 'enqueue', batches: result.batches });
+      await this.recordCancelRequests(now);
+    }
+  }
+
+  /**
+   * Which run queued each sent cancel, so that the next complete listing can verify it (see
+   * cancel-verification.ts). Bookkeeping: a failure is a run error, and those cancels go unverified.
+   */
+  private async recordCancelRequests(now: number): Promise<void> {
+    const { deps, result } = this;
+    if (result.enqueued.length === 0) return;
+    try {
+      await deps.inventory.recordCancelRequests(result.enqueued, result.runId, now);
+    } catch (error) {
+      this.addError(`could not record which run cancelled ${result.enqueued.length} share(s): ${this.describe(error)}; their cancels will not be verified`);
     }
   }
 
@@ -1071,6 +1275,10 @@ class SweepRun {
       noticesSent: result.notified.length,
       noticesFailed: result.unnotified.length,
       errors: result.errors.length,
+      warnings: result.warnings.length,
+      cancelsIneffective: this.verification?.ineffective.length ?? 0,
+      cancelsGivenUp: this.verification?.ineffective.filter((c) => c.action === 'given-up').length ?? 0,
+      missingShares: result.missingShares.length,
     };
     if (e) {
       counts.evaluated = e.counts.shares;
@@ -1112,7 +1320,11 @@ class SweepRun {
         errors: result.errors,
         timings: result.timings,
         ...(result.reason !== undefined ? { reason: result.reason } : {}),
+        ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+        ...(result.apiShape !== undefined ? { apiShape: result.apiShape } : {}),
+        ...(result.cancelVerification !== undefined ? { cancelVerification: result.cancelVerification } : {}),
       });
+      await this.saveBaseline();
     } catch (error) {
       const text = `could not write the run summary: ${this.describe(error)}`;
       result.errors.push(this.redact(text));
@@ -1126,6 +1338,17 @@ class SweepRun {
       result.timings.finish = Math.round(this.timer() - started);
     }
     deps.logger?.info('sweep finished', { runId: result.runId, status: result.status, mode: result.mode, counts: result.counts, timings: result.timings });
+  }
+
+  /** A completed run's listing shape becomes the drift baseline (listing-drift.ts). */
+  private async saveBaseline(): Promise<void> {
+    if (this.result.status !== 'completed' || this.drift === undefined) return;
+    try {
+      await this.deps.runs.putApiShape(this.drift.next);
+    } catch (error) {
+      // The summary is written already: the baseline stays the older one, and the next run compares with it.
+      this.deps.logger?.warn('the list response shape was not recorded', { runId: this.result.runId, error: this.describe(error) });
+    }
   }
 
   private async releaseLease(): Promise<void> {

@@ -1,9 +1,13 @@
 /**
- * `share-lifecycle runs list|show`: the audit trail of sweeps (the runs table): every run's
- * summary, and for one run each share's decision, the policies behind it and what happened.
+ * `share-lifecycle runs list|show|acknowledge-missing`: the audit trail of sweeps (the runs
+ * table): every run's summary, and for one run each share's decision, the policies behind it and
+ * what happened; and the way out of a sweep that fails because shares the product created are
+ * missing from the listing (lib/app/missing-shares.ts).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { acknowledgeMissingShares } from '../app/missing-shares';
 import type { AuditEntry, RunSummary } from '../app/store-ports';
+import { describeShapeChange } from '../domain/response-shape';
 import type { CommandRunner } from './command';
 import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from './format';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
@@ -14,7 +18,29 @@ function parseLimit(raw: string): number {
   return n;
 }
 
-const DECISIONS = ['keep', 'cancel', 'would-cancel', 'exempt', 'unevaluable', 'marked'] as const;
+const DECISIONS = ['keep', 'cancel', 'would-cancel', 'exempt', 'unevaluable', 'marked', 'cancel-ineffective'] as const;
+
+/** The summary's lines about the list response's shape and the cancels that did not take. */
+export function trustLines(summary: RunSummary): string[] {
+  const lines: string[] = [];
+  for (const warning of summary.warnings ?? []) lines.push(`  warning: ${warning}`);
+  const shape = summary.apiShape;
+  if (shape !== undefined) {
+    const against = shape.baselineRunId === undefined ? 'first recorded: the baseline' : `compared with run ${shape.baselineRunId}`;
+    const change = shape.change === undefined ? 'no change' : `CHANGED: ${describeShapeChange(shape.change)}`;
+    lines.push(`  api shape: ${shape.fingerprint} (${shape.fields} fields over ${shape.items} shares; ${against}; ${change})`);
+  }
+  const v = summary.cancelVerification;
+  if (v !== undefined && (v.checked > 0 || v.ineffective.length > 0 || v.givenUpEarlier.length > 0)) {
+    lines.push(`  cancels verified: ${v.checked} judged, ${v.ineffective.length} did not take`);
+    for (const c of v.ineffective) {
+      const what = c.action === 'retried' ? 'cancelled again' : c.action === 'given-up' ? 'GIVEN UP: a person must look' : `not cancelled again: ${c.note ?? ''}`;
+      lines.push(`  cancel-ineffective: share ${c.shareId} answered ${c.answer} by run ${c.cancelRunId}, miss ${c.misses}: ${what}`);
+    }
+    if (v.givenUpEarlier.length > 0) lines.push(`  given up earlier, still listed (a person must look): ${v.givenUpEarlier.join(', ')}`);
+  }
+  return lines;
+}
 
 /** A run summary for --json: times as ISO 8601 next to the stored fields. */
 export function runToJson(run: RunSummary): Record<string, unknown> {
@@ -119,6 +145,7 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
           ]),
         );
         for (const trip of summary.guardrail?.trips ?? []) run.io.out(`  guardrail: ${trip.message}\n`);
+        for (const line of trustLines(summary)) run.io.out(`${line}\n`);
         for (const error of summary.errors ?? []) run.io.out(`  error: ${error}\n`);
         run.io.out('\n');
         const table = tableLines(
@@ -128,6 +155,37 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
         );
         await writeOut(run.io, [...table, `${plural(entries.length, 'audit entry', 'audit entries')}\n`]);
         return EXIT.ok;
+      }),
+    );
+
+  runs
+    .command('acknowledge-missing')
+    .description(
+      'Confirm that shares the product created were deleted outside it (a sweep fails while a created share is missing from the listing): ' +
+        'their share records move to cancelled and the next sweep proceeds.',
+    )
+    .argument('<requestId...>', 'request ids named by the failed run')
+    .option('--note <text>', 'who and why, kept in the record\'s cancel reason')
+    .option('--json', 'print the results as JSON')
+    .action(
+      runner(async (run, requestIds: string[], options: { note?: string; json?: boolean }) => {
+        await run.context.check({ tables: ['shares'] });
+        const stores = await run.context.stores();
+        const results = await acknowledgeMissingShares({ shareRecords: stores.shareRecords, now: Date.now() }, requestIds, options.note);
+        if (options.json === true) {
+          await printJson(run.io, results.map((r) => (r.kind === 'acknowledged' ? { requestId: r.requestId, kind: r.kind, status: r.record.status } : r)));
+        } else {
+          for (const r of results) {
+            const line =
+              r.kind === 'acknowledged'
+                ? `${r.requestId}: acknowledged (record now cancelled: deleted outside the product)`
+                : r.kind === 'not-found'
+                  ? `${r.requestId}: no such share record`
+                  : `${r.requestId}: left alone (status ${r.status}, not created)`;
+            run.io.out(`${line}\n`);
+          }
+        }
+        return results.every((r) => r.kind === 'acknowledged') ? EXIT.ok : EXIT.failure;
       }),
     );
 }

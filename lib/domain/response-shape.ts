@@ -131,3 +131,121 @@ export function compareShapes(before: ResponseShape, after: ResponseShape): Shap
 export function isShapeUnchanged(change: ShapeChange): boolean {
   return change.added.length === 0 && change.removed.length === 0 && change.retyped.length === 0;
 }
+
+// ------------------------------------------------------------------ drift between runs
+
+/** A stored shape keeps at most this many fields (the first by name), each name at most this long. */
+export const MAX_SHAPE_FIELDS = 300;
+export const MAX_SHAPE_FIELD_NAME = 200;
+
+/**
+ * The shape with its fields capped (the first {@link MAX_SHAPE_FIELDS} by name) and long names
+ * cut, so that a stored shape stays small whatever TeraBox sends. Compare bounded with bounded.
+ */
+export function boundShape(shape: ResponseShape): { shape: ResponseShape; truncated: boolean } {
+  const names = Object.keys(shape.fields).sort();
+  let truncated = names.length > MAX_SHAPE_FIELDS;
+  const fields: Record<string, FieldShape> = {};
+  for (const name of names.slice(0, MAX_SHAPE_FIELDS)) {
+    const key = name.length > MAX_SHAPE_FIELD_NAME ? name.slice(0, MAX_SHAPE_FIELD_NAME) : name;
+    if (key !== name) truncated = true;
+    const field = shape.fields[name]!;
+    const kept = fields[key];
+    fields[key] = kept
+      ? { kinds: [...new Set([...kept.kinds, ...field.kinds])].sort(), seenIn: Math.max(kept.seenIn, field.seenIn) }
+      : { kinds: [...field.kinds], seenIn: field.seenIn };
+  }
+  return { shape: { items: shape.items, fields }, truncated };
+}
+
+/**
+ * Kinds that say the same thing about a field: a whole and a fractional number, a text that
+ * happens to be all digits and one that is not (a name, a password: `passwd` is `"0"` or 4 chars
+ * of [0-9a-z]). `null` says nothing (an optional value left empty) and is ignored.
+ */
+const KIND_FAMILY: Record<ValueKind, string | undefined> = {
+  null: undefined,
+  boolean: 'boolean',
+  integer: 'number',
+  number: 'number',
+  'numeric-string': 'text',
+  string: 'text',
+  array: 'array',
+  object: 'object',
+};
+
+function familiesOf(kinds: readonly ValueKind[]): Set<string> {
+  const out = new Set<string>();
+  for (const k of kinds) {
+    const f = KIND_FAMILY[k];
+    if (f !== undefined) out.add(f);
+  }
+  return out;
+}
+
+/** How unlikely a field's absence must be to count (once in a thousand runs by chance). */
+export const DRIFT_ABSENCE_CHANCE = 0.001;
+
+/**
+ * The chance that none of `n` items carries a field that a fraction `rate` of items carry.
+ * Below {@link DRIFT_ABSENCE_CHANCE}, the field's absence (or its appearance) is a change of the
+ * API, not of the account's shares.
+ */
+export function absenceChance(rate: number, n: number): number {
+  if (rate >= 1) return 0;
+  if (rate <= 0) return 1;
+  return Math.pow(1 - rate, n);
+}
+
+/**
+ * What changed between the shape of the last completed run (`before`) and this run's (`after`),
+ * counting only what cannot be the account's shares changing:
+ * - **retyped**: a field both saw whose kinds now share no family with the kinds seen before
+ *   (ids that were numbers and are now strings; an object turned array). `null` is ignored, and
+ *   integer/number and numeric-string/string are one family each, so that an optional field left
+ *   empty, or a password that happens to be all digits, is no change.
+ * - **removed**: a field the baseline saw in a fraction p of its items and none of this run's n
+ *   items carries, when (1 - p)^n < 1/1000. A field every item carried counts as removed as soon
+ *   as no item carries it; `passwd` on 3 of 10 shares is not "removed" from a run of 4 public
+ *   shares (0.7^4 = 0.24), but would be from a run of 20 (0.7^20 < 0.001).
+ * - **added**: the mirror: a field the baseline never saw, carried by a fraction q of this run's
+ *   items, when (1 - q)^(baseline items) < 1/1000.
+ * An empty side (no items: an empty account) has no shape: nothing changed.
+ */
+export function compareShapesForDrift(before: ResponseShape, after: ResponseShape): ShapeChange {
+  const none: ShapeChange = { added: [], removed: [], retyped: [] };
+  if (before.items <= 0 || after.items <= 0) return none;
+  const present = (shape: ResponseShape, field: string): boolean => (shape.fields[field]?.seenIn ?? 0) > 0;
+  const rate = (shape: ResponseShape, field: string): number => (shape.fields[field]?.seenIn ?? 0) / shape.items;
+  const added = Object.keys(after.fields)
+    .filter((f) => present(after, f) && !present(before, f) && absenceChance(rate(after, f), before.items) < DRIFT_ABSENCE_CHANCE)
+    .sort();
+  const removed = Object.keys(before.fields)
+    .filter((f) => present(before, f) && !present(after, f) && absenceChance(rate(before, f), after.items) < DRIFT_ABSENCE_CHANCE)
+    .sort();
+  const retyped = Object.keys(after.fields)
+    .filter((f) => {
+      if (!(f in before.fields)) return false;
+      const was = familiesOf(before.fields[f]!.kinds);
+      const now = familiesOf(after.fields[f]!.kinds);
+      if (was.size === 0 || now.size === 0) return false;
+      for (const family of now) if (was.has(family)) return false;
+      return true;
+    })
+    .sort()
+    .map((field) => ({ field, before: before.fields[field]!.kinds, after: after.fields[field]!.kinds }));
+  return { added, removed, retyped };
+}
+
+/** A one-line description of a change: `fields added: a, b; removed: c; retyped: id (integer -> numeric-string)`. */
+export function describeShapeChange(change: ShapeChange, maxFields = 20): string {
+  const list = (names: readonly string[]): string =>
+    names.length <= maxFields ? names.join(', ') : `${names.slice(0, maxFields).join(', ')} and ${names.length - maxFields} more`;
+  const parts: string[] = [];
+  if (change.added.length > 0) parts.push(`fields added: ${list(change.added)}`);
+  if (change.removed.length > 0) parts.push(`fields removed: ${list(change.removed)}`);
+  if (change.retyped.length > 0) {
+    parts.push(`fields retyped: ${list(change.retyped.map((r) => `${r.field} (${r.before.join('|')} -> ${r.after.join('|')})`))}`);
+  }
+  return parts.join('; ');
+}

@@ -59,6 +59,7 @@ export function renderLocalReport(report: LocalRunReport, options: { maxItems?: 
   const planWould = plan.decisions.filter((d) => d.action === 'would-cancel').length;
   out.push(`  ${plan.guardrail?.planned ?? 0} shares planned for cancellation by enforce policies; ${planWould} flagged in all (dry-run policies included); nothing cancelled\n`);
   for (const e of plan.errors) out.push(`  error: ${e}\n`);
+  for (const w of plan.warnings ?? []) out.push(`  warning: ${w}\n`);
 
   out.push(heading(`4. Enforce (${enforce.runId})`));
   const g = enforce.guardrail;
@@ -88,6 +89,10 @@ export function renderLocalReport(report: LocalRunReport, options: { maxItems?: 
     out.push(`  cancel-shares: ${report.cancellation.failed} failed deliveries, ${report.cancellation.deadLettered} batches in the dead-letter queue\n`);
   }
   for (const e of enforce.errors) out.push(`  error: ${e}\n`);
+  for (const w of enforce.warnings ?? []) out.push(`  warning: ${w}\n`);
+  for (const c of enforce.ineffectiveCancels ?? []) {
+    out.push(`  cancel did not take: share ${c.shareId} (answered ${c.answer} by run ${c.cancelRunId}, miss ${c.misses}): ${c.action}\n`);
+  }
 
   out.push(heading('5. Check'));
   if (check.matches) {

@@ -61,6 +61,28 @@ export interface ShareCancelledDetail {
   requestId?: string;
 }
 
+/**
+ * Two cancels of the share were answered done, yet complete listings still show it: the product
+ * stops cancelling it, and a person must look (cancel it by hand, or find why TeraBox keeps it).
+ */
+export interface ShareCancelIneffectiveDetail {
+  shareId: string;
+  /** The run that found the second miss and gave up. */
+  runId: string;
+  /** The run whose cancel was answered done last. */
+  cancelRunId: string;
+  /** TeraBox's last answer (`cancelled`, `unconfirmed`, `already-gone`). */
+  answer: string;
+  /** Misses counted (complete listings that still showed the share after an answer). */
+  misses: number;
+  reason: string;
+  shortUrl?: string;
+  paths: string[];
+  pathCount: number;
+  requester?: string;
+  requestId?: string;
+}
+
 export interface SweepCompletedDetail {
   runId: string;
   mode: PolicyMode;
@@ -86,6 +108,7 @@ export interface ProductEventDetails {
   ShareRequestRejected: ShareRequestRejectedDetail;
   ShareMarkedForCancel: ShareMarkedForCancelDetail;
   ShareCancelled: ShareCancelledDetail;
+  ShareCancelIneffective: ShareCancelIneffectiveDetail;
   SweepCompleted: SweepCompletedDetail;
   GuardrailTripped: GuardrailTrippedDetail;
 }
@@ -97,6 +120,7 @@ export const PRODUCT_EVENT_TYPES: readonly ProductEventType[] = [
   'ShareRequestRejected',
   'ShareMarkedForCancel',
   'ShareCancelled',
+  'ShareCancelIneffective',
   'SweepCompleted',
   'GuardrailTripped',
 ];
@@ -233,6 +257,38 @@ export function shareCancelledEvent(
   };
   if (input.requestId !== undefined) detail.requestId = input.requestId;
   return withTime({ source: EVENT_SOURCE, detailType: 'ShareCancelled', detail }, at);
+}
+
+/** `ShareCancelIneffective`: the product gave up cancelling a share that two answered cancels did not remove. */
+export function shareCancelIneffectiveEvent(
+  input: {
+    shareId: string;
+    runId: string;
+    cancelRunId: string;
+    answer: string;
+    misses: number;
+    reason: string;
+    shortUrl?: string;
+    paths: readonly string[];
+    requester?: string;
+    requestId?: string;
+  },
+  at?: number,
+): ProductEventOf<'ShareCancelIneffective'> {
+  const detail: ShareCancelIneffectiveDetail = {
+    shareId: input.shareId,
+    runId: input.runId,
+    cancelRunId: input.cancelRunId,
+    answer: freeText(input.answer),
+    misses: input.misses,
+    reason: freeText(input.reason),
+    paths: input.paths.slice(0, MAX_EVENT_PATHS).map(freeText),
+    pathCount: input.paths.length,
+  };
+  if (input.shortUrl !== undefined) detail.shortUrl = freeText(input.shortUrl);
+  if (input.requester !== undefined) detail.requester = freeText(input.requester);
+  if (input.requestId !== undefined) detail.requestId = freeText(input.requestId);
+  return withTime({ source: EVENT_SOURCE, detailType: 'ShareCancelIneffective', detail }, at);
 }
 
 /** `SweepCompleted`: a sweep run finished (counts such as listed, violating, cancelled). */

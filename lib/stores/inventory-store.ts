@@ -176,6 +176,31 @@ export class DynamoDbInventoryStore implements InventoryStore {
     }
   }
 
+  /**
+   * One UpdateItem per share (the shares of one run's cancel batches: at most the guardrail's
+   * limit), setting only the two attributes, so that marks written meanwhile are never overwritten.
+   */
+  async recordCancelRequests(shareIds: readonly ShareId[], runId: string, atMs: number): Promise<number> {
+    let written = 0;
+    await forEachConcurrent([...new Set(shareIds)], this.batch.concurrency ?? 4, async (shareId) => {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(shareId),
+            UpdateExpression:
+              'SET cancelRunId = :r, cancelRequestedAtMs = :t, firstSeenAtMs = if_not_exists(firstSeenAtMs, :t), lastSeenAtMs = if_not_exists(lastSeenAtMs, :t)',
+            ExpressionAttributeValues: { ':r': runId, ':t': atMs },
+          }),
+        );
+        written += 1;
+      } catch (err) {
+        throw toStoreError(err, 'UpdateItem', this.tableName);
+      }
+    });
+    return written;
+  }
+
   async deleteMany(shareIds: Iterable<ShareId>): Promise<number> {
     const unique = [...new Set(shareIds)];
     return batchWriteAll(
@@ -253,6 +278,10 @@ export class DynamoDbInventoryStore implements InventoryStore {
       violatingSince: marks,
       notifiedAt: notices,
       goneAtMs: item.goneAtMs,
+      cancelRunId: item.cancelRunId,
+      cancelRequestedAtMs: item.cancelRequestedAtMs,
+      cancelMisses: item.cancelMisses !== undefined && item.cancelMisses > 0 ? item.cancelMisses : undefined,
+      cancelGaveUpAtMs: item.cancelGaveUpAtMs,
     });
   }
 }
@@ -263,6 +292,14 @@ export class DynamoDbInventoryStore implements InventoryStore {
  */
 export function inventoryItemChanged(before: InventoryItem, next: InventoryItem, lastSeenResolutionMs = 0): boolean {
   if (before.firstSeenAtMs !== next.firstSeenAtMs || before.goneAtMs !== next.goneAtMs) return true;
+  if (
+    before.cancelRunId !== next.cancelRunId ||
+    before.cancelRequestedAtMs !== next.cancelRequestedAtMs ||
+    (before.cancelMisses ?? 0) !== (next.cancelMisses ?? 0) ||
+    before.cancelGaveUpAtMs !== next.cancelGaveUpAtMs
+  ) {
+    return true;
+  }
   if (!sameMarks(before.violatingSince, next.violatingSince) || !sameMarks(before.notifiedAt, next.notifiedAt)) return true;
   const moved = Math.abs(next.lastSeenAtMs - before.lastSeenAtMs);
   return moved !== 0 && moved >= lastSeenResolutionMs;
@@ -288,5 +325,9 @@ export function toInventoryItem(item: Item): InventoryItem | undefined {
     violatingSince: marks && Object.keys(marks).length > 0 ? marks : undefined,
     notifiedAt: notices && Object.keys(notices).length > 0 ? notices : undefined,
     goneAtMs: num(item.goneAtMs),
+    cancelRunId: str(item.cancelRunId),
+    cancelRequestedAtMs: num(item.cancelRequestedAtMs),
+    cancelMisses: num(item.cancelMisses),
+    cancelGaveUpAtMs: num(item.cancelGaveUpAtMs),
   });
 }

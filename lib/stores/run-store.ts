@@ -8,6 +8,12 @@
  *      requester, recordedAtMs, outcomeAtMs, expiresAt }` - `expiresAt` (epoch seconds) is the
  *   table's TTL attribute, so DynamoDB deletes entries after the retention (default 90 days).
  *
+ * - drift baseline: pk `SHAPE#<accountId>`, sk `LIST`
+ *   `{ kind: "api-shape", runId, fingerprint, recordedAtMs, shape, truncated }`: the list response
+ *   shape of the last completed run (lib/app/listing-drift.ts), one small item per account, capped
+ *   at MAX_SHAPE_FIELDS fields of at most MAX_SHAPE_FIELD_NAME characters (lib/domain/response-shape.ts) (far below
+ *   DynamoDB's 400 KB item limit whatever TeraBox sends).
+ *
  * Run ids are time-sortable (`20260501T100000123Z-1a2b3c4d`): the start time is part of the id,
  * so the summary's sort key is derived from the id and `getRun(runId)` is a single GetItem.
  */
@@ -20,7 +26,7 @@ import {
   type KeysAndAttributes,
   type WriteRequest as RawWriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   AuditOutcomesNotWrittenError,
   type AuditDecision,
@@ -32,7 +38,9 @@ import {
   type RunStore,
   type RunSummary,
   type RunUpdate,
+  type StoredApiShape,
 } from '../app/store-ports';
+import { boundShape, type FieldShape } from '../domain/response-shape';
 import type { ShareId } from '../domain/share';
 import {
   BATCH_WRITE_LIMIT,
@@ -126,7 +134,7 @@ export class DynamoDbRunStore implements RunStore {
 
   /** Sets the given fields on an existing summary and returns the whole summary. */
   async finishRun(runId: string, update: RunUpdate): Promise<RunSummary> {
-    const fields: Record<string, unknown> = compact({ ...update, errors: capErrors(update.errors) });
+    const fields: Record<string, unknown> = compact({ ...update, errors: capErrors(update.errors), warnings: capErrors(update.warnings) });
     const entries = Object.entries(fields);
     if (entries.length === 0) {
       const current = await this.getRun(runId);
@@ -387,6 +395,68 @@ export class DynamoDbRunStore implements RunStore {
     }
   }
 
+  async getAuditEntries(keys: readonly { runId: string; shareId: ShareId }[]): Promise<AuditEntry[]> {
+    const unique = lastWinsByKey(keys, (k) => `${k.runId}\u0000${k.shareId}`);
+    const out: AuditEntry[] = [];
+    await forEachChunk(unique, BATCH_GET_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
+      let pending: Item[] | undefined = chunk.map((k) => ({ pk: auditPk(k.runId), sk: k.shareId }));
+      for (let attempt = 1; pending !== undefined && pending.length > 0; attempt++) {
+        if (attempt > 1) await batchBackoff(attempt - 1, this.batch);
+        let res;
+        try {
+          res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        } catch (err) {
+          throw toStoreError(err, 'BatchGetItem', this.tableName);
+        }
+        for (const item of res.Responses?.[this.tableName] ?? []) out.push(toAuditEntry(item, str(item.runId) ?? ''));
+        pending = res.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined;
+        if (pending !== undefined && pending.length > 0 && attempt >= batchAttempts(this.batch)) {
+          throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${pending.length} keys still unprocessed after ${attempt} attempts`, {
+            retryable: true,
+            code: 'UnprocessedKeys',
+          });
+        }
+      }
+    });
+    return out;
+  }
+
+  async getApiShape(): Promise<StoredApiShape | undefined> {
+    try {
+      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: this.shapeKey(), ConsistentRead: true }));
+      return out.Item ? toStoredApiShape(out.Item) : undefined;
+    } catch (err) {
+      throw toStoreError(err, 'GetItem', this.tableName);
+    }
+  }
+
+  async putApiShape(stored: StoredApiShape): Promise<void> {
+    const { shape, truncated } = boundShape(stored.shape);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: compact({
+            ...this.shapeKey(),
+            kind: 'api-shape',
+            accountId: this.accountId,
+            runId: stored.runId,
+            fingerprint: stored.fingerprint,
+            recordedAtMs: stored.recordedAtMs,
+            shape,
+            truncated: truncated || stored.truncated === true ? true : undefined,
+          }),
+        }),
+      );
+    } catch (err) {
+      throw toStoreError(err, 'PutItem', this.tableName);
+    }
+  }
+
+  private shapeKey(): Item {
+    return { pk: `SHAPE#${this.accountId}`, sk: 'LIST' };
+  }
+
   private runKey(runId: string): Item {
     const t = runIdTime(runId);
     if (t === undefined) throw new StoreError(`run id ${JSON.stringify(runId)} was not made by newRunId`);
@@ -407,9 +477,32 @@ function capErrors(errors: string[] | undefined): string[] | undefined {
   return kept;
 }
 
+function toStoredApiShape(item: Item): StoredApiShape | undefined {
+  const runId = str(item.runId);
+  const fingerprint = str(item.fingerprint);
+  const raw = item.shape as { items?: unknown; fields?: unknown } | undefined;
+  if (runId === undefined || fingerprint === undefined || typeof raw !== 'object' || raw === null) return undefined;
+  const fields: Record<string, FieldShape> = {};
+  if (typeof raw.fields === 'object' && raw.fields !== null) {
+    for (const [name, value] of Object.entries(raw.fields as Record<string, unknown>)) {
+      const f = value as { kinds?: unknown; seenIn?: unknown };
+      const kinds = strList(f?.kinds);
+      if (kinds === undefined) continue;
+      fields[name] = { kinds: kinds as FieldShape['kinds'], seenIn: num(f.seenIn) ?? 0 };
+    }
+  }
+  return compact<StoredApiShape>({
+    runId,
+    fingerprint,
+    recordedAtMs: num(item.recordedAtMs) ?? 0,
+    shape: { items: num(raw.items) ?? 0, fields },
+    truncated: item.truncated === true ? true : undefined,
+  });
+}
+
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'skipped'];
-const DECISIONS: readonly AuditDecision[] = ['keep', 'cancel', 'would-cancel', 'exempt', 'unevaluable', 'marked'];
-const OUTCOMES: readonly AuditOutcome[] = ['cancelled', 'already-gone', 'unconfirmed', 'failed', 'enqueued', 'skipped'];
+const DECISIONS: readonly AuditDecision[] = ['keep', 'cancel', 'would-cancel', 'exempt', 'unevaluable', 'marked', 'cancel-ineffective'];
+const OUTCOMES: readonly AuditOutcome[] = ['cancelled', 'already-gone', 'unconfirmed', 'failed', 'enqueued', 'skipped', 'given-up'];
 
 export function toRunSummary(item: Item, accountId: string): RunSummary {
   const guardrail = item.guardrail;
@@ -430,6 +523,12 @@ export function toRunSummary(item: Item, accountId: string): RunSummary {
     errors: strList(item.errors),
     timings: numRecord(item.timings),
     reason: str(item.reason),
+    warnings: strList(item.warnings),
+    // Written by the sweep in these shapes; checked only for the field every reader relies on.
+    apiShape: typeof (item.apiShape as { fingerprint?: unknown } | undefined)?.fingerprint === 'string' ? (item.apiShape as RunSummary['apiShape']) : undefined,
+    cancelVerification: Array.isArray((item.cancelVerification as { ineffective?: unknown } | undefined)?.ineffective)
+      ? (item.cancelVerification as RunSummary['cancelVerification'])
+      : undefined,
   });
 }
 

@@ -435,6 +435,19 @@ describe('alarms', () => {
     });
   });
 
+  it.each([
+    ['the list response changed shape', PRODUCT_METRICS.apiShapeChanged],
+    ['a cancel answered done did not take', PRODUCT_METRICS.cancelsIneffective],
+    ['the product gave up cancelling a share', PRODUCT_METRICS.cancelsGivenUp],
+  ])('alarms when the sweep reports that %s', (_what, metricName) => {
+    alarmOn({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: 'sweep-shares' }],
+      Statistic: 'Sum',
+    });
+  });
+
   it('alarms on TeraBox auth failures reported by any function', () => {
     const metrics = new Capture();
     alarmOn({ Metrics: metrics });
@@ -449,9 +462,9 @@ describe('alarms', () => {
     );
   });
 
-  it('has exactly these 7 alarms, all notifying the topic', () => {
+  it('has exactly these 10 alarms, all notifying the topic', () => {
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef()]);
   });
 

@@ -446,6 +446,34 @@ describe('POST /share/cancel', () => {
     expect((await cancel(emu, ['123456', live!.shareId])).body.errno).toBe(0);
     expect(emu.state.getShare(live!.shareId)).toBeUndefined();
   });
+
+  describe('the cancelIneffective fault', () => {
+    it('"always": answers errno 0 and keeps every share, cancel after cancel', async () => {
+      const emu = await emulator({ seed: 'shares=3', cancelIneffective: 'always' });
+      const ids = emu.state.listShares(0, 3).items.map((s) => s.shareId);
+      expect((await cancel(emu, ids)).body.errno).toBe(0);
+      expect((await cancel(emu, ids)).body.errno).toBe(0);
+      expect(emu.state.shares.size).toBe(3);
+    });
+
+    it('"once": each share survives its first cancel and goes with the second', async () => {
+      const emu = await emulator({ seed: 'shares=2', cancelIneffective: 'once' });
+      const [a, b] = emu.state.listShares(0, 2).items.map((s) => s.shareId);
+      expect((await cancel(emu, [a!])).body.errno).toBe(0);
+      expect(emu.state.getShare(a!)).toBeDefined();
+      expect((await cancel(emu, [a!, b!])).body.errno).toBe(0);
+      expect([emu.state.getShare(a!), emu.state.getShare(b!) !== undefined]).toEqual([undefined, true]);
+    });
+
+    it('a list of ids: only those shares survive, the others of the batch are cancelled', async () => {
+      const emu = await emulator({ seed: 'shares=2' });
+      const [a, b] = emu.state.listShares(0, 2).items.map((s) => s.shareId);
+      const faulty = await emulator({ seed: 'shares=2', cancelIneffective: [a!] });
+      expect((await cancel(faulty, [a!, b!])).body.errno).toBe(0);
+      expect([faulty.state.getShare(a!) !== undefined, faulty.state.getShare(b!)]).toEqual([true, undefined]);
+      expect(emu.state.shares.size).toBe(2);
+    });
+  });
 });
 
 // ------------------------------------------------------------------ /api/list and others

@@ -24,6 +24,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseLossless } from 'lossless-json';
+import { IneffectiveCancels } from './cancel-faults';
 import { createPrng, STREAM } from './prng';
 import {
   createdShareBody,
@@ -137,6 +138,7 @@ interface Config {
   listOrder: ListOrder;
   orderParam: OrderParamMode;
   variant: ShapeVariant | undefined;
+  ineffectiveCancels: IneffectiveCancels;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -184,6 +186,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     listOrder: options.listOrder ?? 'newest-first',
     orderParam: options.orderParam ?? 'honor',
     variant: options.variant,
+    ineffectiveCancels: new IneffectiveCancels(options.cancelIneffective),
   };
   if (!['all', 'transfer-only'].includes(config.sharelistScope)) throw new RangeError(`sharelistScope must be 'all' or 'transfer-only'`);
   if (!['newest-first', 'oldest-first', 'unordered'].includes(config.listOrder)) throw new RangeError(`listOrder must be 'newest-first', 'oldest-first' or 'unordered'`);
@@ -528,7 +531,7 @@ function cancel(state: EmulatorState, config: Config, r: Request): Reply {
   if (config.cancelMissing === 'errno' && present.length === 0) return errno(config.cancelMissingErrno, 'share does not exist');
   // 'refuse-batch' mode: one gone id refuses the whole batch (-24) and nothing changes.
   if (config.cancelMissing === 'refuse-batch' && present.length < ids.length) return errno(config.cancelMissingErrno, 'some shares could not be cancelled');
-  for (const id of present) state.removeShare(id);
+  for (const id of present) if (!config.ineffectiveCancels.keeps(id)) state.removeShare(id);
   return json(oddWriteBody(config.cancelBody) ?? toJson({ errno: 0, request_id: nextRequestId(), err_msg: '' }));
 }
 

@@ -155,6 +155,11 @@ export interface EmulatorOptions {
   requireMainCookies?: boolean;
   /** A Cookie header that does not start with `ndus=` is refused with errno -6 (rclone's report). Default false. */
   strictCookieOrder?: boolean;
+  /**
+   * Fault: cancels answered errno 0 that keep the share (see cancel-faults.ts): `'always'`,
+   * `'once'` (each share survives its first cancel) or the ids that survive every cancel. Default none.
+   */
+  cancelIneffective?: 'always' | 'once' | readonly string[];
   /** Host used to build share links (`https://<linkHost>/s/1...`); default www.terabox.com. */
   linkHost?: string;
   /** Clock (epoch ms) for share ages and expiry; default Date.now. */

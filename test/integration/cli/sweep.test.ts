@@ -75,7 +75,7 @@ describe('share-lifecycle sweep', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as Report;
-    expect(Object.keys(report).sort()).toEqual(['cancelled', 'decisions', 'errors', 'guardrail', 'inventory', 'mode', 'runId', 'status'].sort());
+    expect(Object.keys(report).sort()).toEqual(['cancelled', 'decisions', 'errors', 'givenUp', 'guardrail', 'ineffectiveCancels', 'inventory', 'missingShares', 'mode', 'runId', 'status', 'warnings'].sort());
     expect(report).toMatchObject({ status: 'completed', mode: 'dry-run', inventory: { shares: 7, complete: true }, cancelled: [], errors: [] });
     expect(report.guardrail).toMatchObject({ tripped: false, planned: 4 });
     expect(report.decisions.filter((d) => d.action === 'would-cancel').map((d) => d.shareId).sort()).toEqual(EXPECTED_CANCEL);

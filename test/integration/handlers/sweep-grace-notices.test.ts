@@ -269,5 +269,6 @@ function pick(store: InventoryStore): InventoryStore {
     clearMarks: (marks) => store.clearMarks(marks),
     clearAllMarks: (shareId) => store.clearAllMarks(shareId),
     deleteMany: (ids) => store.deleteMany(ids),
+    recordCancelRequests: (ids, runId, atMs) => store.recordCancelRequests(ids, runId, atMs),
   };
 }

@@ -67,7 +67,8 @@ describe('sweep-shares handler', () => {
     ]);
     const inventory = await w.stores.inventory.loadAll();
     expect([...inventory.keys()].sort()).toEqual(SHARES.map((s) => s.shareId).sort());
-    expect(inventory.get(BIG_ID)).toEqual({ shareId: BIG_ID, firstSeenAtMs: T0, lastSeenAtMs: T0 });
+    // Which run cancelled it, so that the next complete listing can verify the cancel took.
+    expect(inventory.get(BIG_ID)).toEqual({ shareId: BIG_ID, firstSeenAtMs: T0, lastSeenAtMs: T0, cancelRunId: report.runId, cancelRequestedAtMs: T0 });
     expect(w.bus.detailsOf('SweepCompleted')).toEqual([{ runId: report.runId, mode: 'enforce', counts: expect.objectContaining({ enqueued: 3 }) }]);
     expect(await w.stores.lease.current()).toBeUndefined();
     expect(w.metrics.get('SharesListed')).toEqual([7]);
@@ -78,7 +79,20 @@ describe('sweep-shares handler', () => {
     const w = await setup();
     const report = JSON.parse(JSON.stringify(await w.invoke(aScheduledSweepEvent(T0)))) as Record<string, unknown>;
 
-    expect(Object.keys(report)).toEqual(['runId', 'status', 'mode', 'inventory', 'decisions', 'cancelled', 'guardrail', 'errors']);
+    expect(Object.keys(report)).toEqual([
+      'runId',
+      'status',
+      'mode',
+      'inventory',
+      'decisions',
+      'cancelled',
+      'guardrail',
+      'errors',
+      'warnings',
+      'ineffectiveCancels',
+      'givenUp',
+      'missingShares',
+    ]);
     expect(report).toEqual({
       runId: expect.stringMatching(/^20310501T100000000Z-[0-9a-f]{8}$/),
       status: 'completed',
@@ -94,6 +108,10 @@ describe('sweep-shares handler', () => {
       cancelled: EXPECTED,
       guardrail: { tripped: false, planned: 3, maxCancellations: 500, maxCancellationPercent: 100, trips: [] },
       errors: [],
+      warnings: [],
+      ineffectiveCancels: [],
+      givenUp: [],
+      missingShares: [],
     });
   });
 

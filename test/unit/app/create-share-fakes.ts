@@ -339,5 +339,8 @@ export function asRunStore(runs: FakeRuns): RunStore {
     listRuns: unused,
     putAuditEntries: unused,
     listAudit: (): AsyncIterable<AuditEntry> => unused(),
+    getAuditEntries: unused,
+    getApiShape: unused,
+    putApiShape: unused,
   };
 }

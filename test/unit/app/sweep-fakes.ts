@@ -14,6 +14,7 @@ import type {
   RunSummary,
   RunUpdate,
   ShareRecord,
+  StoredApiShape,
 } from '../../../lib/app/store-ports';
 import type { ShareLister, SweepDeps, SweepMetricUnit, SweepSettings } from '../../../lib/app/sweep';
 import type { Policy } from '../../../lib/domain/policy-types';
@@ -158,6 +159,20 @@ export class FakeInventory {
     }
   }
 
+  cancelRequestCalls: { shareIds: string[]; runId: string; atMs: number }[] = [];
+  failCancelRequests: Error | undefined;
+
+  /** As the store: sets only the two attributes (creating the item when missing). */
+  async recordCancelRequests(shareIds: readonly string[], runId: string, atMs: number): Promise<number> {
+    this.cancelRequestCalls.push({ shareIds: [...shareIds], runId, atMs });
+    if (this.failCancelRequests) throw this.failCancelRequests;
+    for (const id of shareIds) {
+      const item = this.items.get(id) ?? { shareId: id, firstSeenAtMs: atMs, lastSeenAtMs: atMs };
+      this.items.set(id, { ...item, cancelRunId: runId, cancelRequestedAtMs: atMs });
+    }
+    return shareIds.length;
+  }
+
   async deleteMany(ids: Iterable<string>): Promise<number> {
     const list = [...ids];
     this.deletes.push(list);
@@ -199,6 +214,37 @@ export class FakeRuns {
     }
     this.audit.set(runId, map);
     return n;
+  }
+
+  apiShape: StoredApiShape | undefined;
+  apiShapeWrites: StoredApiShape[] = [];
+  failGetApiShape: Error | undefined;
+
+  async getAuditEntries(keys: readonly { runId: string; shareId: string }[]): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    for (const k of keys) {
+      const e = this.audit.get(k.runId)?.get(k.shareId);
+      if (e) out.push({ ...e, runId: k.runId });
+    }
+    return out;
+  }
+
+  async getApiShape(): Promise<StoredApiShape | undefined> {
+    if (this.failGetApiShape) throw this.failGetApiShape;
+    return this.apiShape === undefined ? undefined : structuredClone(this.apiShape);
+  }
+
+  async putApiShape(shape: StoredApiShape): Promise<void> {
+    this.apiShapeWrites.push(shape);
+    this.apiShape = structuredClone(shape);
+  }
+
+  /** What cancel-shares would write for one share of a run's batch. */
+  answer(runId: string, shareId: string, outcome: AuditEntry['outcome'], atMs: number): void {
+    const map = this.audit.get(runId) ?? new Map<string, Omit<AuditEntry, 'runId'>>();
+    const e = map.get(shareId) ?? { shareId, decision: 'cancel', policyIds: [], reasons: [], recordedAtMs: atMs };
+    map.set(shareId, { ...e, outcome, outcomeAtMs: atMs });
+    this.audit.set(runId, map);
   }
 
   auditOf(runId: string): Omit<AuditEntry, 'runId'>[] {

@@ -30,7 +30,20 @@ describe('buildSweepReport', () => {
     const result = await run(world());
     const report = buildSweepReport(result);
 
-    expect(Object.keys(report)).toEqual(['runId', 'status', 'mode', 'inventory', 'decisions', 'cancelled', 'guardrail', 'errors']);
+    expect(Object.keys(report)).toEqual([
+      'runId',
+      'status',
+      'mode',
+      'inventory',
+      'decisions',
+      'cancelled',
+      'guardrail',
+      'errors',
+      'warnings',
+      'ineffectiveCancels',
+      'givenUp',
+      'missingShares',
+    ]);
     expect(report).toEqual({
       runId: result.runId,
       status: 'completed',
@@ -59,6 +72,10 @@ describe('buildSweepReport', () => {
       cancelled: ['101', BIG_ID],
       guardrail: { tripped: false, planned: 2, maxCancellations: 500, maxCancellationPercent: 100, trips: [] },
       errors: [],
+      warnings: [],
+      ineffectiveCancels: [],
+      givenUp: [],
+      missingShares: [],
     });
     const json = JSON.parse(JSON.stringify(report)) as typeof report;
     expect(json.decisions.every((d) => typeof d.shareId === 'string')).toBe(true);

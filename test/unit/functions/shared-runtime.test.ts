@@ -34,11 +34,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { aLambdaContext, anSqsEventOf, anSqsRecordWithBody } from '../../factories/sqs-events';
 import type { CreateFailureKind } from '../../../lib/app/create-share';
+import { SWEEP_METRICS } from '../../../lib/app/sweep';
 
 describe('the metric contract with infra', () => {
   it('uses the namespace and the metric names the alarms read', () => {
     expect(METRICS_NAMESPACE).toBe(INFRA_NAMESPACE);
     expect(METRIC_NAMES).toEqual(PRODUCT_METRICS);
+  });
+
+  it('has the sweep publish the metrics its alarms read under the same names', () => {
+    const names = [SWEEP_METRICS.guardrailTripped, SWEEP_METRICS.apiShapeChanged, SWEEP_METRICS.cancelsIneffective, SWEEP_METRICS.cancelsGivenUp];
+    expect(names).toEqual([PRODUCT_METRICS.guardrailTripped, PRODUCT_METRICS.apiShapeChanged, PRODUCT_METRICS.cancelsIneffective, PRODUCT_METRICS.cancelsGivenUp]);
   });
 });
 
