@@ -42,6 +42,8 @@ export const PRODUCT_METRICS = {
   apiShapeChanged: 'ApiShapeChanged',
   cancelsIneffective: 'CancelsIneffective',
   cancelsGivenUp: 'CancelsGivenUp',
+  createdSharesMissing: 'CreatedSharesMissing',
+  verificationRequired: 'TeraboxVerificationRequired',
 } as const;
 
 /** The placeholder the secret is deployed with; the operator replaces `ndus` after deploying. */
@@ -341,19 +343,32 @@ export class ShareLifecycleStack extends Stack {
       productMetric(PRODUCT_METRICS.cancelsGivenUp, 'sweep-shares'),
       'Two cancels answered done did not remove a share: the product stopped cancelling it (ShareCancelIneffective event). A person must look.',
     );
-    // Any function can meet an expired session; SUM(METRICS()) adds whichever of them reported.
-    const authFailureMetrics = Object.fromEntries(
-      FUNCTION_NAMES.map((name) => [name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), productMetric(PRODUCT_METRICS.authFailures, name)]),
-    );
     alarm(
-      'TeraboxAuthFailures',
+      'CreatedSharesMissing',
+      productMetric(PRODUCT_METRICS.createdSharesMissing, 'sweep-shares'),
+      'A complete listing did not show shares the product created, so the sweep failed and cancelled nothing. ' +
+        'If they were deleted by hand, confirm it with `share-lifecycle runs acknowledge-missing`; otherwise run `share-lifecycle doctor --write-test` (the list endpoint may not list every share).',
+    );
+    // Any function can meet an expired session or a verification request; SUM(METRICS()) adds
+    // whichever of them reported.
+    const fromEveryFunction = (metricName: string, label: string): MathExpression =>
       new MathExpression({
         expression: 'SUM(METRICS())',
-        usingMetrics: authFailureMetrics,
+        usingMetrics: Object.fromEntries(
+          FUNCTION_NAMES.map((name) => [name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), productMetric(metricName, name)]),
+        ),
         period: Duration.minutes(5),
-        label: 'TeraBox auth failures',
-      }),
+        label,
+      });
+    alarm(
+      'TeraboxAuthFailures',
+      fromEveryFunction(PRODUCT_METRICS.authFailures, 'TeraBox auth failures'),
       'TeraBox rejected the session (ndus cookie expired or revoked). Put a fresh ndus into the secret.',
+    );
+    alarm(
+      'TeraboxVerificationRequired',
+      fromEveryFunction(PRODUCT_METRICS.verificationRequired, 'TeraBox verification requests'),
+      'TeraBox asks for a verification (errno 9019, 400141 or 132): sign in to TeraBox in a browser with this account and complete it. Until then nothing is created or cancelled.',
     );
     this.alarms = alarms;
 

@@ -23,6 +23,8 @@ export const METRIC_NAMES = {
   apiShapeChanged: 'ApiShapeChanged',
   cancelsIneffective: 'CancelsIneffective',
   cancelsGivenUp: 'CancelsGivenUp',
+  createdSharesMissing: 'CreatedSharesMissing',
+  verificationRequired: 'TeraboxVerificationRequired',
 } as const;
 
 export { MetricUnit };

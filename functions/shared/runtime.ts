@@ -167,6 +167,10 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
       countMetric(metrics, METRIC_NAMES.authFailures);
       logger.error('TeraBox rejected the session: the ndus cookie in the secret must be refreshed', errorAttributes(error));
     },
+    onVerificationRequired: (error) => {
+      countMetric(metrics, METRIC_NAMES.verificationRequired);
+      logger.error('TeraBox asks for a verification: sign in to TeraBox in a browser with this account and complete it', errorAttributes(error));
+    },
   });
 
   const dynamo = lazy(() => overrides.dynamoClient ?? new DynamoDBClient({}));

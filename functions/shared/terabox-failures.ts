@@ -6,6 +6,7 @@
  * | error | kind | why |
  * |---|---|---|
  * | TeraboxAuthError | auth | the session was refused: TeraBox did nothing |
+ * | TeraboxVerificationRequiredError | auth | TeraBox wants a person to verify the session (9019, 400141, 132): it did nothing; the request waits like on an auth failure |
  * | TeraboxValidationError | permanent | the client refused the input before sending |
  * | TeraboxApiError errno -9, 2, -10 | permanent | missing file, bad parameter, share-link limit: a repeat gets the same answer |
  * | other TeraboxApiError | transient | an errno answer is a refusal (110 rate limit, token and verification errnos, unknown ones) |
@@ -31,6 +32,7 @@ import {
   TeraboxResponseError,
   TeraboxTimeoutError,
   TeraboxValidationError,
+  TeraboxVerificationRequiredError,
 } from '../../lib/terabox';
 
 /** errnos of `/share/pset` that no repeat can fix. */
@@ -49,7 +51,7 @@ export function describeFailure(error: unknown): string {
 export function classifyTeraboxCreateFailure(error: unknown): CreateFailure {
   const reason = describeFailure(error);
   const kind = ((): CreateFailure['kind'] => {
-    if (error instanceof TeraboxAuthError) return 'auth';
+    if (error instanceof TeraboxAuthError || error instanceof TeraboxVerificationRequiredError) return 'auth';
     if (error instanceof TeraboxValidationError) return 'permanent';
     if (error instanceof TeraboxApiError) return PERMANENT_CREATE_ERRNOS.has(error.errno) ? 'permanent' : 'transient';
     if (error instanceof TeraboxNetworkError) return error.mayHaveReachedServer ? 'uncertain' : 'transient';

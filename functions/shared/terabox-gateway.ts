@@ -6,11 +6,15 @@
  * (`invalidate()`), drops the client, reports the failure once through `onAuthFailure` (the
  * runtime counts the `TeraboxAuthFailures` metric there, which raises the alarm) and rethrows: the
  * next call re-reads the secret, so a cookie the operator rotated is picked up without a cold start.
+ *
+ * A verification request (errno 9019 / 400141 / 132: TeraBox wants a person to confirm the session
+ * in a browser) is reported through `onVerificationRequired` (the `TeraboxVerificationRequired`
+ * metric and alarm) and rethrown; the credentials stay, since a new cookie would not help.
  */
 import type { TeraboxCredentials, TeraboxCredentialsProvider } from '../../lib/config/terabox-credentials';
 import type { CancelOutcome, CreateShareInput, CreatedShare, PaginateOptions, TeraboxGateway } from '../../lib/app/ports';
 import type { Share, ShareId } from '../../lib/domain/share';
-import { TeraboxAuthError, type TeraboxClient, type TeraboxClientOptions } from '../../lib/terabox';
+import { TeraboxAuthError, TeraboxVerificationRequiredError, type TeraboxClient, type TeraboxClientOptions } from '../../lib/terabox';
 
 /** Builds a client from credentials (`createTeraboxClient` with the runtime's options by default). */
 export type TeraboxClientFactory = (credentials: TeraboxCredentials) => TeraboxClient;
@@ -20,10 +24,14 @@ export interface ReconnectingTeraboxGatewayOptions {
   build: TeraboxClientFactory;
   /** Called once per auth failure seen, after the credentials were invalidated. */
   onAuthFailure?: (error: TeraboxAuthError | Error) => void;
+  /** Called once per verification request seen (a person must act in a browser). */
+  onVerificationRequired?: (error: Error) => void;
 }
 
 /** The prefix the TeraBox client gives a cancel outcome failed by an auth error (client.ts `describe`). */
 const AUTH_FAILURE_PREFIX = `${new TeraboxAuthError('x').name}:`;
+/** Likewise for a verification request that stopped the cancels. */
+const VERIFICATION_PREFIX = `${new TeraboxVerificationRequiredError(9019, '/share/cancel').name}:`;
 
 function sameCredentials(a: TeraboxCredentials, b: TeraboxCredentials): boolean {
   return a.ndus === b.ndus && a.baseUrl === b.baseUrl && a.jsToken === b.jsToken && a.bdstoken === b.bdstoken;
@@ -86,6 +94,8 @@ export class ReconnectingTeraboxGateway implements TeraboxGateway {
     }
     const auth = outcomes.find((o) => o.outcome === 'failed' && (o.error ?? '').startsWith(AUTH_FAILURE_PREFIX));
     if (auth !== undefined) this.authFailed(new Error(auth.error), client);
+    const verification = outcomes.find((o) => o.outcome === 'failed' && (o.error ?? '').startsWith(VERIFICATION_PREFIX));
+    if (verification !== undefined) this.options.onVerificationRequired?.(new Error(verification.error));
     return outcomes;
   }
 
@@ -98,6 +108,7 @@ export class ReconnectingTeraboxGateway implements TeraboxGateway {
 
   private afterError(error: unknown, client: TeraboxClient): void {
     if (error instanceof TeraboxAuthError) this.authFailed(error, client);
+    else if (error instanceof TeraboxVerificationRequiredError) this.options.onVerificationRequired?.(error);
   }
 
   private authFailed(error: Error, client: TeraboxClient): void {

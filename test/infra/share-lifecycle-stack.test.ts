@@ -439,6 +439,7 @@ describe('alarms', () => {
     ['the list response changed shape', PRODUCT_METRICS.apiShapeChanged],
     ['a cancel answered done did not take', PRODUCT_METRICS.cancelsIneffective],
     ['the product gave up cancelling a share', PRODUCT_METRICS.cancelsGivenUp],
+    ['shares it created are missing from a complete listing', PRODUCT_METRICS.createdSharesMissing],
   ])('alarms when the sweep reports that %s', (_what, metricName) => {
     alarmOn({
       Namespace: METRICS_NAMESPACE,
@@ -448,23 +449,27 @@ describe('alarms', () => {
     });
   });
 
-  it('alarms on TeraBox auth failures reported by any function', () => {
-    const metrics = new Capture();
-    alarmOn({ Metrics: metrics });
-    const queries = metrics.asArray() as { Expression?: string; MetricStat?: { Metric: Record<string, unknown> } }[];
+  it.each([
+    ['auth failures', PRODUCT_METRICS.authFailures],
+    ['verification requests', PRODUCT_METRICS.verificationRequired],
+  ])('alarms on TeraBox %s reported by any function', (_what, metricName) => {
+    const alarm = Object.values(resources('AWS::CloudWatch::Alarm')).find((a) =>
+      ((a.Properties.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string } } }[]).some((q) => q.MetricStat?.Metric.MetricName === metricName),
+    );
+    const queries = (alarm?.Properties.Metrics ?? []) as { Expression?: string; MetricStat?: { Metric: Record<string, unknown> } }[];
     expect(queries.find((q) => q.Expression)?.Expression).toBe('SUM(METRICS())');
     expect(queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Metric)).toEqual(
       FUNCTION_NAMES.map((name) => ({
         Namespace: METRICS_NAMESPACE,
-        MetricName: PRODUCT_METRICS.authFailures,
+        MetricName: metricName,
         Dimensions: [{ Name: 'service', Value: name }],
       })),
     );
   });
 
-  it('has exactly these 10 alarms, all notifying the topic', () => {
+  it('has exactly these 12 alarms, all notifying the topic', () => {
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(12);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef()]);
   });
 

@@ -16,6 +16,7 @@ import {
   TeraboxResponseError,
   TeraboxTimeoutError,
   TeraboxValidationError,
+  TeraboxVerificationRequiredError,
   type TeraboxClient,
 } from '../../../lib/terabox';
 import { METRICS_NAMESPACE as INFRA_NAMESPACE, PRODUCT_METRICS } from '../../../infra/share-lifecycle-stack';
@@ -43,14 +44,21 @@ describe('the metric contract with infra', () => {
   });
 
   it('has the sweep publish the metrics its alarms read under the same names', () => {
-    const names = [SWEEP_METRICS.guardrailTripped, SWEEP_METRICS.apiShapeChanged, SWEEP_METRICS.cancelsIneffective, SWEEP_METRICS.cancelsGivenUp];
-    expect(names).toEqual([PRODUCT_METRICS.guardrailTripped, PRODUCT_METRICS.apiShapeChanged, PRODUCT_METRICS.cancelsIneffective, PRODUCT_METRICS.cancelsGivenUp]);
+    const names = [SWEEP_METRICS.guardrailTripped, SWEEP_METRICS.apiShapeChanged, SWEEP_METRICS.cancelsIneffective, SWEEP_METRICS.cancelsGivenUp, SWEEP_METRICS.createdSharesMissing];
+    expect(names).toEqual([
+      PRODUCT_METRICS.guardrailTripped,
+      PRODUCT_METRICS.apiShapeChanged,
+      PRODUCT_METRICS.cancelsIneffective,
+      PRODUCT_METRICS.cancelsGivenUp,
+      PRODUCT_METRICS.createdSharesMissing,
+    ]);
   });
 });
 
 describe('classifyTeraboxCreateFailure', () => {
   it.each<[string, CreateFailureKind, unknown]>([
     ['an auth error', 'auth', new TeraboxAuthError('errno -6')],
+    ['a verification request (a person must act)', 'auth', new TeraboxVerificationRequiredError(9019, '/share/pset')],
     ['input the client refused', 'permanent', new TeraboxValidationError(['period must be 0, 1, 7 or 30'])],
     ['errno -9 (file does not exist)', 'permanent', new TeraboxApiError(-9, '/share/pset')],
     ['errno 2 (bad parameter)', 'permanent', new TeraboxApiError(2, '/share/pset')],
@@ -109,6 +117,7 @@ function fakeClient(behaviour: { create?: () => Promise<never>; list?: Share[]; 
 function gateway(clients: Array<ReturnType<typeof fakeClient>>, credentials = new Credentials({ ndus: 'n1', baseUrl: 'http://127.0.0.1:1' })) {
   const built: TeraboxCredentials[] = [];
   const authFailures: Error[] = [];
+  const verifications: Error[] = [];
   const g = new ReconnectingTeraboxGateway({
     credentials,
     build: (c) => {
@@ -118,8 +127,9 @@ function gateway(clients: Array<ReturnType<typeof fakeClient>>, credentials = ne
       return next as unknown as TeraboxClient;
     },
     onAuthFailure: (e) => authFailures.push(e),
+    onVerificationRequired: (e) => verifications.push(e),
   });
-  return { g, built, authFailures, credentials };
+  return { g, built, authFailures, verifications, credentials };
 }
 
 describe('ReconnectingTeraboxGateway', () => {
@@ -170,6 +180,19 @@ describe('ReconnectingTeraboxGateway', () => {
     expect(outcomes[0]?.outcome).toBe('failed');
     expect(credentials.invalidations).toBe(1);
     expect(authFailures).toHaveLength(1);
+  });
+
+  it('reports a verification request from a create or the cancel outcomes, keeping the credentials and the client', async () => {
+    const verify = new TeraboxVerificationRequiredError(9019, '/share/pset');
+    const client = fakeClient({
+      create: () => Promise.reject(verify),
+      cancel: [{ shareId: '1', outcome: 'failed', errno: 400141, error: 'TeraboxVerificationRequiredError: TeraBox asks for a verification' }],
+    });
+    const { g, built, authFailures, verifications, credentials } = gateway([client]);
+    await expect(g.createShare(input)).rejects.toBe(verify);
+    await g.cancelShares(['1']);
+    expect(verifications.map((e) => e.message)).toEqual([verify.message, 'TeraboxVerificationRequiredError: TeraBox asks for a verification']);
+    expect([credentials.invalidations, authFailures.length, built.length]).toEqual([0, 0, 1]);
   });
 
   it('leaves the credentials alone on other failures', async () => {
