@@ -40,6 +40,7 @@ import {
   notFoundPage,
   recordPageBody,
   sharePageObject,
+  type SharePageInput,
   toJson,
 } from './responses';
 import { resolveFaultSpec, resolveSeedSpec } from './specs';
@@ -483,17 +484,7 @@ function shareList(state: EmulatorState, config: Config, r: Request, faults: Fau
   const req = listRequest(state, config, r);
   if ('status' in req) return req;
   const query = { order: listOrderFor(r.query, config), transferOnly: config.sharelistScope === 'transfer-only' };
-  const { items, total } = state.listShares(req.offset, req.size, query);
-  const body = sharePageObject({
-    shape: faults.shape ?? config.shape,
-    items,
-    total,
-    offset: req.offset,
-    page: req.page,
-    reportTotal: config.reportTotal,
-    nowSec: Math.floor(state.now() / 1000),
-    linkHost: config.linkHost,
-  });
+  const body = sharePageObject({ shape: faults.shape ?? config.shape, ...pageInput(state, config, req, state.listShares(req.offset, req.size, query)) });
   const variant = faults.variant ?? config.variant;
   if (variant === undefined) return json(toJson(body));
   const reply = variantSharePage(variant, body);
@@ -504,18 +495,25 @@ function shareList(state: EmulatorState, config: Config, r: Request, faults: Fau
 function shareRecord(state: EmulatorState, config: Config, r: Request): Reply {
   const req = listRequest(state, config, r);
   if ('status' in req) return req;
-  const { items, total } = state.listShares(req.offset, req.size, { order: listOrderFor(r.query, config) });
-  return json(
-    recordPageBody({
-      items,
-      total,
-      offset: req.offset,
-      page: req.page,
-      reportTotal: config.reportTotal,
-      nowSec: Math.floor(state.now() / 1000),
-      linkHost: config.linkHost,
-    }),
-  );
+  return json(recordPageBody(pageInput(state, config, req, state.listShares(req.offset, req.size, { order: listOrderFor(r.query, config) }))));
+}
+
+/** What both list endpoints put on a page, whatever its shape. */
+function pageInput(
+  state: EmulatorState,
+  config: Config,
+  req: { page: number; offset: number },
+  listed: Pick<SharePageInput, 'items' | 'total'>,
+): Omit<SharePageInput, 'shape'> {
+  return {
+    items: listed.items,
+    total: listed.total,
+    offset: req.offset,
+    page: req.page,
+    reportTotal: config.reportTotal,
+    nowSec: Math.floor(state.now() / 1000),
+    linkHost: config.linkHost,
+  };
 }
 
 function cancel(state: EmulatorState, config: Config, r: Request): Reply {
