@@ -8,9 +8,7 @@
  */
 import * as z from 'zod';
 import type { Exemption, Policy, PolicyExempt, PolicyRule, PolicyScope } from './policy-types';
-import { maxAgeRuleSchema } from './rules/max-age';
-import { nameRuleSchema } from './rules/name';
-import { quotaRuleSchema } from './rules/quota';
+import { RULE_SCHEMAS, RULE_TYPES } from './rules/registry';
 import {
   itemIdSchema,
   MAX_EXEMPT_SHARE_IDS,
@@ -44,9 +42,11 @@ export const policyScopeSchema = z.strictObject(
   { error: 'must be an object' },
 );
 
+const quotedTypes = RULE_TYPES.map((t) => `"${t}"`);
+
 /** The `rule` object, by `type` (one schema per rule kind, see rules/registry.ts). */
-export const policyRuleSchema = z.discriminatedUnion('type', [maxAgeRuleSchema, nameRuleSchema, quotaRuleSchema], {
-  error: 'must be an object with a "type" of "max-age", "name" or "quota"',
+export const policyRuleSchema = z.discriminatedUnion('type', RULE_SCHEMAS, {
+  error: `must be an object with a "type" of ${quotedTypes.slice(0, -1).join(', ')} or ${quotedTypes[quotedTypes.length - 1]!}`,
 });
 
 export const policyExemptSchema = z.strictObject(

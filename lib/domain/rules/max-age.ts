@@ -7,16 +7,12 @@
  * "created in the future" (clock skew) is simply young.
  */
 import * as z from 'zod';
-import { TRI, agePhrase, agePhraseKey, type PreparedInventory, type Tri } from '../inventory';
+import { agePhrase } from '../inventory';
 import type { MaxAgeRule } from '../policy-types';
 import type { RuleKind, ShareRule } from './rule-kind';
 
-const { NO, YES, UNKNOWN } = TRI;
-
 const DAY_MS = 86_400_000;
 const NO_CLOCK = 'no creation or first-seen time known, so its age cannot be judged';
-/** Distinct explanations kept per rule (a century in tenths of a day, for each clock, is ~1.5 million). */
-const MAX_PHRASES = 100_000;
 
 export const maxAgeRuleSchema = z.strictObject({
   type: z.literal('max-age'),
@@ -26,65 +22,21 @@ export const maxAgeRuleSchema = z.strictObject({
     .max(36_500, { error: 'must be at most 36500 (100 years)' }),
 });
 
-/** A compiled max-age rule (a class, not a closure: see `Scope` in scope.ts). */
-class MaxAge implements ShareRule {
-  readonly mode = 'per-share' as const;
-  private readonly limitMs: number;
-  private readonly clockMs: Float64Array;
-  private readonly clockKind: Uint8Array;
-  private readonly now: number;
-  /** Explanations by {@link agePhraseKey}: one string per distinct age (to a tenth of a day) and clock. */
-  private readonly phrases = new Map<number, string>();
-  readonly explanationsRepeat = true;
-
-  constructor(
-    private readonly rule: MaxAgeRule,
-    inventory: PreparedInventory,
-  ) {
-    this.limitMs = rule.maxAgeDays * DAY_MS;
-    this.clockMs = inventory.clockMs;
-    this.clockKind = inventory.clockKind;
-    this.now = inventory.now;
-  }
-
-  test(i: number): Tri {
-    const t = this.clockMs[i]!;
-    if (t !== t) return UNKNOWN; // NaN: no clock
-    return this.now - t > this.limitMs ? YES : NO;
-  }
-
-  testRange(from: number, to: number, scope: Uint8Array, out: Uint8Array): number {
-    const { clockMs, now, limitMs } = this;
-    let flagged = 0;
-    for (let i = from; i < to; i += 1) {
-      const t = clockMs[i]!;
-      const v = scope[i - from] === NO ? NO : t !== t ? UNKNOWN : now - t > limitMs ? YES : NO;
-      out[i - from] = v;
-      if (v !== NO) flagged += 1;
-    }
-    return flagged;
-  }
-
-  explain(i: number): string {
-    const t = this.clockMs[i]!;
-    if (Number.isNaN(t)) return NO_CLOCK;
-    const kind = this.clockKind[i]!;
-    const ageMs = this.now - t;
-    const limit = this.rule.maxAgeDays;
-    const key = agePhraseKey(kind, ageMs, limit);
-    let text = key < 0 ? undefined : this.phrases.get(key);
-    if (text === undefined) {
-      text = `${agePhrase(kind, ageMs, limit)}, limit ${limit} days`;
-      if (key >= 0 && this.phrases.size < MAX_PHRASES) this.phrases.set(key, text);
-    }
-    return text;
-  }
+function compileMaxAge(rule: MaxAgeRule, now: number): ShareRule {
+  const limitMs = rule.maxAgeDays * DAY_MS;
+  return {
+    mode: 'per-share',
+    test: ({ clockMs }) => (clockMs === undefined ? 'unknown' : now - clockMs > limitMs ? 'yes' : 'no'),
+    explain: ({ clockMs, clock }) =>
+      clockMs === undefined || clock === undefined ? NO_CLOCK : `${agePhrase(clock, now - clockMs, rule.maxAgeDays)}, limit ${rule.maxAgeDays} days`,
+  };
 }
 
-export const maxAgeRuleKind: RuleKind<MaxAgeRule> = {
+export const maxAgeRuleKind = {
   type: 'max-age',
   summary: 'cancels shares older than maxAgeDays (TeraBox creation time, else product creation, else first seen)',
   schema: maxAgeRuleSchema,
+  usesClock: true,
   describe: (rule) => `max age ${rule.maxAgeDays} days`,
-  compile: (rule, inventory): ShareRule => new MaxAge(rule, inventory),
-};
+  compile: compileMaxAge,
+} as const satisfies RuleKind<MaxAgeRule>;

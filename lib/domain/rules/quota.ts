@@ -22,11 +22,9 @@
  * - `maxShares: 0` flags every share in scope.
  */
 import * as z from 'zod';
-import { TRI } from '../inventory';
+import type { InventoryShare } from '../inventory';
 import type { QuotaRule } from '../policy-types';
-import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
-
-const { NO, YES, UNKNOWN } = TRI;
+import type { RuleKind, SetCandidate, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
 
 export const quotaRuleSchema = z.strictObject({
   type: z.literal('quota'),
@@ -54,234 +52,87 @@ export function ordinal(n: number): string {
   }
 }
 
+/** The shares of one group (the account, or one requester) and the texts of its reasons. */
 interface Group {
   label: string;
-  /** Counts of the shares in the group: ranked (certainly in scope, with a clock), unranked, undecided scope. */
-  ranked: number;
-  unranked: number;
-  scopeUnknown: number;
+  /** Certainly in scope, with a clock. */
+  ranked: InventoryShare[];
+  /** Certainly in scope, without a clock. */
+  unranked: InventoryShare[];
+  scopeUnknown: InventoryShare[];
 }
 
-const RANKED = 1;
-const UNRANKED = 2;
-const SCOPE_UNKNOWN = 3;
-
-/** Extra shares sorted beyond those a quota must flag, for the exempt ones met on the way. */
-const TAIL_SLACK = 64;
+/** The candidates by group; shares without a requester are out of a per-requester quota. */
+function groupsOf(rule: QuotaRule, candidates: readonly SetCandidate[]): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  for (const { share, scope } of candidates) {
+    const key = rule.per === 'requester' ? share.requester : '';
+    if (key === undefined) continue;
+    let g = groups.get(key);
+    if (!g) {
+      const label = rule.per === 'requester' ? `for requester "${key}"` : 'for the account';
+      groups.set(key, (g = { label, ranked: [], unranked: [], scopeUnknown: [] }));
+    }
+    if (scope === 'unknown') g.scopeUnknown.push(share);
+    else if (share.clockMs === undefined) g.unranked.push(share);
+    else g.ranked.push(share);
+  }
+  return groups;
+}
 
 /**
- * The k-th smallest (0-based) of `values`, which it reorders: Hoare's selection, O(n) on average,
- * against a native sort's O(n log n). A partition that keeps most of the range means an unlucky
- * run of pivots; after a few of those the range is sorted natively, so the worst case stays
- * O(n log n) whatever the clocks are.
+ * The group's ranked shares in keep order (the shares to keep first): newest first, ties the
+ * higher share id first, for `keep: "newest"`; the reverse for `keep: "oldest"`.
  */
-export function selectKth(values: Float64Array, k: number): number {
-  if (!(k >= 0 && k < values.length)) throw new RangeError(`selectKth: ${k} is outside 0..${values.length - 1}`);
-  let lo = 0;
-  let hi = values.length - 1;
-  let unlucky = 0;
-  while (hi > lo) {
-    if (unlucky > 8) {
-      const part = values.subarray(lo, hi + 1);
-      part.sort();
-      return part[k - lo]!;
-    }
-    // Median of three as the pivot.
-    const mid = lo + ((hi - lo) >> 1);
-    const a = values[lo]!;
-    const b = values[mid]!;
-    const c = values[hi]!;
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i += 1;
-      while (values[j]! > pivot) j -= 1;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i += 1;
-        j -= 1;
+function keepOrder(shares: InventoryShare[], keep: QuotaRule['keep']): InventoryShare[] {
+  const sign = keep === 'newest' ? 1 : -1;
+  return shares.sort((a, b) => sign * (b.clockMs! - a.clockMs! || b.index - a.index));
+}
+
+/** The outcomes of one group over its quota. */
+function overQuota(rule: QuotaRule, g: Group, ctx: SetRuleContext, out: SetRuleOutcome[]): void {
+  const { maxShares: max, keep } = rule;
+  const quotaText = `quota ${max} ${g.label}, keeps the ${keep}`;
+  if (g.ranked.length > max) {
+    // Walk the keep order from its end: exempt shares stay (and count), the next in line goes instead.
+    const order = keepOrder(g.ranked, keep);
+    const count = order.length;
+    let removed = 0;
+    for (let pos = count - 1; pos >= 0 && removed < count - max; pos -= 1) {
+      const share = order[pos]!;
+      const reason = `${ordinal(pos + 1)} ${keep} of ${count} shares in scope, ${quotaText}`;
+      const ex = ctx.exempt(share);
+      if (ex === 'yes') {
+        out.push({ share, verdict: 'exempt', reason });
+      } else {
+        out.push({ share, verdict: ex === 'unknown' ? 'unknown' : 'break', reason });
+        removed += 1;
       }
     }
-    // Now values[lo..j] <= pivot <= values[i..hi], and values(j..i) equal the pivot.
-    const before = hi - lo;
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return pivot;
-    if ((hi - lo) * 4 > before * 3) unlucky += 1;
   }
-  return values[k]!;
+  if (g.ranked.length + g.unranked.length > max) {
+    const reason = `no creation or first-seen time known, so it cannot be ranked (${quotaText})`;
+    for (const share of g.unranked) out.push({ share, verdict: 'unknown', reason });
+  }
+  const reason = `cannot tell whether it counts toward the ${quotaText}`;
+  for (const share of g.scopeUnknown) out.push({ share, verdict: 'unknown', reason });
 }
 
-/**
- * The end of a group's keep order (the shares to keep first, see `rankNewestFirst`): at least
- * `need` shares, in keep order, where `tail[j]` stands at position `offset + j` of the whole
- * order. A quota of 990,000 over a million shares flags about 10,000: sorting a million indices
- * with a comparator costs about 0.2 s, while finding the clock that cuts the tail off (a
- * selection, see `selectKth`) and sorting the tail costs a fraction of it. All shares whose clock equals
- * the cut are in the tail, so it is always a whole suffix of the order.
- */
-function keepOrderTail(ctx: SetRuleContext, indices: Int32Array, keep: 'newest' | 'oldest', need: number): { tail: number[]; offset: number } {
-  const count = indices.length;
-  if (need * 4 >= count) {
-    const order = ctx.rankNewestFirst(Array.from(indices));
-    if (keep === 'oldest') order.reverse();
-    return { tail: order, offset: 0 };
+function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
+  const outcomes: SetRuleOutcome[] = [];
+  let inScope = 0;
+  for (const g of groupsOf(rule, ctx.candidates).values()) {
+    inScope += g.ranked.length + g.unranked.length;
+    if (g.ranked.length + g.unranked.length + g.scopeUnknown.length > rule.maxShares) overQuota(rule, g, ctx, outcomes);
   }
-  const { clockMs } = ctx.inventory;
-  const clocks = new Float64Array(count);
-  for (let k = 0; k < count; k += 1) clocks[k] = clockMs[indices[k]!]!;
-  // The end of newest-first: the oldest shares, every one at or below the need-th oldest clock;
-  // the end of oldest-first: the newest shares, every one at or above the need-th newest clock.
-  const newest = keep === 'newest';
-  const cut = newest ? selectKth(clocks, need - 1) : selectKth(clocks, count - need);
-  const subset: number[] = [];
-  for (let k = 0; k < count; k += 1) {
-    const i = indices[k]!;
-    const c = clockMs[i]!;
-    if (newest ? c <= cut : c >= cut) subset.push(i);
-  }
-  const order = ctx.rankNewestFirst(subset);
-  if (!newest) order.reverse();
-  return { tail: order, offset: count - subset.length };
+  return { outcomes, inScope };
 }
 
-export const quotaRuleKind: RuleKind<QuotaRule> = {
+export const quotaRuleKind = {
   type: 'quota',
   summary: 'cancels the shares beyond maxShares in scope (per account or requester), keeping the newest or oldest',
   schema: quotaRuleSchema,
+  usesClock: true,
   describe: (rule) => `quota ${rule.maxShares} per ${rule.per}, keep ${rule.keep}`,
-  compile(rule): SetRule {
-    return { mode: 'set', select: (ctx) => selectQuota(rule, ctx) };
-  },
-};
-
-/**
- * The quota over the scope column. Pass 0 and the rest are functions of their own: V8 compiles
- * each apart, so that a run where one quota stops after pass 0 and the next goes on does not
- * throw away the optimized code of the other part.
- */
-function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
-  const { scope } = ctx;
-  const { size: n, requesterCode, requesters } = ctx.inventory;
-  const max = rule.maxShares;
-  const perRequester = rule.per === 'requester';
-  // Pass 0: most runs find every group within its quota, which a count over the scope
-  // column tells in one tight loop; only a group over its quota needs its shares placed,
-  // ranked and explained (passes 1 and 2).
-  const totals = new Float64Array(perRequester ? requesters.length : 1);
-  let certain = 0;
-  for (let i = 0; i < n; i += 1) {
-    const sc = scope[i]!;
-    if (sc === NO) continue;
-    const key = perRequester ? requesterCode[i]! : 0;
-    if (key < 0) continue;
-    totals[key] += 1;
-    if (sc === YES) certain += 1;
-  }
-  if (totals.every((total) => total <= max)) return { outcomes: [], inScope: certain };
-  return overQuota(rule, ctx);
-}
-
-/** Passes 1 and 2 of a quota some group of which is over it (see selectQuota). */
-function overQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
-  const { scope } = ctx;
-  const { size: n, requesterCode, requesters, clockMs } = ctx.inventory;
-  const { maxShares: max, keep } = rule;
-  const perRequester = rule.per === 'requester';
-  // Pass 1: place every share in its group (one for the account, or one per requester
-  // code; shares without a requester are out of a per-requester quota) and count.
-  const groups: (Group | undefined)[] = [];
-  const groupIndex = new Int32Array(n).fill(-1);
-  const state = new Uint8Array(n);
-  let inScope = 0;
-  for (let i = 0; i < n; i += 1) {
-    const sc = scope[i]!;
-    if (sc === NO) continue;
-    const key = perRequester ? requesterCode[i]! : 0;
-    if (key < 0) continue;
-    let g = groups[key];
-    if (!g) {
-      const label = perRequester ? `for requester "${requesters[key]!}"` : 'for the account';
-      g = groups[key] = { label, ranked: 0, unranked: 0, scopeUnknown: 0 };
-    }
-    groupIndex[i] = key;
-    if (sc === UNKNOWN) {
-      state[i] = SCOPE_UNKNOWN;
-      g.scopeUnknown += 1;
-    } else if (Number.isNaN(clockMs[i]!)) {
-      state[i] = UNRANKED;
-      g.unranked += 1;
-      inScope += 1;
-    } else {
-      state[i] = RANKED;
-      g.ranked += 1;
-      inScope += 1;
-    }
-  }
-  // Some group is over its quota (selectQuota's pass 0 said so).
-  const over = (g: Group | undefined): boolean => g !== undefined && g.ranked + g.unranked + g.scopeUnknown > max;
-
-  // Pass 2, only for groups over the quota: the texts, then per group the shares to flag,
-  // walking the group's keep order (the shares to keep first) from its end.
-  const out: SetRuleOutcome[] = [];
-  const texts = groups.map((g) => {
-    if (!g) return undefined;
-    const quotaText = `quota ${max} ${g.label}, keeps the ${keep}`;
-    // One string per group for the shares that cannot be judged (the engine shares them).
-    return {
-      quotaText,
-      unranked: `no creation or first-seen time known, so it cannot be ranked (${quotaText})`,
-      scope: `cannot tell whether it counts toward the ${quotaText}`,
-    };
-  });
-  // The ranked members of each group over its quota, in share order (sized by pass 1's counts).
-  const members = groups.map((g) => (g && g.ranked > max ? { list: new Int32Array(g.ranked), filled: 0 } : undefined));
-  for (let i = 0; i < n; i += 1) {
-    if (state[i] !== RANKED) continue;
-    const m = members[groupIndex[i]!];
-    if (m !== undefined) m.list[m.filled++] = i;
-  }
-  for (let key = 0; key < members.length; key += 1) {
-    const list = members[key]?.list;
-    if (list === undefined) continue;
-    const count = list.length;
-    const quotaText = texts[key]!.quotaText;
-    const toRemove = count - max;
-    // Only the end of the keep order matters, so only the end is sorted (see keepOrderTail);
-    // an exempt share there makes the walk go one further, so the tail may have to grow.
-    for (let need = toRemove + TAIL_SLACK; ; need *= 4) {
-      const { tail, offset } = keepOrderTail(ctx, list, keep, need);
-      const found: SetRuleOutcome[] = [];
-      let removed = 0;
-      let j = tail.length - 1;
-      for (; j >= 0 && removed < toRemove; j -= 1) {
-        const i = tail[j]!;
-        const pos = offset + j;
-        const reason = `${ordinal(pos + 1)} ${keep} of ${count} shares in scope, ${quotaText}`;
-        const ex = ctx.exempt(i);
-        if (ex === YES) {
-          found.push({ index: i, verdict: 'exempt', reason });
-        } else {
-          found.push({ index: i, verdict: ex === UNKNOWN ? 'unknown' : 'break', reason });
-          removed += 1;
-        }
-      }
-      if (removed === toRemove || offset === 0) {
-        for (const f of found) out.push(f);
-        break;
-      }
-    }
-  }
-  for (let i = 0; i < n; i += 1) {
-    const st = state[i]!;
-    if (st !== UNRANKED && st !== SCOPE_UNKNOWN) continue;
-    const key = groupIndex[i]!;
-    const g = groups[key]!;
-    if (st === UNRANKED && g.ranked + g.unranked > max) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.unranked });
-    if (st === SCOPE_UNKNOWN && over(g)) out.push({ index: i, verdict: 'unknown', reason: texts[key]!.scope });
-  }
-  return { outcomes: out, inScope };
-}
+  compile: (rule): SetRule => ({ mode: 'set', select: (ctx) => selectQuota(rule, ctx) }),
+} as const satisfies RuleKind<QuotaRule>;

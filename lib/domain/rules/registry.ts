@@ -1,51 +1,40 @@
 /**
- * The registry of rule kinds. Adding a kind means: a file in this folder exporting its
- * `RuleKind` (schema, compile, describe), its type in policy-types.ts, and one line here and in
- * the rule union of policy-schema.ts.
+ * The registry of rule kinds, the single source of what a rule may be: the policy schema's rule
+ * union, the engine's dispatch and the descriptions are all built from this list. Adding a kind
+ * means: a file in this folder exporting its `RuleKind`, its type in policy-types.ts (the
+ * schema's output must equal it, see policy-schema.ts), and one entry here.
  */
 import type { PolicyRule } from '../policy-types';
 import { maxAgeRuleKind } from './max-age';
 import { nameRuleKind } from './name';
 import { quotaRuleKind } from './quota';
-import type { CompiledRule, RuleKind } from './rule-kind';
-import type { PreparedInventory } from '../inventory';
+import type { RuleKind } from './rule-kind';
 
+const KINDS = [maxAgeRuleKind, nameRuleKind, quotaRuleKind] as const;
+
+type SchemasOf<T> = { -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never };
 type KindOf<T extends PolicyRule['type']> = RuleKind<Extract<PolicyRule, { type: T }>>;
 
 /** Every rule kind, by `rule.type`. */
-export const RULE_KINDS: { readonly [T in PolicyRule['type']]: KindOf<T> } = {
-  'max-age': maxAgeRuleKind,
-  name: nameRuleKind,
-  quota: quotaRuleKind,
-};
+export const RULE_KINDS = Object.fromEntries(KINDS.map((k) => [k.type, k])) as unknown as { readonly [T in PolicyRule['type']]: KindOf<T> };
+
+/** The schemas of the kinds, in registry order (the options of the policy schema's rule union). */
+export const RULE_SCHEMAS = KINDS.map((k) => k.schema) as unknown as SchemasOf<typeof KINDS>;
+
+/** The rule types, in registry order. */
+export const RULE_TYPES: readonly PolicyRule['type'][] = KINDS.map((k) => k.type);
 
 /** The rule kind for a `rule.type`, or undefined for an unknown type. */
 export function ruleKind(type: string): RuleKind | undefined {
-  return Object.prototype.hasOwnProperty.call(RULE_KINDS, type)
-    ? (RULE_KINDS[type as PolicyRule['type']] as RuleKind)
-    : undefined;
+  return Object.prototype.hasOwnProperty.call(RULE_KINDS, type) ? (RULE_KINDS[type as PolicyRule['type']] as unknown as RuleKind) : undefined;
 }
 
-/** Compiles a validated rule with its kind. */
-export function compileRule(rule: PolicyRule, inventory: PreparedInventory): CompiledRule {
-  switch (rule.type) {
-    case 'max-age':
-      return RULE_KINDS['max-age'].compile(rule, inventory);
-    case 'name':
-      return RULE_KINDS.name.compile(rule, inventory);
-    case 'quota':
-      return RULE_KINDS.quota.compile(rule, inventory);
-  }
+/** The kind of a validated rule. */
+export function kindOf(rule: PolicyRule): RuleKind {
+  return RULE_KINDS[rule.type] as unknown as RuleKind;
 }
 
 /** A short description of a rule (`max age 30 days`). */
 export function describeRule(rule: PolicyRule): string {
-  switch (rule.type) {
-    case 'max-age':
-      return RULE_KINDS['max-age'].describe(rule);
-    case 'name':
-      return RULE_KINDS.name.describe(rule);
-    case 'quota':
-      return RULE_KINDS.quota.describe(rule);
-  }
+  return kindOf(rule).describe(rule);
 }

@@ -1,0 +1,338 @@
+/**
+ * Glob patterns for the policy language, translated into RE2 (linear-time) patterns.
+ *
+ * Why globs are not run through picomatch: picomatch's regular expressions rely on lookaheads
+ * (`(?!\.)`, `(?=.)`) that RE2 cannot compile, and on V8's backtracking engine some of them stall
+ * (see bench/NOTES.md and picomatch issue #175 on extglob ReDoS). A policy is data an admin types
+ * into DynamoDB, and one pattern must never stall a sweep. So the glob is translated here, by a
+ * small parser for a deliberately small syntax, into an RE2 pattern run by re2js (linear in the
+ * path length); a few common shapes (`/Public/**`, `**\/*.env`, exact paths) are plain string
+ * tests. The translation is checked against picomatch (`{ dot: true }`, `basename` for slash-less
+ * patterns) by a property test. Deliberate differences from picomatch 4, all towards plain
+ * glob/bash semantics: `**` is zero or more segments at the edges too (`/**\/a` matches `/a`);
+ * `[!a]` is a negated class; `[ab]` never matches the literal text `[ab]`; `*` may match nothing
+ * after a dot (`*.*` matches `a.`); `**` inside a segment is a plain `*`.
+ *
+ * Glob syntax (anything else is rejected when the policy is loaded, never guessed at):
+ * - `*` any characters except `/` (a leading dot included: `*` matches `.env`);
+ * - `?` one character except `/`;
+ * - `**` as a whole path segment: any number of segments (`/Public/**` matches `/Public` and
+ *   everything below it; `**\/x` matches `x` in any folder); elsewhere `**` is a plain `*`;
+ * - `[abc]`, `[a-z]`, `[!abc]` / `[^abc]` one character from (or not from) a set, never `/`;
+ * - `{a,b,c}` alternatives (nestable); `\c` the literal character `c`;
+ * - a pattern without any `/` matches the file or folder name at any depth (`*.env`);
+ *   any other pattern must start with `/` or `**` (shared paths are absolute).
+ * Rejected: extglobs (`@(`, `!(`, `+(`, `*(`, `?(`), a leading `!` (use `allow` instead), POSIX
+ * classes (`[[:alpha:]]`), unclosed `[` or `{`, braces without a `,`. Parentheses and `|` are
+ * literal characters. Matching is case-sensitive.
+ */
+import { PatternError } from './policy-errors';
+
+/** Longest glob or regex accepted, in characters. */
+export const MAX_PATTERN_LENGTH = 256;
+/** Deepest nesting of `{...}` accepted in a glob. */
+export const MAX_BRACE_DEPTH = 8;
+
+export function checkPatternLength(pattern: string): void {
+  if (pattern.length === 0) throw new PatternError(pattern, 'must not be empty');
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new PatternError(pattern, `must be at most ${MAX_PATTERN_LENGTH} characters (got ${pattern.length})`);
+  }
+}
+
+type GlobToken =
+  | { k: 'lit'; v: string }
+  | { k: 'slash' }
+  | { k: 'star' }
+  | { k: 'qmark' }
+  | { k: 'globstar' }
+  | { k: 'class'; re: string }
+  | { k: 'brace'; alts: GlobToken[][] };
+
+const EXTGLOB_PREFIXES = new Set(['@', '!', '+', '*', '?']);
+
+class GlobParser {
+  private i = 0;
+  constructor(private readonly p: string) {}
+
+  fail(message: string): never {
+    throw new PatternError(this.p, message);
+  }
+
+  /** Parses a sequence up to the end, or (inside braces) up to an unescaped `,` or `}`. */
+  parseSeq(depth: number): GlobToken[] {
+    const p = this.p;
+    const out: GlobToken[] = [];
+    const lit = (c: string): void => {
+      const last = out[out.length - 1];
+      if (last?.k === 'lit') last.v += c;
+      else out.push({ k: 'lit', v: c });
+    };
+    while (this.i < p.length) {
+      const c = p[this.i]!;
+      if (depth > 0 && (c === ',' || c === '}')) return out;
+      if (EXTGLOB_PREFIXES.has(c) && p[this.i + 1] === '(') {
+        this.fail(`extglob "${c}(" is not supported; write "\\(" for a literal parenthesis`);
+      }
+      switch (c) {
+        case '\\': {
+          if (this.i + 1 >= p.length) this.fail('ends with a lone "\\"');
+          lit(p[this.i + 1]!);
+          this.i += 2;
+          break;
+        }
+        case '*': {
+          const start = this.i;
+          while (p[this.i] === '*') this.i += 1;
+          const run = this.i - start;
+          if (p[this.i] === '(') this.fail('extglob "*(" is not supported; write "\\(" for a literal parenthesis');
+          const wholeSegment =
+            depth === 0 && (start === 0 || p[start - 1] === '/') && (this.i === p.length || p[this.i] === '/');
+          const last = out[out.length - 1];
+          if (run >= 2 && wholeSegment) out.push({ k: 'globstar' });
+          else if (last?.k !== 'star') out.push({ k: 'star' }); // `a**b` and `**` mid-segment are one `*`
+          break;
+        }
+        case '?':
+          out.push({ k: 'qmark' });
+          this.i += 1;
+          break;
+        case '!':
+          if (this.i === 0) this.fail('negated patterns ("!...") are not supported; use an allow list instead');
+          lit(c);
+          this.i += 1;
+          break;
+        case '/':
+          out.push({ k: 'slash' });
+          this.i += 1;
+          break;
+        case '[':
+          out.push(this.parseClass());
+          break;
+        case '{':
+          out.push(this.parseBrace(depth + 1));
+          break;
+        default:
+          lit(c);
+          this.i += 1;
+      }
+    }
+    if (depth > 0) this.fail('unclosed "{"; write "\\{" for a literal brace');
+    return out;
+  }
+
+  private parseBrace(depth: number): GlobToken {
+    if (depth > MAX_BRACE_DEPTH) this.fail(`braces nested deeper than ${MAX_BRACE_DEPTH}`);
+    this.i += 1; // '{'
+    const alts: GlobToken[][] = [];
+    for (;;) {
+      alts.push(this.parseSeq(depth));
+      const c = this.p[this.i];
+      this.i += 1;
+      if (c === '}') break;
+      // parseSeq only returns early on ',' or '}' (it fails at the end of the pattern)
+    }
+    if (alts.length < 2) this.fail('"{...}" needs alternatives separated by ","; write "\\{" for a literal brace');
+    return { k: 'brace', alts };
+  }
+
+  private parseClass(): GlobToken {
+    const p = this.p;
+    let j = this.i + 1;
+    let negated = false;
+    if (p[j] === '!' || p[j] === '^') {
+      negated = true;
+      j += 1;
+    }
+    let body = '';
+    let first = true;
+    for (;;) {
+      if (j >= p.length) this.fail('unclosed "["; write "\\[" for a literal bracket');
+      let c = p[j]!;
+      if (c === ']' && !first) break;
+      if (c === '[' && p[j + 1] === ':') this.fail('POSIX character classes ("[:alpha:]") are not supported');
+      if (c === '\\') {
+        if (j + 1 >= p.length) this.fail('ends with a lone "\\"');
+        j += 1;
+        c = p[j]!;
+      }
+      if (c === '/') this.fail('a character class cannot match "/"');
+      first = false;
+      j += 1;
+      // a range `a-z` (a `-` right before the closing `]` is literal)
+      if (p[j] === '-' && j + 1 < p.length && p[j + 1] !== ']') {
+        let hi = p[j + 1]!;
+        j += 2;
+        if (hi === '\\') {
+          if (j >= p.length) this.fail('ends with a lone "\\"');
+          hi = p[j]!;
+          j += 1;
+        }
+        if (hi === '/') this.fail('a character class cannot match "/"');
+        if (hi < c) this.fail(`invalid range "${c}-${hi}" in a character class`);
+        body += `${escapeClassChar(c)}-${escapeClassChar(hi)}`;
+      } else {
+        body += escapeClassChar(c);
+      }
+    }
+    this.i = j + 1;
+    // A glob class never matches '/', so a negated class excludes it explicitly.
+    return { k: 'class', re: negated ? `[^/${body}]` : `[${body}]` };
+  }
+}
+
+function escapeClassChar(c: string): string {
+  return /[\\\][^-]/.test(c) ? `\\${c}` : c;
+}
+
+function escapeRegexLiteral(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+}
+
+function containsSlash(tokens: readonly GlobToken[]): boolean {
+  return tokens.some((t) => t.k === 'slash' || (t.k === 'brace' && t.alts.some(containsSlash)));
+}
+
+function parseGlob(pattern: string): GlobToken[] {
+  checkPatternLength(pattern);
+  const parser = new GlobParser(pattern);
+  const tokens = parser.parseSeq(0);
+  if (!containsSlash(tokens)) {
+    // No '/' at all: match the name at any depth, as if written `**/<pattern>`.
+    return [{ k: 'globstar' }, { k: 'slash' }, ...tokens];
+  }
+  const first = tokens[0];
+  if (first?.k !== 'slash' && first?.k !== 'globstar') {
+    parser.fail('must start with "/" or "**" (shared paths are absolute), or contain no "/" to match names at any depth');
+  }
+  return tokens;
+}
+
+function emit(tokens: readonly GlobToken[]): string {
+  let out = '';
+  for (let i = 0; i < tokens.length; i += 1) {
+    const t = tokens[i]!;
+    switch (t.k) {
+      case 'lit':
+        out += escapeRegexLiteral(t.v);
+        break;
+      case 'slash':
+        if (tokens[i + 1]?.k === 'globstar') {
+          if (i + 2 === tokens.length) {
+            out += '(?:/.*)?'; // trailing `/**`: the folder itself and everything below it
+            i += 1;
+            break;
+          }
+          if (tokens[i + 2]?.k === 'slash') {
+            out += '/(?:.*/)?'; // `/**/`: zero or more whole segments
+            i += 2;
+            break;
+          }
+        }
+        out += '/';
+        break;
+      case 'globstar':
+        // Only reachable at the start of the pattern (a `/` before it is handled above).
+        if (tokens[i + 1]?.k === 'slash') {
+          out += '(?:.*/)?';
+          i += 1;
+        } else {
+          out += '.*';
+        }
+        break;
+      case 'star':
+        out += '[^/]*';
+        break;
+      case 'qmark':
+        out += '[^/]';
+        break;
+      case 'class':
+        out += t.re;
+        break;
+      case 'brace':
+        out += `(?:${t.alts.map(emit).join('|')})`;
+        break;
+    }
+  }
+  return out;
+}
+
+/** The literal text the tokens spell, or undefined when they contain any wildcard. */
+function literalOf(tokens: readonly GlobToken[]): string | undefined {
+  let s = '';
+  for (const t of tokens) {
+    if (t.k === 'lit') s += t.v;
+    else if (t.k === 'slash') s += '/';
+    else return undefined;
+  }
+  return s;
+}
+
+/** Most alternatives the endings of a glob are expanded into (`*.{bak,tmp}` -> `.bak`, `.tmp`). */
+const MAX_ENDINGS = 32;
+
+/**
+ * The texts, without `/`, one of which ends every match of the tokens after `start`, when those
+ * tokens are all literals or braces of literals; undefined otherwise.
+ */
+function literalEndings(tokens: readonly GlobToken[], start: number): string[] | undefined {
+  let endings = [''];
+  for (let k = start; k < tokens.length; k += 1) {
+    const t = tokens[k]!;
+    const pieces = t.k === 'lit' ? [t.v] : t.k === 'brace' ? t.alts.map(literalOf) : [undefined];
+    if (pieces.some((p) => p === undefined || p.includes('/')) || pieces.length * endings.length > MAX_ENDINGS) return undefined;
+    endings = [...new Set(endings.flatMap((e) => pieces.map((p) => e + p!)))];
+  }
+  return endings;
+}
+
+/**
+ * The RE2 pattern (full-match, DOTALL) a glob translates to. Throws {@link PatternError} when the
+ * glob uses syntax outside the documented subset.
+ */
+export function globToRegexSource(pattern: string): string {
+  return emit(parseGlob(pattern));
+}
+
+/** A compiled glob: a plain string test for the common shapes, else its RE2 source. */
+export interface CompiledGlob {
+  readonly pattern: string;
+  /** Full-match RE2 source (DOTALL). */
+  readonly source: string;
+  /** The same answer as the RE2 source, without RE2; undefined when the glob needs RE2. */
+  readonly quick: ((path: string) => boolean) | undefined;
+}
+
+/**
+ * The string test of a glob of one of the common shapes: an exact path, a folder and everything
+ * below it (`/Public/**`), names ending with literals (`**\/*.env`, `*.{bak,tmp}`), literal names
+ * (`**\/.env`, `Thumbs.db`), names starting with a literal (`**\/id_rsa*`).
+ */
+function quickTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+  const n = tokens.length;
+  const whole = literalOf(tokens);
+  if (whole !== undefined) return (p) => p === whole;
+  if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
+    const base = literalOf(tokens.slice(0, n - 2));
+    if (base !== undefined) return (p) => p === base || p.startsWith(`${base}/`);
+  }
+  if (n < 3 || tokens[0]!.k !== 'globstar' || tokens[1]!.k !== 'slash') return undefined;
+  const third = tokens[2]!;
+  if (third.k === 'star') {
+    const endings = literalEndings(tokens, 3);
+    if (endings) return (p) => endings.some((e) => p.endsWith(e));
+  }
+  if (n === 4 && third.k === 'lit' && !third.v.includes('/') && tokens[3]!.k === 'star') {
+    const start = third.v;
+    return (p) => p.startsWith(start, p.lastIndexOf('/') + 1);
+  }
+  const names = literalEndings(tokens, 2);
+  if (names) return (p) => names.some((name) => p === name || p.endsWith(`/${name}`));
+  return undefined;
+}
+
+/** Compiles (and so validates) a glob. */
+export function compileGlob(pattern: string): CompiledGlob {
+  const tokens = parseGlob(pattern);
+  return { pattern, source: emit(tokens), quick: quickTest(tokens) };
+}
