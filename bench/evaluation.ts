@@ -3,15 +3,16 @@
  * kind, scopes, exemptions, globs, regexes, grace periods, quotas per account and per
  * requester). The data is generated from a fixed seed, so every run measures the same work.
  *
- * Run alone: `npx tsx bench/evaluation.ts`. The figure that matters is `ms` (target < 3000 on the
- * 2-core build host); `listingOrderMs` / `shuffledMs` show the cost of input order (the engine
- * sorts by share id, which is cheap when the input is already nearly ordered).
+ * Run alone: `npx tsx bench/evaluation.ts`. The figure that matters is `ms`; `npm run bench` runs
+ * it for as many shares as the sweep bench lists (target: at most 5% of listing them) and for a
+ * million (target < 10 s, peak RSS < 1.5 GB). `listingOrderMs` / `shuffledMs` show the cost of
+ * input order (the engine sorts by share id, which is cheap when the input is already ordered).
  */
 import { cpus, loadavg } from 'node:os';
 import type { EvaluationResult } from '../lib/domain/decision';
 import { evaluate, type EvaluateInput } from '../lib/domain/evaluate';
 import type { Exemption, Policy } from '../lib/domain/policy-types';
-import { makeShare, makeShareFacts, type ShareFacts } from '../lib/domain/share';
+import type { Share, ShareFacts } from '../lib/domain/share';
 import { parsePolicyFile } from '../lib/domain/validate';
 import { mulberry32 } from '../lib/terabox/emulator/prng';
 
@@ -81,9 +82,7 @@ export function buildBenchShares(count = 1_000_000, scenario: BenchScenario = 's
       }
     }
     const clockRoll = rnd();
-    // Built as the sweep builds them (makeShare / makeShareFacts: every field present, one
-    // hidden class), so that the engine meets the objects it meets in production.
-    const share = makeShare({
+    const share: Share = {
       shareId,
       shortUrl: `1s${i.toString(36)}`,
       paths,
@@ -91,14 +90,15 @@ export function buildBenchShares(count = 1_000_000, scenario: BenchScenario = 's
       createdAtMs: clockRoll < 0.9 ? createdAtMs : undefined,
       visibility,
       raw: RAW,
-    });
+    };
     const requested = rnd() < 0.4;
-    const facts = makeShareFacts(share, {
+    const facts: ShareFacts = {
+      share,
       requester: requested ? pick(REQUESTERS) : undefined,
       recordedCreatedAtMs: requested ? createdAtMs + 1_000 : undefined,
       firstSeenAtMs: clockRoll < 0.995 ? createdAtMs + 3_600_000 : undefined,
       violatingSince: rnd() < 0.02 ? { 'marketing-14-days': BENCH_NOW - (rnd() < 0.5 ? 3 : 1) * DAY } : undefined,
-    });
+    };
     // Marks whose notice went out with them (the usual case): half still in their grace, half past
     // it. Set after the fact so that the random sequence, and so the inventory, stays as it was.
     facts.notifiedAt = facts.violatingSince;
@@ -155,7 +155,7 @@ export interface EvaluationBenchResult {
   scenario: BenchScenario;
   shares: number;
   policies: number;
-  /** Median wall time of the listing-order runs, ms: the headline figure (target < 3000). */
+  /** Median wall time of the listing-order runs, ms: the headline figure. */
   ms: number;
   /** Median CPU time (user + system) of the same runs, ms: less sensitive to a busy machine. */
   cpuMs: number;
@@ -253,7 +253,7 @@ export async function runEvaluationBench(
 
 function print(r: EvaluationBenchResult): void {
   console.log(`evaluate(), ${r.scenario}: ${r.shares.toLocaleString('en-US')} shares x ${r.policies} policies`);
-  console.log(`  median ${r.ms} ms wall, ${r.cpuMs} ms CPU (runs ${r.listingOrderMs.join(', ')} ms; shuffled input ${r.shuffledMs} ms; target < 3000 ms)`);
+  console.log(`  median ${r.ms} ms wall, ${r.cpuMs} ms CPU (runs ${r.listingOrderMs.join(', ')} ms; shuffled input ${r.shuffledMs} ms)`);
   console.log(`  load average ${r.loadAverage} on ${cpus().length} cores; data built in ${r.buildMs} ms; heap used ${r.heapUsedMb} MB`);
   console.log(`  decisions ${JSON.stringify(r.counts)}`);
   console.log(`  planned cancellations ${r.planned}, new marks ${r.newMarks}, cleared marks ${r.clearedMarks}`);

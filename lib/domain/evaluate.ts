@@ -98,7 +98,7 @@ function judgeShare(run: RunFindings, c: CompiledPolicy, rule: ShareRule, share:
   if (scope === 'yes') c.summary.inScope += 1;
   const verdict = rule.test(share);
   if (verdict === 'no') return;
-  if (c.usesClock) run.usedClock.add(share.index);
+  if (c.usesClock) run.usedClock[share.index] = 1;
   const exempt = c.exempt.test(share);
   if (exempt === 'yes') {
     // Exempt: worth a finding only when the share certainly broke the rule.
@@ -115,18 +115,20 @@ function judgeShare(run: RunFindings, c: CompiledPolicy, rule: ShareRule, share:
 
 /** One policy whose rule is decided over the set (a quota), seeing what earlier policies cancel. */
 function judgeSet(run: RunFindings, c: CompiledPolicy, rule: SetRule, inventory: Inventory): void {
-  const candidates = [];
+  const inScope: InventoryShare[] = [];
+  const undecided: InventoryShare[] = [];
   for (const share of inventory.shares) {
-    if (share.duplicates > 0 || run.planned.has(share.index)) continue;
+    if (share.duplicates > 0 || run.planned[share.index] === 1) continue;
     const scope = c.scope.test(share);
-    if (scope !== 'no') candidates.push({ share, scope });
+    if (scope === 'yes') inScope.push(share);
+    else if (scope === 'unknown') undecided.push(share);
   }
-  const { outcomes, inScope } = rule.select({ candidates, exempt: (share) => c.exempt.test(share) });
-  c.summary.inScope = inScope;
+  const { outcomes, inScope: count } = rule.select({ inScope, undecided, exempt: (share) => c.exempt.test(share) });
+  c.summary.inScope = count;
   // In share order, so that findings and marks do not depend on the rule's own order.
   outcomes.sort((a, b) => a.share.index - b.share.index);
   for (const { share, verdict, reason } of outcomes) {
-    run.usedClock.add(share.index);
+    run.usedClock[share.index] = 1;
     if (verdict === 'break') run.flag(share, c, reason);
     else if (verdict === 'exempt') run.exempted(share, c, reason);
     else run.unevaluable(share, c, reason, c.scope.test(share), c.exempt.test(share));
@@ -196,7 +198,7 @@ function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySe
     } else {
       const kind = decisionKind(findings, globalDryRun);
       const decision: Decision = { shareId: share.id, decision: kind, policyIds: findings.map((f) => f.policyId), reasons: findings.map((f) => f.reason), findings };
-      if (run.usedClock.has(share.index) && share.clock) decision.clock = share.clock;
+      if (run.usedClock[share.index] === 1 && share.clock) decision.clock = share.clock;
       if (findings.some((f) => f.outcome === 'cancel')) out.plannedCancels.push(share.id);
       out.decisions.push(decision);
       count(out.counts, decision);
@@ -224,7 +226,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   for (const p of policies) perPolicy[p.policyId] = emptySummary(p);
   const compiled = compilePolicies(policies, perPolicy, input);
   const inventory = prepareInventory(input.shares, now);
-  const run = new RunFindings(now, globalDryRun);
+  const run = new RunFindings(inventory.shares.length, now, globalDryRun);
 
   // Rules decided share by share first; then quotas, in id order, each seeing what is already cancelled.
   const perShare = compiled.flatMap((c) => (c.rule.mode === 'per-share' ? [{ c, rule: c.rule }] : []));

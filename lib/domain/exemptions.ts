@@ -34,6 +34,9 @@ export type GlobalExemption = (share: InventoryShare) => { state: Tri; exemption
  * order) that lists the share is the one reported, else the first whose path prefixes cover one
  * of its paths. A share whose paths are unknown cannot be placed when a path exemption exists.
  */
+const NOT_EXEMPT = { state: 'no' } as const;
+const UNDECIDED = { state: 'unknown' } as const;
+
 export function compileGlobalExemptions(active: readonly Exemption[]): GlobalExemption {
   const byId = new Map<string, Exemption>();
   for (const e of active) for (const id of e.shareIds ?? []) if (!byId.has(id)) byId.set(id, e);
@@ -41,10 +44,10 @@ export function compileGlobalExemptions(active: readonly Exemption[]): GlobalExe
   return ({ id, paths }) => {
     const listed = byId.get(id);
     if (listed) return { state: 'yes', exemption: listed };
-    if (byPath.length === 0) return { state: 'no' };
-    if (paths === undefined) return { state: 'unknown' };
-    const covering = byPath.find(({ set }) => set.coversAny(paths));
-    return covering ? { state: 'yes', exemption: covering.e } : { state: 'no' };
+    if (byPath.length === 0) return NOT_EXEMPT;
+    if (paths === undefined) return UNDECIDED;
+    for (const { e, set } of byPath) if (set.coversAny(paths)) return { state: 'yes', exemption: e };
+    return NOT_EXEMPT;
   };
 }
 

@@ -41,17 +41,23 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 
 export class RunFindings {
   /** Per share (by inventory index): the findings of the policies that had something to say. */
-  readonly byShare: (PolicyFinding[] | undefined)[] = [];
-  readonly planned = new Set<number>();
-  /** Shares an age or quota rule judged: their decision names the clock. */
-  readonly usedClock = new Set<number>();
+  readonly byShare: (PolicyFinding[] | undefined)[];
+  /** 1 for the shares a policy cancels. */
+  readonly planned: Uint8Array;
+  /** 1 for the shares an age or quota rule judged: their decision names the clock. */
+  readonly usedClock: Uint8Array;
   readonly newMarks: MarkRef[] = [];
   readonly notices: NoticeRef[] = [];
 
   constructor(
+    size: number,
     private readonly now: number,
     private readonly globalDryRun: boolean,
-  ) {}
+  ) {
+    this.byShare = new Array<PolicyFinding[] | undefined>(size);
+    this.planned = new Uint8Array(size);
+    this.usedClock = new Uint8Array(size);
+  }
 
   private add(share: InventoryShare, finding: PolicyFinding): void {
     const list = this.byShare[share.index];
@@ -72,7 +78,7 @@ export class RunFindings {
     }
     const cancelWhy = policy.graceHours > 0 ? this.graceOver(share, c, why) : why;
     if (cancelWhy === undefined) return;
-    this.planned.add(share.index);
+    this.planned[share.index] = 1;
     summary.cancel += 1;
     this.add(share, { policyId: id, outcome: 'cancel', reason: `${cancelWhy} (${id})` });
   }

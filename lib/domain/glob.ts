@@ -301,12 +301,42 @@ export interface CompiledGlob {
   readonly source: string;
   /** The same answer as the RE2 source, without RE2; undefined when the glob needs RE2. */
   readonly quick: ((path: string) => boolean) | undefined;
+  /** Literal text every match starts with ('' when none). */
+  readonly prefix: string;
+}
+
+/** The literal start of every match: up to the first wildcard, or a `/` that a `**` may stand for. */
+function literalStart(tokens: readonly GlobToken[]): string {
+  let s = '';
+  for (let k = 0; k < tokens.length; k += 1) {
+    const t = tokens[k]!;
+    if (t.k === 'lit') s += t.v;
+    else if (t.k === 'slash' && tokens[k + 1]?.k !== 'globstar') s += '/';
+    else break;
+  }
+  return s;
 }
 
 /**
- * The string test of a glob of one of the common shapes: an exact path, a folder and everything
- * below it (`/Public/**`), names ending with literals (`**\/*.env`, `*.{bak,tmp}`), literal names
- * (`**\/.env`, `Thumbs.db`), names starting with a literal (`**\/id_rsa*`).
+ * The last segment's pattern as `start*end` or a list of literal names, when it is one: literals,
+ * braces of literals, at most one `*`, no `/`.
+ */
+function nameShape(tokens: readonly GlobToken[]): { start: string; ends: string[] } | { names: string[] } | undefined {
+  const star = tokens.findIndex((t) => t.k === 'star');
+  if (star < 0) {
+    const names = literalEndings(tokens, 0);
+    return names ? { names } : undefined;
+  }
+  const head = tokens.slice(0, star);
+  const start = head.length === 0 ? '' : head.length === 1 && head[0]!.k === 'lit' && !head[0].v.includes('/') ? head[0].v : undefined;
+  const ends = literalEndings(tokens, star + 1);
+  return start !== undefined && ends ? { start, ends } : undefined;
+}
+
+/**
+ * The string test of a glob of a common shape: an exact path; a folder and everything below it
+ * (`/Public/**`); a name pattern at any depth (`**\/*.env`, `*.{bak,tmp}`, `Thumbs.db`,
+ * `**\/id_rsa*`) or at any depth below a folder (`/Public/**\/draft-*.tmp`).
  */
 function quickTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
   const n = tokens.length;
@@ -316,23 +346,33 @@ function quickTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | 
     const base = literalOf(tokens.slice(0, n - 2));
     if (base !== undefined) return (p) => p === base || p.startsWith(`${base}/`);
   }
-  if (n < 3 || tokens[0]!.k !== 'globstar' || tokens[1]!.k !== 'slash') return undefined;
-  const third = tokens[2]!;
-  if (third.k === 'star') {
-    const endings = literalEndings(tokens, 3);
-    if (endings) return (p) => endings.some((e) => p.endsWith(e));
+  // `**/<name>`, or `<folder>/**/<name>`: the name is the last segment, anywhere below.
+  const g = tokens.findIndex((t) => t.k === 'globstar');
+  if (g < 0 || tokens[g + 1]?.k !== 'slash' || (g > 0 && tokens[g - 1]!.k !== 'slash')) return undefined;
+  const folder = g === 0 ? '' : literalOf(tokens.slice(0, g));
+  const name = nameShape(tokens.slice(g + 2));
+  if (folder === undefined || name === undefined) return undefined;
+  if ('names' in name) {
+    const { names } = name;
+    return (p) => {
+      if (!p.startsWith(folder)) return false;
+      const cut = p.lastIndexOf('/') + 1;
+      for (const x of names) if (p.length - cut === x.length && p.startsWith(x, cut)) return true;
+      return false;
+    };
   }
-  if (n === 4 && third.k === 'lit' && !third.v.includes('/') && tokens[3]!.k === 'star') {
-    const start = third.v;
-    return (p) => p.startsWith(start, p.lastIndexOf('/') + 1);
-  }
-  const names = literalEndings(tokens, 2);
-  if (names) return (p) => names.some((name) => p === name || p.endsWith(`/${name}`));
-  return undefined;
+  const { start, ends } = name;
+  return (p) => {
+    if (!p.startsWith(folder)) return false;
+    const cut = p.lastIndexOf('/') + 1;
+    if (!p.startsWith(start, cut)) return false;
+    for (const e of ends) if (p.length - cut >= start.length + e.length && p.endsWith(e)) return true;
+    return false;
+  };
 }
 
 /** Compiles (and so validates) a glob. */
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
-  return { pattern, source: emit(tokens), quick: quickTest(tokens) };
+  return { pattern, source: emit(tokens), quick: quickTest(tokens), prefix: literalStart(tokens) };
 }

@@ -52,20 +52,37 @@ export function compileRegex(pattern: string): PathMatcher {
  * shape as string tests, everything else as one RE2 alternation, so that a path meets one
  * automaton rather than one per pattern. Each regex keeps its own flags (`(?:(?i)a)` scopes the
  * `(?i)` to its group); each glob is a full match with `.` matching newlines, as on its own.
- * Undefined for an empty list.
+ * When the automaton holds only globs that each start with literal text, a path that starts with
+ * none of those texts skips it. Undefined for an empty list.
  */
 export function compilePatternList(globs: readonly string[], regexes: readonly string[]): ((path: string) => boolean) | undefined {
   if (globs.length === 0 && regexes.length === 0) return undefined;
   for (const r of regexes) compileRegex(r); // each is validated on its own, with its own error
   const quick: ((path: string) => boolean)[] = [];
   const sources: string[] = [];
+  const prefixes: string[] = [];
   for (const g of globs) {
     const glob = compileGlobSource(g);
-    if (glob.quick) quick.push(glob.quick);
-    else sources.push(`(?s:^(?:${glob.source})$)`);
+    if (glob.quick) {
+      quick.push(glob.quick);
+    } else {
+      sources.push(`(?s:^(?:${glob.source})$)`);
+      prefixes.push(glob.prefix);
+    }
   }
   const automata = alternation([...sources, ...regexes]);
-  return (path) => quick.some((test) => test(path)) || automata.some((re) => re.test(path));
+  const guarded = regexes.length === 0 && prefixes.every((prefix) => prefix !== '');
+  return (path) => {
+    for (const test of quick) if (test(path)) return true;
+    if (guarded && !startsWithAny(path, prefixes)) return false;
+    for (const re of automata) if (re.test(path)) return true;
+    return false;
+  };
+}
+
+function startsWithAny(path: string, prefixes: readonly string[]): boolean {
+  for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
+  return false;
 }
 
 /**
@@ -98,17 +115,22 @@ export class PathPrefixSet {
   }
 
   covers(path: string): boolean {
-    return this.folders.some((f) => path.startsWith(f) && (path.length === f.length || path.charCodeAt(f.length) === 0x2f));
+    for (const f of this.folders) {
+      if (path.startsWith(f) && (path.length === f.length || path.charCodeAt(f.length) === 0x2f)) return true;
+    }
+    return false;
   }
 
   /** Whether any of the paths is covered. */
   coversAny(paths: readonly string[]): boolean {
-    return paths.some((p) => this.covers(p));
+    for (const p of paths) if (this.covers(p)) return true;
+    return false;
   }
 
   /** Whether every one of the paths is covered (true for no paths). */
   coversAll(paths: readonly string[]): boolean {
-    return paths.every((p) => this.covers(p));
+    for (const p of paths) if (!this.covers(p)) return false;
+    return true;
   }
 }
 

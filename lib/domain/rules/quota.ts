@@ -24,7 +24,7 @@
 import * as z from 'zod';
 import type { InventoryShare } from '../inventory';
 import type { QuotaRule } from '../policy-types';
-import type { RuleKind, SetCandidate, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
+import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
 
 export const quotaRuleSchema = z.strictObject({
   type: z.literal('quota'),
@@ -62,21 +62,24 @@ interface Group {
   scopeUnknown: InventoryShare[];
 }
 
-/** The candidates by group; shares without a requester are out of a per-requester quota. */
-function groupsOf(rule: QuotaRule, candidates: readonly SetCandidate[]): Map<string, Group> {
+/** The shares by group; shares without a requester are out of a per-requester quota. */
+function groupsOf(rule: QuotaRule, ctx: SetRuleContext): Map<string, Group> {
   const groups = new Map<string, Group>();
-  for (const { share, scope } of candidates) {
+  const groupOf = (share: InventoryShare): Group | undefined => {
     const key = rule.per === 'requester' ? share.requester : '';
-    if (key === undefined) continue;
+    if (key === undefined) return undefined;
     let g = groups.get(key);
     if (!g) {
       const label = rule.per === 'requester' ? `for requester "${key}"` : 'for the account';
       groups.set(key, (g = { label, ranked: [], unranked: [], scopeUnknown: [] }));
     }
-    if (scope === 'unknown') g.scopeUnknown.push(share);
-    else if (share.clockMs === undefined) g.unranked.push(share);
-    else g.ranked.push(share);
+    return g;
+  };
+  for (const share of ctx.inScope) {
+    const g = groupOf(share);
+    if (g) (share.clockMs === undefined ? g.unranked : g.ranked).push(share);
   }
+  for (const share of ctx.undecided) groupOf(share)?.scopeUnknown.push(share);
   return groups;
 }
 
@@ -121,7 +124,7 @@ function overQuota(rule: QuotaRule, g: Group, ctx: SetRuleContext, out: SetRuleO
 function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
   const outcomes: SetRuleOutcome[] = [];
   let inScope = 0;
-  for (const g of groupsOf(rule, ctx.candidates).values()) {
+  for (const g of groupsOf(rule, ctx).values()) {
     inScope += g.ranked.length + g.unranked.length;
     if (g.ranked.length + g.unranked.length + g.scopeUnknown.length > rule.maxShares) overQuota(rule, g, ctx, outcomes);
   }

@@ -17,19 +17,14 @@ export interface ShareRule {
   explain(share: InventoryShare): string;
 }
 
-/** A share a set rule counts, with its scope (`yes`, or `unknown`: cannot tell). */
-export interface SetCandidate {
-  readonly share: InventoryShare;
-  readonly scope: 'yes' | 'unknown';
-}
-
 /** What the engine lends a set rule. */
 export interface SetRuleContext {
   /**
-   * The shares in the policy's scope or whose scope is undecided, in share id order; without
-   * duplicated ids and without the shares an earlier policy already cancels this run.
+   * The shares certainly in the policy's scope, and those whose scope is undecided, in share id
+   * order; without duplicated ids and without the shares an earlier policy already cancels this run.
    */
-  readonly candidates: readonly SetCandidate[];
+  readonly inScope: readonly InventoryShare[];
+  readonly undecided: readonly InventoryShare[];
   /** Whether the policy may not touch the share (per-policy and global exemptions). */
   exempt(share: InventoryShare): Tri;
 }
