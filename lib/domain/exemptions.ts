@@ -26,6 +26,9 @@ export function activeExemptions(exemptions: readonly Exemption[], now: number):
     .sort((a, b) => (a.exemptionId < b.exemptionId ? -1 : a.exemptionId > b.exemptionId ? 1 : 0));
 }
 
+const NOT_EXEMPT = { state: 'no' } as const;
+const UNDECIDED = { state: 'unknown' } as const;
+
 /** Whether a global exemption holds for a share; for `yes`, the first that does. */
 export type GlobalExemption = (share: InventoryShare) => { state: Tri; exemption?: Exemption };
 
@@ -34,9 +37,6 @@ export type GlobalExemption = (share: InventoryShare) => { state: Tri; exemption
  * order) that lists the share is the one reported, else the first whose path prefixes cover one
  * of its paths. A share whose paths are unknown cannot be placed when a path exemption exists.
  */
-const NOT_EXEMPT = { state: 'no' } as const;
-const UNDECIDED = { state: 'unknown' } as const;
-
 export function compileGlobalExemptions(active: readonly Exemption[]): GlobalExemption {
   const byId = new Map<string, Exemption>();
   for (const e of active) for (const id of e.shareIds ?? []) if (!byId.has(id)) byId.set(id, e);

@@ -63,39 +63,40 @@ export function lowerBoundByShareId<T>(sorted: readonly T[], id: ShareId, idOf: 
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** The best clock known for a share (see {@link AgeClock}). */
-function ageClock(f: ShareFacts): { clockMs: number; clock: AgeClock } | undefined {
-  if (isFiniteNumber(f.share.createdAtMs)) return { clockMs: f.share.createdAtMs, clock: 'terabox-created' };
-  if (isFiniteNumber(f.recordedCreatedAtMs)) return { clockMs: f.recordedCreatedAtMs, clock: 'product-created' };
-  if (isFiniteNumber(f.firstSeenAtMs)) return { clockMs: f.firstSeenAtMs, clock: 'first-seen' };
-  return undefined;
-}
-
 /**
  * The paths when they are known. Only absolute paths are paths: a status text where a path was
  * expected (TeraBox's typicalPath can say the file was deleted) must never meet a path rule or exemption.
  */
 function knownPaths(p: unknown): readonly string[] | undefined {
   if (!Array.isArray(p) || p.length === 0) return undefined;
-  return p.every((path) => typeof path === 'string' && path.startsWith('/')) ? (p as string[]) : undefined;
+  for (const path of p as unknown[]) if (typeof path !== 'string' || !path.startsWith('/')) return undefined;
+  return p as string[];
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 function entry(f: ShareFacts): Writable<InventoryShare> {
-  const rawId: unknown = f.share.shareId;
-  const v = f.share.visibility;
+  const { share } = f;
+  const rawId: unknown = share.shareId;
+  const v = share.visibility;
   const r: unknown = f.requester;
-  const clock = ageClock(f);
+  // The best clock known (see AgeClock).
+  const [clockMs, clock]: [number | undefined, AgeClock | undefined] = isFiniteNumber(share.createdAtMs)
+    ? [share.createdAtMs, 'terabox-created']
+    : isFiniteNumber(f.recordedCreatedAtMs)
+      ? [f.recordedCreatedAtMs, 'product-created']
+      : isFiniteNumber(f.firstSeenAtMs)
+        ? [f.firstSeenAtMs, 'first-seen']
+        : [undefined, undefined];
   return {
+    index: 0,
     id: typeof rawId === 'string' ? rawId : String(rawId),
     facts: f,
-    paths: knownPaths(f.share.paths),
+    paths: knownPaths(share.paths),
     visibility: v === 'public' || v === 'private' ? v : undefined,
     requester: typeof r === 'string' && r !== '' ? r : undefined,
-    clockMs: clock?.clockMs,
-    clock: clock?.clock,
-    index: 0,
+    clockMs,
+    clock,
     duplicates: 0,
   };
 }

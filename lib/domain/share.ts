@@ -64,13 +64,7 @@ export interface ShareFacts {
   notifiedAt?: Record<string, number>;
 }
 
-/**
- * A Share with every field present, in one order (`undefined` where unknown). Objects built with
- * the same keys in the same order share one hidden class in V8; the engine reads every share of
- * the inventory, and a property read that meets one class costs a third of one that meets many
- * (a share built field by field, only with the fields it has, comes in dozens of classes). Every
- * producer of shares uses it: the TeraBox client (normalizeShare) and the tests and benchmarks.
- */
+/** A Share with every field present, in one order (`undefined` where unknown). */
 export function makeShare(fields: Share): Share {
   return {
     shareId: fields.shareId,
