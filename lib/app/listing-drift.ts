@@ -1,6 +1,6 @@
 /**
  * Drift of TeraBox's list response between sweeps: each complete listing's shape (field names and
- * kinds of the raw items, lib/domain/response-shape.ts) is compared with the shape the last
+ * kinds of the raw items, lib/app/response-shape.ts) is compared with the shape the last
  * completed run recorded (the account's baseline item in the runs table). A change that counts
  * (see `compareShapesForDrift`: fields added or removed beyond what the account's shares changing
  * could explain, fields whose kinds changed family) is a warning of the run, the `ApiShapeChanged`
@@ -21,7 +21,7 @@ import {
   isShapeUnchanged,
   shapeFingerprint,
   type ResponseShape,
-} from '../domain/response-shape';
+} from './response-shape';
 import type { RunApiShape, StoredApiShape } from './store-ports';
 
 /** What a run learnt from comparing its shape with the baseline. */

@@ -11,7 +11,7 @@
 import type { ShareId } from '../domain/share';
 import type { Exemption, Policy } from '../domain/policy-types';
 import type { GuardrailReport } from '../domain/decision';
-import type { ResponseShape, ShapeChange } from '../domain/response-shape';
+import type { ResponseShape, ShapeChange } from './response-shape';
 import type { CancelOutcomeKind, CreatedShare, SharePeriod } from './ports';
 
 // ---------------------------------------------------------------- errors

@@ -95,9 +95,9 @@ import type { EvaluationResult, GraceMark as EngineMark, GraceNotice } from '../
 import { evaluate } from '../domain/evaluate';
 import { PolicyValidationError } from '../domain/policy-errors';
 import type { Exemption, GuardrailLimits, Policy } from '../domain/policy-types';
-import { makeShareFacts, type Share, type ShareFacts, type ShareId } from '../domain/share';
+import { type Share, type ShareFacts, type ShareId } from '../domain/share';
 import { canonicalShortUrl } from '../domain/short-url';
-import { ShapeRecorder } from '../domain/response-shape';
+import { ShapeRecorder } from './response-shape';
 import { validatePolicyItems, type InvalidItem } from '../domain/validate';
 import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../messages/cancel-batch';
 import {
@@ -917,14 +917,14 @@ class SweepRun {
       }
       if (record !== undefined) requestIds.set(share.shareId, record.requestId);
       const prev = previous.get(share.shareId);
-      // Every field present, one hidden class (see makeShareFacts): the engine reads them all.
-      facts[i] = makeShareFacts(share, {
+      facts[i] = {
+        share,
         requester: record?.requester,
         recordedCreatedAtMs: record?.createdAtMs,
         firstSeenAtMs: prev?.firstSeenAtMs ?? now,
         violatingSince: prev?.violatingSince,
         notifiedAt: prev?.notifiedAt,
-      });
+      };
     }
     return { facts, attach, requestIds };
   }

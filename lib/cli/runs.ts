@@ -7,7 +7,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { acknowledgeMissingShares } from '../app/missing-shares';
 import type { AuditEntry, RunSummary } from '../app/store-ports';
-import { describeShapeChange } from '../domain/response-shape';
+import { describeShapeChange } from '../app/response-shape';
 import type { CommandRunner } from './command';
 import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from './format';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';

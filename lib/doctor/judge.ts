@@ -6,7 +6,7 @@
  * The client may accept values of the right type that no real share can have (a ctime a century
  * ahead); doctor refuses them itself, because a policy acting on them would act on nonsense.
  */
-import { shapeOf, type ResponseShape, type ValueKind } from '../domain/response-shape';
+import { shapeOf, type ResponseShape, type ValueKind } from '../app/response-shape';
 import { KNOWN_ERRNOS, toDecimalId } from '../terabox';
 import { extractSharePage, isRecord, SHARE_LIST_LOCATIONS, toEpochMs, toNumber, UNDERSTOOD_ITEM_FIELDS, UNDERSTOOD_PAGE_KEYS } from '../terabox/normalize';
 import type { DoctorCheck, ListingOutcome } from './types';

@@ -64,38 +64,4 @@ export interface ShareFacts {
   notifiedAt?: Record<string, number>;
 }
 
-/** A Share with every field present, in one order (`undefined` where unknown). */
-export function makeShare(fields: Share): Share {
-  return {
-    shareId: fields.shareId,
-    shortUrl: fields.shortUrl,
-    link: fields.link,
-    paths: fields.paths,
-    fsIds: fields.fsIds,
-    createdAtMs: fields.createdAtMs,
-    expired: fields.expired,
-    expiresAtMs: fields.expiresAtMs,
-    visibility: fields.visibility,
-    status: fields.status,
-    dead: fields.dead,
-    deadReason: fields.deadReason,
-    viewCount: fields.viewCount,
-    downloadCount: fields.downloadCount,
-    saveCount: fields.saveCount,
-    raw: fields.raw,
-  };
-}
-
-/** ShareFacts with every field present, in one order (see {@link makeShare}). */
-export function makeShareFacts(share: Share, known: Omit<ShareFacts, 'share'> = {}): ShareFacts {
-  return {
-    share,
-    requester: known.requester,
-    recordedCreatedAtMs: known.recordedCreatedAtMs,
-    firstSeenAtMs: known.firstSeenAtMs,
-    violatingSince: known.violatingSince,
-    notifiedAt: known.notifiedAt,
-  };
-}
-
 export const DEFAULT_ACCOUNT_ID = 'default';

@@ -11,7 +11,7 @@
  * - drift baseline: pk `SHAPE#<accountId>`, sk `LIST`
  *   `{ kind: "api-shape", runId, fingerprint, recordedAtMs, shape, truncated }`: the list response
  *   shape of the last completed run (lib/app/listing-drift.ts), one small item per account, capped
- *   at MAX_SHAPE_FIELDS fields of at most MAX_SHAPE_FIELD_NAME characters (lib/domain/response-shape.ts) (far below
+ *   at MAX_SHAPE_FIELDS fields of at most MAX_SHAPE_FIELD_NAME characters (lib/app/response-shape.ts) (far below
  *   DynamoDB's 400 KB item limit whatever TeraBox sends).
  *
  * Run ids are time-sortable (`20260501T100000123Z-1a2b3c4d`): the start time is part of the id,
@@ -40,7 +40,7 @@ import {
   type RunUpdate,
   type StoredApiShape,
 } from '../app/store-ports';
-import { boundShape, type FieldShape } from '../domain/response-shape';
+import { boundShape, type FieldShape } from '../app/response-shape';
 import type { ShareId } from '../domain/share';
 import {
   BATCH_WRITE_LIMIT,

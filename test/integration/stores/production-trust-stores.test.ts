@@ -2,7 +2,7 @@
  * The store side of drift checks and cancel verification, on DynamoDB Local: the inventory's
  * cancel fields, `recordCancelRequests`, `getAuditEntries` and the account's drift baseline item.
  */
-import { shapeOf, MAX_SHAPE_FIELDS } from '../../../lib/domain/response-shape';
+import { shapeOf, MAX_SHAPE_FIELDS } from '../../../lib/app/response-shape';
 import { DynamoDbInventoryStore, inventoryItemChanged } from '../../../lib/stores/inventory-store';
 import { DynamoDbRunStore } from '../../../lib/stores/run-store';
 import { anAuditEntry, anInventoryItem, aRunStart, HOUR, T0 } from '../../factories/store-items';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { decisionFor, type EvaluationResult } from '../../../lib/domain/decision';
 import { evaluate } from '../../../lib/domain/evaluate';
 import type { Exemption, Policy, PolicyRule, PolicyScope } from '../../../lib/domain/policy-types';
-import { makeShare, makeShareFacts, type ShareFacts } from '../../../lib/domain/share';
+import type { ShareFacts } from '../../../lib/domain/share';
 import { DAY_MS, HOUR_MS, NOW, shareFacts } from '../../factories/shares';
 
 const LOOSE = { maxCancellations: 1_000_000, maxCancellationPercent: 100 };
@@ -31,10 +31,8 @@ const sharesArb: fc.Arbitrary<ShareFacts[]> = fc
           visibility: fc.constantFrom('public' as const, 'private' as const, undefined),
           requester: fc.constantFrom('sales', 'marketing', undefined),
           marked: maybe(fc.constantFrom(...POLICY_IDS)),
-          // As the sweep builds them (every field present, undefined when unknown) or field by field.
-          fixedShape: fc.boolean(),
-        }).map((r) => {
-          const facts = shareFacts({
+        }).map((r) =>
+          shareFacts({
             id: String(id),
             paths: r.paths,
             createdAtMs: r.created === undefined ? undefined : NOW - r.created * DAY_MS,
@@ -43,9 +41,8 @@ const sharesArb: fc.Arbitrary<ShareFacts[]> = fc
             ...(r.recorded !== undefined ? { recordedCreatedAtMs: NOW - r.recorded * DAY_MS } : {}),
             ...(r.firstSeen !== undefined ? { firstSeenAtMs: NOW - r.firstSeen * DAY_MS } : {}),
             ...(r.marked ? { violatingSince: { [r.marked]: NOW - 2 * DAY_MS } } : {}),
-          });
-          return r.fixedShape ? makeShareFacts(makeShare(facts.share), facts) : facts;
-        }),
+          }),
+        ),
       ),
     ),
   );
@@ -238,7 +235,7 @@ describe('engine invariants', () => {
         if (!m) return s;
         const violatingSince = { [m.policyId]: NOW - m.markedHoursAgo * HOUR_MS };
         const notifiedAt = m.noticedHoursAgo === undefined ? undefined : { [m.policyId]: NOW - m.noticedHoursAgo * HOUR_MS };
-        return makeShareFacts(s.share, { ...s, violatingSince, notifiedAt });
+        return { ...s, violatingSince, notifiedAt };
       }),
     );
     fc.assert(

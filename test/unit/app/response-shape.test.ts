@@ -1,4 +1,4 @@
-import { compareShapes, isShapeUnchanged, kindOf, shapeFingerprint, shapeOf, shapeSignature } from '../../../lib/domain/response-shape';
+import { compareShapes, isShapeUnchanged, kindOf, shapeFingerprint, shapeOf, shapeSignature } from '../../../lib/app/response-shape';
 
 const seedItem = { share_id: 101, shorturl: '1abc', ctime: 1_700_000_000, typicalPath: '/a', fsIds: [1, 2], filelist: [{ path: '/a', fs_id: 1 }] };
 

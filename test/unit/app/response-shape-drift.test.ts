@@ -1,4 +1,4 @@
-import { absenceChance, boundShape, compareShapesForDrift, describeShapeChange, MAX_SHAPE_FIELDS, shapeOf } from '../../../lib/domain/response-shape';
+import { absenceChance, boundShape, compareShapesForDrift, describeShapeChange, MAX_SHAPE_FIELDS, shapeOf } from '../../../lib/app/response-shape';
 
 /** `n` Baidu-style list items; `privateEvery` of them carry `passwd` (every k-th item). */
 function items(n: number, options: { privateEvery?: number; idsAsStrings?: boolean; rename?: [string, string] } = {}): Record<string, unknown>[] {
