@@ -138,6 +138,7 @@ import type {
   ShareRecord,
   ShareRecordStore,
 } from './store-ports';
+import { truncate } from '../shared/text';
 
 // ------------------------------------------------------------------ ports and settings
 
@@ -389,11 +390,6 @@ export class SweepPhaseError extends Error {
 }
 
 // ------------------------------------------------------------------ helpers
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
 
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -11,6 +11,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT_ID } from '../domain/share';
+import { fullJitterDelayMs, sleepMs } from '../shared/backoff';
+import { forEachLimit } from '../shared/concurrency';
 import { StoreError, toStoreError } from './errors';
 
 /** Options every store takes. Without `client`, the store builds its own from the SDK's defaults. */
@@ -55,32 +57,8 @@ export function resolveAccountId(accountId: string | undefined): string {
   return accountId && accountId.length > 0 ? accountId : DEFAULT_ACCOUNT_ID;
 }
 
-/**
- * Runs `fn` over `items` with at most `concurrency` calls in flight. After the first failure no new
- * item is started; the calls in flight finish, then the first error is thrown.
- */
-export async function forEachConcurrent<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let firstError: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        if (!failed) firstError = err;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  if (failed) throw firstError;
-}
+/** The shared limiter (lib/shared/concurrency.ts), under the name the stores use. */
+export const forEachConcurrent = forEachLimit;
 
 /** Runs `fn` over `items` in chunks of `size`, at most `concurrency` chunks at once (see forEachConcurrent). */
 export async function forEachChunk<T>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
@@ -96,8 +74,7 @@ export function batchAttempts(options: BatchOptions): number {
 
 /** Waits before the `step`-th resend: exponential backoff with full jitter, as the DynamoDB guide recommends. */
 export function batchBackoff(step: number, options: BatchOptions): Promise<void> {
-  const cap = Math.min(options.maxDelayMs ?? 2000, (options.baseDelayMs ?? 50) * 2 ** (step - 1));
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+  return sleepMs(fullJitterDelayMs(step, { baseDelayMs: options.baseDelayMs ?? 50, maxDelayMs: options.maxDelayMs ?? 2000 }));
 }
 
 /**
