@@ -13,6 +13,7 @@ import {
 import { DEFAULT_ACCOUNT_ID } from '../domain/share';
 import { fullJitterDelayMs, sleepMs } from '../shared/backoff';
 import { forEachLimit } from '../shared/concurrency';
+import { sendUntilProcessed, type ResendPolicy } from '../shared/until-processed';
 import { StoreError, toStoreError } from './errors';
 
 /** Options every store takes. Without `client`, the store builds its own from the SDK's defaults. */
@@ -72,9 +73,10 @@ export function batchAttempts(options: BatchOptions): number {
   return options.maxAttempts ?? 8;
 }
 
-/** Waits before the `step`-th resend: exponential backoff with full jitter, as the DynamoDB guide recommends. */
-export function batchBackoff(step: number, options: BatchOptions): Promise<void> {
-  return sleepMs(fullJitterDelayMs(step, { baseDelayMs: options.baseDelayMs ?? 50, maxDelayMs: options.maxDelayMs ?? 2000 }));
+/** The resend policy of the batch calls: `maxAttempts` calls, full-jitter backoff between them. */
+export function batchResendPolicy(options: BatchOptions): ResendPolicy {
+  const backoff = { baseDelayMs: options.baseDelayMs ?? 50, maxDelayMs: options.maxDelayMs ?? 2000 };
+  return { maxAttempts: batchAttempts(options), delayFor: (step) => fullJitterDelayMs(step, backoff), sleep: sleepMs };
 }
 
 /**
@@ -89,25 +91,19 @@ export async function writeUntilProcessed<R>(
   tableName: string,
   options: BatchOptions = {},
 ): Promise<{ unwritten: R[]; error: StoreError } | undefined> {
-  let pending = requests;
-  for (let attempt = 1; ; attempt++) {
-    if (attempt > 1) await batchBackoff(attempt - 1, options);
-    let unprocessed: R[];
-    try {
-      unprocessed = await send(pending);
-    } catch (err) {
-      return { unwritten: pending, error: toStoreError(err, 'BatchWriteItem', tableName) };
-    }
-    if (unprocessed.length === 0) return undefined;
-    if (attempt >= batchAttempts(options)) {
-      const error = new StoreError(
-        `DynamoDB BatchWriteItem on ${tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
-        { retryable: true, code: 'UnprocessedItems' },
-      );
-      return { unwritten: unprocessed, error };
-    }
-    pending = unprocessed;
+  let current: R[] = requests;
+  let result;
+  try {
+    result = await sendUntilProcessed(requests, (pending) => send((current = [...pending])), batchResendPolicy(options));
+  } catch (err) {
+    return { unwritten: current, error: toStoreError(err, 'BatchWriteItem', tableName) };
   }
+  if (result.left.length === 0) return undefined;
+  const error = new StoreError(
+    `DynamoDB BatchWriteItem on ${tableName}: ${result.left.length} items still unprocessed after ${result.attempts} attempts`,
+    { retryable: true, code: 'UnprocessedItems' },
+  );
+  return { unwritten: [...result.left], error };
 }
 
 /**

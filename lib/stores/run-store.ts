@@ -23,7 +23,6 @@ import {
   BatchWriteItemCommand,
   DynamoDBClient,
   type AttributeValue,
-  type KeysAndAttributes,
   type WriteRequest as RawWriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -44,8 +43,7 @@ import { boundShape, type FieldShape } from '../domain/response-shape';
 import type { ShareId } from '../domain/share';
 import {
   BATCH_WRITE_LIMIT,
-  batchAttempts,
-  batchBackoff,
+  batchResendPolicy,
   batchWriteAll,
   compact,
   documentClient,
@@ -62,6 +60,7 @@ import {
   type Item,
   type StoreOptions,
 } from './dynamo';
+import { sendUntilProcessed } from '../shared/until-processed';
 import { StoreError, isConditionalCheckFailed, toStoreError } from './errors';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
@@ -351,26 +350,28 @@ export class DynamoDbRunStore implements RunStore {
   /** BatchGetItem of up to 100 keys, strongly consistent, unprocessed keys retried with backoff. */
   private async batchGetRaw(keys: Record<string, AttributeValue>[]): Promise<Record<string, AttributeValue>[]> {
     const out: Record<string, AttributeValue>[] = [];
-    let pending: KeysAndAttributes | undefined = { Keys: keys, ConsistentRead: true };
-    for (let attempt = 1; pending?.Keys !== undefined && pending.Keys.length > 0; attempt++) {
-      if (attempt > 1) await batchBackoff(attempt - 1, this.batch);
-      let res;
-      try {
-        res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }));
-      } catch (err) {
-        throw toStoreError(err, 'BatchGetItem', this.tableName);
-      }
+    await this.batchGetUntilProcessed(keys, async (pending) => {
+      const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }));
       out.push(...(res.Responses?.[this.tableName] ?? []));
-      pending = res.UnprocessedKeys?.[this.tableName];
-      const left = pending?.Keys?.length ?? 0;
-      if (left > 0 && attempt >= batchAttempts(this.batch)) {
-        throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${left} keys still unprocessed after ${attempt} attempts`, {
-          retryable: true,
-          code: 'UnprocessedKeys',
-        });
-      }
-    }
+      return res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    });
     return out;
+  }
+
+  /** Resends unprocessed BatchGetItem keys (see sendUntilProcessed); throws a StoreError if any stay. */
+  private async batchGetUntilProcessed<K>(keys: readonly K[], send: (pending: readonly K[]) => Promise<readonly K[]>): Promise<void> {
+    let result;
+    try {
+      result = await sendUntilProcessed(keys, send, batchResendPolicy(this.batch));
+    } catch (err) {
+      throw toStoreError(err, 'BatchGetItem', this.tableName);
+    }
+    if (result.left.length > 0) {
+      throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${result.left.length} keys still unprocessed after ${result.attempts} attempts`, {
+        retryable: true,
+        code: 'UnprocessedKeys',
+      });
+    }
   }
 
   /** BatchWriteItem of up to 25 puts (see writeUntilProcessed). Returns what was not written, and why. */
@@ -399,24 +400,12 @@ export class DynamoDbRunStore implements RunStore {
     const unique = lastWinsByKey(keys, (k) => `${k.runId}\u0000${k.shareId}`);
     const out: AuditEntry[] = [];
     await forEachChunk(unique, BATCH_GET_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
-      let pending: Item[] | undefined = chunk.map((k) => ({ pk: auditPk(k.runId), sk: k.shareId }));
-      for (let attempt = 1; pending !== undefined && pending.length > 0; attempt++) {
-        if (attempt > 1) await batchBackoff(attempt - 1, this.batch);
-        let res;
-        try {
-          res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        } catch (err) {
-          throw toStoreError(err, 'BatchGetItem', this.tableName);
-        }
+      const keys: Item[] = chunk.map((k) => ({ pk: auditPk(k.runId), sk: k.shareId }));
+      await this.batchGetUntilProcessed(keys, async (pending) => {
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }));
         for (const item of res.Responses?.[this.tableName] ?? []) out.push(toAuditEntry(item, str(item.runId) ?? ''));
-        pending = res.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined;
-        if (pending !== undefined && pending.length > 0 && attempt >= batchAttempts(this.batch)) {
-          throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${pending.length} keys still unprocessed after ${attempt} attempts`, {
-            retryable: true,
-            code: 'UnprocessedKeys',
-          });
-        }
-      }
+        return (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+      });
     });
     return out;
   }
