@@ -138,6 +138,7 @@ import type {
   ShareRecord,
   ShareRecordStore,
 } from './store-ports';
+import { forEachLimit } from '../shared/concurrency';
 import { truncate } from '../shared/text';
 
 // ------------------------------------------------------------------ ports and settings
@@ -390,18 +391,6 @@ export class SweepPhaseError extends Error {
 }
 
 // ------------------------------------------------------------------ helpers
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
