@@ -221,63 +221,18 @@ export class DynamoDbRunStore implements RunStore {
    * Records the outcome of one share. An upsert on purpose: the cancel path must never lose an
    * outcome, even for an entry whose first write was lost; such an entry gets the retention too.
    */
-  async updateAuditOutcome(
-    runId: string,
-    shareId: ShareId,
-    outcome: AuditOutcome,
-    now: number,
-    error?: string,
-  ): Promise<void> {
-    const values: Record<string, unknown> = {
-      ':outcome': outcome,
-      ':now': now,
-      ':exp': this.expiresAt(now),
-      ':runId': runId,
-      ':audit': 'audit',
-      ':cancel': 'cancel',
-      ':none': [],
-    };
-    // Placeholders throughout: several of these names are DynamoDB reserved words.
-    const names: Record<string, string> = {
-      '#outcome': 'outcome',
-      '#outcomeAtMs': 'outcomeAtMs',
-      '#expiresAt': 'expiresAt',
-      '#runId': 'runId',
-      '#kind': 'kind',
-      '#decision': 'decision',
-      '#policyIds': 'policyIds',
-      '#reasons': 'reasons',
-      '#error': 'error',
-    };
-    // An entry the sweep never wrote can only be one it decided to cancel (the cancel queue carries nothing else).
-    let expression =
-      'SET #outcome = :outcome, #outcomeAtMs = :now, #expiresAt = if_not_exists(#expiresAt, :exp), #runId = :runId, ' +
-      '#kind = :audit, #decision = if_not_exists(#decision, :cancel), #policyIds = if_not_exists(#policyIds, :none), ' +
-      '#reasons = if_not_exists(#reasons, :none)';
-    if (error !== undefined) {
-      values[':error'] = error.slice(0, MAX_ERROR_LENGTH);
-      expression += ', #error = :error';
-    } else {
-      expression += ' REMOVE #error';
-    }
+  async updateAuditOutcome(runId: string, shareId: ShareId, outcome: AuditOutcome, now: number, error?: string): Promise<void> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: auditPk(runId), sk: shareId },
-          UpdateExpression: expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.updateAuditOutcomes(runId, [{ shareId, outcome, ...(error === undefined ? {} : { error }) }], now);
     } catch (err) {
-      throw toStoreError(err, 'UpdateItem', this.tableName);
+      // One share: the store's own error says more than "1 of 1 not written".
+      throw err instanceof AuditOutcomesNotWrittenError && err.cause instanceof StoreError ? err.cause : err;
     }
   }
 
   /**
-   * The outcomes of many shares at once, with exactly the result of `updateAuditOutcome` on each
-   * entry, in about 1/20 of the calls: the entries are read (BatchGetItem, 100 a call, strongly
+   * The outcomes of many shares at once (the one implementation: `updateAuditOutcome` is this for
+   * one share), in about 1/20 of the calls of one update each: the entries are read (BatchGetItem, 100 a call, strongly
    * consistent), the outcome is set on each as stored (every other attribute copied as is, types
    * included), and they are written back (BatchWriteItem, 25 a call). Unprocessed keys and items are
    * retried with backoff; whatever still fails is named in an `AuditOutcomesNotWrittenError`, never
@@ -322,7 +277,7 @@ export class DynamoDbRunStore implements RunStore {
   }
 
   /**
-   * `updateAuditOutcome`'s update expression applied to a stored item (or to none: the upsert).
+   * An outcome set on a stored item (or on none: the upsert; such an entry gets the retention too).
    * Attribute values stay DynamoDB's own, so nothing is lost in a round trip through JavaScript.
    */
   private withOutcome(
@@ -338,7 +293,7 @@ export class DynamoDbRunStore implements RunStore {
     item.expiresAt ??= { N: String(this.expiresAt(now)) };
     item.runId = { S: runId };
     item.kind = { S: 'audit' };
-    // An entry the sweep never wrote can only be one it decided to cancel (as in updateAuditOutcome).
+    // An entry the sweep never wrote can only be one it decided to cancel (the cancel queue carries nothing else).
     item.decision ??= { S: 'cancel' };
     item.policyIds ??= { L: [] };
     item.reasons ??= { L: [] };
