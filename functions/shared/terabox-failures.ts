@@ -23,6 +23,7 @@
 import type { CreateFailure } from '../../lib/app/create-share';
 import { TeraboxCredentialsError } from '../../lib/config/terabox-credentials';
 import { scrubCredentials } from '../../lib/messages/events';
+import { truncate } from '../../lib/shared/text';
 import {
   TeraboxAbortedError,
   TeraboxApiError,
@@ -44,7 +45,7 @@ const MAX_REASON = 500;
 export function describeFailure(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
   const clean = scrubCredentials(text);
-  return clean.length <= MAX_REASON ? clean : `${clean.slice(0, MAX_REASON - 1)}…`;
+  return truncate(clean, MAX_REASON);
 }
 
 /** Classifies an error thrown by a TeraBox create (see the module comment). */

@@ -30,6 +30,7 @@ import { AuditOutcomesNotWrittenError, type AuditOutcomeUpdate, type RunStore, t
 import type { ShareId } from '../domain/share';
 import type { CancelBatchMessage, ParseCancelBatchResult } from '../messages/cancel-batch';
 import { shareCancelledEvent, type ProductEvent } from '../messages/events';
+import { forEachLimit } from '../shared/concurrency';
 
 export interface CancelSharesDeps {
   terabox: TeraboxGateway;
@@ -103,7 +104,7 @@ export async function cancelShareBatch(deps: CancelSharesDeps, parsed: ParseCanc
   // 1. The share records of the shares that are gone (one conditional write each, when they have one).
   const gone = complete.filter((o) => o.outcome !== 'failed');
   const records = new Map<ShareId, ShareRecord | undefined>();
-  await forEachLimited(gone, deps.bookkeepingConcurrency ?? 8, async ({ shareId }) => {
+  await forEachLimit(gone, deps.bookkeepingConcurrency ?? 8, async ({ shareId }) => {
     try {
       records.set(shareId, await markRecordCancelled(deps, batch, shareId, now));
     } catch (error) {
@@ -213,14 +214,3 @@ async function skipAll(deps: CancelSharesDeps, batch: CancelBatchMessage): Promi
   return { status: 'skipped', retry: false, runId: batch.runId, shareIds: [...batch.shareIds] };
 }
 
-/** Runs `fn` over the items, at most `limit` at a time. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}

@@ -138,6 +138,8 @@ import type {
   ShareRecord,
   ShareRecordStore,
 } from './store-ports';
+import { forEachLimit } from '../shared/concurrency';
+import { truncate } from '../shared/text';
 
 // ------------------------------------------------------------------ ports and settings
 
@@ -389,23 +391,6 @@ export class SweepPhaseError extends Error {
 }
 
 // ------------------------------------------------------------------ helpers
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -1,12 +1,13 @@
 /** Plain-text output helpers: aligned tables, times, counts. */
 
+import { truncate } from '../shared/text';
+
 /** Longest cell shown in a table (paths and reasons are cut with an ellipsis). */
 export const MAX_CELL = 60;
 
 function cell(value: unknown, max: number): string {
   const text = value === undefined || value === null ? '-' : String(value).replace(/[\r\n\t]+/g, ' ');
-  const chars = [...text];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+  return truncate(text, max);
 }
 
 /** An aligned text table with a header row; the last column is never padded. */

@@ -4,6 +4,7 @@
  * response. The SDK's own retry strategy already retries whole requests (throttling, 5xx,
  * network); it never retries single failed entries, so that is what this policy is for.
  */
+import { fullJitterDelayMs, sleepMs } from '../shared/backoff';
 
 export interface EntryRetryOptions {
   /** Total attempts per entry, the first included (default 4). */
@@ -33,10 +34,8 @@ export function resolveRetry(options: EntryRetryOptions = {}): ResolvedRetry {
   const random = options.random ?? Math.random;
   return {
     maxAttempts,
-    // "Full jitter": a uniform wait up to the exponential bound spreads out callers that failed
-    // together (a throttled burst) instead of having them retry in lockstep.
-    delayFor: (attempt) => Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1))),
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    delayFor: (attempt) => fullJitterDelayMs(attempt, { baseDelayMs: base, maxDelayMs: cap }, random),
+    sleep: options.sleep ?? sleepMs,
   };
 }
 

@@ -11,6 +11,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher, EventPublishFailure } from '../app/messaging-ports';
 import { chunkBySize, describeError, resolveRetry, utf8Bytes, type EntryRetryOptions } from './batching';
+import { sendUntilProcessed } from '../shared/until-processed';
 import type { ProductEvent } from './events';
 
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -93,10 +94,11 @@ export class EventBridgePublisher implements EventPublisher {
     const retry = resolveRetry(this.retry);
     const final: EventFailure[] = [];
     let callError: unknown;
-    let pending = entries.map((_, index) => index);
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const retryable = new Map<number, EventFailure>();
-      for (const chunk of chunkBySize(pending, (i) => putEventsEntrySize(entries[i] as PutEventsRequestEntry), PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_BYTES)) {
+    // The last failure each entry was handed back with; only read for the entries still left at the end.
+    const retryable = new Map<number, EventFailure>();
+    const { left } = await sendUntilProcessed(entries.map((_, index) => index), async (indices) => {
+      const again: number[] = [];
+      for (const chunk of chunkBySize(indices, (i) => putEventsEntrySize(entries[i] as PutEventsRequestEntry), PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_BYTES)) {
         let response;
         try {
           response = await this.client.send(new PutEventsCommand({ Entries: chunk.map((i) => entries[i] as PutEventsRequestEntry) }));
@@ -117,21 +119,19 @@ export class EventBridgePublisher implements EventPublisher {
           const detailType = entries[i]?.DetailType ?? '';
           if (result === undefined) {
             retryable.set(i, { index: i, detailType, errorCode: 'MissingResult', errorMessage: 'EventBridge returned no result for the entry' });
+            again.push(i);
           } else if (result.ErrorCode !== undefined) {
             const failure = { index: i, detailType, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
-            if (RETRYABLE_ENTRY_CODES.has(result.ErrorCode)) retryable.set(i, failure);
-            else final.push(failure);
+            if (RETRYABLE_ENTRY_CODES.has(result.ErrorCode)) {
+              retryable.set(i, failure);
+              again.push(i);
+            } else final.push(failure);
           }
         });
       }
-      pending = [...retryable.keys()];
-      if (pending.length === 0) break;
-      if (attempt >= retry.maxAttempts) {
-        final.push(...retryable.values());
-        break;
-      }
-      await retry.sleep(retry.delayFor(attempt));
-    }
+      return again;
+    }, retry);
+    for (const i of left) final.push(retryable.get(i) as EventFailure);
 
     if (final.length > 0) {
       final.sort((a, b) => a.index - b.index);

@@ -8,6 +8,8 @@
  */
 import type { SharePeriod } from '../app/ports';
 import type { PolicyMode } from '../domain/policy-types';
+import { redactPatterns } from '../shared/credentials';
+import { truncate } from '../shared/text';
 
 export const EVENT_SOURCE = 'terabox-share-lifecycle';
 
@@ -149,19 +151,11 @@ const MAX_REASONS = 50;
  * 256 KiB entry limit, however many files a share holds.
  */
 export const MAX_EVENT_PATHS = 20;
-// `ndus=…`, `"jsToken":"…"`, `bdstoken: …` in free text (an error message that quoted a URL or a
-// cookie header): the value is replaced, the name kept so the reader knows what was there.
-const CREDENTIAL = /\b(ndus|jstoken|js_token|bdstoken)(["']?\s*[:=]\s*["']?)[^\s"'&;,}]+/gi;
-
 /** Replaces anything that looks like a TeraBox credential in free text with `[REDACTED]`. */
-export function scrubCredentials(text: string): string {
-  return text.replace(CREDENTIAL, '$1$2[REDACTED]');
-}
+export const scrubCredentials: (text: string) => string = redactPatterns;
 
 function freeText(text: string): string {
-  const clean = scrubCredentials(text);
-  const chars = [...clean];
-  return chars.length <= MAX_TEXT ? clean : `${chars.slice(0, MAX_TEXT - 1).join('')}…`;
+  return truncate(scrubCredentials(text), MAX_TEXT);
 }
 
 function isoTime(epochMs: number, field: string): string {

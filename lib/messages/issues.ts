@@ -6,7 +6,7 @@
  * same formatter must be safe for settings).
  */
 import type * as z from 'zod';
-import { truncate } from './json-body';
+import { truncate } from '../shared/text';
 
 /** Formats a zod path as `a.b[2].c`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -6,6 +6,9 @@
  * number's source text instead; we keep it in a `JsonNumber` and let the schemas decide.
  */
 import { parse } from 'lossless-json';
+import { truncate } from '../shared/text';
+
+export { truncate };
 
 /** A JSON number kept as its exact source text. */
 export class JsonNumber {
@@ -66,8 +69,3 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
-/** Shortens text for an error line, marking the cut. */
-export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}

@@ -6,6 +6,7 @@
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunkBySize, describeError, resolveRetry, utf8Bytes, type EntryRetryOptions } from './batching';
+import { sendUntilProcessed } from '../shared/until-processed';
 
 export const SQS_MAX_BATCH_ENTRIES = 10;
 export const SQS_MAX_MESSAGE_BYTES = 262_144;
@@ -51,7 +52,7 @@ export async function sendMessageBatches(
   const maxBytes = options.maxBytes ?? SQS_MAX_MESSAGE_BYTES;
   const retry = resolveRetry(options.retry);
   const failed: SqsSendFailure[] = [];
-  let pending: number[] = [];
+  const pending: number[] = [];
   bodies.forEach((body, index) => {
     const size = utf8Bytes(body);
     if (size > maxBytes) failed.push({ index, error: `message is ${size} bytes, above the limit of ${maxBytes}` });
@@ -60,9 +61,11 @@ export async function sendMessageBatches(
   });
 
   let sent = 0;
-  for (let attempt = 1; pending.length > 0; attempt += 1) {
-    const retryable = new Map<number, string>();
-    for (const chunk of chunkBySize(pending, (i) => utf8Bytes(bodies[i] as string), SQS_MAX_BATCH_ENTRIES, maxBytes)) {
+  // The last reason each entry was handed back for; only read for the entries still left at the end.
+  const retryable = new Map<number, string>();
+  const { left, attempts } = await sendUntilProcessed(pending, async (indices) => {
+    const again: number[] = [];
+    for (const chunk of chunkBySize(indices, (i) => utf8Bytes(bodies[i] as string), SQS_MAX_BATCH_ENTRIES, maxBytes)) {
       let response;
       try {
         response = await client.send(
@@ -85,21 +88,20 @@ export async function sendMessageBatches(
           sent += 1;
         } else if (failure === undefined) {
           retryable.set(index, 'SQS returned no result for the entry');
+          again.push(index);
         } else {
           const error = `${failure.Code ?? 'Unknown'}: ${failure.Message ?? 'no message'}`;
           if (failure.SenderFault === true) failed.push({ index, error });
-          else retryable.set(index, error);
+          else {
+            retryable.set(index, error);
+            again.push(index);
+          }
         }
       }
     }
-    pending = [...retryable.keys()];
-    if (pending.length === 0) break;
-    if (attempt >= retry.maxAttempts) {
-      for (const [index, error] of retryable) failed.push({ index, error: `${error} (after ${attempt} attempts)` });
-      break;
-    }
-    await retry.sleep(retry.delayFor(attempt));
-  }
+    return again;
+  }, retry);
+  for (const index of left) failed.push({ index, error: `${retryable.get(index) ?? 'unknown'} (after ${attempts} attempts)` });
   failed.sort((a, b) => a.index - b.index);
   return { sent, failed };
 }

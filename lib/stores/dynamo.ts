@@ -11,6 +11,9 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT_ID } from '../domain/share';
+import { fullJitterDelayMs, sleepMs } from '../shared/backoff';
+import { forEachLimit } from '../shared/concurrency';
+import { sendUntilProcessed, type ResendPolicy } from '../shared/until-processed';
 import { StoreError, toStoreError } from './errors';
 
 /** Options every store takes. Without `client`, the store builds its own from the SDK's defaults. */
@@ -55,32 +58,8 @@ export function resolveAccountId(accountId: string | undefined): string {
   return accountId && accountId.length > 0 ? accountId : DEFAULT_ACCOUNT_ID;
 }
 
-/**
- * Runs `fn` over `items` with at most `concurrency` calls in flight. After the first failure no new
- * item is started; the calls in flight finish, then the first error is thrown.
- */
-export async function forEachConcurrent<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let firstError: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        if (!failed) firstError = err;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  if (failed) throw firstError;
-}
+/** The shared limiter (lib/shared/concurrency.ts), under the name the stores use. */
+export const forEachConcurrent = forEachLimit;
 
 /** Runs `fn` over `items` in chunks of `size`, at most `concurrency` chunks at once (see forEachConcurrent). */
 export async function forEachChunk<T>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
@@ -94,10 +73,10 @@ export function batchAttempts(options: BatchOptions): number {
   return options.maxAttempts ?? 8;
 }
 
-/** Waits before the `step`-th resend: exponential backoff with full jitter, as the DynamoDB guide recommends. */
-export function batchBackoff(step: number, options: BatchOptions): Promise<void> {
-  const cap = Math.min(options.maxDelayMs ?? 2000, (options.baseDelayMs ?? 50) * 2 ** (step - 1));
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+/** The resend policy of the batch calls: `maxAttempts` calls, full-jitter backoff between them. */
+export function batchResendPolicy(options: BatchOptions): ResendPolicy {
+  const backoff = { baseDelayMs: options.baseDelayMs ?? 50, maxDelayMs: options.maxDelayMs ?? 2000 };
+  return { maxAttempts: batchAttempts(options), delayFor: (step) => fullJitterDelayMs(step, backoff), sleep: sleepMs };
 }
 
 /**
@@ -112,25 +91,19 @@ export async function writeUntilProcessed<R>(
   tableName: string,
   options: BatchOptions = {},
 ): Promise<{ unwritten: R[]; error: StoreError } | undefined> {
-  let pending = requests;
-  for (let attempt = 1; ; attempt++) {
-    if (attempt > 1) await batchBackoff(attempt - 1, options);
-    let unprocessed: R[];
-    try {
-      unprocessed = await send(pending);
-    } catch (err) {
-      return { unwritten: pending, error: toStoreError(err, 'BatchWriteItem', tableName) };
-    }
-    if (unprocessed.length === 0) return undefined;
-    if (attempt >= batchAttempts(options)) {
-      const error = new StoreError(
-        `DynamoDB BatchWriteItem on ${tableName}: ${unprocessed.length} items still unprocessed after ${attempt} attempts`,
-        { retryable: true, code: 'UnprocessedItems' },
-      );
-      return { unwritten: unprocessed, error };
-    }
-    pending = unprocessed;
+  let current: R[] = requests;
+  let result;
+  try {
+    result = await sendUntilProcessed(requests, (pending) => send((current = [...pending])), batchResendPolicy(options));
+  } catch (err) {
+    return { unwritten: current, error: toStoreError(err, 'BatchWriteItem', tableName) };
   }
+  if (result.left.length === 0) return undefined;
+  const error = new StoreError(
+    `DynamoDB BatchWriteItem on ${tableName}: ${result.left.length} items still unprocessed after ${result.attempts} attempts`,
+    { retryable: true, code: 'UnprocessedItems' },
+  );
+  return { unwritten: [...result.left], error };
 }
 
 /**

@@ -23,7 +23,6 @@ import {
   BatchWriteItemCommand,
   DynamoDBClient,
   type AttributeValue,
-  type KeysAndAttributes,
   type WriteRequest as RawWriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -44,8 +43,7 @@ import { boundShape, type FieldShape } from '../app/response-shape';
 import type { ShareId } from '../domain/share';
 import {
   BATCH_WRITE_LIMIT,
-  batchAttempts,
-  batchBackoff,
+  batchResendPolicy,
   batchWriteAll,
   compact,
   documentClient,
@@ -62,6 +60,7 @@ import {
   type Item,
   type StoreOptions,
 } from './dynamo';
+import { sendUntilProcessed } from '../shared/until-processed';
 import { StoreError, isConditionalCheckFailed, toStoreError } from './errors';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
@@ -222,63 +221,18 @@ export class DynamoDbRunStore implements RunStore {
    * Records the outcome of one share. An upsert on purpose: the cancel path must never lose an
    * outcome, even for an entry whose first write was lost; such an entry gets the retention too.
    */
-  async updateAuditOutcome(
-    runId: string,
-    shareId: ShareId,
-    outcome: AuditOutcome,
-    now: number,
-    error?: string,
-  ): Promise<void> {
-    const values: Record<string, unknown> = {
-      ':outcome': outcome,
-      ':now': now,
-      ':exp': this.expiresAt(now),
-      ':runId': runId,
-      ':audit': 'audit',
-      ':cancel': 'cancel',
-      ':none': [],
-    };
-    // Placeholders throughout: several of these names are DynamoDB reserved words.
-    const names: Record<string, string> = {
-      '#outcome': 'outcome',
-      '#outcomeAtMs': 'outcomeAtMs',
-      '#expiresAt': 'expiresAt',
-      '#runId': 'runId',
-      '#kind': 'kind',
-      '#decision': 'decision',
-      '#policyIds': 'policyIds',
-      '#reasons': 'reasons',
-      '#error': 'error',
-    };
-    // An entry the sweep never wrote can only be one it decided to cancel (the cancel queue carries nothing else).
-    let expression =
-      'SET #outcome = :outcome, #outcomeAtMs = :now, #expiresAt = if_not_exists(#expiresAt, :exp), #runId = :runId, ' +
-      '#kind = :audit, #decision = if_not_exists(#decision, :cancel), #policyIds = if_not_exists(#policyIds, :none), ' +
-      '#reasons = if_not_exists(#reasons, :none)';
-    if (error !== undefined) {
-      values[':error'] = error.slice(0, MAX_ERROR_LENGTH);
-      expression += ', #error = :error';
-    } else {
-      expression += ' REMOVE #error';
-    }
+  async updateAuditOutcome(runId: string, shareId: ShareId, outcome: AuditOutcome, now: number, error?: string): Promise<void> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: auditPk(runId), sk: shareId },
-          UpdateExpression: expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.updateAuditOutcomes(runId, [{ shareId, outcome, ...(error === undefined ? {} : { error }) }], now);
     } catch (err) {
-      throw toStoreError(err, 'UpdateItem', this.tableName);
+      // One share: the store's own error says more than "1 of 1 not written".
+      throw err instanceof AuditOutcomesNotWrittenError && err.cause instanceof StoreError ? err.cause : err;
     }
   }
 
   /**
-   * The outcomes of many shares at once, with exactly the result of `updateAuditOutcome` on each
-   * entry, in about 1/20 of the calls: the entries are read (BatchGetItem, 100 a call, strongly
+   * The outcomes of many shares at once (the one implementation: `updateAuditOutcome` is this for
+   * one share), in about 1/20 of the calls of one update each: the entries are read (BatchGetItem, 100 a call, strongly
    * consistent), the outcome is set on each as stored (every other attribute copied as is, types
    * included), and they are written back (BatchWriteItem, 25 a call). Unprocessed keys and items are
    * retried with backoff; whatever still fails is named in an `AuditOutcomesNotWrittenError`, never
@@ -323,7 +277,7 @@ export class DynamoDbRunStore implements RunStore {
   }
 
   /**
-   * `updateAuditOutcome`'s update expression applied to a stored item (or to none: the upsert).
+   * An outcome set on a stored item (or on none: the upsert; such an entry gets the retention too).
    * Attribute values stay DynamoDB's own, so nothing is lost in a round trip through JavaScript.
    */
   private withOutcome(
@@ -339,7 +293,7 @@ export class DynamoDbRunStore implements RunStore {
     item.expiresAt ??= { N: String(this.expiresAt(now)) };
     item.runId = { S: runId };
     item.kind = { S: 'audit' };
-    // An entry the sweep never wrote can only be one it decided to cancel (as in updateAuditOutcome).
+    // An entry the sweep never wrote can only be one it decided to cancel (the cancel queue carries nothing else).
     item.decision ??= { S: 'cancel' };
     item.policyIds ??= { L: [] };
     item.reasons ??= { L: [] };
@@ -351,26 +305,28 @@ export class DynamoDbRunStore implements RunStore {
   /** BatchGetItem of up to 100 keys, strongly consistent, unprocessed keys retried with backoff. */
   private async batchGetRaw(keys: Record<string, AttributeValue>[]): Promise<Record<string, AttributeValue>[]> {
     const out: Record<string, AttributeValue>[] = [];
-    let pending: KeysAndAttributes | undefined = { Keys: keys, ConsistentRead: true };
-    for (let attempt = 1; pending?.Keys !== undefined && pending.Keys.length > 0; attempt++) {
-      if (attempt > 1) await batchBackoff(attempt - 1, this.batch);
-      let res;
-      try {
-        res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }));
-      } catch (err) {
-        throw toStoreError(err, 'BatchGetItem', this.tableName);
-      }
+    await this.batchGetUntilProcessed(keys, async (pending) => {
+      const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }));
       out.push(...(res.Responses?.[this.tableName] ?? []));
-      pending = res.UnprocessedKeys?.[this.tableName];
-      const left = pending?.Keys?.length ?? 0;
-      if (left > 0 && attempt >= batchAttempts(this.batch)) {
-        throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${left} keys still unprocessed after ${attempt} attempts`, {
-          retryable: true,
-          code: 'UnprocessedKeys',
-        });
-      }
-    }
+      return res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    });
     return out;
+  }
+
+  /** Resends unprocessed BatchGetItem keys (see sendUntilProcessed); throws a StoreError if any stay. */
+  private async batchGetUntilProcessed<K>(keys: readonly K[], send: (pending: readonly K[]) => Promise<readonly K[]>): Promise<void> {
+    let result;
+    try {
+      result = await sendUntilProcessed(keys, send, batchResendPolicy(this.batch));
+    } catch (err) {
+      throw toStoreError(err, 'BatchGetItem', this.tableName);
+    }
+    if (result.left.length > 0) {
+      throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${result.left.length} keys still unprocessed after ${result.attempts} attempts`, {
+        retryable: true,
+        code: 'UnprocessedKeys',
+      });
+    }
   }
 
   /** BatchWriteItem of up to 25 puts (see writeUntilProcessed). Returns what was not written, and why. */
@@ -399,24 +355,12 @@ export class DynamoDbRunStore implements RunStore {
     const unique = lastWinsByKey(keys, (k) => `${k.runId}\u0000${k.shareId}`);
     const out: AuditEntry[] = [];
     await forEachChunk(unique, BATCH_GET_LIMIT, this.batch.concurrency ?? 4, async (chunk) => {
-      let pending: Item[] | undefined = chunk.map((k) => ({ pk: auditPk(k.runId), sk: k.shareId }));
-      for (let attempt = 1; pending !== undefined && pending.length > 0; attempt++) {
-        if (attempt > 1) await batchBackoff(attempt - 1, this.batch);
-        let res;
-        try {
-          res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        } catch (err) {
-          throw toStoreError(err, 'BatchGetItem', this.tableName);
-        }
+      const keys: Item[] = chunk.map((k) => ({ pk: auditPk(k.runId), sk: k.shareId }));
+      await this.batchGetUntilProcessed(keys, async (pending) => {
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }));
         for (const item of res.Responses?.[this.tableName] ?? []) out.push(toAuditEntry(item, str(item.runId) ?? ''));
-        pending = res.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined;
-        if (pending !== undefined && pending.length > 0 && attempt >= batchAttempts(this.batch)) {
-          throw new StoreError(`DynamoDB BatchGetItem on ${this.tableName}: ${pending.length} keys still unprocessed after ${attempt} attempts`, {
-            retryable: true,
-            code: 'UnprocessedKeys',
-          });
-        }
-      }
+        return (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+      });
     });
     return out;
   }

@@ -30,6 +30,7 @@ import {
   TeraboxVerificationRequiredError,
 } from './errors';
 import { TRANSIENT_ERRNOS } from './errnos';
+import { fullJitterDelayMs } from '../shared/backoff';
 
 /**
  * errnos worth repeating after a pause (the `transient` class of errnos.ts):
@@ -88,8 +89,7 @@ export function isSafeToRepeatCreate(error: unknown, policy: Pick<RetryPolicy, '
 
 /** Full-jitter backoff before attempt `attempt + 1` (attempt counts from 1). */
 export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * cap);
+  return fullJitterDelayMs(attempt, policy, random);
 }
 
 export interface RetryEnv {
