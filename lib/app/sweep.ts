@@ -211,8 +211,7 @@ const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unkn
  * A listed share without a share record when the sweep read them is sent to cancel-shares as
  * having none (`requestIds: null`, no lookup there) only when TeraBox created it longer ago than
  * this. A younger one may have gained a record since (a create completing, or an attempt adopting
- * the share of an earlier uncertain one), so cancel-shares looks it up at cancel time, as it always
- * did. An adoption reaches back at most to the start of an attempt of a message still in the
+ * the share of an earlier uncertain one), so cancel-shares looks it up at cancel time. An adoption reaches back at most to the start of an attempt of a message still in the
  * request queue (SQS keeps a message 14 days at most) minus the search slack (minutes): 15 days
  * covers that and any clock skew with TeraBox.
  */
