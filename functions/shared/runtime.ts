@@ -204,85 +204,6 @@ function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): Runtim
   };
 }
 
-interface TeraboxWiring {
-  readonly config: RuntimeConfig;
-  readonly overrides: RuntimeOverrides;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly credentials: TeraboxCredentialsProvider;
-}
-
-/** The TeraBox gateway: a client per session, rebuilt after an auth failure, which is counted and logged. */
-function buildTerabox({ config, overrides, clock, logger, metrics, credentials }: TeraboxWiring): ReconnectingTeraboxGateway {
-  // TeraBox client events are already redacted (lib/terabox/redact.ts); they go out at debug level.
-  const teraboxLog = (event: TeraboxLogEvent): void => {
-    if (event.event === 'auth-failure') logger.warn('TeraBox auth failure', { terabox: { ...event } });
-    else logger.debug('TeraBox', { terabox: { ...event } });
-  };
-  const build: TeraboxClientFactory =
-    overrides.teraboxClientFactory ??
-    ((creds) =>
-      createTeraboxClient({
-        logger: teraboxLog,
-        // Node's own fetch: the Lambda runtime has it, and node-fetch stays out of the bundle.
-        fetch: globalFetch,
-        ...(config.listConcurrency !== undefined ? { listConcurrency: config.listConcurrency } : {}),
-        ...(config.cancelBatchSize !== undefined ? { cancelBatchSize: config.cancelBatchSize } : {}),
-        ...(config.listEndpoint !== undefined ? { listEndpoint: config.listEndpoint } : {}),
-        clock,
-        ...overrides.terabox,
-        credentials: creds,
-      }));
-  return new ReconnectingTeraboxGateway({
-    credentials,
-    build,
-    onAuthFailure: (error) => {
-      countMetric(metrics, METRIC_NAMES.authFailures);
-      logger.error('TeraBox rejected the session: the ndus cookie in the secret must be refreshed', errorAttributes(error));
-    },
-    onVerificationRequired: (error) => {
-      countMetric(metrics, METRIC_NAMES.verificationRequired);
-      logger.error('TeraBox asks for a verification: sign in to TeraBox in a browser with this account and complete it', errorAttributes(error));
-    },
-  });
-}
-
-/** The stores, each built on first use (a function reads only the tables it is configured with). */
-function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): RuntimeStores {
-  const dynamo = lazy(() => overrides.dynamoClient ?? new DynamoDBClient({}));
-  const common = () => ({ client: dynamo(), accountId: config.accountId });
-  const storeOverrides = overrides.stores ?? {};
-  const shareRecords = lazy(
-    () => storeOverrides.shareRecords ?? new DynamoDbShareRecordStore({ ...common(), tableName: need(config.sharesTable, 'SHARES_TABLE', 'the share records store') }),
-  );
-  const policies = lazy(
-    () => storeOverrides.policies ?? new DynamoDbPolicyStore({ ...common(), tableName: need(config.policiesTable, 'POLICIES_TABLE', 'the policy store') }),
-  );
-  const inventory = lazy(
-    () => storeOverrides.inventory ?? new DynamoDbInventoryStore({ ...common(), tableName: need(config.inventoryTable, 'INVENTORY_TABLE', 'the inventory store') }),
-  );
-  const runs = lazy(() => storeOverrides.runs ?? new DynamoDbRunStore({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the run store') }));
-  const lease = lazy(() => storeOverrides.lease ?? new DynamoDbLease({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the sweep lease') }));
-  return {
-    get shareRecords() {
-      return shareRecords();
-    },
-    get policies() {
-      return policies();
-    },
-    get inventory() {
-      return inventory();
-    },
-    get runs() {
-      return runs();
-    },
-    get lease() {
-      return lease();
-    },
-  };
-}
-
 /**
  * Builds the runtime of one function from its configuration. Call it once per cold start (the
  * handlers do, on their first invocation) and reuse the result: the DynamoDB client, the secret
@@ -295,14 +216,7 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
   const metrics = overrides.metrics ?? (defaults as { metrics: Metrics }).metrics;
   const clock = overrides.clock ?? systemClock;
 
-  const credentials =
-    overrides.credentials ??
-    new SecretsManagerCredentialsProvider({
-      secretId: need(config.teraboxSecretId, 'TERABOX_SECRET_ID', 'the TeraBox credentials'),
-      cacheSeconds: config.secretCacheSeconds,
-      clock,
-    });
-  const terabox = buildTerabox({ config, overrides, clock, logger, metrics, credentials });
+  const { credentials, terabox } = buildTerabox(config, overrides, { logger, metrics, clock });
   const stores = buildStores(config, overrides);
   const events = lazy(() => overrides.events ?? new EventBridgePublisher({ busName: need(config.eventBusName, 'EVENT_BUS_NAME', 'the event publisher') }));
   const cancelQueue = lazy(
