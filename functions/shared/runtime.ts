@@ -121,18 +121,12 @@ function lazy<T>(build: () => T): () => T {
   };
 }
 
-/**
- * Builds the runtime of one function from its configuration. Call it once per cold start (the
- * handlers do, on their first invocation) and reuse the result: the DynamoDB client, the secret
- * cache and the TeraBox session (tokens, keep-alive connections) live as long as it does.
- */
-export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides = {}): Runtime {
-  const functionName = overrides.functionName ?? (process.env.POWERTOOLS_SERVICE_NAME?.trim() || 'terabox-share-lifecycle');
-  const defaults = overrides.logger === undefined || overrides.metrics === undefined ? createObservability(functionName) : undefined;
-  const logger = overrides.logger ?? (defaults as { logger: Logger }).logger;
-  const metrics = overrides.metrics ?? (defaults as { metrics: Metrics }).metrics;
-  const clock = overrides.clock ?? systemClock;
-
+/** The TeraBox side of a runtime: the credentials and a gateway that reconnects on a rejected session. */
+function buildTerabox(
+  config: RuntimeConfig,
+  overrides: RuntimeOverrides,
+  { logger, metrics, clock }: Pick<Runtime, 'logger' | 'metrics' | 'clock'>,
+): Pick<Runtime, 'credentials' | 'terabox'> {
   const credentials =
     overrides.credentials ??
     new SecretsManagerCredentialsProvider({
@@ -172,7 +166,11 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
       logger.error('TeraBox asks for a verification: sign in to TeraBox in a browser with this account and complete it', errorAttributes(error));
     },
   });
+  return { credentials, terabox };
+}
 
+/** The stores of a runtime, each built on first use (a function touches only the tables it has). */
+function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): RuntimeStores {
   const dynamo = lazy(() => overrides.dynamoClient ?? new DynamoDBClient({}));
   const common = () => ({ client: dynamo(), accountId: config.accountId });
   const storeOverrides = overrides.stores ?? {};
@@ -187,7 +185,7 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
   );
   const runs = lazy(() => storeOverrides.runs ?? new DynamoDbRunStore({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the run store') }));
   const lease = lazy(() => storeOverrides.lease ?? new DynamoDbLease({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the sweep lease') }));
-  const stores: RuntimeStores = {
+  return {
     get shareRecords() {
       return shareRecords();
     },
@@ -204,7 +202,22 @@ export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides 
       return lease();
     },
   };
+}
 
+/**
+ * Builds the runtime of one function from its configuration. Call it once per cold start (the
+ * handlers do, on their first invocation) and reuse the result: the DynamoDB client, the secret
+ * cache and the TeraBox session (tokens, keep-alive connections) live as long as it does.
+ */
+export function buildRuntime(config: RuntimeConfig, overrides: RuntimeOverrides = {}): Runtime {
+  const functionName = overrides.functionName ?? (process.env.POWERTOOLS_SERVICE_NAME?.trim() || 'terabox-share-lifecycle');
+  const defaults = overrides.logger === undefined || overrides.metrics === undefined ? createObservability(functionName) : undefined;
+  const logger = overrides.logger ?? (defaults as { logger: Logger }).logger;
+  const metrics = overrides.metrics ?? (defaults as { metrics: Metrics }).metrics;
+  const clock = overrides.clock ?? systemClock;
+
+  const { credentials, terabox } = buildTerabox(config, overrides, { logger, metrics, clock });
+  const stores = buildStores(config, overrides);
   const events = lazy(() => overrides.events ?? new EventBridgePublisher({ busName: need(config.eventBusName, 'EVENT_BUS_NAME', 'the event publisher') }));
   const cancelQueue = lazy(
     () => overrides.cancelQueue ?? new SqsCancelQueue({ queueUrl: need(config.cancelQueueUrl, 'CANCEL_QUEUE_URL', 'the cancel queue') }),

@@ -166,7 +166,7 @@ function cancelReason(batch: CancelBatchMessage, shareId: ShareId): string {
  * Marks the share's record cancelled, found through the message's `requestIds`: `null` is a share
  * the product did not create (no call); a request id is written directly, and only when it does not
  * lead to this share's record (or the message has no entry for the share, as older ones) is the
- * record looked up by share id, as it always was.
+ * record looked up by share id.
  */
 async function markRecordCancelled(deps: CancelSharesDeps, batch: CancelBatchMessage, shareId: ShareId, now: number): Promise<ShareRecord | undefined> {
   const known = batch.requestIds?.[shareId];

@@ -5,7 +5,7 @@
  * Where "cancel answered done at T" lives: the sweep records in the inventory which run queued a
  * cancel of each share (`cancelRunId`, `cancelRequestedAtMs`, set after the batches were sent),
  * and cancel-shares writes TeraBox's answer into that run's audit entry (`outcome`,
- * `outcomeAtMs`), as it always did. So shares the product did not create are verified too, and
+ * `outcomeAtMs`). So shares the product did not create are verified too, and
  * cancel-shares needs no change.
  *
  * The next sweep whose listing is COMPLETE (a failed listing concludes nothing: the sweep fails

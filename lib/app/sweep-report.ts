@@ -227,133 +227,177 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`.trimEnd());
 }
 
-/**
- * A report a person can read: the run, the inventory, decisions per policy, what will be (or was)
- * cancelled and why, marks, guardrails, errors and timings.
- */
-export function renderSweepReport(result: SweepResult, options: RenderOptions = {}): string {
-  const maxItems = options.maxItems ?? 20;
-  const runShowable = options.runShowable !== false;
-  const report = buildSweepReport(result, options);
-  const e = result.evaluation;
-  const lines: string[] = [];
+/** What one rendering needs beside the lines: the run, the report built from it and the options. */
+interface RenderContext {
+  readonly result: SweepResult;
+  readonly report: SweepReport;
+  readonly options: RenderOptions;
+  readonly maxItems: number;
+  readonly runShowable: boolean;
+  readonly lines: string[];
+}
+
+function renderInventory({ result, lines }: RenderContext): void {
   const inv = result.inventory;
-
-  lines.push(`Sweep ${result.runId} (${result.mode}, ${result.status}; trigger ${result.trigger}; account ${result.accountId})`);
-  if (result.reason !== undefined) lines.push(`  ${result.status === 'skipped' ? 'Skipped' : 'Failed'}: ${result.reason}`);
-  if (result.status === 'skipped') return `${lines.join('\n')}\n`;
-
   lines.push('');
   lines.push(
     inv.complete
       ? `Inventory: ${plural(inv.listed, 'share')} listed in ${plural(inv.pages, 'page')} (${inv.new} new, ${inv.gone} gone since the last run)`
       : `Inventory: listing INCOMPLETE after ${plural(inv.pages, 'page')} and ${plural(inv.listed, 'share')}: nothing was cancelled`,
   );
+}
 
+function renderPolicies({ result, lines }: RenderContext): void {
+  const e = result.evaluation;
   const invalid = result.invalidPolicies.length;
   lines.push(`Policies: ${result.policyIds.length} evaluated${invalid > 0 ? `, ${invalid} invalid and skipped (see errors)` : ''}`);
-  if (e && Object.keys(e.perPolicy).length > 0) {
-    const rows: string[][] = [['policy', 'mode', 'in scope', 'cancel', 'would', 'marked', 'exempt', 'unevaluable', 'guardrail']];
-    for (const id of Object.keys(e.perPolicy).sort()) {
-      const p = e.perPolicy[id]!;
-      rows.push([
-        id,
-        p.enabled ? p.mode : 'disabled',
-        String(p.inScope),
-        String(p.cancel),
-        String(p.wouldCancel),
-        String(p.marked),
-        String(p.exempt),
-        String(p.unevaluable),
-        p.guardrailTripped ? 'TRIPPED' : 'ok',
-      ]);
-    }
-    lines.push(...table(rows));
+  if (!e || Object.keys(e.perPolicy).length === 0) return;
+  const rows: string[][] = [['policy', 'mode', 'in scope', 'cancel', 'would', 'marked', 'exempt', 'unevaluable', 'guardrail']];
+  for (const id of Object.keys(e.perPolicy).sort()) {
+    const p = e.perPolicy[id]!;
+    rows.push([
+      id,
+      p.enabled ? p.mode : 'disabled',
+      String(p.inScope),
+      String(p.cancel),
+      String(p.wouldCancel),
+      String(p.marked),
+      String(p.exempt),
+      String(p.unevaluable),
+      p.guardrailTripped ? 'TRIPPED' : 'ok',
+    ]);
   }
+  lines.push(...table(rows));
+}
 
-  if (e) {
-    // What became of the grace notices due in this run, by share: the grace starts with a notice
-    // the bus accepted, so a marked share's grace end is known only from here on.
-    const noticeLines = new Map<string, string[]>();
-    const addNoticeLine = (shareId: string, line: string): void => {
-      noticeLines.set(shareId, [...(noticeLines.get(shareId) ?? []), line]);
-    };
-    for (const n of result.notified) {
-      addNoticeLine(n.shareId, `notice sent ${new Date(n.notifiedAtMs).toISOString()}: grace ends ${new Date(n.graceEndsAtMs).toISOString()} (${n.policyId})`);
-    }
-    for (const n of result.unnotified) addNoticeLine(n.shareId, `notice NOT sent: no grace period yet, the next run sends it (${n.policyId})`);
-    const list = (title: string, items: readonly ReportDecision[], all = false): void => {
-      if (items.length === 0) return;
-      const shown = all ? items.length : maxItems;
-      lines.push('');
-      lines.push(`${title} (${items.length}):`);
-      for (const d of items.slice(0, shown)) {
-        const subject = result.subjects.get(d.shareId);
-        const where = subject && subject.paths.length > 0 ? ` ${subject.paths[0]}${subject.paths.length > 1 ? ` (+${subject.paths.length - 1})` : ''}` : '';
-        const who = subject?.requester !== undefined ? ` [${subject.requester}]` : '';
-        lines.push(`  ${d.shareId}${where}${who}`);
-        for (const r of d.reasons) lines.push(`      ${r}`);
-        if (d.action === 'marked') for (const line of noticeLines.get(d.shareId) ?? []) lines.push(`      ${line}`);
-      }
-      if (items.length > shown) lines.push(`  ... and ${items.length - shown} more (see --json${runShowable ? `, or runs show ${result.runId}` : ''})`);
-    };
-    const section = (title: string, action: ReportAction): void => list(title, report.decisions.filter((d) => d.action === action));
-    // The planned cancels, split by what happened to them: a run can stop part-way (an interrupt,
-    // a batch that could not be sent), and a share must never be reported cancelled when it was not.
-    // A run kept in memory that cancelled directly: this report is the only record of its cancels.
-    const listAllCancels = !runShowable && options.outcomes !== undefined;
-    const done = new Set(report.cancelled);
-    const planned = report.decisions.filter((d) => d.action === 'cancel');
-    list(options.outcomes ? 'Cancelled' : 'Sent for cancellation', planned.filter((d) => done.has(d.shareId)), listAllCancels);
-    if (report.unconfirmed !== undefined) {
-      lines.push(`  of which ${plural(report.unconfirmed.length, 'share')} unconfirmed (TeraBox's answer was no proof the share is gone; the next sweep checks): ${report.unconfirmed.slice(0, maxItems).join(', ')}${report.unconfirmed.length > maxItems ? ', ...' : ''}`);
-    }
-    list(
-      e.guardrail.tripped
-        ? 'Planned for cancellation, held by the guardrail'
-        : options.outcomes
-          ? 'Planned for cancellation, not cancelled'
-          : 'Planned for cancellation, not sent',
-      planned.filter((d) => !done.has(d.shareId)),
-      listAllCancels,
-    );
-    section(result.mode === 'dry-run' ? 'Would be cancelled (dry run)' : 'Would be cancelled (dry-run policies)', 'would-cancel');
-    section('Marked for cancellation after a grace period', 'marked');
-    section('Exempt', 'exempt');
-    section('Could not be evaluated (never cancelled on that account)', 'unevaluable');
-
-    lines.push('');
-    const g = e.guardrail;
-    if (g.tripped) {
-      lines.push(`Guardrail TRIPPED: nothing was cancelled, and no grace marks were written nor notices sent.`);
-      for (const t of g.trips) lines.push(`  - ${t.message}`);
-    } else {
-      lines.push(`Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run and ${g.maxCancellationPercent}% of the inventory)`);
-    }
-    const marks = result.marked.length + result.cleared.length;
-    const notices = result.notified.length + result.unnotified.length;
-    if (marks > 0 || notices > 0) {
-      const sent = notices > 0 ? `; notices ${result.notified.length} sent${result.unnotified.length > 0 ? `, ${result.unnotified.length} NOT sent (the next run sends them)` : ''}` : '';
-      lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared${sent}`);
-    }
-    if (result.mode === 'enforce' && report.cancelled.length > 0 && !options.outcomes) {
-      lines.push(`Cancel queue: ${plural(result.enqueued.length, 'share')} in ${plural(result.batches, 'batch', 'batches')}`);
-    }
+/**
+ * What became of the grace notices due in this run, by share: the grace starts with a notice the
+ * bus accepted, so a marked share's grace end is known only from here on.
+ */
+function noticeLinesOf(result: SweepResult): Map<string, string[]> {
+  const noticeLines = new Map<string, string[]>();
+  const add = (shareId: string, line: string): void => {
+    noticeLines.set(shareId, [...(noticeLines.get(shareId) ?? []), line]);
+  };
+  for (const n of result.notified) {
+    add(n.shareId, `notice sent ${new Date(n.notifiedAtMs).toISOString()}: grace ends ${new Date(n.graceEndsAtMs).toISOString()} (${n.policyId})`);
   }
+  for (const n of result.unnotified) add(n.shareId, `notice NOT sent: no grace period yet, the next run sends it (${n.policyId})`);
+  return noticeLines;
+}
 
-  renderTrust(lines, report, maxItems);
+function renderDecisionList(
+  ctx: RenderContext,
+  noticeLines: ReadonlyMap<string, string[]>,
+  title: string,
+  items: readonly ReportDecision[],
+  all = false,
+): void {
+  const { result, lines, maxItems, runShowable } = ctx;
+  if (items.length === 0) return;
+  const shown = all ? items.length : maxItems;
+  lines.push('');
+  lines.push(`${title} (${items.length}):`);
+  for (const d of items.slice(0, shown)) {
+    const subject = result.subjects.get(d.shareId);
+    const where = subject && subject.paths.length > 0 ? ` ${subject.paths[0]}${subject.paths.length > 1 ? ` (+${subject.paths.length - 1})` : ''}` : '';
+    const who = subject?.requester !== undefined ? ` [${subject.requester}]` : '';
+    lines.push(`  ${d.shareId}${where}${who}`);
+    for (const r of d.reasons) lines.push(`      ${r}`);
+    if (d.action === 'marked') for (const line of noticeLines.get(d.shareId) ?? []) lines.push(`      ${line}`);
+  }
+  if (items.length > shown) lines.push(`  ... and ${items.length - shown} more (see --json${runShowable ? `, or runs show ${result.runId}` : ''})`);
+}
 
+function renderDecisions(ctx: RenderContext, e: NonNullable<SweepResult['evaluation']>): void {
+  const { result, report, options, lines, maxItems, runShowable } = ctx;
+  const noticeLines = noticeLinesOf(result);
+  const list = (title: string, items: readonly ReportDecision[], all = false): void => renderDecisionList(ctx, noticeLines, title, items, all);
+  const section = (title: string, action: ReportAction): void => list(title, report.decisions.filter((d) => d.action === action));
+  // The planned cancels, split by what happened to them: a run can stop part-way (an interrupt,
+  // a batch that could not be sent), and a share must never be reported cancelled when it was not.
+  // A run kept in memory that cancelled directly: this report is the only record of its cancels.
+  const listAllCancels = !runShowable && options.outcomes !== undefined;
+  const done = new Set(report.cancelled);
+  const planned = report.decisions.filter((d) => d.action === 'cancel');
+  list(options.outcomes ? 'Cancelled' : 'Sent for cancellation', planned.filter((d) => done.has(d.shareId)), listAllCancels);
+  if (report.unconfirmed !== undefined) {
+    lines.push(`  of which ${plural(report.unconfirmed.length, 'share')} unconfirmed (TeraBox's answer was no proof the share is gone; the next sweep checks): ${report.unconfirmed.slice(0, maxItems).join(', ')}${report.unconfirmed.length > maxItems ? ', ...' : ''}`);
+  }
+  list(
+    e.guardrail.tripped
+      ? 'Planned for cancellation, held by the guardrail'
+      : options.outcomes
+        ? 'Planned for cancellation, not cancelled'
+        : 'Planned for cancellation, not sent',
+    planned.filter((d) => !done.has(d.shareId)),
+    listAllCancels,
+  );
+  section(result.mode === 'dry-run' ? 'Would be cancelled (dry run)' : 'Would be cancelled (dry-run policies)', 'would-cancel');
+  section('Marked for cancellation after a grace period', 'marked');
+  section('Exempt', 'exempt');
+  section('Could not be evaluated (never cancelled on that account)', 'unevaluable');
+}
+
+function renderGuardrailsAndMarks({ result, report, options, lines }: RenderContext, e: NonNullable<SweepResult['evaluation']>): void {
+  lines.push('');
+  const g = e.guardrail;
+  if (g.tripped) {
+    lines.push(`Guardrail TRIPPED: nothing was cancelled, and no grace marks were written nor notices sent.`);
+    for (const t of g.trips) lines.push(`  - ${t.message}`);
+  } else {
+    lines.push(`Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run and ${g.maxCancellationPercent}% of the inventory)`);
+  }
+  const marks = result.marked.length + result.cleared.length;
+  const notices = result.notified.length + result.unnotified.length;
+  if (marks > 0 || notices > 0) {
+    const sent = notices > 0 ? `; notices ${result.notified.length} sent${result.unnotified.length > 0 ? `, ${result.unnotified.length} NOT sent (the next run sends them)` : ''}` : '';
+    lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared${sent}`);
+  }
+  if (result.mode === 'enforce' && report.cancelled.length > 0 && !options.outcomes) {
+    lines.push(`Cancel queue: ${plural(result.enqueued.length, 'share')} in ${plural(result.batches, 'batch', 'batches')}`);
+  }
+}
+
+function renderErrorsAndTimings({ result, report, lines, maxItems }: RenderContext): void {
   if (report.errors.length > 0) {
     lines.push('');
     lines.push(`Errors (${report.errors.length}):`);
     for (const err of report.errors.slice(0, maxItems)) lines.push(`  - ${err}`);
     if (report.errors.length > maxItems) lines.push(`  ... and ${report.errors.length - maxItems} more`);
   }
-
   const timings = PHASES.filter((p) => result.timings[p] !== undefined).map((p) => `${p} ${duration(result.timings[p]!)}`);
   if (timings.length > 0) {
     lines.push('');
     lines.push(`Timings: ${timings.join(', ')}`);
   }
+}
+
+/**
+ * A report a person can read: the run, the inventory, decisions per policy, what will be (or was)
+ * cancelled and why, marks, guardrails, errors and timings.
+ */
+export function renderSweepReport(result: SweepResult, options: RenderOptions = {}): string {
+  const ctx: RenderContext = {
+    result,
+    report: buildSweepReport(result, options),
+    options,
+    maxItems: options.maxItems ?? 20,
+    runShowable: options.runShowable !== false,
+    lines: [],
+  };
+  const { lines } = ctx;
+  lines.push(`Sweep ${result.runId} (${result.mode}, ${result.status}; trigger ${result.trigger}; account ${result.accountId})`);
+  if (result.reason !== undefined) lines.push(`  ${result.status === 'skipped' ? 'Skipped' : 'Failed'}: ${result.reason}`);
+  if (result.status === 'skipped') return `${lines.join('\n')}\n`;
+  renderInventory(ctx);
+  renderPolicies(ctx);
+  const e = result.evaluation;
+  if (e) {
+    renderDecisions(ctx, e);
+    renderGuardrailsAndMarks(ctx, e);
+  }
+  renderTrust(lines, ctx.report, ctx.maxItems);
+  renderErrorsAndTimings(ctx);
   return `${lines.join('\n')}\n`;
 }

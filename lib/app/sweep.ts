@@ -65,30 +65,8 @@
  * per-share round trip, except `attachShareId` for records created without a share id (once per
  * share, the first sweep after its creation) and grace marks (only shares breaking a policy with
  * a grace period). Memory holds the listed shares (without their raw items), their facts, the
- * decisions and the items to write: measured at about 190 MB of heap at the peak of a 100,000-share
- * run (about 300 MB RSS), inside the 1024 MB the stack gives the function.
- *
- * ## Design for larger accounts (millions of shares; not built)
- * One invocation lists about 100,000 shares in a few minutes at TeraBox's pace; a million needs
- * several invocations, and cancellation must still wait for one complete listing:
- * 1. The run keeps a listing checkpoint in the runs table (`pk RUN#<account>`, `sk
- *    LISTING#<runId>`: the next page number, the page size, the first page's `total`, a hash of
- *    the last page's ids to detect a shifted list) and the listed shares themselves in a staging
- *    partition (`pk STAGE#<runId>`, one item per page: ids, paths, ctime; TTL one day), written
- *    page batch by page batch.
- * 2. Before the Lambda deadline (context.getRemainingTimeInMillis minus a margin) the run saves
- *    the checkpoint, renews the lease and re-invokes itself asynchronously with `{ continueRunId }`
- *    (or a Step Functions loop does it); the lease owner stays the run id, so no other sweep starts.
- * 3. Because TeraBox lists newest first, shares created meanwhile push old ones down and a page
- *    boundary can shift: each continuation re-reads the checkpointed page and checks the overlap
- *    (the same way paginateShares de-duplicates), and if the list moved in a way it cannot
- *    reconcile (shrank, or the overlap is gone) the run fails and cancels nothing.
- * 4. Only when the last page is reached does an invocation evaluate: it streams the staged pages
- *    and the inventory (both sorted by share id) through the engine in one pass, writes marks and
- *    audit entries, and enqueues the cancel batches. A run whose listing never completes (expired
- *    lease, too many continuations) is marked failed and its staging expires by TTL.
- * 5. The engine's quota rule needs the whole set at once; at millions of shares its columns
- *    (typed arrays) still fit in memory (about 50 bytes a share), the raw shares need not.
+ * decisions and the items to write (peak heap figures: bench/NOTES.md). Accounts beyond one
+ * invocation's listing: docs/checkpointed-sweep.md (not built).
  */
 import { performance } from 'node:perf_hooks';
 import type { EvaluationResult, GraceMark as EngineMark, GraceNotice } from '../domain/decision';
@@ -235,8 +213,7 @@ const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unkn
  * A listed share without a share record when the sweep read them is sent to cancel-shares as
  * having none (`requestIds: null`, no lookup there) only when TeraBox created it longer ago than
  * this. A younger one may have gained a record since (a create completing, or an attempt adopting
- * the share of an earlier uncertain one), so cancel-shares looks it up at cancel time, as it always
- * did. An adoption reaches back at most to the start of an attempt of a message still in the
+ * the share of an earlier uncertain one), so cancel-shares looks it up at cancel time. An adoption reaches back at most to the start of an attempt of a message still in the
  * request queue (SQS keeps a message 14 days at most) minus the search slack (minutes): 15 days
  * covers that and any clock skew with TeraBox.
  */
