@@ -27,8 +27,8 @@ import type { Clock, CreatedShare, TeraboxGateway } from './ports';
 import { ClaimLostError, type ClaimAttempt, type ShareRecord, type ShareRecordStore } from './store-ports';
 import type { Share } from '../domain/share';
 import { canonicalShortUrl } from '../domain/short-url';
-import { shareCreatedEvent, shareRequestRejectedEvent } from '../messages/events';
-import { toCreateShareInput, type ParseShareRequestResult, type ShareRequest } from '../messages/share-request';
+import { shareCreatedEvent, shareRequestRejectedEvent } from '../contracts/events';
+import { toCreateShareInput, type ParseShareRequestResult, type ShareRequest } from '../contracts/share-request';
 
 // ------------------------------------------------------------------ ports of this use case
 
