@@ -8,10 +8,10 @@ import { createCreateSharesHandler } from '../functions/create-shares/handler';
 import type { CreateShareSettings } from '../lib/app/create-share';
 import { buildRuntime } from '../functions/shared';
 import { loadCreateSharesConfig } from '../lib/config/env';
-import { localObservability } from '../lib/local/observability';
+import { localObservability } from '../local/observability';
 import { InMemoryEventBus } from '../lib/messages/in-memory-event-bus';
 import { InMemoryQueue, InMemoryShareRequestQueue, localLambdaContext } from '../lib/messages/in-memory-queue';
-import type { ShareRequestMessage } from '../lib/messages/share-request';
+import type { ShareRequestMessage } from '../lib/contracts/share-request';
 import type { TableNames } from '../lib/stores/create-tables';
 import { childMain, dynamoClientFor } from './support';
 

@@ -18,7 +18,7 @@
  */
 import { startEmulator } from '../lib/terabox/emulator';
 import type { CreateShareSettings } from '../lib/app/create-share';
-import type { ShareRequestMessage } from '../lib/messages/share-request';
+import type { ShareRequestMessage } from '../lib/contracts/share-request';
 import { createTables, tableNames } from '../lib/stores/create-tables';
 import type { CreateChildInput, CreateChildResult } from './create-child';
 import { median, percentile, round1, runInChild, startDynaliteProcess } from './support';

@@ -11,7 +11,7 @@ import { buildRuntime } from '../functions/shared';
 import { createSweepHandler, type SweepHandlerResult } from '../functions/sweep-shares/handler';
 import { loadCancelConfig, loadSweepConfig } from '../lib/config/env';
 import type { TableNames } from '../lib/stores/create-tables';
-import { localObservability } from '../lib/local/observability';
+import { localObservability } from '../local/observability';
 import { InMemoryEventBus } from '../lib/messages/in-memory-event-bus';
 import { InMemoryCancelQueue, InMemoryQueue, localLambdaContext } from '../lib/messages/in-memory-queue';
 import type { TeraboxLogEvent } from '../lib/terabox';

@@ -8,7 +8,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { cancelShareBatch, type CancelBatchOutcome, type CancelSharesDeps } from '../../lib/app/cancel-shares';
 import { loadCancelConfig, type CancelConfig } from '../../lib/config/env';
-import { parseCancelBatch } from '../../lib/messages/cancel-batch';
+import { parseCancelBatch } from '../../lib/contracts/cancel-batch';
 import {
   METRIC_NAMES,
   buildRuntime,

@@ -15,7 +15,7 @@ import {
   type CreateShareSettings,
 } from '../../lib/app/create-share';
 import { loadCreateSharesConfig, type CreateSharesConfig } from '../../lib/config/env';
-import { parseShareRequest } from '../../lib/messages/share-request';
+import { parseShareRequest } from '../../lib/contracts/share-request';
 import {
   buildRuntime,
   classifyTeraboxCreateFailure,

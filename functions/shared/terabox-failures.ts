@@ -22,7 +22,7 @@
  */
 import type { CreateFailure } from '../../lib/app/create-share';
 import { TeraboxCredentialsError } from '../../lib/config/terabox-credentials';
-import { scrubCredentials } from '../../lib/messages/events';
+import { scrubCredentials } from '../../lib/contracts/events';
 import { truncate } from '../../lib/shared/text';
 import {
   TeraboxAbortedError,

@@ -28,8 +28,8 @@ import type { EventPublisher } from './messaging-ports';
 import type { CancelOutcome, Clock, TeraboxGateway } from './ports';
 import { AuditOutcomesNotWrittenError, type AuditOutcomeUpdate, type RunStore, type ShareRecord, type ShareRecordStore } from './store-ports';
 import type { ShareId } from '../domain/share';
-import type { CancelBatchMessage, ParseCancelBatchResult } from '../messages/cancel-batch';
-import { shareCancelledEvent, type ProductEvent } from '../messages/events';
+import type { CancelBatchMessage, ParseCancelBatchResult } from '../contracts/cancel-batch';
+import { shareCancelledEvent, type ProductEvent } from '../contracts/events';
 import { forEachLimit } from '../shared/concurrency';
 
 export interface CancelSharesDeps {

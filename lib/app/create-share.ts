@@ -34,8 +34,8 @@ import {
   type ShareIdLookupAnswer,
   type ShareIdLookupTicket,
 } from './share-id-lookup';
-import { shareCreatedEvent, shareRequestRejectedEvent } from '../messages/events';
-import { toCreateShareInput, type ParseShareRequestResult, type ShareRequest } from '../messages/share-request';
+import { shareCreatedEvent, shareRequestRejectedEvent } from '../contracts/events';
+import { toCreateShareInput, type ParseShareRequestResult, type ShareRequest } from '../contracts/share-request';
 
 // ------------------------------------------------------------------ ports of this use case
 

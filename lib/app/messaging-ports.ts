@@ -2,9 +2,9 @@
  * Ports for messaging: product events out, cancel batches out, share requests in.
  * Implemented by `lib/messages` (EventBridge, SQS, and in-memory adapters for the local run).
  */
-import type { CancelBatchMessage } from '../messages/cancel-batch';
-import type { ProductEvent } from '../messages/events';
-import type { ShareRequestMessage } from '../messages/share-request';
+import type { CancelBatchMessage } from '../contracts/cancel-batch';
+import type { ProductEvent } from '../contracts/events';
+import type { ShareRequestMessage } from '../contracts/share-request';
 
 /** An event that `publish` could not get accepted, named by its position in the list it was given. */
 export interface EventPublishFailure {

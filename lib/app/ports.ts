@@ -3,11 +3,15 @@
  * `lib/terabox` (TeraboxGateway), `lib/stores` (the repositories and the lease),
  * `lib/app/adapters` or `functions/` wiring (events, queues, clock).
  */
+import type { Clock } from '../domain/clock';
 import type { Share, ShareId } from '../domain/share';
+import type { SharePeriod } from '../domain/share-period';
+
+// Re-exported so existing imports keep working; the words live in lib/domain.
+export type { Clock } from '../domain/clock';
+export type { SharePeriod } from '../domain/share-period';
 
 // ---------------------------------------------------------------- TeraBox
-
-export type SharePeriod = 0 | 1 | 7 | 30;
 
 export interface CreateShareInput {
   /** fs ids as decimal strings (numbers are accepted by the client too). */
@@ -76,9 +80,5 @@ export interface TeraboxGateway {
 }
 
 // ---------------------------------------------------------------- Clock
-
-export interface Clock {
-  now(): number; // epoch ms
-}
 
 export const systemClock: Clock = { now: () => Date.now() };

@@ -77,7 +77,7 @@ import { type Share, type ShareFacts, type ShareId } from '../domain/share';
 import { canonicalShortUrl } from '../domain/short-url';
 import { ShapeRecorder } from './response-shape';
 import { validatePolicyItems, type InvalidItem } from '../domain/validate';
-import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../messages/cancel-batch';
+import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../contracts/cancel-batch';
 import {
   guardrailTrippedEvent,
   scrubCredentials,
@@ -86,7 +86,7 @@ import {
   sweepCompletedEvent,
   type GuardrailTrip as EventGuardrailTrip,
   type ProductEvent,
-} from '../messages/events';
+} from '../contracts/events';
 import {
   DEFAULT_CANCEL_SETTLE_MS,
   applyVerificationToAudit,
@@ -199,7 +199,7 @@ export interface SweepSettings {
 export const DEFAULT_LEASE_TTL_MS = 20 * 60_000;
 export const DEFAULT_GONE_RETENTION_MS = 7 * 86_400_000;
 export const DEFAULT_LAST_SEEN_RESOLUTION_MS = 86_400_000;
-/** The cancel message schema's limits (lib/messages/cancel-batch.ts). */
+/** The cancel message schema's limits (lib/contracts/cancel-batch.ts). */
 const MAX_CANCEL_REASON = 1024;
 const MAX_CANCEL_POLICIES = 50;
 /** Audit entries keep a share's first paths only: an entry must stay far below DynamoDB's 400 KB. */

@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CreateShareInput, SharePeriod } from '../app/ports';
 import { VALID_PERIODS } from '../terabox';
 import type { CommandRunner } from './command';
-import { renderFields } from './format';
+import { renderFields } from '../format/plain-text';
 import { EXIT, UsageError, printJson } from './io';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

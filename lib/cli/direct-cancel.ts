@@ -7,7 +7,7 @@
 import { cancelShareBatch, type CancelSharesDeps } from '../app/cancel-shares';
 import type { CancelQueue } from '../app/messaging-ports';
 import type { CancelOutcome } from '../app/ports';
-import type { CancelBatchMessage } from '../messages/cancel-batch';
+import type { CancelBatchMessage } from '../contracts/cancel-batch';
 
 /**
  * The cancels stopped part-way because the user interrupted the command: `failures` names the

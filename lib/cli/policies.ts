@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { describeRule, parsePolicyFile, PolicyValidationError, validatePolicyItems, type ValidatedItems } from '../domain';
 import { CliError, EXIT, printJson } from './io';
 import { readInput, type CommandRunner, type Run } from './command';
-import { renderTable, plural } from './format';
+import { renderTable, plural } from '../format/plain-text';
 
 /** Reads and validates a policy file; a file that is not a JSON array is a failure (exit 1). */
 export async function loadPolicyFile(file: string, run: Run): Promise<ValidatedItems> {

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { ShareRecord } from '../app/store-ports';
-import { parseShareRequestLines } from '../messages/share-request';
+import { parseShareRequestLines } from '../contracts/share-request';
 import { readInput, type CommandRunner } from './command';
-import { formatTime, plural, renderFields } from './format';
+import { formatTime, plural, renderFields } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson } from './io';
 
 /** A share record as the CLI prints it (`--json`): ids as strings, times as ISO 8601. */

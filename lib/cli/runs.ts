@@ -9,7 +9,7 @@ import { acknowledgeMissingShares } from '../app/missing-shares';
 import type { AuditEntry, RunSummary } from '../app/store-ports';
 import { describeShapeChange } from '../app/response-shape';
 import type { CommandRunner } from './command';
-import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from './format';
+import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
 
 function parseLimit(raw: string): number {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Share } from '../domain/share';
 import type { CommandRunner } from './command';
-import { formatAgeDays, formatTime, plural, tableLines } from './format';
+import { formatAgeDays, formatTime, plural, tableLines } from '../format/plain-text';
 import { EXIT, Progress, printJson, writeOut } from './io';
 
 function parsePageSize(raw: string): number {

@@ -16,7 +16,7 @@ import { policyFileSource, policyStoreSource } from '../app/policy-source';
 import { systemClock } from '../app/ports';
 import { runSweep, type SweepDeps, type SweepProgress } from '../app/sweep';
 import { buildSweepReport, renderSweepReport } from '../app/sweep-report';
-import { startEmbeddedDynamoDb } from '../local/embedded-dynamodb';
+import { startEmbeddedDynamoDb } from '../stores/embedded-dynamodb';
 import { EventBridgePublisher } from '../messages/eventbridge-publisher';
 import { InMemoryEventBus } from '../messages/in-memory-event-bus';
 import type { Stores } from '../stores/create-stores';
@@ -24,7 +24,7 @@ import { Redactor } from '../terabox';
 import type { CommandRunner } from './command';
 import { DirectCancelQueue } from './direct-cancel';
 import { CliError, EXIT, EXIT_INTERRUPTED, Progress, printJson, writeJsonFile } from './io';
-import { plural } from './format';
+import { plural } from '../format/plain-text';
 import { loadPolicyFile } from './policies';
 
 interface SweepOptions {

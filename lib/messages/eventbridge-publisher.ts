@@ -12,7 +12,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import type { EventPublisher, EventPublishFailure } from '../app/messaging-ports';
 import { chunkBySize, describeError, resolveRetry, utf8Bytes, type EntryRetryOptions } from './batching';
 import { sendUntilProcessed } from '../shared/until-processed';
-import type { ProductEvent } from './events';
+import type { ProductEvent } from '../contracts/events';
 
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 export const PUT_EVENTS_MAX_BYTES = 262_144;

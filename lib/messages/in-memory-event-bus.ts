@@ -7,7 +7,7 @@
 import type { EventPublisher } from '../app/messaging-ports';
 import { systemClock, type Clock } from '../app/ports';
 import { EventTooLargeError, PUT_EVENTS_MAX_BYTES, putEventsEntrySize, tooLargeFailures, toPutEventsEntry } from './eventbridge-publisher';
-import type { ProductEvent, ProductEventDetails, ProductEventOf, ProductEventType } from './events';
+import type { ProductEvent, ProductEventDetails, ProductEventOf, ProductEventType } from '../contracts/events';
 
 export interface RecordedEvent {
   busName: string;

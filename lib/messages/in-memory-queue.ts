@@ -17,8 +17,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { CancelQueue, ShareRequestQueue, ShareRequestSendResult } from '../app/messaging-ports';
 import { systemClock, type Clock } from '../app/ports';
 import { describeError, utf8Bytes } from './batching';
-import type { CancelBatchMessage } from './cancel-batch';
-import type { ShareRequestMessage } from './share-request';
+import type { CancelBatchMessage } from '../contracts/cancel-batch';
+import type { ShareRequestMessage } from '../contracts/share-request';
 import { SQS_DISALLOWED_CHARACTER, SQS_MAX_BATCH_ENTRIES, SQS_MAX_MESSAGE_BYTES, toMessageBody } from './sqs-batch';
 
 const LOCAL_SENDER_ID = 'AIDALOCALSENDER000000';

@@ -4,7 +4,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CancelQueue } from '../app/messaging-ports';
 import type { EntryRetryOptions } from './batching';
-import type { CancelBatchMessage } from './cancel-batch';
+import type { CancelBatchMessage } from '../contracts/cancel-batch';
 import { sendMessageBatches, toMessageBody } from './sqs-batch';
 
 /** Some cancel batches could not be queued; `sent` of them were. The sweep must report the run as incomplete. */

@@ -4,7 +4,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ShareRequestQueue, ShareRequestSendResult } from '../app/messaging-ports';
 import type { EntryRetryOptions } from './batching';
-import type { ShareRequestMessage } from './share-request';
+import type { ShareRequestMessage } from '../contracts/share-request';
 import { sendMessageBatches, toMessageBody } from './sqs-batch';
 
 export interface SqsShareRequestQueueOptions {

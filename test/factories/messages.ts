@@ -3,8 +3,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { CancelBatchMessage } from '../../lib/messages/cancel-batch';
-import type { ShareRequestMessage } from '../../lib/messages/share-request';
+import type { CancelBatchMessage } from '../../lib/contracts/cancel-batch';
+import type { ShareRequestMessage } from '../../lib/contracts/share-request';
 
 /** A valid share request message (the README example), with overrides. */
 export function aShareRequest(overrides: Partial<ShareRequestMessage> = {}): ShareRequestMessage {

@@ -3,7 +3,7 @@
  * files, and a seeded PRNG for reproducible shuffles.
  */
 import type { Policy } from '../../lib/domain/policy-types';
-import type { ShareRequestMessage } from '../../lib/messages/share-request';
+import type { ShareRequestMessage } from '../../lib/contracts/share-request';
 import { mulberry32 } from '../../lib/terabox/emulator/prng';
 
 /** An enforcing max-age policy over every share. */

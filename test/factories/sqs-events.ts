@@ -3,9 +3,9 @@
  * Lambda context. Bodies are built with the same serializer the producers use (`toMessageBody`).
  */
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { CancelBatchMessage } from '../../lib/messages/cancel-batch';
+import type { CancelBatchMessage } from '../../lib/contracts/cancel-batch';
 import { localLambdaContext } from '../../lib/messages/in-memory-queue';
-import type { ShareRequestMessage } from '../../lib/messages/share-request';
+import type { ShareRequestMessage } from '../../lib/contracts/share-request';
 import { toMessageBody } from '../../lib/messages/sqs-batch';
 import { aCancelBatch, aShareRequest, anSqsRecord } from './messages';
 

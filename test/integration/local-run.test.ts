@@ -5,11 +5,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLifecycleOn, runLocalLifecycle, type LocalRunReport } from '../../lib/local/lifecycle';
-import { startLocalStack } from '../../lib/local/local-stack';
-import { renderLocalReport } from '../../lib/local/report';
-import { watchLocalStack } from '../../lib/local/watch';
-import { parseShareRequestLines } from '../../lib/messages/share-request';
+import { runLifecycleOn, runLocalLifecycle, type LocalRunReport } from '../../local/lifecycle';
+import { startLocalStack } from '../../local/local-stack';
+import { renderLocalReport } from '../../local/report';
+import { watchLocalStack } from '../../local/watch';
+import { parseShareRequestLines } from '../../lib/contracts/share-request';
 import { PassThrough } from 'node:stream';
 import { aShareRequest } from '../factories/messages';
 import { aPolicy } from '../factories/store-items';

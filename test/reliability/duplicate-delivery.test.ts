@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ShareRecord } from '../../lib/app/store-ports';
 import { InMemoryQueue } from '../../lib/messages/in-memory-queue';
-import type { ShareRequestMessage } from '../../lib/messages/share-request';
+import type { ShareRequestMessage } from '../../lib/contracts/share-request';
 import { toMessageBody } from '../../lib/messages/sqs-batch';
 import { DynamoDbShareRecordStore } from '../../lib/stores/share-record-store';
 import type { FetchLike } from '../../lib/terabox';

@@ -5,7 +5,7 @@
  */
 import { createCreateSharesHandler } from '../../../functions/create-shares/handler';
 import { EnvCredentialsProvider } from '../../../lib/config/terabox-credentials';
-import { localObservability } from '../../../lib/local/observability';
+import { localObservability } from '../../../local/observability';
 import { InMemoryEventBus } from '../../../lib/messages/in-memory-event-bus';
 import { localLambdaContext } from '../../../lib/messages/in-memory-queue';
 import { startEmulator, type RunningEmulator } from '../../../lib/terabox/emulator';

@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCancelSharesHandler, type CancelSharesHandler } from '../../../functions/cancel-shares/handler';
 import type { AuditEntry } from '../../../lib/app/store-ports';
-import type { CancelBatchMessage } from '../../../lib/messages/cancel-batch';
+import type { CancelBatchMessage } from '../../../lib/contracts/cancel-batch';
 import { DynamoDbRunStore } from '../../../lib/stores/run-store';
 import { DynamoDbShareRecordStore } from '../../../lib/stores/share-record-store';
 import type { EmulatorShare } from '../../../lib/terabox/emulator';

@@ -11,7 +11,7 @@ import type { RuntimeOverrides } from '../../../functions/shared';
 import type { ShareRecord } from '../../../lib/app/store-ports';
 import { InMemoryQueue } from '../../../lib/messages/in-memory-queue';
 import { toMessageBody } from '../../../lib/messages/sqs-batch';
-import type { ShareRequestMessage } from '../../../lib/messages/share-request';
+import type { ShareRequestMessage } from '../../../lib/contracts/share-request';
 import { DynamoDbShareRecordStore } from '../../../lib/stores/share-record-store';
 import type { FetchLike, FetchResponseLike } from '../../../lib/terabox';
 import type { EmulatorFile } from '../../../lib/terabox/emulator';

@@ -12,7 +12,7 @@ import { SweepFailedError } from '../../../functions/sweep-shares/handler';
 import type { EventPublisher } from '../../../lib/app/messaging-ports';
 import type { InventoryStore } from '../../../lib/app/store-ports';
 import { EventBridgePublisher } from '../../../lib/messages/eventbridge-publisher';
-import type { ShareMarkedForCancelDetail } from '../../../lib/messages/events';
+import type { ShareMarkedForCancelDetail } from '../../../lib/contracts/events';
 import type { InMemoryEventBus } from '../../../lib/messages/in-memory-event-bus';
 import { aScheduledSweepEvent } from '../../factories/sweep-events';
 import { aClaim, aCreatedShare } from '../../factories/store-items';

@@ -15,7 +15,7 @@ import type { Clock } from '../../../lib/app/ports';
 import type { InventoryStore } from '../../../lib/app/store-ports';
 import { loadSweepConfig } from '../../../lib/config/env';
 import type { Policy } from '../../../lib/domain/policy-types';
-import { parseCancelBatch } from '../../../lib/messages/cancel-batch';
+import { parseCancelBatch } from '../../../lib/contracts/cancel-batch';
 import { InMemoryEventBus } from '../../../lib/messages/in-memory-event-bus';
 import { InMemoryCancelQueue, InMemoryQueue, localLambdaContext } from '../../../lib/messages/in-memory-queue';
 import { createStores, type Stores } from '../../../lib/stores/create-stores';

@@ -17,7 +17,7 @@ import type { Clock } from '../../../lib/app/ports';
 import type { SweepSettings } from '../../../lib/app/sweep';
 import { loadCancelConfig, loadCreateSharesConfig, loadSweepConfig } from '../../../lib/config/env';
 import type { TeraboxCredentials, TeraboxCredentialsProvider } from '../../../lib/config/terabox-credentials';
-import { localObservability } from '../../../lib/local/observability';
+import { localObservability } from '../../../local/observability';
 import { InMemoryEventBus } from '../../../lib/messages/in-memory-event-bus';
 import { InMemoryCancelQueue, InMemoryQueue, localLambdaContext, type DrainSummary } from '../../../lib/messages/in-memory-queue';
 import type { TableNames } from '../../../lib/stores/create-tables';
@@ -105,7 +105,7 @@ export interface Wiring {
 }
 
 function overrides(w: Wiring, functionName: string, extra: Partial<RuntimeOverrides> = {}): RuntimeOverrides {
-  // Default: a silent logger and metrics summed in memory (lib/local), so test output stays clean.
+  // Default: a silent logger and metrics summed in memory (local/), so test output stays clean.
   const obs = w.observed ?? localObservability(functionName);
   return {
     functionName,

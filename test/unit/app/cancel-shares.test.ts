@@ -3,9 +3,9 @@
  * global dry run and what makes a message retried.
  */
 import { cancelShareBatch, type CancelSharesDeps } from '../../../lib/app/cancel-shares';
-import type { ShareCancelledDetail } from '../../../lib/messages/events';
+import type { ShareCancelledDetail } from '../../../lib/contracts/events';
 import { StoreError } from '../../../lib/app/store-ports';
-import { parseCancelBatch } from '../../../lib/messages/cancel-batch';
+import { parseCancelBatch } from '../../../lib/contracts/cancel-batch';
 import { toMessageBody } from '../../../lib/messages/sqs-batch';
 import { aCancelBatch } from '../../factories/messages';
 import { FakeClock, FakeEvents, FakeRuns, FakeShareRecords, FakeTerabox, T0, asRunStore } from './create-share-fakes';

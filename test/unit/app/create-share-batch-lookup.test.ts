@@ -12,7 +12,7 @@ import {
 } from '../../../lib/app/create-share';
 import type { CreateShareInput, CreatedShare, PaginateOptions } from '../../../lib/app/ports';
 import type { Share } from '../../../lib/domain/share';
-import { parseShareRequest } from '../../../lib/messages/share-request';
+import { parseShareRequest } from '../../../lib/contracts/share-request';
 import { toMessageBody } from '../../../lib/messages/sqs-batch';
 import { aShareRequest } from '../../factories/messages';
 import { FakeClock, FakeEvents, FakeShareRecords, FakeTerabox, fakeClassifier, type CreateBehaviour } from './create-share-fakes';

@@ -22,7 +22,7 @@ import {
   type ShareRecordStore,
 } from '../../../lib/app/store-ports';
 import type { Share, ShareId } from '../../../lib/domain/share';
-import type { ProductEvent } from '../../../lib/messages/events';
+import type { ProductEvent } from '../../../lib/contracts/events';
 
 export const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 export const MIN = 60_000;

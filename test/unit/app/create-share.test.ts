@@ -4,8 +4,8 @@
  */
 import { createShareFromRequest, matchesRequest, type CreateShareDeps, type CreateShareOutcome } from '../../../lib/app/create-share';
 import type { Share } from '../../../lib/domain/share';
-import type { ShareCreatedDetail, ShareRequestRejectedDetail } from '../../../lib/messages/events';
-import { parseShareRequest, type ShareRequest } from '../../../lib/messages/share-request';
+import type { ShareCreatedDetail, ShareRequestRejectedDetail } from '../../../lib/contracts/events';
+import { parseShareRequest, type ShareRequest } from '../../../lib/contracts/share-request';
 import { toMessageBody } from '../../../lib/messages/sqs-batch';
 import { aShareRequest } from '../../factories/messages';
 import { DAY, FakeClock, FakeEvents, FakeShareRecords, FakeTerabox, MIN, T0, fakeClassifier, type CreateBehaviour } from './create-share-fakes';

@@ -19,7 +19,7 @@ import type {
 import type { ShareLister, SweepDeps, SweepMetricUnit, SweepSettings } from '../../../lib/app/sweep';
 import type { Policy } from '../../../lib/domain/policy-types';
 import type { Share } from '../../../lib/domain/share';
-import type { CancelBatchMessage } from '../../../lib/messages/cancel-batch';
+import type { CancelBatchMessage } from '../../../lib/contracts/cancel-batch';
 import { InMemoryEventBus } from '../../../lib/messages/in-memory-event-bus';
 import { inventoryItemChanged } from '../../../lib/stores/inventory-store';
 

@@ -3,7 +3,7 @@
  */
 import { main, describeFailure } from '../../../lib/cli/main';
 import { CliError, EXIT, Progress, UsageError } from '../../../lib/cli/io';
-import { renderTable, formatDuration } from '../../../lib/cli/format';
+import { renderTable, formatDuration } from '../../../lib/format/plain-text';
 import { StoreError } from '../../../lib/app/store-ports';
 import { TeraboxApiError, TeraboxAuthError } from '../../../lib/terabox';
 import { memoryIo } from './support';

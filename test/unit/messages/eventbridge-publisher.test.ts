@@ -8,7 +8,7 @@ import {
   toPutEventsEntry,
 } from '../../../lib/messages/eventbridge-publisher';
 import { unacceptedEvents } from '../../../lib/app/messaging-ports';
-import { shareCancelledEvent, shareRequestRejectedEvent, sweepCompletedEvent, type ProductEvent } from '../../../lib/messages/events';
+import { shareCancelledEvent, shareRequestRejectedEvent, sweepCompletedEvent, type ProductEvent } from '../../../lib/contracts/events';
 
 const busName = 'share-lifecycle-bus';
 

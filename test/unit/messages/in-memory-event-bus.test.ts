@@ -1,5 +1,5 @@
 import { EventTooLargeError } from '../../../lib/messages/eventbridge-publisher';
-import { shareCreatedEvent, shareRequestRejectedEvent, sweepCompletedEvent, type ProductEvent } from '../../../lib/messages/events';
+import { shareCreatedEvent, shareRequestRejectedEvent, sweepCompletedEvent, type ProductEvent } from '../../../lib/contracts/events';
 import { InMemoryEventBus, type RecordedEvent } from '../../../lib/messages/in-memory-event-bus';
 import { aManualClock } from '../../factories/messages';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { parseCancelBatch } from '../../../lib/messages/cancel-batch';
+import { parseCancelBatch } from '../../../lib/contracts/cancel-batch';
 import {
   InMemoryCancelQueue,
   InMemoryQueue,
@@ -9,7 +9,7 @@ import {
   localLambdaContext,
   type SqsBatchHandler,
 } from '../../../lib/messages/in-memory-queue';
-import { parseShareRequest } from '../../../lib/messages/share-request';
+import { parseShareRequest } from '../../../lib/contracts/share-request';
 import { aCancelBatch, aManualClock, aShareRequest } from '../../factories/messages';
 
 function setup(options: { maxReceiveCount?: number; visibilityTimeoutMs?: number } = {}) {

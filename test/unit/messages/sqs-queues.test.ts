@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseCancelBatch } from '../../../lib/messages/cancel-batch';
-import { parseShareRequest } from '../../../lib/messages/share-request';
+import { parseCancelBatch } from '../../../lib/contracts/cancel-batch';
+import { parseShareRequest } from '../../../lib/contracts/share-request';
 import { toMessageBody } from '../../../lib/messages/sqs-batch';
 import { CancelQueueSendError, SqsCancelQueue } from '../../../lib/messages/sqs-cancel-queue';
 import { SqsShareRequestQueue } from '../../../lib/messages/sqs-request-queue';

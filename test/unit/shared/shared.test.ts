@@ -1,4 +1,4 @@
-import { shareRequestRejectedEvent, scrubCredentials } from '../../../lib/messages/events';
+import { shareRequestRejectedEvent, scrubCredentials } from '../../../lib/contracts/events';
 import { fullJitterDelayMs } from '../../../lib/shared/backoff';
 import { forEachLimit } from '../../../lib/shared/concurrency';
 import { CREDENTIAL_KEYS, REDACTED, redactPatterns } from '../../../lib/shared/credentials';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Exemption, Policy } from '../../../../lib/domain/policy-types';
-import type { ShareRequestMessage } from '../../../../lib/messages/share-request';
+import type { ShareRequestMessage } from '../../../../lib/contracts/share-request';
 import { createStores, type Stores } from '../../../../lib/stores/create-stores';
 import { createTables, deleteTables, tableNames, type TableNames } from '../../../../lib/stores/create-tables';
 import type { RunningEmulator } from '../../../../lib/terabox/emulator';

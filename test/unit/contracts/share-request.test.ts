@@ -4,7 +4,7 @@ import {
   shareRequestMessageSchema,
   toCreateShareInput,
   type ShareRequest,
-} from '../../../lib/messages/share-request';
+} from '../../../lib/contracts/share-request';
 import { aShareRequest, shareRequestBody } from '../../factories/messages';
 
 const defaults = { period: 7 } as const;

@@ -1,6 +1,6 @@
 /** The local run's report as text for a person (`npm start`). */
-import type { ReportAction } from '../app/sweep-report';
-import { formatDuration, renderTable } from '../cli/format';
+import type { ReportAction } from '../lib/app/sweep-report';
+import { formatDuration, renderTable } from '../lib/format/plain-text';
 import type { LocalRunReport, PolicyLine } from './lifecycle';
 
 const ACTION_ORDER: readonly ReportAction[] = ['cancel', 'would-cancel', 'marked', 'exempt', 'unevaluable', 'keep'];

@@ -6,27 +6,27 @@
  * Manager, queues and a bus in memory instead of SQS and EventBridge.
  */
 import type { Context } from 'aws-lambda';
-import { createCancelSharesHandler, type CancelSharesHandler } from '../../functions/cancel-shares/handler';
-import { createCreateSharesHandler, type CreateSharesHandler } from '../../functions/create-shares/handler';
-import { buildRuntime } from '../../functions/shared';
-import { createSweepHandler, SweepFailedError, type SweepHandlerResult } from '../../functions/sweep-shares/handler';
-import type { ShareRequestSendResult } from '../app/messaging-ports';
-import { systemClock, type Clock } from '../app/ports';
-import type { CancelConfig, CreateSharesConfig, ListEndpointSetting, SweepConfig } from '../config/env';
-import { EnvCredentialsProvider } from '../config/terabox-credentials';
-import { DEFAULT_GUARDRAILS, type GuardrailLimits } from '../domain/policy-types';
-import { DEFAULT_ACCOUNT_ID } from '../domain/share';
-import { InMemoryEventBus } from '../messages/in-memory-event-bus';
+import { createCancelSharesHandler, type CancelSharesHandler } from '../functions/cancel-shares/handler';
+import { createCreateSharesHandler, type CreateSharesHandler } from '../functions/create-shares/handler';
+import { buildRuntime } from '../functions/shared';
+import { createSweepHandler, SweepFailedError, type SweepHandlerResult } from '../functions/sweep-shares/handler';
+import type { ShareRequestSendResult } from '../lib/app/messaging-ports';
+import { systemClock, type Clock } from '../lib/app/ports';
+import type { CancelConfig, CreateSharesConfig, ListEndpointSetting, SweepConfig } from '../lib/config/env';
+import { EnvCredentialsProvider } from '../lib/config/terabox-credentials';
+import { DEFAULT_GUARDRAILS, type GuardrailLimits } from '../lib/domain/policy-types';
+import { DEFAULT_ACCOUNT_ID } from '../lib/domain/share';
+import { InMemoryEventBus } from '../lib/messages/in-memory-event-bus';
 import {
   InMemoryCancelQueue,
   InMemoryQueue,
   InMemoryShareRequestQueue,
   localLambdaContext,
   type DrainSummary,
-} from '../messages/in-memory-queue';
-import type { ShareRequestMessage } from '../messages/share-request';
-import { startEmulator, type RunningEmulator } from '../terabox/emulator';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb';
+} from '../lib/messages/in-memory-queue';
+import type { ShareRequestMessage } from '../lib/contracts/share-request';
+import { startEmulator, type RunningEmulator } from '../lib/terabox/emulator';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../lib/stores/embedded-dynamodb';
 import { localObservability, type RecordingMetrics } from './observability';
 import { LOCAL_SEED, SAMPLE_FILES } from './sample-account';
 

@@ -5,9 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { formatDuration } from '../cli/format';
-import type { ListEndpointSetting } from '../config/env';
-import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from '../terabox/emulator';
+import { formatDuration } from '../lib/format/plain-text';
+import type { ListEndpointSetting } from '../lib/config/env';
+import { EmulatorSpecError, parseFaultSpec, parseSeedSpec } from '../lib/terabox/emulator';
 import { runLifecycleOn, runLocalLifecycle } from './lifecycle';
 import { startLocalStack } from './local-stack';
 import { renderLocalReport } from './report';

@@ -7,7 +7,7 @@ import {
   shareMarkedForCancelEvent,
   shareRequestRejectedEvent,
   sweepCompletedEvent,
-} from '../../../lib/messages/events';
+} from '../../../lib/contracts/events';
 import { PUT_EVENTS_MAX_BYTES, putEventsEntrySize, toPutEventsEntry } from '../../../lib/messages/eventbridge-publisher';
 
 const at = Date.UTC(2026, 4, 1, 12, 0, 0);

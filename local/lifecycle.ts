@@ -13,12 +13,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SweepHandlerResult } from '../../functions/sweep-shares/handler';
-import type { ReportAction } from '../app/sweep-report';
-import type { ShareRecordStatus } from '../app/store-ports';
-import { compareShareIds, describeRule, parsePolicyFile } from '../domain';
-import type { PolicyMode } from '../domain/policy-types';
-import { parseShareRequestLines } from '../messages/share-request';
+import type { SweepHandlerResult } from '../functions/sweep-shares/handler';
+import type { ReportAction } from '../lib/app/sweep-report';
+import type { ShareRecordStatus } from '../lib/app/store-ports';
+import { compareShareIds, describeRule, parsePolicyFile } from '../lib/domain';
+import type { PolicyMode } from '../lib/domain/policy-types';
+import { parseShareRequestLines } from '../lib/contracts/share-request';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
 

@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseShareRequestLines } from '../messages/share-request';
+import { parseShareRequestLines } from '../lib/contracts/share-request';
 import type { LocalStack } from './local-stack';
 
 export interface WatchOptions {

@@ -6,7 +6,7 @@
  * cookie or a token) and scrub anything that looks like a TeraBox credential out of free text
  * such as reasons. Times are ISO 8601 strings in details, as EventBridge consumers expect.
  */
-import type { SharePeriod } from '../app/ports';
+import type { SharePeriod } from '../domain/share-period';
 import type { PolicyMode } from '../domain/policy-types';
 import { redactPatterns } from '../shared/credentials';
 import { truncate } from '../shared/text';

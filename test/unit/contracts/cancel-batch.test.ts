@@ -1,4 +1,4 @@
-import { buildCancelBatches, parseCancelBatch } from '../../../lib/messages/cancel-batch';
+import { buildCancelBatches, parseCancelBatch } from '../../../lib/contracts/cancel-batch';
 import { aCancelBatch, cancelBatchBody } from '../../factories/messages';
 
 describe('parseCancelBatch', () => {

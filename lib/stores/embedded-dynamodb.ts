@@ -7,8 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createStores, type Stores } from '../stores/create-stores';
-import { createTables, tableNames, type TableNames } from '../stores/create-tables';
+import { createStores, type Stores } from './create-stores';
+import { createTables, tableNames, type TableNames } from './create-tables';
 
 export interface EmbeddedDynamoDb {
   /** `http://127.0.0.1:<port>` */

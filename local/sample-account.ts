@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NewEmulatorFile } from '../terabox/emulator';
+import type { NewEmulatorFile } from '../lib/terabox/emulator';
 
 /**
  * A few hundred shares, up to 120 days old, 70 % public, over a tree with public/team/private/
@@ -37,9 +37,9 @@ export const MALFORMED_REQUEST_BODY = JSON.stringify({
 /** A body that is not even JSON: it cannot be recorded, and goes to the dead-letter queue. */
 export const UNREADABLE_REQUEST_BODY = '{"requestId": "sample-bad-0002", "requester": ';
 
-/** The samples/ folder of the package (from lib/local or dist/lib/local). */
+/** The samples/ folder of the package (from local/ or dist/local/). */
 export function samplesDir(): string {
-  for (const up of [['..', '..'], ['..', '..', '..']]) {
+  for (const up of [['..'], ['..', '..']]) {
     const dir = join(__dirname, ...up, 'samples');
     if (existsSync(join(dir, 'policies.json'))) return dir;
   }

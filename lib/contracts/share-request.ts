@@ -8,7 +8,7 @@
  *   under that id (with these errors) and is not retried: retrying cannot fix it.
  */
 import * as z from 'zod';
-import type { CreateShareInput, SharePeriod } from '../app/ports';
+import type { SharePeriod } from '../domain/share-period';
 import { JsonNumber, isJsonObject, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';
 import { stripByteOrderMark } from '../domain/text';
@@ -314,9 +314,12 @@ export function parseShareRequestLines(text: string, maxErrors = 50): ParseShare
   return errors.length > 0 ? { ok: false, errors: capLines(errors, maxErrors) } : { ok: true, requests };
 }
 
+/** What TeraBox is asked to share (matches the app's CreateShareInput port type). */
+export type ShareCreateFields = Pick<ShareRequest, 'fsIds' | 'paths' | 'period' | 'password'>;
+
 /** The TeraBox create input for a validated request (the label and ids stay with the record). */
-export function toCreateShareInput(request: ShareRequest): CreateShareInput {
-  const input: CreateShareInput = { period: request.period };
+export function toCreateShareInput(request: ShareRequest): ShareCreateFields {
+  const input: ShareCreateFields = { period: request.period };
   if (request.fsIds !== undefined) input.fsIds = request.fsIds;
   if (request.paths !== undefined) input.paths = request.paths;
   if (request.password !== undefined) input.password = request.password;
