@@ -12,13 +12,23 @@ function layerRules() {
       'no-restricted-imports': ['error', { patterns: [{ group: banned, message: `lib/${folder} must not import this layer (see eslint.config.mjs layers).` }] }],
     },
   });
+  const top = (folder, banned) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: banned, message: `${folder}/ must not import this (see eslint.config.mjs layers).` }] }] },
+  });
+  const cliAndLocal = ['**/lib/cli', '**/lib/cli/**', '**/local/**'];
   return [
+    // lib/shared: mechanics any layer may use (retry, limiter, truncate, scrubber); it uses no other folder.
+    layer('shared', [...above(['domain', 'contracts', 'app', ...ADAPTERS, 'format', 'cli']), ...outer]),
     layer('domain', [...above(['contracts', 'app', ...ADAPTERS, 'format', 'cli']), ...outer]),
     layer('contracts', [...above(['app', ...ADAPTERS, 'format', 'cli']), ...outer]),
     layer('app', [...above([...ADAPTERS, 'format', 'cli']), ...outer]),
     ...ADAPTERS.map((a) => layer(a, [...above(['format', 'cli']), ...outer])),
     layer('format', [...above(['cli']), ...outer]),
     layer('cli', outer),
+    // The handlers compose lib/; the npm start run (local/) composes the handlers; neither is composed by them.
+    top('functions', [...cliAndLocal, '**/infra/**']),
+    top('infra', [...cliAndLocal, '**/functions/**']),
   ];
 }
 
