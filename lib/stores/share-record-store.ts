@@ -129,25 +129,11 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
         .remove('releasedAtMs');
       setRequestFields(update, request);
       update.name('requestId');
-      let old: Item | undefined;
-      try {
-        const out = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: this.key(requestId),
-            UpdateExpression: update.expression,
-            // No record yet, or an in-progress claim that has expired (`:claimedAtMs` is `now`).
-            ConditionExpression:
-              'attribute_not_exists(#requestId) OR (#status = :status AND #claimExpiresAtMs < :claimedAtMs)',
-            ExpressionAttributeNames: update.names,
-            ExpressionAttributeValues: update.values,
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        old = out.Attributes;
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw toStoreError(err, 'UpdateItem', this.tableName);
-        const record = await this.get(requestId);
+      // No record yet, or an in-progress claim that has expired (`:claimedAtMs` is `now`).
+      const condition = 'attribute_not_exists(#requestId) OR (#status = :status AND #claimExpiresAtMs < :claimedAtMs)';
+      const out = await this.updateIf(requestId, update, condition, 'ALL_OLD');
+      if (!out.written) {
+        const record = out.current;
         if (record) {
           if (record.status === 'in-progress' && (record.claimExpiresAtMs ?? 0) < now && round < CLAIM_ROUNDS) continue;
           return classify(record);
@@ -155,6 +141,7 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
         if (round < CLAIM_ROUNDS) continue; // deleted meanwhile: try again
         throw new StoreError(`claim on request ${requestId} neither succeeded nor found a record`, { retryable: true });
       }
+      const old = out.attributes;
       // A released claim is a handover, not a takeover: its invocation said it had stopped.
       const takenOver = old !== undefined && old.releasedAtMs === undefined;
       const uncertainSinceMs = num(old?.uncertainSinceMs);
@@ -226,26 +213,12 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
       mayReplaceClaim += ` OR ${update.name('attemptId')} = :attempt`;
     }
     for (let round = 1; ; round++) {
-      try {
-        const out = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: this.key(input.requestId),
-            UpdateExpression: update.expression,
-            // New record; a repeat of the same rejection; or a claim that is ours or dead.
-            ConditionExpression: `attribute_not_exists(#requestId) OR #status = :rejected OR (#status = :inProgress AND (${mayReplaceClaim}))`,
-            ExpressionAttributeNames: update.names,
-            ExpressionAttributeValues: update.values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return { kind: 'rejected', record: this.toRecord(out.Attributes ?? {}) };
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw toStoreError(err, 'UpdateItem', this.tableName);
-        const record = await this.get(input.requestId);
-        if (record) return { kind: 'exists', record };
-        if (round >= CLAIM_ROUNDS) throw new StoreError(`reject of request ${input.requestId} kept conflicting`, { retryable: true });
-      }
+      // New record; a repeat of the same rejection; or a claim that is ours or dead.
+      const condition = `attribute_not_exists(#requestId) OR #status = :rejected OR (#status = :inProgress AND (${mayReplaceClaim}))`;
+      const out = await this.updateIf(input.requestId, update, condition, 'ALL_NEW');
+      if (out.written) return { kind: 'rejected', record: this.toRecord(out.attributes ?? {}) };
+      if (out.current) return { kind: 'exists', record: out.current };
+      if (round >= CLAIM_ROUNDS) throw new StoreError(`reject of request ${input.requestId} kept conflicting`, { retryable: true });
     }
   }
 
@@ -377,25 +350,11 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
       update.values[':shareId'] = checkShareId;
       condition += ` AND (attribute_not_exists(${shareIdName}) OR ${shareIdName} = :shareId)`;
     }
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(requestId),
-          UpdateExpression: update.expression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return this.toRecord(out.Attributes ?? {});
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw toStoreError(err, 'UpdateItem', this.tableName);
-      const current = await this.get(requestId);
-      if (checkShareId !== undefined && current?.shareId !== undefined && current.shareId !== checkShareId) return undefined;
-      return current;
-    }
+    const out = await this.updateIf(requestId, update, condition, 'ALL_NEW');
+    if (out.written) return this.toRecord(out.attributes ?? {});
+    const { current } = out;
+    if (checkShareId !== undefined && current?.shareId !== undefined && current.shareId !== checkShareId) return undefined;
+    return current;
   }
 
   private async *list(status?: ShareRecordStatus): AsyncGenerator<ShareRecord, void, undefined> {
@@ -424,26 +383,43 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
     update.values[':inProgress'] = 'in-progress';
     update.values[':attempt'] = attemptId;
     update.name('attemptId');
+    // Still in progress and still ours: a takeover changed attemptId, so a late finisher loses.
+    const out = await this.updateIf(requestId, update, '#status = :inProgress AND #attemptId = :attempt', 'ALL_NEW');
+    if (out.written) return this.toRecord(out.attributes ?? {});
+    const { current } = out;
+    // A retried call whose first write succeeded but whose answer was lost.
+    if (current && current.status === target && current.attemptId === attemptId) return current;
+    throw new ClaimLostError(requestId, attemptId, current);
+  }
+
+  /**
+   * One conditional UpdateItem: the item's attributes (`returnValues`) when it was written, else the
+   * record as it stands now (a strongly consistent read). The reread is deliberate: DynamoDB's
+   * `ReturnValuesOnConditionCheckFailure` would save it, but dynalite (the local run's DynamoDB)
+   * does not implement it.
+   */
+  private async updateIf(
+    requestId: string,
+    update: UpdateBuilder,
+    condition: string,
+    returnValues: 'ALL_OLD' | 'ALL_NEW',
+  ): Promise<{ written: true; attributes: Item | undefined } | { written: false; current: ShareRecord | undefined }> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(requestId),
           UpdateExpression: update.expression,
-          // Still in progress and still ours: a takeover changed attemptId, so a late finisher loses.
-          ConditionExpression: '#status = :inProgress AND #attemptId = :attempt',
+          ConditionExpression: condition,
           ExpressionAttributeNames: update.names,
           ExpressionAttributeValues: update.values,
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: returnValues,
         }),
       );
-      return this.toRecord(out.Attributes ?? {});
+      return { written: true, attributes: out.Attributes };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw toStoreError(err, 'UpdateItem', this.tableName);
-      const current = await this.get(requestId);
-      // A retried call whose first write succeeded but whose answer was lost.
-      if (current && current.status === target && current.attemptId === attemptId) return current;
-      throw new ClaimLostError(requestId, attemptId, current);
+      return { written: false, current: await this.get(requestId) };
     }
   }
 
