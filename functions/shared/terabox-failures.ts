@@ -22,7 +22,7 @@
  */
 import type { CreateFailure } from '../../lib/app/create-share';
 import { TeraboxCredentialsError } from '../../lib/config/terabox-credentials';
-import { scrubCredentials } from '../../lib/contracts/events';
+import { redactPatterns } from '../../lib/shared/credentials';
 import { truncate } from '../../lib/shared/text';
 import {
   TeraboxAbortedError,
@@ -44,7 +44,7 @@ const MAX_REASON = 500;
 /** A short, credential-free description of an error: `Name: message`. */
 export function describeFailure(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
-  const clean = scrubCredentials(text);
+  const clean = redactPatterns(text);
   return truncate(clean, MAX_REASON);
 }
 

@@ -80,13 +80,13 @@ import { validatePolicyItems, type InvalidItem } from '../domain/validate';
 import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH, type CancelDecisionInput } from '../contracts/cancel-batch';
 import {
   guardrailTrippedEvent,
-  scrubCredentials,
   shareCancelIneffectiveEvent,
   shareMarkedForCancelEvent,
   sweepCompletedEvent,
   type GuardrailTrip as EventGuardrailTrip,
   type ProductEvent,
 } from '../contracts/events';
+import { redactPatterns } from '../shared/credentials';
 import {
   DEFAULT_CANCEL_SETTLE_MS,
   applyVerificationToAudit,
@@ -461,7 +461,7 @@ class SweepRun {
   ) {
     this.timer = deps.timer ?? (() => performance.now());
     const extra = deps.redact;
-    this.redactFn = (text) => scrubCredentials(extra ? extra(text) : text);
+    this.redactFn = (text) => redactPatterns(extra ? extra(text) : text);
     this.leaseTtlMs = deps.settings.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     const startedAtMs = deps.clock.now();
     const mode: RunMode = deps.settings.globalDryRun || request.dryRun === true ? 'dry-run' : 'enforce';

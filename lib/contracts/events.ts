@@ -151,11 +151,9 @@ const MAX_REASONS = 50;
  * 256 KiB entry limit, however many files a share holds.
  */
 export const MAX_EVENT_PATHS = 20;
-/** Replaces anything that looks like a TeraBox credential in free text with `[REDACTED]`. */
-export const scrubCredentials: (text: string) => string = redactPatterns;
-
+/** Free text in a detail: credentials scrubbed, length capped. */
 function freeText(text: string): string {
-  return truncate(scrubCredentials(text), MAX_TEXT);
+  return truncate(redactPatterns(text), MAX_TEXT);
 }
 
 function isoTime(epochMs: number, field: string): string {

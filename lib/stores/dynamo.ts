@@ -59,13 +59,12 @@ export function resolveAccountId(accountId: string | undefined): string {
 }
 
 /** The shared limiter (lib/shared/concurrency.ts), under the name the stores use. */
-export const forEachConcurrent = forEachLimit;
 
-/** Runs `fn` over `items` in chunks of `size`, at most `concurrency` chunks at once (see forEachConcurrent). */
+/** Runs `fn` over `items` in chunks of `size`, at most `concurrency` chunks at once (see forEachLimit). */
 export async function forEachChunk<T>(items: readonly T[], size: number, concurrency: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  await forEachConcurrent(chunks, concurrency, fn);
+  await forEachLimit(chunks, concurrency, fn);
 }
 
 /** Calls of one batch before giving up on what DynamoDB leaves unprocessed. */

@@ -16,7 +16,6 @@ import {
   batchWriteAll,
   compact,
   documentClient,
-  forEachConcurrent,
   lastWinsByKey,
   num,
   numRecord,
@@ -28,6 +27,7 @@ import {
   type StoreOptions,
 } from './dynamo';
 import { isConditionalCheckFailed, toStoreError } from './errors';
+import { forEachLimit } from '../shared/concurrency';
 
 /** DynamoDB repository of the share inventory and its grace marks. */
 export class DynamoDbInventoryStore implements InventoryStore {
@@ -95,7 +95,7 @@ export class DynamoDbInventoryStore implements InventoryStore {
       if (!policies.has(m.policyId)) policies.set(m.policyId, m.sinceMs ?? now);
       byShare.set(m.shareId, policies);
     }
-    await forEachConcurrent([...byShare], this.batch.concurrency ?? 4, async ([shareId, policies]) => {
+    await forEachLimit([...byShare], this.batch.concurrency ?? 4, async ([shareId, policies]) => {
       for (let round = 0; round < 3; round++) {
         if (await this.addToExistingMarks(shareId, policies)) return;
         if (await this.writeFirstMarks(shareId, policies, now)) return;
@@ -115,7 +115,7 @@ export class DynamoDbInventoryStore implements InventoryStore {
     const byShare = new Map<ShareId, Set<string>>();
     for (const m of marks) byShare.set(m.shareId, (byShare.get(m.shareId) ?? new Set<string>()).add(m.policyId));
     let written = 0;
-    await forEachConcurrent([...byShare], this.batch.concurrency ?? 4, async ([shareId, policyIds]) => {
+    await forEachLimit([...byShare], this.batch.concurrency ?? 4, async ([shareId, policyIds]) => {
       // One share's marks in turn: the first one may create the map the next one writes into.
       for (const policyId of policyIds) if (await this.notifyOne(shareId, policyId, atMs)) written += 1;
     });
@@ -146,7 +146,7 @@ export class DynamoDbInventoryStore implements InventoryStore {
   async clearMarks(marks: readonly Omit<GraceMark, 'sinceMs'>[]): Promise<void> {
     const byShare = new Map<ShareId, Set<string>>();
     for (const m of marks) byShare.set(m.shareId, (byShare.get(m.shareId) ?? new Set<string>()).add(m.policyId));
-    await forEachConcurrent([...byShare], this.batch.concurrency ?? 4, ([shareId, policyIds]) =>
+    await forEachLimit([...byShare], this.batch.concurrency ?? 4, ([shareId, policyIds]) =>
       this.removeMarks(shareId, [...policyIds]),
     );
   }
@@ -182,7 +182,7 @@ export class DynamoDbInventoryStore implements InventoryStore {
    */
   async recordCancelRequests(shareIds: readonly ShareId[], runId: string, atMs: number): Promise<number> {
     let written = 0;
-    await forEachConcurrent([...new Set(shareIds)], this.batch.concurrency ?? 4, async (shareId) => {
+    await forEachLimit([...new Set(shareIds)], this.batch.concurrency ?? 4, async (shareId) => {
       try {
         await this.doc.send(
           new UpdateCommand({

@@ -1,13 +1,13 @@
 import {
   EVENT_SOURCE,
   guardrailTrippedEvent,
-  scrubCredentials,
   shareCancelledEvent,
   shareCreatedEvent,
   shareMarkedForCancelEvent,
   shareRequestRejectedEvent,
   sweepCompletedEvent,
 } from '../../../lib/contracts/events';
+import { redactPatterns } from '../../../lib/shared/credentials';
 import { PUT_EVENTS_MAX_BYTES, putEventsEntrySize, toPutEventsEntry } from '../../../lib/messages/eventbridge-publisher';
 
 const at = Date.UTC(2026, 4, 1, 12, 0, 0);
@@ -125,8 +125,8 @@ describe('event builders', () => {
     ['{"jsToken":"abc"}', '{"jsToken":"[REDACTED]"}'],
     ['bdstoken: abc def', 'bdstoken: [REDACTED] def'],
     ['nothing secret here', 'nothing secret here'],
-  ])('scrubCredentials(%s)', (input, output) => {
-    expect(scrubCredentials(input)).toBe(output);
+  ])('redactPatterns(%s)', (input, output) => {
+    expect(redactPatterns(input)).toBe(output);
   });
 
   it('caps long reason lists and long reasons', () => {
