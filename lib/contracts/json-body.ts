@@ -8,8 +8,6 @@
 import { parse } from 'lossless-json';
 import { truncate } from '../shared/text';
 
-export { truncate };
-
 /** A JSON number kept as its exact source text. */
 export class JsonNumber {
   constructor(readonly text: string) {}
