@@ -30,6 +30,7 @@
 import type { Decision } from '../domain/decision';
 import type { ShareId } from '../domain/share';
 import type { AuditEntry, IneffectiveCancel, InventoryItem, RunMode } from './store-ports';
+import { auditEntry, type ShareSubject } from './audit-entry';
 
 /** Misses after which the product stops cancelling a share. */
 export const MAX_CANCEL_MISSES = 2;
@@ -176,15 +177,6 @@ export function ineffectiveReason(c: IneffectiveCancel): string {
   return `the cancel of run ${c.cancelRunId} was answered ${c.answer}${when}, yet a complete listing still shows the share (miss ${c.misses} of ${MAX_CANCEL_MISSES}): ${what}`;
 }
 
-/** What the audit entries say about a share (the sweep's ShareSubject fits). */
-interface AuditSubject {
-  shortUrl?: string;
-  paths: readonly string[];
-  requester?: string;
-}
-
-const MAX_AUDIT_PATHS = 20;
-
 /**
  * The run's audit entries with the verification's findings: each miss becomes (or adds) a
  * `cancel-ineffective` entry whose first reason says what happened; a share given up on gets the
@@ -193,18 +185,14 @@ const MAX_AUDIT_PATHS = 20;
 export function applyVerificationToAudit(
   entries: Omit<AuditEntry, 'runId'>[],
   plan: VerificationPlan,
-  subjects: ReadonlyMap<ShareId, AuditSubject>,
+  subjects: ReadonlyMap<ShareId, ShareSubject>,
   now: number,
 ): void {
   const byShare = new Map(entries.map((e) => [e.shareId, e] as const));
   const entryOf = (shareId: ShareId): Omit<AuditEntry, 'runId'> => {
     let entry = byShare.get(shareId);
     if (entry === undefined) {
-      entry = { shareId, decision: 'cancel-ineffective', policyIds: [], reasons: [], recordedAtMs: now };
-      const subject = subjects.get(shareId);
-      if (subject?.shortUrl !== undefined) entry.shortUrl = subject.shortUrl;
-      if (subject && subject.paths.length > 0) entry.paths = subject.paths.slice(0, MAX_AUDIT_PATHS);
-      if (subject?.requester !== undefined) entry.requester = subject.requester;
+      entry = auditEntry(shareId, 'cancel-ineffective', { policyIds: [], reasons: [] }, subjects.get(shareId), now);
       entries.push(entry);
       byShare.set(shareId, entry);
     }

@@ -44,8 +44,30 @@ export function unacceptedEvents(error: unknown, count: number): Set<number> {
 }
 
 export interface CancelQueue {
-  /** Sends every batch or throws (a named error naming the unsent batches) after retries. */
+  /**
+   * Sends every batch or throws after retries: a named error whose `failures` (`{ shareIds }[]`)
+   * name the unsent batches (see {@link unsentCancels}).
+   */
   send(batches: CancelBatchMessage[]): Promise<void>;
+}
+
+/**
+ * The batches and shares a failed `CancelQueue.send` did not queue: those its error's `failures`
+ * name, or all of them when it names none (a cancel wrongly counted as queued would go unaudited).
+ */
+export function unsentCancels(error: unknown, batches: readonly CancelBatchMessage[]): { batches: number; shareIds: Set<string> } {
+  const failures: unknown = typeof error === 'object' && error !== null ? (error as { failures?: unknown }).failures : undefined;
+  if (!Array.isArray(failures)) {
+    return { batches: batches.length, shareIds: new Set(batches.flatMap((b) => b.shareIds)) };
+  }
+  const unsent = { batches: 0, shareIds: new Set<string>() };
+  for (const f of failures as unknown[]) {
+    const ids: unknown = typeof f === 'object' && f !== null ? (f as { shareIds?: unknown }).shareIds : undefined;
+    if (!Array.isArray(ids)) continue;
+    unsent.batches += 1;
+    for (const id of ids as unknown[]) if (typeof id === 'string') unsent.shareIds.add(id);
+  }
+  return unsent;
 }
 
 export interface ShareRequestSendResult {

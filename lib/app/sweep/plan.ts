@@ -1,0 +1,319 @@
+/**
+ * The sweep's plan-building: pure functions from what the run read (the listing, the inventory,
+ * the share records) and what the engine decided to what the run writes and sends (inventory
+ * items, audit entries, cancel inputs, events, the summary's counts). No port, no clock: the run
+ * (run.ts) passes `now` and performs the writes.
+ */
+import type { EvaluationResult, GraceNotice } from '../../domain/decision';
+import type { Share, ShareFacts, ShareId } from '../../domain/share';
+import { canonicalShortUrl } from '../../domain/short-url';
+import type { CancelDecisionInput } from '../../contracts/cancel-batch';
+import {
+  shareCancelIneffectiveEvent,
+  shareMarkedForCancelEvent,
+  type GuardrailTrip as EventGuardrailTrip,
+  type ProductEvent,
+} from '../../contracts/events';
+import { truncate } from '../../shared/text';
+import { auditEntry, type RunAuditEntry, type ShareSubject } from '../audit-entry';
+import { applyVerificationToAudit, ineffectiveReason, withVerification, type VerificationPlan } from '../cancel-verification';
+import type { IneffectiveCancel, InventoryItem, ShareRecord } from '../store-ports';
+import { HOUR_MS, MAX_CANCEL_POLICIES, MAX_CANCEL_REASON, MAX_ERROR_TEXT, NO_RECORD_AGE_MS, type SweepResult } from './types';
+
+/** The listing joined with the share records and the inventory. */
+export interface Joined {
+  facts: ShareFacts[];
+  /** Records created without a share id, now matched by short url. */
+  attach: { requestId: string; shareId: ShareId }[];
+  /** The request id of each listed share that has a share record (by share id or short url). */
+  requestIds: Map<ShareId, string>;
+}
+
+/** Records by share id (the older of two claiming one share) and, for records without one, by canonical short url. */
+function indexRecords(records: readonly ShareRecord[]): { byShareId: Map<ShareId, ShareRecord>; byShortUrl: Map<string, ShareRecord | null> } {
+  const byShareId = new Map<ShareId, ShareRecord>();
+  const byShortUrl = new Map<string, ShareRecord | null>(); // null: two records claim it
+  for (const r of records) {
+    if (r.shareId !== undefined && r.shareId !== '') {
+      const other = byShareId.get(r.shareId);
+      if (!other || (r.createdAtMs ?? Infinity) < (other.createdAtMs ?? Infinity)) byShareId.set(r.shareId, r);
+    } else {
+      // Keyed in canonical form: a record may hold a full link or the code without its leading 1.
+      const code = canonicalShortUrl(r.shortUrl);
+      if (code !== undefined) byShortUrl.set(code, byShortUrl.has(code) ? null : r);
+    }
+  }
+  return { byShareId, byShortUrl };
+}
+
+/** Each listed share's facts: its record (by share id, else by short url: one record, one share) and its inventory history. */
+export function joinListing(
+  listed: readonly Share[],
+  previous: ReadonlyMap<ShareId, InventoryItem>,
+  records: readonly ShareRecord[],
+  now: number,
+): Joined {
+  const { byShareId, byShortUrl } = indexRecords(records);
+  const joined: Joined = { facts: [], attach: [], requestIds: new Map() };
+  for (const share of listed) {
+    let record = byShareId.get(share.shareId);
+    const code = record === undefined ? canonicalShortUrl(share.shortUrl) : undefined;
+    const candidate = code !== undefined ? byShortUrl.get(code) : undefined;
+    if (code !== undefined && candidate) {
+      record = candidate;
+      joined.attach.push({ requestId: candidate.requestId, shareId: share.shareId });
+      byShortUrl.delete(code);
+    }
+    if (record !== undefined) joined.requestIds.set(share.shareId, record.requestId);
+    const prev = previous.get(share.shareId);
+    joined.facts.push({
+      share,
+      requester: record?.requester,
+      recordedCreatedAtMs: record?.createdAtMs,
+      firstSeenAtMs: prev?.firstSeenAtMs ?? now,
+      violatingSince: prev?.violatingSince,
+      notifiedAt: prev?.notifiedAt,
+    });
+  }
+  return joined;
+}
+
+/** The share's subject for reports and audit entries. */
+export function subjectOf(facts: ShareFacts): ShareSubject {
+  const paths = Array.isArray(facts.share.paths) ? facts.share.paths.filter((p): p is string => typeof p === 'string') : [];
+  const subject: ShareSubject = { paths };
+  if (facts.share.shortUrl !== undefined) subject.shortUrl = facts.share.shortUrl;
+  if (facts.requester !== undefined) subject.requester = facts.requester;
+  return subject;
+}
+
+/** Subjects of every share with a decision other than a plain keep, and of every ineffective cancel. */
+export function subjectsOf(
+  evaluation: EvaluationResult,
+  facts: readonly ShareFacts[],
+  ineffective: readonly Pick<IneffectiveCancel, 'shareId'>[],
+): Map<ShareId, ShareSubject> {
+  const factsById = new Map<ShareId, ShareFacts>();
+  for (const f of facts) factsById.set(f.share.shareId, f);
+  const subjects = new Map<ShareId, ShareSubject>();
+  const add = (shareId: ShareId): void => {
+    const f = factsById.get(shareId);
+    if (f && !subjects.has(shareId)) subjects.set(shareId, subjectOf(f));
+  };
+  for (const d of evaluation.decisions) if (d.findings.length > 0 || d.decision !== 'keep') add(d.shareId);
+  for (const c of ineffective) add(c.shareId);
+  return subjects;
+}
+
+export interface InventoryPlan {
+  /** Items to write (the store writes only the changed ones). */
+  items: InventoryItem[];
+  /** Shares gone for longer than the retention: their items are deleted. */
+  expired: ShareId[];
+  /** Shares seen for the first time. */
+  fresh: number;
+  /** Shares missing from this complete listing for the first time. */
+  gone: number;
+}
+
+/**
+ * Inventory upkeep after a complete listing: a sighting of every listed share (marks and cancel
+ * bookkeeping carried unchanged, except what the verification changes), a first miss for shares
+ * no longer listed, and the expiry of those gone for `retentionMs`.
+ */
+export function planInventory(
+  listed: readonly Share[],
+  previous: ReadonlyMap<ShareId, InventoryItem>,
+  verification: VerificationPlan | undefined,
+  now: number,
+  retentionMs: number,
+): InventoryPlan {
+  const plan: InventoryPlan = { items: [], expired: [], fresh: 0, gone: 0 };
+  const seen = new Set<ShareId>();
+  for (const share of listed) {
+    if (seen.has(share.shareId)) continue;
+    seen.add(share.shareId);
+    const prev = previous.get(share.shareId);
+    if (!prev) plan.fresh += 1;
+    const item: InventoryItem = { shareId: share.shareId, firstSeenAtMs: prev?.firstSeenAtMs ?? now, lastSeenAtMs: now };
+    if (prev?.violatingSince !== undefined) item.violatingSince = prev.violatingSince;
+    if (prev?.notifiedAt !== undefined) item.notifiedAt = prev.notifiedAt;
+    if (prev?.cancelRunId !== undefined) item.cancelRunId = prev.cancelRunId;
+    if (prev?.cancelRequestedAtMs !== undefined) item.cancelRequestedAtMs = prev.cancelRequestedAtMs;
+    if (prev?.cancelMisses !== undefined) item.cancelMisses = prev.cancelMisses;
+    if (prev?.cancelGaveUpAtMs !== undefined) item.cancelGaveUpAtMs = prev.cancelGaveUpAtMs;
+    plan.items.push(withVerification(item, verification?.updates.get(share.shareId)));
+  }
+  for (const [shareId, prev] of previous) {
+    if (seen.has(shareId)) continue;
+    if (prev.goneAtMs === undefined) {
+      plan.items.push({ ...prev, goneAtMs: now });
+      plan.gone += 1;
+    } else if (now - prev.goneAtMs >= retentionMs) {
+      plan.expired.push(shareId);
+    }
+  }
+  return plan;
+}
+
+/**
+ * The run's audit trail: every decision but a plain keep (a keep with a grace mark is `marked`);
+ * cancels say `enqueued` when the run enforces, `skipped` when the guardrail held them; then the
+ * verification's findings (cancel-verification.ts).
+ */
+export function auditEntriesOf(
+  evaluation: EvaluationResult,
+  subjects: ReadonlyMap<ShareId, ShareSubject>,
+  verification: VerificationPlan | undefined,
+  now: number,
+): RunAuditEntry[] {
+  const enforcing = evaluation.toCancel.length > 0;
+  const heldBy = evaluation.guardrail.tripped ? `held by the guardrail: ${evaluation.guardrail.trips.map((t) => t.message).join('; ')}` : undefined;
+  const entries: RunAuditEntry[] = [];
+  for (const d of evaluation.decisions) {
+    const marked = d.decision === 'keep' && d.findings.some((f) => f.outcome === 'marked');
+    if (d.decision === 'keep' && !marked) continue;
+    const entry = auditEntry(d.shareId, marked ? 'marked' : d.decision, d, subjects.get(d.shareId), now);
+    if (d.decision === 'cancel' && enforcing) entry.outcome = 'enqueued';
+    else if (d.decision === 'cancel' && heldBy !== undefined) {
+      entry.outcome = 'skipped';
+      entry.error = truncate(heldBy, MAX_ERROR_TEXT);
+    }
+    entries.push(entry);
+  }
+  if (verification) applyVerificationToAudit(entries, verification, subjects, now);
+  return entries;
+}
+
+/** The entries of cancels that could not be queued, rewritten as `skipped` with the reason. */
+export function unsentAuditEntries(entries: readonly RunAuditEntry[], unsent: ReadonlySet<ShareId>, reason: string): RunAuditEntry[] {
+  const error = truncate(reason, MAX_ERROR_TEXT);
+  return entries.filter((e) => unsent.has(e.shareId)).map((e) => ({ ...e, outcome: 'skipped', error }));
+}
+
+/**
+ * One cancel input per share to cancel: the policies and reasons that cancel it, and what
+ * cancel-shares needs of its share record so that it need not look it up (see NO_RECORD_AGE_MS).
+ */
+export function cancelInputsOf(toCancel: readonly ShareId[], evaluation: EvaluationResult, joined: Joined, listingStartedAtMs: number): CancelDecisionInput[] {
+  const decisionById = new Map(evaluation.decisions.map((d) => [d.shareId, d] as const));
+  const createdAtById = new Map<ShareId, number | undefined>();
+  for (const f of joined.facts) createdAtById.set(f.share.shareId, f.share.createdAtMs);
+  return toCancel.map((shareId) => {
+    const findings = decisionById.get(shareId)?.findings.filter((f) => f.outcome === 'cancel') ?? [];
+    const input: CancelDecisionInput = { shareId };
+    const requestId = joined.requestIds.get(shareId);
+    const createdAtMs = createdAtById.get(shareId);
+    if (requestId !== undefined) input.requestId = requestId;
+    else if (createdAtMs !== undefined && createdAtMs < listingStartedAtMs - NO_RECORD_AGE_MS) input.requestId = null;
+    if (findings.length > 0) {
+      input.reason = truncate(findings.map((f) => f.reason).join('; '), MAX_CANCEL_REASON);
+      input.policyIds = findings.map((f) => f.policyId).slice(0, MAX_CANCEL_POLICIES);
+    }
+    return input;
+  });
+}
+
+/** The guardrail's trips in the GuardrailTripped event's words (a percentage with two decimals). */
+export function guardrailEventTrips(evaluation: EvaluationResult): EventGuardrailTrip[] {
+  const size = evaluation.counts.shares;
+  return evaluation.guardrail.trips.map((t) => {
+    if (t.limit === 'policy') {
+      return { guardrail: 'policy.maxCancellationsPerRun', limit: t.limitValue, actual: t.planned, ...(t.policyId ? { policyId: t.policyId } : {}) };
+    }
+    if (t.limit === 'global-count') return { guardrail: 'maxCancellations', limit: t.limitValue, actual: t.planned };
+    const percent = size > 0 ? Math.round((t.planned * 10_000) / size) / 100 : 0;
+    return { guardrail: 'maxCancellationPercent', limit: t.limitValue, actual: percent };
+  });
+}
+
+/** The subject and request fields every share event carries. */
+function shareEventFields(subject: ShareSubject | undefined, requestId: string | undefined): { paths: readonly string[]; shortUrl?: string; requester?: string; requestId?: string } {
+  return {
+    paths: subject?.paths ?? [],
+    ...(subject?.shortUrl !== undefined ? { shortUrl: subject.shortUrl } : {}),
+    ...(subject?.requester !== undefined ? { requester: subject.requester } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
+  };
+}
+
+/** One `ShareCancelIneffective` per share given up on in this run. */
+export function givenUpEvents(
+  ineffective: readonly IneffectiveCancel[],
+  subjects: ReadonlyMap<ShareId, ShareSubject>,
+  requestIds: ReadonlyMap<ShareId, string>,
+  runId: string,
+  now: number,
+): ProductEvent[] {
+  return ineffective
+    .filter((c) => c.action === 'given-up')
+    .map((c) =>
+      shareCancelIneffectiveEvent(
+        {
+          shareId: c.shareId,
+          runId,
+          cancelRunId: c.cancelRunId,
+          answer: c.answer,
+          misses: c.misses,
+          reason: ineffectiveReason(c),
+          ...shareEventFields(subjects.get(c.shareId), requestIds.get(c.shareId)),
+        },
+        now,
+      ),
+    );
+}
+
+/** A grace notice's `ShareMarkedForCancel`: its grace ends `graceHours` after `sentAt`. Throws when the event is invalid. */
+export function graceNoticeEvent(notice: GraceNotice, subject: ShareSubject | undefined, requestId: string | undefined, sentAt: number): ProductEvent {
+  return shareMarkedForCancelEvent(
+    {
+      shareId: notice.shareId,
+      policyId: notice.policyId,
+      graceEndsAtMs: sentAt + notice.graceHours * HOUR_MS,
+      reason: notice.reason,
+      ...shareEventFields(subject, requestId),
+    },
+    sentAt,
+  );
+}
+
+/** The run summary's counts (also what SweepCompleted carries). */
+export function runCounts(result: SweepResult, verification: VerificationPlan | undefined): Record<string, number> {
+  const counts: Record<string, number> = {
+    ...result.counts,
+    inventory: result.inventory.listed,
+    pages: result.inventory.pages,
+    new: result.inventory.new,
+    gone: result.inventory.gone,
+    deleted: result.inventory.deleted,
+    written: result.inventory.written,
+    policies: result.policyIds.length,
+    invalidPolicies: result.invalidPolicies.length,
+    enqueued: result.enqueued.length,
+    batches: result.batches,
+    newMarks: result.marked.length,
+    clearedMarks: result.cleared.length,
+    noticesSent: result.notified.length,
+    noticesFailed: result.unnotified.length,
+    errors: result.errors.length,
+    warnings: result.warnings.length,
+    cancelsIneffective: verification?.ineffective.length ?? 0,
+    cancelsGivenUp: verification?.ineffective.filter((c) => c.action === 'given-up').length ?? 0,
+    missingShares: result.missingShares.length,
+  };
+  const e = result.evaluation;
+  if (e) {
+    Object.assign(counts, {
+      evaluated: e.counts.shares,
+      keep: e.counts.keep,
+      cancel: e.counts.cancel,
+      'would-cancel': e.counts.wouldCancel,
+      exempt: e.counts.exempt,
+      unevaluable: e.counts.unevaluable,
+      marked: e.counts.marked,
+      planned: e.guardrail.planned,
+      guardrailTripped: e.guardrail.tripped ? 1 : 0,
+    });
+  }
+  return counts;
+}

@@ -1,0 +1,204 @@
+/**
+ * The sweep's reading phases: the policies, the listing (with its shape), and what a complete
+ * listing lets the run judge (drift of the response shape, created shares missing, earlier
+ * cancels that did not take), then the engine. A failure here fails the run with nothing done.
+ */
+import type { EvaluationResult } from '../../domain/decision';
+import { evaluate } from '../../domain/evaluate';
+import { PolicyValidationError } from '../../domain/policy-errors';
+import type { Exemption, Policy } from '../../domain/policy-types';
+import type { Share, ShareFacts, ShareId } from '../../domain/share';
+import { validatePolicyItems } from '../../domain/validate';
+import { DEFAULT_CANCEL_SETTLE_MS, judgeAnswers, planVerification, verificationCandidates, type Judgement, type VerificationPlan } from '../cancel-verification';
+import { judgeDrift } from '../listing-drift';
+import { DEFAULT_MISSING_GRACE_MS, findMissingCreatedShares, missingSharesMessage } from '../missing-shares';
+import type { PaginateOptions } from '../ports';
+import type { ShapeRecorder } from '../response-shape';
+import type { InventoryItem, ShareRecord, StoredApiShape } from '../store-ports';
+import type { SweepContext } from './context';
+import { ListingIncompleteError, MAX_REPORTED_INEFFECTIVE, SWEEP_METRICS, SweepPhaseError } from './types';
+
+const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+/** Shares listed between two renewals of the lease (when due). */
+const LEASE_CHECK_EVERY = 1000;
+
+/** The valid policies and exemptions; invalid and unrecognized items are run errors, skipped. */
+export async function loadPolicies(ctx: SweepContext): Promise<{ policies: Policy[]; exemptions: Exemption[] }> {
+  const { deps, result } = ctx;
+  let items;
+  try {
+    items = await deps.policies.load();
+  } catch (error) {
+    throw new SweepPhaseError('policies', `could not load the policies (${deps.policies.description}): ${ctx.describe(error)}; nothing was done`, { cause: error });
+  }
+  // Exemptions are validated as exemptions whether or not their item repeats the kind.
+  const exemptionItems = items.exemptions.map((e) =>
+    typeof e === 'object' && e !== null && !Array.isArray(e) ? { ...(e as Record<string, unknown>), kind: 'exemption' } : e,
+  );
+  const validated = validatePolicyItems([...items.policies, ...exemptionItems]);
+  result.invalidPolicies = validated.invalid;
+  for (const u of items.unrecognized) ctx.addError(`${deps.policies.description}: item ${JSON.stringify(u.itemId)} skipped: ${u.reason}`);
+  for (const bad of validated.invalid) ctx.addError(`invalid ${bad.kind} skipped: ${bad.errors.join('; ')}`);
+  const invalidCount = validated.invalid.length + items.unrecognized.length;
+  if (invalidCount > 0) deps.logger?.warn('invalid policies skipped', { runId: result.runId, count: invalidCount });
+  ctx.metric(SWEEP_METRICS.invalidPolicies, invalidCount);
+  result.policyIds = validated.policies.map((p) => p.policyId);
+  return { policies: validated.policies, exemptions: validated.exemptions };
+}
+
+/**
+ * Every share, page by page, or a SweepPhaseError('list') naming how far it got. The raw items
+ * are recorded in `shape` (drift) and then dropped: nothing else reads them, and they are most of
+ * a share's memory.
+ */
+export async function listShares(ctx: SweepContext, shape: ShapeRecorder): Promise<Share[]> {
+  const { deps, result } = ctx;
+  const listed: Share[] = [];
+  let pages = 0;
+  const options: PaginateOptions & { concurrency?: number } = {
+    onPage: ({ page }) => {
+      pages = page;
+      ctx.progress({ phase: 'list', pages, shares: listed.length });
+    },
+  };
+  if (deps.settings.pageSize !== undefined) options.pageSize = deps.settings.pageSize;
+  if (deps.settings.listConcurrency !== undefined) options.concurrency = deps.settings.listConcurrency;
+  if (ctx.request.signal !== undefined) options.signal = ctx.request.signal;
+  try {
+    for await (const share of deps.shares.paginateShares(options)) {
+      shape.add(share.raw);
+      listed.push(share.raw === NO_RAW ? share : { ...share, raw: NO_RAW });
+      if (listed.length % LEASE_CHECK_EVERY === 0) await ctx.keepLease();
+    }
+  } catch (error) {
+    result.inventory.pages = pages;
+    result.inventory.listed = listed.length;
+    const message =
+      `the share listing did not finish (stopped after ${pages} page${pages === 1 ? '' : 's'} and ${listed.length} shares): ` +
+      `${ctx.describe(error)}; nothing was cancelled and no marks were written`;
+    throw new SweepPhaseError('list', message, { cause: new ListingIncompleteError(message, pages, listed.length, { cause: error }) });
+  }
+  result.inventory.pages = pages;
+  result.inventory.listed = listed.length;
+  result.inventory.complete = true;
+  ctx.metric(SWEEP_METRICS.sharesListed, listed.length);
+  ctx.metric(SWEEP_METRICS.listPages, pages);
+  return listed;
+}
+
+/** Compares the complete listing's shape with the baseline (listing-drift.ts): a warning, never a failure. */
+export async function judgeShape(ctx: SweepContext, shape: ShapeRecorder, baselineP: Promise<StoredApiShape | undefined>, now: number): Promise<void> {
+  const { result } = ctx;
+  let baseline: StoredApiShape | undefined;
+  try {
+    baseline = await baselineP;
+  } catch (error) {
+    // Without the baseline nothing can be compared, and it must not be replaced as if this were the first run.
+    ctx.addError(`could not read the list response shape of the last run: ${ctx.describe(error)}; drift was not checked`);
+    return;
+  }
+  const verdict = judgeDrift({ shape: shape.shape(), baseline, runId: result.runId, now });
+  if (verdict === undefined) return; // an empty account has no shape
+  ctx.drift = verdict;
+  result.apiShape = verdict.summary;
+  if (verdict.warning !== undefined) {
+    result.warnings.push(ctx.redact(verdict.warning));
+    ctx.deps.logger?.warn('the list response changed shape', { runId: result.runId, change: verdict.summary.change });
+  }
+  ctx.metric(SWEEP_METRICS.apiShapeChanged, verdict.warning !== undefined ? 1 : 0);
+}
+
+/** Fails the run when a share the product created is missing from the complete listing (missing-shares.ts). */
+export function checkMissing(ctx: SweepContext, listed: readonly Share[], records: readonly ShareRecord[]): void {
+  const { deps, result } = ctx;
+  const missing = findMissingCreatedShares({
+    records,
+    listed,
+    listingStartedAtMs: result.startedAtMs,
+    graceMs: deps.settings.missingShareGraceMs ?? DEFAULT_MISSING_GRACE_MS,
+  });
+  ctx.metric(SWEEP_METRICS.createdSharesMissing, missing.length);
+  if (missing.length === 0) return;
+  result.missingShares = missing;
+  throw new SweepPhaseError('join', missingSharesMessage(missing));
+}
+
+export interface JudgedCancels {
+  judgements: Judgement[];
+  givenUp: ShareId[];
+}
+
+/** What the audit trail says of the earlier cancels of shares this complete listing still shows. */
+export async function judgeCancels(ctx: SweepContext, listed: readonly Share[], previous: ReadonlyMap<ShareId, InventoryItem>): Promise<JudgedCancels> {
+  const { deps, result } = ctx;
+  const { toCheck, givenUp } = verificationCandidates(
+    listed.map((s) => s.shareId),
+    previous,
+  );
+  if (toCheck.length === 0) return { judgements: [], givenUp };
+  try {
+    const entries = await deps.runs.getAuditEntries(toCheck);
+    return { judgements: judgeAnswers(toCheck, entries, result.startedAtMs, deps.settings.cancelSettleMs ?? DEFAULT_CANCEL_SETTLE_MS), givenUp };
+  } catch (error) {
+    // Nothing is concluded: the shares stay pending and the next run judges them.
+    ctx.addError(`could not read the answers of ${toCheck.length} earlier cancel(s): ${ctx.describe(error)}; they were not verified`);
+    return { judgements: [], givenUp };
+  }
+}
+
+/** The evaluation's cancels after the verification: ineffective ones retried once or given up on. */
+export function planCancels(
+  ctx: SweepContext,
+  judged: JudgedCancels,
+  listed: readonly Share[],
+  previous: ReadonlyMap<ShareId, InventoryItem>,
+  evaluation: EvaluationResult,
+  now: number,
+): VerificationPlan {
+  const { deps, result } = ctx;
+  const plan = planVerification({
+    judgements: judged.judgements,
+    givenUp: judged.givenUp,
+    previous,
+    decisions: new Map(evaluation.decisions.map((d) => [d.shareId, d] as const)),
+    toCancel: evaluation.toCancel,
+    mode: result.mode,
+    guardrailTripped: evaluation.guardrail.tripped,
+    now,
+  });
+  ctx.verification = plan;
+  const givenUpNow = plan.ineffective.filter((c) => c.action === 'given-up').length;
+  result.cancelVerification = {
+    checked: judged.judgements.filter((j) => j.kind !== 'pending').length,
+    ineffective: plan.ineffective.slice(0, MAX_REPORTED_INEFFECTIVE),
+    givenUpEarlier: judged.givenUp.slice(0, MAX_REPORTED_INEFFECTIVE),
+  };
+  ctx.metric(SWEEP_METRICS.cancelsIneffective, plan.ineffective.length);
+  ctx.metric(SWEEP_METRICS.cancelsGivenUp, givenUpNow);
+  if (plan.ineffective.length > 0) {
+    deps.logger?.warn('cancels answered done did not take', { runId: result.runId, shares: plan.ineffective.length, givenUp: givenUpNow, listed: listed.length });
+  }
+  return plan;
+}
+
+/**
+ * The engine, with the guardrails. It refuses a policy it cannot compile (one that skipped
+ * validation): that policy is reported and left out, and the others are evaluated again.
+ */
+export function evaluatePolicies(ctx: SweepContext, facts: readonly ShareFacts[], policies: Policy[], exemptions: Exemption[], now: number): EvaluationResult {
+  const { deps, result } = ctx;
+  let remaining = policies;
+  for (;;) {
+    try {
+      return evaluate({ shares: facts, policies: remaining, exemptions, now, guardrails: deps.settings.guardrails, globalDryRun: result.mode === 'dry-run' });
+    } catch (error) {
+      const bad = error instanceof PolicyValidationError ? error.policyId : undefined;
+      if (bad === undefined || !remaining.some((p) => p.policyId === bad)) {
+        throw new SweepPhaseError('evaluate', `the policies could not be evaluated: ${ctx.describe(error)}; nothing was cancelled`, { cause: error });
+      }
+      ctx.addError(`invalid policy skipped: ${error instanceof Error ? error.message : String(error)}`);
+      remaining = remaining.filter((p) => p.policyId !== bad);
+      result.policyIds = remaining.map((p) => p.policyId);
+    }
+  }
+}
