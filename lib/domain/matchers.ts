@@ -4,10 +4,11 @@
  *
  * Regular expressions (`denyRegex`, `allowRegex`) use RE2 syntax (no lookarounds, no
  * backreferences), are searched anywhere in the path (anchor with `^...$`), and may set flags
- * inline (`(?i)`).
+ * inline (`(?i)`). Those that are only literal text run on V8 (literal-regex.ts).
  */
 import { RE2JS } from 're2js';
 import { checkPatternLength, compileGlob as compileGlobSource } from './glob';
+import { literalAlternation, literalRegex } from './literal-regex';
 import { PatternError } from './policy-errors';
 
 export { MAX_PATTERN_LENGTH, globToRegexSource } from './glob';
@@ -44,12 +45,14 @@ export function compileGlob(pattern: string): PathMatcher {
 export function compileRegex(pattern: string): PathMatcher {
   checkPatternLength(pattern);
   const re = compileRe2(pattern, pattern, 0);
+  const literal = literalRegex(pattern);
+  if (literal) return { pattern, kind: 'regex', test: (path) => literal.test(path) };
   return { pattern, kind: 'regex', test: (path) => re.test(path) };
 }
 
 /**
  * One test for a list of globs and regular expressions (any may match): the globs of a common
- * shape as string tests, everything else as one RE2 alternation, so that a path meets one
+ * shape as string tests, literal regexes as V8 ones, everything else as one RE2 alternation, so that a path meets one
  * automaton rather than one per pattern. Each regex keeps its own flags (`(?:(?i)a)` scopes the
  * `(?i)` to its group); each glob is a full match with `.` matching newlines, as on its own.
  * When the automaton holds only globs that each start with literal text, a path that starts with
@@ -70,8 +73,14 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
       prefixes.push(glob.prefix);
     }
   }
-  const automata = alternation([...sources, ...regexes]);
-  const guarded = regexes.length === 0 && prefixes.every((prefix) => prefix !== '');
+  const literal = regexes.filter((r) => literalRegex(r) !== undefined);
+  for (const caseless of [false, true]) {
+    const re = literalAlternation(literal.filter((r) => r.startsWith('(?i)') === caseless), caseless);
+    if (re) quick.push((path) => re.test(path));
+  }
+  const others = regexes.filter((r) => !literal.includes(r));
+  const automata = alternation([...sources, ...others]);
+  const guarded = others.length === 0 && prefixes.every((prefix) => prefix !== '');
   return (path) => {
     for (const test of quick) if (test(path)) return true;
     if (guarded && !startsWithAny(path, prefixes)) return false;
