@@ -301,6 +301,8 @@ export interface CompiledGlob {
   readonly source: string;
   /** The same answer as the RE2 source, without RE2; undefined when the glob needs RE2. */
   readonly quick: ((path: string) => boolean) | undefined;
+  /** The glob as a name at any depth, when it is one (its `quick` is then that test). */
+  readonly name: NameGlob | undefined;
   /** Literal text every match starts with ('' when none). */
   readonly prefix: string;
 }
@@ -318,19 +320,53 @@ function literalStart(tokens: readonly GlobToken[]): string {
 }
 
 /**
- * The last segment's pattern as `start*end` or a list of literal names, when it is one: literals,
- * braces of literals, at most one `*`, no `/`.
+ * A glob that is a name at any depth below a folder: the path starts with `folder`, and its last
+ * segment is `start` + anything + one of `ends` (or, when `exact`, `start` + one of `ends` only).
  */
-function nameShape(tokens: readonly GlobToken[]): { start: string; ends: string[] } | { names: string[] } | undefined {
+export interface NameGlob {
+  readonly folder: string;
+  readonly start: string;
+  readonly ends: readonly string[];
+  readonly exact: boolean;
+}
+
+/**
+ * The last segment's pattern as `start*end` or literal names (braces of literals, at most one
+ * `*`, no `/`), when it is one.
+ */
+function nameShape(folder: string, tokens: readonly GlobToken[]): NameGlob | undefined {
   const star = tokens.findIndex((t) => t.k === 'star');
   if (star < 0) {
     const names = literalEndings(tokens, 0);
-    return names ? { names } : undefined;
+    return names ? { folder, start: '', ends: names, exact: true } : undefined;
   }
   const head = tokens.slice(0, star);
   const start = head.length === 0 ? '' : head.length === 1 && head[0]!.k === 'lit' && !head[0].v.includes('/') ? head[0].v : undefined;
   const ends = literalEndings(tokens, star + 1);
-  return start !== undefined && ends ? { start, ends } : undefined;
+  return start !== undefined && ends ? { folder, start, ends, exact: false } : undefined;
+}
+
+/** `**\/<name>` or `<folder>/**\/<name>`: the name is the last segment, anywhere below. */
+function nameGlob(tokens: readonly GlobToken[]): NameGlob | undefined {
+  const g = tokens.findIndex((t) => t.k === 'globstar');
+  if (g < 0 || tokens[g + 1]?.k !== 'slash' || (g > 0 && tokens[g - 1]!.k !== 'slash')) return undefined;
+  const folder = g === 0 ? '' : literalOf(tokens.slice(0, g));
+  return folder === undefined ? undefined : nameShape(folder, tokens.slice(g + 2));
+}
+
+/** One test of several name globs (any may match), finding the path's last segment once. */
+export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boolean {
+  return (p) => {
+    const cut = p.lastIndexOf('/') + 1;
+    const length = p.length - cut;
+    for (const { folder, start, ends, exact } of globs) {
+      if (!p.startsWith(folder) || !p.startsWith(start, cut)) continue;
+      for (const e of ends) {
+        if ((exact ? length === start.length + e.length : length >= start.length + e.length) && p.endsWith(e)) return true;
+      }
+    }
+    return false;
+  };
 }
 
 /**
@@ -338,41 +374,23 @@ function nameShape(tokens: readonly GlobToken[]): { start: string; ends: string[
  * (`/Public/**`); a name pattern at any depth (`**\/*.env`, `*.{bak,tmp}`, `Thumbs.db`,
  * `**\/id_rsa*`) or at any depth below a folder (`/Public/**\/draft-*.tmp`).
  */
-function quickTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((path: string) => boolean) | undefined {
   const n = tokens.length;
   const whole = literalOf(tokens);
   if (whole !== undefined) return (p) => p === whole;
   if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
     const base = literalOf(tokens.slice(0, n - 2));
-    if (base !== undefined) return (p) => p === base || p.startsWith(`${base}/`);
+    if (base !== undefined) {
+      const below = `${base}/`;
+      return (p) => p === base || p.startsWith(below);
+    }
   }
-  // `**/<name>`, or `<folder>/**/<name>`: the name is the last segment, anywhere below.
-  const g = tokens.findIndex((t) => t.k === 'globstar');
-  if (g < 0 || tokens[g + 1]?.k !== 'slash' || (g > 0 && tokens[g - 1]!.k !== 'slash')) return undefined;
-  const folder = g === 0 ? '' : literalOf(tokens.slice(0, g));
-  const name = nameShape(tokens.slice(g + 2));
-  if (folder === undefined || name === undefined) return undefined;
-  if ('names' in name) {
-    const { names } = name;
-    return (p) => {
-      if (!p.startsWith(folder)) return false;
-      const cut = p.lastIndexOf('/') + 1;
-      for (const x of names) if (p.length - cut === x.length && p.startsWith(x, cut)) return true;
-      return false;
-    };
-  }
-  const { start, ends } = name;
-  return (p) => {
-    if (!p.startsWith(folder)) return false;
-    const cut = p.lastIndexOf('/') + 1;
-    if (!p.startsWith(start, cut)) return false;
-    for (const e of ends) if (p.length - cut >= start.length + e.length && p.endsWith(e)) return true;
-    return false;
-  };
+  return name ? nameGlobsTest([name]) : undefined;
 }
 
 /** Compiles (and so validates) a glob. */
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
-  return { pattern, source: emit(tokens), quick: quickTest(tokens), prefix: literalStart(tokens) };
+  const name = literalOf(tokens) === undefined ? nameGlob(tokens) : undefined;
+  return { pattern, source: emit(tokens), quick: quickTest(tokens, name), name, prefix: literalStart(tokens) };
 }

@@ -81,13 +81,18 @@ function entry(f: ShareFacts): Writable<InventoryShare> {
   const v = share.visibility;
   const r: unknown = f.requester;
   // The best clock known (see AgeClock).
-  const [clockMs, clock]: [number | undefined, AgeClock | undefined] = isFiniteNumber(share.createdAtMs)
-    ? [share.createdAtMs, 'terabox-created']
-    : isFiniteNumber(f.recordedCreatedAtMs)
-      ? [f.recordedCreatedAtMs, 'product-created']
-      : isFiniteNumber(f.firstSeenAtMs)
-        ? [f.firstSeenAtMs, 'first-seen']
-        : [undefined, undefined];
+  let clockMs: number | undefined;
+  let clock: AgeClock | undefined;
+  if (isFiniteNumber(share.createdAtMs)) {
+    clockMs = share.createdAtMs;
+    clock = 'terabox-created';
+  } else if (isFiniteNumber(f.recordedCreatedAtMs)) {
+    clockMs = f.recordedCreatedAtMs;
+    clock = 'product-created';
+  } else if (isFiniteNumber(f.firstSeenAtMs)) {
+    clockMs = f.firstSeenAtMs;
+    clock = 'first-seen';
+  }
   return {
     index: 0,
     id: typeof rawId === 'string' ? rawId : String(rawId),

@@ -7,7 +7,7 @@
  * inline (`(?i)`). Those that are only literal text run on V8 (literal-regex.ts).
  */
 import { RE2JS } from 're2js';
-import { checkPatternLength, compileGlob as compileGlobSource } from './glob';
+import { checkPatternLength, compileGlob as compileGlobSource, nameGlobsTest, type NameGlob } from './glob';
 import { literalAlternation, literalRegex } from './literal-regex';
 import { PatternError } from './policy-errors';
 
@@ -52,7 +52,7 @@ export function compileRegex(pattern: string): PathMatcher {
 
 /**
  * One test for a list of globs and regular expressions (any may match): the globs of a common
- * shape as string tests, literal regexes as V8 ones, everything else as one RE2 alternation, so that a path meets one
+ * shape as string tests (the names at any depth in one pass), literal regexes as V8 ones, everything else as one RE2 alternation, so that a path meets one
  * automaton rather than one per pattern. Each regex keeps its own flags (`(?:(?i)a)` scopes the
  * `(?i)` to its group); each glob is a full match with `.` matching newlines, as on its own.
  * When the automaton holds only globs that each start with literal text, a path that starts with
@@ -62,17 +62,21 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
   if (globs.length === 0 && regexes.length === 0) return undefined;
   for (const r of regexes) compileRegex(r); // each is validated on its own, with its own error
   const quick: ((path: string) => boolean)[] = [];
+  const names: NameGlob[] = [];
   const sources: string[] = [];
   const prefixes: string[] = [];
   for (const g of globs) {
     const glob = compileGlobSource(g);
-    if (glob.quick) {
+    if (glob.name) {
+      names.push(glob.name);
+    } else if (glob.quick) {
       quick.push(glob.quick);
     } else {
       sources.push(`(?s:^(?:${glob.source})$)`);
       prefixes.push(glob.prefix);
     }
   }
+  if (names.length > 0) quick.push(nameGlobsTest(names));
   const literal = regexes.filter((r) => literalRegex(r) !== undefined);
   for (const caseless of [false, true]) {
     const re = literalAlternation(literal.filter((r) => r.startsWith('(?i)') === caseless), caseless);
