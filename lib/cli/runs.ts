@@ -158,7 +158,7 @@ async function readAuditEntries(run: Run, audit: AsyncIterable<AuditEntry>, opti
 }
 
 /** The summary block of `runs show`, as label/value pairs (undefined values are left out). */
-export function summaryFields(summary: RunSummary): Array<[string, string | undefined]> {
+function summaryFields(summary: RunSummary): Array<[string, string | undefined]> {
   return [
     ['run', summary.runId],
     ['mode', summary.mode],
