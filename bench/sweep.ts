@@ -1,8 +1,7 @@
 /**
  * Benchmark: the daily sweep of a 100,000-share account, through the real sweep-shares and
  * cancel-shares handlers, on the TeraBox emulator with 20 ms of latency per request and dynalite
- * (pure-JS DynamoDB in its own process: fast to start, no Java; DynamoDB Local writes about 2x
- * slower here).
+ * (pure-JS DynamoDB in its own process: fast to start, no Java; why not DynamoDB Local: bench/NOTES.md).
  *
  * Processes: this one hosts the emulator; dynalite runs in a second; each sweep runs in a fresh
  * third one (bench/sweep-child.ts), so that its peak memory is the sweep's alone, as in a Lambda.
