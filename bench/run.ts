@@ -87,10 +87,13 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** The sweep's figures: calls against the minimum, time against the latency bound and the baseline, memory. */
 export function sweepFigures(s: SweepBenchResult): Figure[] {
+  return [...sweepCallFigures(s), ...sweepTimeFigures(s), ...sweepMemoryFigures(s)];
+}
+
+function sweepCallFigures(s: SweepBenchResult): Figure[] {
   const m = s.measured;
   const n = fmt(s.shares);
-  const totalMs = m.sweepWallMs + m.cancelDrainMs;
-  const figures: Figure[] = [
+  return [
     {
       id: 'sweep.list-calls',
       figure: `sweep ${n}: sharelist calls`,
@@ -109,6 +112,14 @@ export function sweepFigures(s: SweepBenchResult): Figure[] {
       ratio: s.minimum.cancelCalls === 0 ? 1 : r2(m.cancelCalls / s.minimum.cancelCalls),
       pass: m.cancelCalls <= s.minimum.cancelCalls,
     },
+  ];
+}
+
+function sweepTimeFigures(s: SweepBenchResult): Figure[] {
+  const m = s.measured;
+  const n = fmt(s.shares);
+  const totalMs = m.sweepWallMs + m.cancelDrainMs;
+  const figures: Figure[] = [
     {
       id: 'sweep.list-wall',
       figure: `sweep ${n}: listing, concurrency ${s.listConcurrency}`,
@@ -141,27 +152,32 @@ export function sweepFigures(s: SweepBenchResult): Figure[] {
       note: `listing ${s.baseline.listWallMs} ms, cancel drain ${s.baseline.cancelDrainMs} ms`,
     });
   }
-  figures.push(
+  return figures;
+}
+
+function sweepMemoryFigures(s: SweepBenchResult): Figure[] {
+  const { memory } = s.measured;
+  const n = fmt(s.shares);
+  return [
     {
       id: 'sweep.peak-rss',
       figure: `sweep ${n}: peak RSS (sweep process)`,
       target: `< ${TARGETS.sweepPeakMb} MB`,
-      measured: m.memory.maxRssMb,
+      measured: memory.maxRssMb,
       unit: 'MB',
-      ratio: r2(m.memory.maxRssMb / TARGETS.sweepPeakMb),
-      pass: m.memory.maxRssMb < TARGETS.sweepPeakMb,
+      ratio: r2(memory.maxRssMb / TARGETS.sweepPeakMb),
+      pass: memory.maxRssMb < TARGETS.sweepPeakMb,
     },
     {
       id: 'sweep.peak-heap',
       figure: `sweep ${n}: peak V8 heap used`,
       target: `< ${TARGETS.sweepPeakMb} MB`,
-      measured: m.memory.peakHeapUsedMb,
+      measured: memory.peakHeapUsedMb,
       unit: 'MB',
-      ratio: r2(m.memory.peakHeapUsedMb / TARGETS.sweepPeakMb),
-      pass: m.memory.peakHeapUsedMb < TARGETS.sweepPeakMb,
+      ratio: r2(memory.peakHeapUsedMb / TARGETS.sweepPeakMb),
+      pass: memory.peakHeapUsedMb < TARGETS.sweepPeakMb,
     },
-  );
-  return figures;
+  ];
 }
 
 /** The listing time of `shares` shares: this run's sweep bench, else the last one written to bench/results.json. */

@@ -5,11 +5,13 @@
  * draining the cancel queue the way the stack's event source mapping would (batch size and
  * concurrency as given). The process's peak memory is measured from start to finish.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createCancelSharesHandler } from '../functions/cancel-shares/handler';
 import { buildRuntime } from '../functions/shared';
 import { createSweepHandler, type SweepHandlerResult } from '../functions/sweep-shares/handler';
 import { loadCancelConfig, loadSweepConfig } from '../lib/config/env';
+import type { TeraboxCredentialsProvider } from '../lib/config/terabox-credentials';
 import type { TableNames } from '../lib/stores/create-tables';
 import { localObservability } from '../local/observability';
 import { InMemoryEventBus } from '../lib/messages/in-memory-event-bus';
@@ -59,11 +61,47 @@ export interface SweepChildResult {
   memory: PeakMemory;
 }
 
+/** What the sweep and the cancel function of one child share: the DynamoDB client and the TeraBox session. */
+interface ChildAdapters {
+  dynamoClient: DynamoDBClient;
+  credentials: TeraboxCredentialsProvider;
+}
+
 export async function runOne(input: SweepChildInput): Promise<SweepChildResult> {
   const sampler = startPeakSampler();
-  const dynamoClient = dynamoClientFor(input.dynamoEndpoint);
-  const credentials = { get: async () => ({ ndus: input.ndus, baseUrl: input.emulatorUrl }), invalidate: () => undefined };
-  const env = {
+  const adapters: ChildAdapters = {
+    dynamoClient: dynamoClientFor(input.dynamoEndpoint),
+    credentials: { get: async () => ({ ndus: input.ndus, baseUrl: input.emulatorUrl }), invalidate: () => undefined },
+  };
+  const env = functionEnv(input);
+  const listing = listWindow();
+  const cancelQueue = new InMemoryQueue({ name: 'cancel-batches' });
+  const sweep = await sweepOnce(input, env, adapters, listing.onTerabox, cancelQueue);
+  const cancels = await drainCancels(input, env, adapters, cancelQueue);
+  adapters.dynamoClient.destroy();
+
+  const memory = sampler.stop();
+  const { report } = sweep;
+  return {
+    label: input.label,
+    status: report.status,
+    errors: report.errors,
+    listed: report.inventory.shares,
+    pages: report.inventory.pages,
+    planned: report.guardrail?.planned ?? 0,
+    enqueued: report.cancelled.length,
+    guardrailTripped: report.guardrail?.tripped ?? false,
+    sweepWallMs: Math.round(sweep.wallMs),
+    listWallMs: listing.wallMs(),
+    phases: sweep.phases,
+    ...cancels,
+    memory,
+  };
+}
+
+/** The environment both functions would get from the stack, with this bench's guardrails. */
+function functionEnv(input: SweepChildInput): Record<string, string> {
+  return {
     ACCOUNT_ID: input.accountId,
     POLICIES_TABLE: input.names.policies,
     SHARES_TABLE: input.names.shares,
@@ -77,8 +115,10 @@ export async function runOne(input: SweepChildInput): Promise<SweepChildResult> 
     MAX_CANCELLATION_PERCENT: String(input.maxCancellationPercent),
     ...(input.listConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(input.listConcurrency) } : {}),
   };
+}
 
-  // The list phase as TeraBox sees it: from the first sharelist request to the last page.
+/** The list phase as TeraBox sees it: from the first sharelist request to the last page (from the client's events). */
+function listWindow(): { onTerabox: (event: TeraboxLogEvent) => void; wallMs: () => number } {
   let listStart: number | undefined;
   let listEnd: number | undefined;
   const onTerabox = (event: TeraboxLogEvent): void => {
@@ -87,15 +127,22 @@ export async function runOne(input: SweepChildInput): Promise<SweepChildResult> 
     if (event.event === 'request') listStart ??= now - (event.durationMs ?? 0);
     if (event.event === 'list-page') listEnd = now;
   };
+  return { onTerabox, wallMs: () => (listStart !== undefined && listEnd !== undefined ? Math.round(listEnd - listStart) : 0) };
+}
 
-  const cancelQueue = new InMemoryQueue({ name: 'cancel-batches' });
-  const sweepObs = localObservability('sweep-shares');
+/** One sweep-shares invocation; a failed run comes back as its report. Its cancel batches land on `cancelQueue`. */
+async function sweepOnce(
+  input: SweepChildInput,
+  env: Record<string, string>,
+  adapters: ChildAdapters,
+  onTerabox: (event: TeraboxLogEvent) => void,
+  cancelQueue: InMemoryQueue,
+): Promise<{ report: SweepHandlerResult; wallMs: number; phases: Record<string, number> }> {
   const sweepConfig = loadSweepConfig(env);
   const sweepRuntime = buildRuntime(sweepConfig, {
     functionName: 'sweep-shares',
-    ...sweepObs,
-    dynamoClient,
-    credentials,
+    ...localObservability('sweep-shares'),
+    ...adapters,
     terabox: { logger: onTerabox },
     events: new InMemoryEventBus(),
     cancelQueue: new InMemoryCancelQueue(cancelQueue),
@@ -111,18 +158,22 @@ export async function runOne(input: SweepChildInput): Promise<SweepChildResult> 
     if (!failed) throw error;
     report = failed;
   }
-  const sweepWallMs = performance.now() - t0;
+  const wallMs = performance.now() - t0;
   sweepRuntime.close();
   const run = await sweepRuntime.stores.runs.getRun(report.runId);
+  return { report, wallMs, phases: run?.timings ?? {} };
+}
 
-  // cancel-shares, as a separate function with its own runtime (its own TeraBox session).
+type CancelFigures = Pick<SweepChildResult, 'cancelMessages' | 'cancelInvocations' | 'cancelDrainMs' | 'cancelFailedMessages' | 'cancelEvents'>;
+
+/** cancel-shares, as a separate function with its own runtime (its own TeraBox session), draining the queue. */
+async function drainCancels(input: SweepChildInput, env: Record<string, string>, adapters: ChildAdapters, cancelQueue: InMemoryQueue): Promise<CancelFigures> {
   const cancelBus = new InMemoryEventBus();
   const cancelConfig = loadCancelConfig(env);
   const cancelRuntime = buildRuntime(cancelConfig, {
     functionName: 'cancel-shares',
     ...localObservability('cancel-shares'),
-    dynamoClient,
-    credentials,
+    ...adapters,
     events: cancelBus,
   });
   const cancel = createCancelSharesHandler({ config: cancelConfig, runtime: cancelRuntime });
@@ -141,27 +192,12 @@ export async function runOne(input: SweepChildInput): Promise<SweepChildResult> 
   }
   const cancelDrainMs = performance.now() - c0;
   cancelRuntime.close();
-  dynamoClient.destroy();
-
-  const memory = sampler.stop();
   return {
-    label: input.label,
-    status: report.status,
-    errors: report.errors,
-    listed: report.inventory.shares,
-    pages: report.inventory.pages,
-    planned: report.guardrail?.planned ?? 0,
-    enqueued: report.cancelled.length,
-    guardrailTripped: report.guardrail?.tripped ?? false,
-    sweepWallMs: Math.round(sweepWallMs),
-    listWallMs: listStart !== undefined && listEnd !== undefined ? Math.round(listEnd - listStart) : 0,
-    phases: run?.timings ?? {},
     cancelMessages,
     cancelInvocations: invocations,
     cancelDrainMs: Math.round(cancelDrainMs),
     cancelFailedMessages: failedMessages,
     cancelEvents: cancelBus.ofType('ShareCancelled').length,
-    memory,
   };
 }
 

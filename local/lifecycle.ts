@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { SweepHandlerResult } from '../functions/sweep-shares/handler';
 import type { ReportAction } from '../lib/app/sweep-report';
 import type { ShareRecordStatus } from '../lib/app/store-ports';
-import { compareShareIds, describeRule, parsePolicyFile } from '../lib/domain';
+import { compareShareIds, describeRule, parsePolicyFile, type ValidatedItems } from '../lib/domain';
 import type { PolicyMode } from '../lib/domain/policy-types';
 import { parseShareRequestLines } from '../lib/contracts/share-request';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
@@ -132,73 +132,23 @@ export async function runLocalLifecycle(options: LocalRunOptions = {}): Promise<
 export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions = {}, startMs = 0): Promise<LocalRunReport> {
   const step = options.onStep ?? (() => undefined);
   const timings: Record<string, number> = { start: Math.round(startMs) };
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings[name] = Math.round(performance.now() - t);
-    }
-  };
+  const timed = stepTimer(timings);
   const samples = samplesDir();
-  const stores = stack.dynamo.stores;
   const seeded = stack.emulator.state.shares.size;
   step(
     `started the TeraBox emulator at ${stack.emulator.url} (${seeded} shares, ${stack.emulator.state.files.size} files) ` +
       `and DynamoDB (dynalite) at ${stack.dynamo.endpoint} in ${timings.start} ms`,
   );
 
-  // 2. policies: validated as a whole first, as `policies apply` does.
   const policiesFile = options.policiesFile ?? join(samples, 'policies.json');
-  const validated = parsePolicyFile(await readFile(policiesFile, 'utf8'));
-  if (validated.invalid.length > 0) {
-    throw new LocalRunError(`${policiesFile} has invalid items: ${validated.invalid.flatMap((i) => i.errors).join('; ')}`);
-  }
-  await timed('policies', async () => {
-    const now = Date.now();
-    await stores.policies.putPolicies(validated.policies, now);
-    for (const exemption of validated.exemptions) await stores.policies.putExemption(exemption, now);
-  });
+  const validated = await applyPolicies(stack, policiesFile, timed);
   step(`applied ${validated.policies.length} policies and ${validated.exemptions.length} exemption(s) from ${policiesFile}`);
 
-  // 3. requests through create-shares.
-  const requestsFile = options.requestsFile ?? join(samples, 'requests.jsonl');
-  const parsed = parseShareRequestLines(await readFile(requestsFile, 'utf8'));
-  if (!parsed.ok) throw new LocalRunError(`${requestsFile} has invalid requests: ${parsed.errors.join('; ')}`);
   const badMessages = options.badMessages !== false;
-  const drain = await timed('requests', async () => {
-    const sent = await stack.send(parsed.requests);
-    if (sent.failed.length > 0) throw new LocalRunError(`could not queue: ${sent.failed.map((f) => `${f.requestId}: ${f.error}`).join('; ')}`);
-    if (badMessages) {
-      stack.sendRaw(MALFORMED_REQUEST_BODY);
-      stack.sendRaw(UNREADABLE_REQUEST_BODY);
-    }
-    return stack.drainRequests();
-  });
-  const requestIds = [...parsed.requests.map((r) => r.requestId), ...(badMessages ? [(JSON.parse(MALFORMED_REQUEST_BODY) as { requestId: string }).requestId] : [])];
-  const outcomes: RequestOutcome[] = [];
-  for (const requestId of requestIds) {
-    const record = await stores.shareRecords.get(requestId);
-    if (record === undefined) {
-      outcomes.push({ requestId, status: 'unknown' });
-      continue;
-    }
-    outcomes.push({
-      requestId,
-      status: record.status,
-      ...(record.requester !== undefined ? { requester: record.requester } : {}),
-      ...(record.shareId !== undefined ? { shareId: record.shareId } : {}),
-      ...(record.link !== undefined ? { link: record.link } : {}),
-      ...(record.label !== undefined ? { label: record.label } : {}),
-      ...(record.error !== undefined ? { reason: record.error } : {}),
-    });
-  }
-  const deadLettered = stack.requestDeadLetters.approximateNumberOfMessages;
-  if (badMessages) outcomes.push({ requestId: '(unreadable message)', status: 'dead-lettered', reason: 'body is not valid JSON: nothing to record it under' });
-  const count = (status: RequestOutcome['status']): number => outcomes.filter((o) => o.status === status).length;
+  const { requests, batches } = await createRequests(stack, options.requestsFile ?? join(samples, 'requests.jsonl'), badMessages, timed);
   step(
-    `create-shares handled ${requestIds.length + (badMessages ? 1 : 0)} messages in ${drain.batches} batch(es): ` +
-      `${count('created')} created, ${count('rejected')} rejected, ${count('failed')} failed, ${deadLettered} to the dead-letter queue`,
+    `create-shares handled ${requests.sent} messages in ${batches} batch(es): ` +
+      `${requests.created} created, ${requests.rejected} rejected, ${requests.failed} failed, ${requests.deadLettered} to the dead-letter queue`,
   );
 
   // 4. plan, then enforce.
@@ -210,15 +160,125 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const cancelDrain = await timed('cancel', () => stack.drainCancels());
   const cancelledOnTerabox = sorted([...beforeEnforce].filter((id) => !stack.emulator.state.shares.has(id)));
   step(`enforced (${enforce.runId}): ${enforce.cancelled.length} shares sent to the cancel queue; cancel-shares ran ${cancelDrain.batches} batch(es)`);
+  const cancelled = await cancelledShares(stack, enforce.runId);
 
-  // What was cancelled, and why: the ShareCancelled events of the run, with paths from its audit trail.
+  // 5. the enforcing run against its plan.
+  const problems = checkAgainstPlan(plan, enforce, cancelledOnTerabox);
+  timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
+
+  return {
+    environment: {
+      emulatorUrl: stack.emulator.url,
+      dynamoEndpoint: stack.dynamo.endpoint,
+      seed: options.seed ?? LOCAL_SEED,
+      tables: { ...stack.dynamo.names },
+    },
+    account: { seeded, beforeSweeps, after: stack.emulator.state.shares.size, files: stack.emulator.state.files.size },
+    policies: { lines: policyLines(validated.policies, plan, enforce), exemptions: validated.exemptions.map((e) => ({ exemptionId: e.exemptionId, reason: e.reason })) },
+    requests,
+    plan,
+    enforce,
+    cancellation: {
+      batches: cancelDrain.batches,
+      cancelled,
+      failed: cancelDrain.failed,
+      deadLettered: stack.cancelDeadLetters.approximateNumberOfMessages,
+    },
+    check: { planned: plan.guardrail?.planned ?? 0, cancelledOnTerabox, matches: problems.length === 0, problems },
+    events: eventCounts(stack),
+    metrics: metricTotals(stack),
+    timings,
+  };
+}
+
+type Timed = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Runs a step and records its duration in `timings` under its name (also when it fails). */
+function stepTimer(timings: Record<string, number>): Timed {
+  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t);
+    }
+  };
+}
+
+/** 2. The sample policies, validated as a whole first (as `policies apply` does), then written. */
+async function applyPolicies(stack: LocalStack, policiesFile: string, timed: Timed): Promise<ValidatedItems> {
+  const stores = stack.dynamo.stores;
+  const validated = parsePolicyFile(await readFile(policiesFile, 'utf8'));
+  if (validated.invalid.length > 0) {
+    throw new LocalRunError(`${policiesFile} has invalid items: ${validated.invalid.flatMap((i) => i.errors).join('; ')}`);
+  }
+  await timed('policies', async () => {
+    const now = Date.now();
+    await stores.policies.putPolicies(validated.policies, now);
+    for (const exemption of validated.exemptions) await stores.policies.putExemption(exemption, now);
+  });
+  return validated;
+}
+
+/** 3. The sample requests (and the careless producer's messages) through create-shares. */
+async function createRequests(
+  stack: LocalStack,
+  requestsFile: string,
+  badMessages: boolean,
+  timed: Timed,
+): Promise<{ requests: LocalRunReport['requests']; batches: number }> {
+  const parsed = parseShareRequestLines(await readFile(requestsFile, 'utf8'));
+  if (!parsed.ok) throw new LocalRunError(`${requestsFile} has invalid requests: ${parsed.errors.join('; ')}`);
+  const drain = await timed('requests', async () => {
+    const sent = await stack.send(parsed.requests);
+    if (sent.failed.length > 0) throw new LocalRunError(`could not queue: ${sent.failed.map((f) => `${f.requestId}: ${f.error}`).join('; ')}`);
+    if (badMessages) {
+      stack.sendRaw(MALFORMED_REQUEST_BODY);
+      stack.sendRaw(UNREADABLE_REQUEST_BODY);
+    }
+    return stack.drainRequests();
+  });
+  const requestIds = [...parsed.requests.map((r) => r.requestId), ...(badMessages ? [(JSON.parse(MALFORMED_REQUEST_BODY) as { requestId: string }).requestId] : [])];
+  const outcomes: RequestOutcome[] = [];
+  for (const requestId of requestIds) outcomes.push(await requestOutcome(stack, requestId));
+  const deadLettered = stack.requestDeadLetters.approximateNumberOfMessages;
+  if (badMessages) outcomes.push({ requestId: '(unreadable message)', status: 'dead-lettered', reason: 'body is not valid JSON: nothing to record it under' });
+  const count = (status: RequestOutcome['status']): number => outcomes.filter((o) => o.status === status).length;
+  const requests = {
+    sent: requestIds.length + (badMessages ? 1 : 0),
+    outcomes,
+    created: count('created'),
+    rejected: count('rejected'),
+    failed: count('failed'),
+    deadLettered,
+  };
+  return { requests, batches: drain.batches };
+}
+
+/** What became of one request, from its share record. */
+async function requestOutcome(stack: LocalStack, requestId: string): Promise<RequestOutcome> {
+  const record = await stack.dynamo.stores.shareRecords.get(requestId);
+  if (record === undefined) return { requestId, status: 'unknown' };
+  return {
+    requestId,
+    status: record.status,
+    ...(record.requester !== undefined ? { requester: record.requester } : {}),
+    ...(record.shareId !== undefined ? { shareId: record.shareId } : {}),
+    ...(record.link !== undefined ? { link: record.link } : {}),
+    ...(record.label !== undefined ? { label: record.label } : {}),
+    ...(record.error !== undefined ? { reason: record.error } : {}),
+  };
+}
+
+/** What was cancelled, and why: the ShareCancelled events of the run, with paths from its audit trail. */
+async function cancelledShares(stack: LocalStack, runId: string): Promise<CancelledShare[]> {
   const audit = new Map<string, { paths: string[]; requester?: string }>();
-  for await (const entry of stores.runs.listAudit(enforce.runId)) {
+  for await (const entry of stack.dynamo.stores.runs.listAudit(runId)) {
     audit.set(entry.shareId, { paths: [...(entry.paths ?? [])], ...(entry.requester !== undefined ? { requester: entry.requester } : {}) });
   }
-  const cancelled: CancelledShare[] = stack.events
+  return stack.events
     .detailsOf('ShareCancelled')
-    .filter((d) => d.runId === enforce.runId)
+    .filter((d) => d.runId === runId)
     .map((d) => ({
       shareId: d.shareId,
       policyIds: d.policyIds,
@@ -228,8 +288,13 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
       ...(d.requestId !== undefined ? { requestId: d.requestId } : {}),
     }))
     .sort((a, b) => compareShareIds(a.shareId, b.shareId));
+}
 
-  // 5. the enforcing run against its plan.
+/**
+ * How the enforcing run differs from its plan (empty when it does what the plan planned):
+ * the shares flagged, the number planned, and the shares gone from TeraBox and sent for cancellation.
+ */
+export function checkAgainstPlan(plan: SweepHandlerResult, enforce: SweepHandlerResult, cancelledOnTerabox: readonly string[]): string[] {
   const problems: string[] = [];
   const planFlagged = new Set(plan.decisions.filter((d) => d.action === 'would-cancel').map((d) => d.shareId));
   const enforceCancel = new Set(enforce.decisions.filter((d) => d.action === 'cancel').map((d) => d.shareId));
@@ -244,8 +309,11 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const expectedGone = enforce.guardrail?.tripped === true ? new Set<string>() : enforceCancel;
   if (!same(new Set(cancelledOnTerabox), expectedGone)) problems.push('the shares gone from TeraBox are not the ones the enforcing run decided to cancel');
   if (!same(new Set(enforce.cancelled), expectedGone)) problems.push('the shares sent for cancellation are not the ones decided');
+  return problems;
+}
 
-  const lines: PolicyLine[] = validated.policies.map((p) => ({
+function policyLines(policies: ValidatedItems['policies'], plan: SweepHandlerResult, enforce: SweepHandlerResult): PolicyLine[] {
+  return policies.map((p) => ({
     policyId: p.policyId,
     mode: p.mode,
     enabled: p.enabled,
@@ -253,40 +321,16 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
     plan: countBy(plan.decisions, p.policyId),
     enforce: countBy(enforce.decisions, p.policyId),
   }));
+}
+
+function eventCounts(stack: LocalStack): Record<string, number> {
   const events: Record<string, number> = {};
   for (const e of stack.events.events) events[e.detailType] = (events[e.detailType] ?? 0) + 1;
+  return events;
+}
+
+function metricTotals(stack: LocalStack): Record<string, Record<string, number>> {
   const metrics: Record<string, Record<string, number>> = {};
   for (const [fn, m] of Object.entries(stack.metrics)) metrics[fn] = Object.fromEntries(m.totals);
-  timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
-
-  return {
-    environment: {
-      emulatorUrl: stack.emulator.url,
-      dynamoEndpoint: stack.dynamo.endpoint,
-      seed: options.seed ?? LOCAL_SEED,
-      tables: { ...stack.dynamo.names },
-    },
-    account: { seeded, beforeSweeps, after: stack.emulator.state.shares.size, files: stack.emulator.state.files.size },
-    policies: { lines, exemptions: validated.exemptions.map((e) => ({ exemptionId: e.exemptionId, reason: e.reason })) },
-    requests: {
-      sent: requestIds.length + (badMessages ? 1 : 0),
-      outcomes,
-      created: count('created'),
-      rejected: count('rejected'),
-      failed: count('failed'),
-      deadLettered,
-    },
-    plan,
-    enforce,
-    cancellation: {
-      batches: cancelDrain.batches,
-      cancelled,
-      failed: cancelDrain.failed,
-      deadLettered: stack.cancelDeadLetters.approximateNumberOfMessages,
-    },
-    check: { planned: plan.guardrail?.planned ?? 0, cancelledOnTerabox, matches: problems.length === 0, problems },
-    events,
-    metrics,
-    timings,
-  };
+  return metrics;
 }

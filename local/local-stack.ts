@@ -84,10 +84,60 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+type LocalFunction = 'create-shares' | 'sweep-shares' | 'cancel-shares';
+
 /** Starts everything on 127.0.0.1; `close()` stops it. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const clock = options.clock ?? systemClock;
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const { emulator, dynamo } = await startServices(options, clock, accountId);
+  const requests = localQueue('share-requests', clock, options);
+  const cancels = localQueue('share-cancel', clock, options);
+  const events = new InMemoryEventBus({ busName: 'local-bus', clock });
+  const handlers = buildHandlers(options, { clock, accountId, emulator, dynamo, events, cancelQueue: cancels.main });
+  const requestPort = new InMemoryShareRequestQueue(requests.main);
+  // The scheduled function's timeout in the stack: 15 minutes.
+  const sweepContext = (): Context => localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 });
+
+  let closed = false;
+  return {
+    emulator,
+    dynamo,
+    events,
+    requestQueue: requests.main,
+    requestDeadLetters: requests.dlq,
+    cancelQueue: cancels.main,
+    cancelDeadLetters: cancels.dlq,
+    accountId,
+    metrics: handlers.metrics,
+    send: (messages) => requestPort.send(messages),
+    sendRaw: (body) => void requests.main.sendMessage(body),
+    drainRequests: () => requests.main.drain(handlers.createShares),
+    async sweep(event) {
+      try {
+        return await handlers.sweep({ ...(event.dryRun !== undefined ? { dryRun: event.dryRun } : {}), trigger: event.trigger ?? 'local' }, sweepContext());
+      } catch (error) {
+        if (error instanceof SweepFailedError) return error.report;
+        throw error;
+      }
+    },
+    drainCancels: (onBatch, signal) =>
+      cancels.main.drain(handlers.cancelShares, {
+        ...(onBatch ? { onBatch: (outcome: { received: number }) => onBatch(outcome.received) } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+    cliEnvironment: () => localCliEnvironment(emulator, dynamo),
+    async close() {
+      if (closed) return;
+      closed = true;
+      handlers.close();
+      await Promise.all([emulator.close(), dynamo.close()]);
+    },
+  };
+}
+
+/** The emulator (seeded, with the sample files) and dynalite; neither is left running on failure. */
+async function startServices(options: LocalStackOptions, clock: Clock, accountId: string): Promise<{ emulator: RunningEmulator; dynamo: EmbeddedDynamoDb }> {
   const [emulator, dynamo] = await Promise.all([
     startEmulator({
       seed: options.seed ?? LOCAL_SEED,
@@ -104,100 +154,104 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await Promise.all([emulator.close(), dynamo.close()]);
     throw error;
   }
+  return { emulator, dynamo };
+}
 
+/** A queue with its dead-letter queue, redriven as the stack's SQS queues are. */
+function localQueue(name: string, clock: Clock, options: LocalStackOptions): { main: InMemoryQueue; dlq: InMemoryQueue } {
   const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 200;
   const maxReceiveCount = options.maxReceiveCount ?? 2;
-  const queue = (name: string): { main: InMemoryQueue; dlq: InMemoryQueue } => {
-    const dlq = new InMemoryQueue({ name: `${name}-dlq`, clock });
-    return { main: new InMemoryQueue({ name, clock, visibilityTimeoutMs, redrivePolicy: { deadLetterQueue: dlq, maxReceiveCount } }), dlq };
-  };
-  const requests = queue('share-requests');
-  const cancels = queue('share-cancel');
-  const events = new InMemoryEventBus({ busName: 'local-bus', clock });
+  const dlq = new InMemoryQueue({ name: `${name}-dlq`, clock });
+  return { main: new InMemoryQueue({ name, clock, visibilityTimeoutMs, redrivePolicy: { deadLetterQueue: dlq, maxReceiveCount } }), dlq };
+}
 
+interface HandlerWiring {
+  clock: Clock;
+  accountId: string;
+  emulator: RunningEmulator;
+  dynamo: EmbeddedDynamoDb;
+  events: InMemoryEventBus;
+  cancelQueue: InMemoryQueue;
+}
+
+interface LocalHandlers {
+  createShares: CreateSharesHandler;
+  cancelShares: CancelSharesHandler;
+  sweep: ReturnType<typeof createSweepHandler>;
+  metrics: LocalStack['metrics'];
+  /** Closes the TeraBox connections of the three runtimes. */
+  close(): void;
+}
+
+/** The three handlers from their own factories, over the local adapters. */
+function buildHandlers(options: LocalStackOptions, wiring: HandlerWiring): LocalHandlers {
+  const { clock, emulator, dynamo, events } = wiring;
   const credentials = new EnvCredentialsProvider({ TERABOX_NDUS: LOCAL_NDUS, TERABOX_BASE_URL: emulator.url });
-  const names = dynamo.names;
   const common = { dynamoClient: dynamo.client, credentials, events, clock };
-  const observe = (name: 'create-shares' | 'sweep-shares' | 'cancel-shares') => localObservability(name, options.logLevel);
+  const observe = (name: LocalFunction) => localObservability(name, options.logLevel);
   const createObs = observe('create-shares');
   const sweepObs = observe('sweep-shares');
   const cancelObs = observe('cancel-shares');
-  // These names only label adapters that are replaced here (no secret, no bus, no SQS is reached).
-  const unused = { teraboxSecretId: 'local-emulator', eventBusName: events.busName, secretCacheSeconds: 0 };
+  const configs = handlerConfigs(options, wiring);
 
-  const listEndpoint = options.listEndpoint ?? 'sharelist';
-  const createConfig: CreateSharesConfig = { accountId, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused };
-  const sweepConfig: SweepConfig = {
-    accountId,
-    policiesTable: names.policies,
-    sharesTable: names.shares,
-    inventoryTable: names.inventory,
-    runsTable: names.runs,
-    cancelQueueUrl: cancels.main.url,
-    globalDryRun: false,
-    guardrails: options.guardrails ?? DEFAULT_GUARDRAILS,
-    listConcurrency: 4,
-    cancelBatchSize: options.cancelBatchSize ?? 100,
-    listEndpoint,
-    ...unused,
-  };
-  const cancelConfig: CancelConfig = { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize: options.cancelBatchSize ?? 100, ...unused };
-
-  const createShares: CreateSharesHandler = createCreateSharesHandler({ config: createConfig, overrides: { ...common, ...createObs, functionName: 'create-shares' } });
-  const cancelShares: CancelSharesHandler = createCancelSharesHandler({ config: cancelConfig, overrides: { ...common, ...cancelObs, functionName: 'cancel-shares' } });
+  const createShares: CreateSharesHandler = createCreateSharesHandler({ config: configs.create, overrides: { ...common, ...createObs, functionName: 'create-shares' } });
+  const cancelShares: CancelSharesHandler = createCancelSharesHandler({ config: configs.cancel, overrides: { ...common, ...cancelObs, functionName: 'cancel-shares' } });
   // Built here (not inside the factory) so that its TeraBox connections can be closed.
-  const sweepRuntime = buildRuntime(sweepConfig, { ...common, ...sweepObs, functionName: 'sweep-shares', cancelQueue: new InMemoryCancelQueue(cancels.main) });
-  const sweepHandler = createSweepHandler({ config: sweepConfig, runtime: sweepRuntime });
-  const requestPort = new InMemoryShareRequestQueue(requests.main);
-  // The scheduled function's timeout in the stack: 15 minutes.
-  const sweepContext = (): Context => localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 });
-
-  let closed = false;
+  const sweepRuntime = buildRuntime(configs.sweep, { ...common, ...sweepObs, functionName: 'sweep-shares', cancelQueue: new InMemoryCancelQueue(wiring.cancelQueue) });
   return {
-    emulator,
-    dynamo,
-    events,
-    requestQueue: requests.main,
-    requestDeadLetters: requests.dlq,
-    cancelQueue: cancels.main,
-    cancelDeadLetters: cancels.dlq,
-    accountId,
+    createShares,
+    cancelShares,
+    sweep: createSweepHandler({ config: configs.sweep, runtime: sweepRuntime }),
     metrics: { 'create-shares': createObs.metrics, 'sweep-shares': sweepObs.metrics, 'cancel-shares': cancelObs.metrics },
-    send: (messages) => requestPort.send(messages),
-    sendRaw: (body) => void requests.main.sendMessage(body),
-    drainRequests: () => requests.main.drain(createShares),
-    async sweep(event) {
-      try {
-        return await sweepHandler({ ...(event.dryRun !== undefined ? { dryRun: event.dryRun } : {}), trigger: event.trigger ?? 'local' }, sweepContext());
-      } catch (error) {
-        if (error instanceof SweepFailedError) return error.report;
-        throw error;
-      }
-    },
-    drainCancels: (onBatch, signal) =>
-      cancels.main.drain(cancelShares, {
-        ...(onBatch ? { onBatch: (outcome: { received: number }) => onBatch(outcome.received) } : {}),
-        ...(signal ? { signal } : {}),
-      }),
-    cliEnvironment: () => ({
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      POLICIES_TABLE: names.policies,
-      SHARES_TABLE: names.shares,
-      INVENTORY_TABLE: names.inventory,
-      RUNS_TABLE: names.runs,
-      TERABOX_BASE_URL: emulator.url,
-      TERABOX_NDUS: LOCAL_NDUS,
-    }),
-    async close() {
-      if (closed) return;
-      closed = true;
+    close() {
       createShares.runtime.close();
       cancelShares.runtime.close();
       sweepRuntime.close();
-      await Promise.all([emulator.close(), dynamo.close()]);
     },
+  };
+}
+
+/** The handlers' configuration, as the stack would set it through their environment. */
+function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { create: CreateSharesConfig; sweep: SweepConfig; cancel: CancelConfig } {
+  const { accountId } = wiring;
+  const names = wiring.dynamo.names;
+  // These names only label adapters that are replaced here (no secret, no bus, no SQS is reached).
+  const unused = { teraboxSecretId: 'local-emulator', eventBusName: wiring.events.busName, secretCacheSeconds: 0 };
+  const listEndpoint = options.listEndpoint ?? 'sharelist';
+  const cancelBatchSize = options.cancelBatchSize ?? 100;
+  return {
+    create: { accountId, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused },
+    sweep: {
+      accountId,
+      policiesTable: names.policies,
+      sharesTable: names.shares,
+      inventoryTable: names.inventory,
+      runsTable: names.runs,
+      cancelQueueUrl: wiring.cancelQueue.url,
+      globalDryRun: false,
+      guardrails: options.guardrails ?? DEFAULT_GUARDRAILS,
+      listConcurrency: 4,
+      cancelBatchSize,
+      listEndpoint,
+      ...unused,
+    },
+    cancel: { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },
+  };
+}
+
+/** The environment that points the CLI at a local stack. */
+function localCliEnvironment(emulator: RunningEmulator, dynamo: EmbeddedDynamoDb): Record<string, string> {
+  const names = dynamo.names;
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    POLICIES_TABLE: names.policies,
+    SHARES_TABLE: names.shares,
+    INVENTORY_TABLE: names.inventory,
+    RUNS_TABLE: names.runs,
+    TERABOX_BASE_URL: emulator.url,
+    TERABOX_NDUS: LOCAL_NDUS,
   };
 }

@@ -14,72 +14,79 @@ function heading(text: string): string {
   return `\n${text}\n${'─'.repeat(Math.min(100, [...text].length))}\n`;
 }
 
-/** Renders the report; `maxItems` caps the long lists (cancelled shares). */
+interface RenderOptions {
+  maxItems?: number;
+  runShowable?: boolean;
+}
+
 /**
- * `runShowable`: the stack (and its tables) outlives the report (`--watch`), so `runs show` can
- * show the runs; otherwise the report points to --json, the only place the rest is kept.
+ * Renders the report; `maxItems` caps the long lists (cancelled shares). `runShowable`: the stack
+ * (and its tables) outlives the report (`--watch`), so `runs show` can show the runs; otherwise the
+ * report points to --json, the only place the rest is kept.
  */
-export function renderLocalReport(report: LocalRunReport, options: { maxItems?: number; runShowable?: boolean } = {}): string {
-  const maxItems = options.maxItems ?? 40;
-  const out: string[] = [];
-  const { environment: env, requests, plan, enforce, check } = report;
+export function renderLocalReport(report: LocalRunReport, options: RenderOptions = {}): string {
+  return [
+    ...environmentSection(report),
+    ...policiesSection(report),
+    ...requestsSection(report),
+    ...planSection(report),
+    ...enforceSection(report, options),
+    ...checkSection(report),
+    ...observabilitySection(report),
+  ].join('');
+}
 
-  out.push(heading('TeraBox share lifecycle: the local run'));
-  out.push(`Everything ran on this machine, on loopback only:\n`);
-  out.push(`  TeraBox emulator     ${env.emulatorUrl}   seed "${env.seed}"\n`);
-  out.push(`  DynamoDB (dynalite)  ${env.dynamoEndpoint}   tables ${Object.values(env.tables).join(', ')}\n`);
-  out.push(`  Lambda handlers      create-shares, sweep-shares, cancel-shares (the deployed code), fed by in-memory SQS queues\n`);
+function environmentSection({ environment: env }: LocalRunReport): string[] {
+  return [
+    heading('TeraBox share lifecycle: the local run'),
+    `Everything ran on this machine, on loopback only:\n`,
+    `  TeraBox emulator     ${env.emulatorUrl}   seed "${env.seed}"\n`,
+    `  DynamoDB (dynalite)  ${env.dynamoEndpoint}   tables ${Object.values(env.tables).join(', ')}\n`,
+    `  Lambda handlers      create-shares, sweep-shares, cancel-shares (the deployed code), fed by in-memory SQS queues\n`,
+  ];
+}
 
-  out.push(heading('1. Policies'));
-  out.push(
+function policiesSection(report: LocalRunReport): string[] {
+  return [
+    heading('1. Policies'),
     renderTable(
       ['POLICY', 'MODE', 'RULE', 'PLAN (dry run)', 'ENFORCE'],
       report.policies.lines.map((p) => [p.policyId, p.enabled ? p.mode : 'disabled', p.rule, counts(p.plan), counts(p.enforce)]),
       70,
     ),
-  );
-  for (const e of report.policies.exemptions) out.push(`  global exemption ${e.exemptionId}: ${e.reason}\n`);
-  out.push('  (per policy: the shares it had a finding on, by what happened to each share in that run)\n');
+    ...report.policies.exemptions.map((e) => `  global exemption ${e.exemptionId}: ${e.reason}\n`),
+    '  (per policy: the shares it had a finding on, by what happened to each share in that run)\n',
+  ];
+}
 
-  out.push(heading(`2. Share requests through create-shares (${requests.sent} messages)`));
-  out.push(
+function requestsSection({ requests }: LocalRunReport): string[] {
+  return [
+    heading(`2. Share requests through create-shares (${requests.sent} messages)`),
     renderTable(
       ['REQUEST', 'REQUESTER', 'STATUS', 'SHARE ID', 'DETAIL'],
       requests.outcomes.map((o) => [o.requestId, o.requester, o.status, o.shareId, o.reason ?? [o.label, o.link].filter(Boolean).join('  ')]),
       90,
     ),
-  );
-  out.push(
     `  ${requests.created} created, ${requests.rejected} rejected (invalid, not retried), ${requests.failed} failed (TeraBox refused), ` +
       `${requests.deadLettered} moved to the dead-letter queue (unreadable)\n`,
-  );
+  ];
+}
 
-  out.push(heading(`3. Plan: a dry run (${plan.runId})`));
-  out.push(`  ${plan.inventory.shares} shares listed in ${plan.inventory.pages} pages${plan.inventory.complete ? '' : ' (INCOMPLETE)'}; status ${plan.status}\n`);
+function planSection({ plan }: LocalRunReport): string[] {
   const planWould = plan.decisions.filter((d) => d.action === 'would-cancel').length;
-  out.push(`  ${plan.guardrail?.planned ?? 0} shares planned for cancellation by enforce policies; ${planWould} flagged in all (dry-run policies included); nothing cancelled\n`);
-  for (const e of plan.errors) out.push(`  error: ${e}\n`);
-  for (const w of plan.warnings ?? []) out.push(`  warning: ${w}\n`);
+  return [
+    heading(`3. Plan: a dry run (${plan.runId})`),
+    `  ${plan.inventory.shares} shares listed in ${plan.inventory.pages} pages${plan.inventory.complete ? '' : ' (INCOMPLETE)'}; status ${plan.status}\n`,
+    `  ${plan.guardrail?.planned ?? 0} shares planned for cancellation by enforce policies; ${planWould} flagged in all (dry-run policies included); nothing cancelled\n`,
+    ...plan.errors.map((e) => `  error: ${e}\n`),
+    ...(plan.warnings ?? []).map((w) => `  warning: ${w}\n`),
+  ];
+}
 
-  out.push(heading(`4. Enforce (${enforce.runId})`));
-  const g = enforce.guardrail;
-  if (g === null) out.push(`  the run stopped before evaluating: ${enforce.errors.join('; ')}\n`);
-  else if (g.tripped) {
-    out.push('  Guardrail TRIPPED: nothing was cancelled\n');
-    for (const t of g.trips) out.push(`    - ${t.message}\n`);
-  } else {
-    out.push(`  Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run, ${g.maxCancellationPercent}% of ${enforce.inventory.shares} shares)\n`);
-  }
-  const cancelled = report.cancellation.cancelled;
-  out.push(`  Cancelled by cancel-shares (${cancelled.length}, in ${report.cancellation.batches} batch(es)); why:\n`);
-  for (const c of cancelled.slice(0, maxItems)) {
-    const where = c.paths.length > 0 ? c.paths[0] + (c.paths.length > 1 ? ` (+${c.paths.length - 1})` : '') : '(paths unknown)';
-    const who = c.requester !== undefined ? `  [${c.requester}${c.requestId ? `, ${c.requestId}` : ''}]` : '';
-    out.push(`    ${c.shareId}  ${where}${who}\n        ${c.reason}\n`);
-  }
-  if (cancelled.length > maxItems) {
-    out.push(`    ... and ${cancelled.length - maxItems} more (${options.runShowable === true ? `share-lifecycle runs show ${enforce.runId}` : 'npm start -- --json lists them all'})\n`);
-  }
+function enforceSection(report: LocalRunReport, options: RenderOptions): string[] {
+  const { enforce } = report;
+  const out: string[] = [heading(`4. Enforce (${enforce.runId})`), ...guardrailLines(enforce)];
+  out.push(...cancelledLines(report, options));
   const by = (action: ReportAction): number => enforce.decisions.filter((d) => d.action === action).length;
   out.push(
     `  Not cancelled: ${by('would-cancel')} flagged by dry-run policies only (reported), ${by('exempt')} exempt, ` +
@@ -93,23 +100,52 @@ export function renderLocalReport(report: LocalRunReport, options: { maxItems?: 
   for (const c of enforce.ineffectiveCancels ?? []) {
     out.push(`  cancel did not take: share ${c.shareId} (answered ${c.answer} by run ${c.cancelRunId}, miss ${c.misses}): ${c.action}\n`);
   }
+  return out;
+}
 
-  out.push(heading('5. Check'));
+function guardrailLines(enforce: LocalRunReport['enforce']): string[] {
+  const g = enforce.guardrail;
+  if (g === null) return [`  the run stopped before evaluating: ${enforce.errors.join('; ')}\n`];
+  if (g.tripped) return ['  Guardrail TRIPPED: nothing was cancelled\n', ...g.trips.map((t) => `    - ${t.message}\n`)];
+  return [`  Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run, ${g.maxCancellationPercent}% of ${enforce.inventory.shares} shares)\n`];
+}
+
+/** The cancelled shares, at most `maxItems` of them, each with where it was and why it went. */
+function cancelledLines(report: LocalRunReport, options: RenderOptions): string[] {
+  const maxItems = options.maxItems ?? 40;
+  const cancelled = report.cancellation.cancelled;
+  const out = [`  Cancelled by cancel-shares (${cancelled.length}, in ${report.cancellation.batches} batch(es)); why:\n`];
+  for (const c of cancelled.slice(0, maxItems)) {
+    const where = c.paths.length > 0 ? c.paths[0] + (c.paths.length > 1 ? ` (+${c.paths.length - 1})` : '') : '(paths unknown)';
+    const who = c.requester !== undefined ? `  [${c.requester}${c.requestId ? `, ${c.requestId}` : ''}]` : '';
+    out.push(`    ${c.shareId}  ${where}${who}\n        ${c.reason}\n`);
+  }
+  if (cancelled.length > maxItems) {
+    const more = options.runShowable === true ? `share-lifecycle runs show ${report.enforce.runId}` : 'npm start -- --json lists them all';
+    out.push(`    ... and ${cancelled.length - maxItems} more (${more})\n`);
+  }
+  return out;
+}
+
+function checkSection({ check, account: a }: LocalRunReport): string[] {
+  const out = [heading('5. Check')];
   if (check.matches) {
     out.push(`  ✓ the enforcing run cancelled exactly the ${check.planned} shares the plan planned\n`);
   } else {
     out.push('  ✗ the enforcing run did not match its plan:\n');
     for (const p of check.problems) out.push(`    - ${p}\n`);
   }
-  const a = report.account;
   out.push(`  TeraBox account: ${a.seeded} shares seeded, ${a.beforeSweeps} after the requests, ${a.after} after the enforcing run\n`);
+  return out;
+}
 
-  out.push(heading('Events, metrics, timings'));
+function observabilitySection(report: LocalRunReport): string[] {
+  const out = [heading('Events, metrics, timings')];
   out.push(`  events:  ${Object.entries(report.events).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}\n`);
   for (const [fn, m] of Object.entries(report.metrics)) {
     const shown = Object.entries(m).filter(([, v]) => v > 0);
     if (shown.length > 0) out.push(`  ${fn}: ${shown.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   }
   out.push(`  timings: ${Object.entries(report.timings).map(([k, ms]) => `${k} ${formatDuration(ms)}`).join(', ')}\n`);
-  return out.join('');
+  return out;
 }

@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseShareRequestLines } from '../lib/contracts/share-request';
+import { parseShareRequestLines, type ShareRequestMessage } from '../lib/contracts/share-request';
 import type { LocalStack } from './local-stack';
 
 export interface WatchOptions {
@@ -45,96 +45,59 @@ export interface WatchOutcome {
 export async function watchLocalStack(stack: LocalStack, options: WatchOptions): Promise<WatchOutcome> {
   const { out } = options;
   await mkdir(options.inbox, { recursive: true });
-  const env = stack.cliEnvironment();
-  out(
-    [
-      '',
-      `Watching: requests from stdin (JSON lines) and from ${options.inbox}/*.json[l]; an enforcing sweep every ${Math.round(options.intervalMs / 1000)} s.`,
-      'Point the CLI at this stack from another terminal:',
-      ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
-      '  npx share-lifecycle shares list        # or: policies list, runs list, sweep --dry-run, ...',
-      'Ctrl-C stops.',
-      '',
-    ].join('\n'),
-  );
-
-  // One thing at a time: requests and sweeps share the account, as the deployed stack's reserved
-  // concurrency and the sweep lease make them take turns.
-  let chain: Promise<void> = Promise.resolve();
-  const serial = (task: () => Promise<void>): void => {
-    chain = chain.then(task).catch((error: unknown) => out(`error: ${error instanceof Error ? error.message : String(error)}\n`));
-  };
-
-  const submit = (text: string, source: string): boolean => {
-    const parsed = parseShareRequestLines(text);
-    if (!parsed.ok) {
-      out(`${source}: not sent:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}\n`);
-      return false;
-    }
-    serial(async () => {
-      await stack.send(parsed.requests);
-      await stack.drainRequests();
-      for (const r of parsed.requests) {
-        const record = await stack.dynamo.stores.shareRecords.get(r.requestId);
-        out(`request ${r.requestId}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
-      }
-    });
-    return true;
-  };
-
-  // Aborted on the first stop: no task starts after it, and a cancel drain stops after its batch.
-  const stopping = new AbortController();
-  const outcome: WatchOutcome = {};
-
-  const sweep = (): void =>
-    serial(async () => {
-      if (stopping.signal.aborted) return;
-      const report = await stack.sweep({ trigger: 'local-watch' });
-      const drained = await stack.drainCancels(undefined, stopping.signal);
-      if (drained.remaining > 0 && stopping.signal.aborted) {
-        outcome.interruptedSweep = { runId: report.runId, cancelled: await cancelledBy(stack, report.runId), notSent: drained.remaining };
-        return;
-      }
-      const g = report.guardrail;
-      out(
-        `sweep ${report.runId}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
-          `${g?.tripped ? ' (guardrail TRIPPED: nothing cancelled)' : ''}${report.errors.length > 0 ? `; errors: ${report.errors.join('; ')}` : ''}\n`,
-      );
-    });
-
-  const pollInbox = (): void =>
-    serial(async () => {
-      if (stopping.signal.aborted) return;
-      let names: string[];
-      try {
-        names = (await readdir(options.inbox)).filter((n) => REQUEST_FILE.test(n)).sort();
-      } catch {
-        return;
-      }
-      for (const name of names) {
-        const file = join(options.inbox, name);
-        const ok = submit(await readFile(file, 'utf8'), file);
-        await rename(file, `${file}.${ok ? 'done' : 'rejected'}`);
-      }
-    });
-
+  out(watchBanner(stack, options));
+  const session = new WatchSession(stack, options);
   const lines = createInterface({ input: options.stdin, crlfDelay: Infinity });
   lines.on('line', (line) => {
-    if (line.trim() !== '') submit(line, 'stdin');
+    if (line.trim() !== '') session.submit(line, 'stdin');
   });
+  const sweepTimer = setInterval(() => session.sweep(), options.intervalMs);
+  const inboxTimer = setInterval(() => session.pollInbox(), options.pollMs ?? 1000);
+  const removeSignalHandlers = await waitForStop(options, session);
+  clearInterval(sweepTimer);
+  clearInterval(inboxTimer);
+  lines.close();
+  await session.settled();
+  removeSignalHandlers();
+  const cut = session.outcome.interruptedSweep;
+  if (cut !== undefined) {
+    out(`sweep ${cut.runId} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
+    for (const id of cut.cancelled) out(`  cancelled ${id}\n`);
+  }
+  out('stopped\n');
+  return session.outcome;
+}
 
+/** What the watch prints first: where requests come from, and how to point the CLI at the stack. */
+function watchBanner(stack: LocalStack, options: WatchOptions): string {
+  const env = stack.cliEnvironment();
+  return [
+    '',
+    `Watching: requests from stdin (JSON lines) and from ${options.inbox}/*.json[l]; an enforcing sweep every ${Math.round(options.intervalMs / 1000)} s.`,
+    'Point the CLI at this stack from another terminal:',
+    ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+    '  npx share-lifecycle shares list        # or: policies list, runs list, sweep --dry-run, ...',
+    'Ctrl-C stops.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Resolves on the first stop (SIGINT/SIGTERM, or `options.signal`); a second signal exits at
+ * once. Returns the function that removes the signal handlers (kept while the work in flight ends).
+ */
+async function waitForStop(options: WatchOptions, session: WatchSession): Promise<() => void> {
+  const { out } = options;
   let stopHandlers = (): void => undefined;
-  const sweepTimer = setInterval(sweep, options.intervalMs);
-  const inboxTimer = setInterval(pollInbox, options.pollMs ?? 1000);
   await new Promise<void>((resolve) => {
     const stop = (signal?: NodeJS.Signals): void => {
-      if (stopping.signal.aborted) {
+      if (session.stopping.signal.aborted) {
         // A second interrupt: the user does not want to wait for the batch in flight.
         out(`${signal ?? 'stop'} again: exiting at once\n`);
         process.exit(130);
       }
-      if (signal !== undefined) outcome.stoppedBy = signal;
-      stopping.abort();
+      if (signal !== undefined) session.outcome.stoppedBy = signal;
+      session.stopping.abort();
       options.signal?.removeEventListener('abort', onAbort);
       resolve();
     };
@@ -150,18 +113,93 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
     if (options.signal?.aborted) stop();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
-  clearInterval(sweepTimer);
-  clearInterval(inboxTimer);
-  lines.close();
-  await chain;
-  stopHandlers();
-  const cut = outcome.interruptedSweep;
-  if (cut !== undefined) {
-    out(`sweep ${cut.runId} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
-    for (const id of cut.cancelled) out(`  cancelled ${id}\n`);
+  return stopHandlers;
+}
+
+/** The work of one watch: requests, sweeps and inbox polls, run one after the other. */
+class WatchSession {
+  /** Aborted on the first stop: no task starts after it, and a cancel drain stops after its batch. */
+  readonly stopping = new AbortController();
+  readonly outcome: WatchOutcome = {};
+  // One thing at a time: requests and sweeps share the account, as the deployed stack's reserved
+  // concurrency and the sweep lease make them take turns.
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stack: LocalStack,
+    private readonly options: WatchOptions,
+  ) {}
+
+  /** The tasks queued so far, ended. */
+  settled(): Promise<void> {
+    return this.chain;
   }
-  out('stopped\n');
-  return outcome;
+
+  /** Validates requests and queues their sending; false (and nothing queued) when one is invalid. */
+  submit(text: string, source: string): boolean {
+    const parsed = parseShareRequestLines(text);
+    if (!parsed.ok) {
+      this.options.out(`${source}: not sent:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}\n`);
+      return false;
+    }
+    this.serial(() => this.create(parsed.requests));
+    return true;
+  }
+
+  sweep(): void {
+    this.serial(() => this.sweepOnce());
+  }
+
+  pollInbox(): void {
+    this.serial(() => this.readInbox());
+  }
+
+  private serial(task: () => Promise<void>): void {
+    this.chain = this.chain.then(task).catch((error: unknown) => this.options.out(`error: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
+
+  private async create(requests: ShareRequestMessage[]): Promise<void> {
+    const { stack, options } = this;
+    await stack.send(requests);
+    await stack.drainRequests();
+    for (const r of requests) {
+      const record = await stack.dynamo.stores.shareRecords.get(r.requestId);
+      options.out(`request ${r.requestId}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const { stack, stopping } = this;
+    if (stopping.signal.aborted) return;
+    const report = await stack.sweep({ trigger: 'local-watch' });
+    const drained = await stack.drainCancels(undefined, stopping.signal);
+    if (drained.remaining > 0 && stopping.signal.aborted) {
+      this.outcome.interruptedSweep = { runId: report.runId, cancelled: await cancelledBy(stack, report.runId), notSent: drained.remaining };
+      return;
+    }
+    const g = report.guardrail;
+    this.options.out(
+      `sweep ${report.runId}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
+        `${g?.tripped ? ' (guardrail TRIPPED: nothing cancelled)' : ''}${report.errors.length > 0 ? `; errors: ${report.errors.join('; ')}` : ''}\n`,
+    );
+  }
+
+  /** Sends every request file in the inbox, then renames it `.done` (or `.rejected`). */
+  private async readInbox(): Promise<void> {
+    const { inbox } = this.options;
+    if (this.stopping.signal.aborted) return;
+    let names: string[];
+    try {
+      names = (await readdir(inbox)).filter((n) => REQUEST_FILE.test(n)).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const file = join(inbox, name);
+      const ok = this.submit(await readFile(file, 'utf8'), file);
+      await rename(file, `${file}.${ok ? 'done' : 'rejected'}`);
+    }
+  }
 }
 
 /** The shares a run's cancels removed (or found gone), from its audit trail. */

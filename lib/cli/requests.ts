@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { ShareRecord } from '../app/store-ports';
 import { parseShareRequestLines } from '../contracts/share-request';
-import { readInput, type CommandRunner } from './command';
+import { readInput, type CommandRunner, type Run } from './command';
 import { formatTime, plural, renderFields } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson } from './io';
 
@@ -37,7 +37,11 @@ export function recordToJson(record: ShareRecord): Record<string, unknown> {
 /** Registers the `requests` command group. */
 export function registerRequestCommands(program: Command, runner: CommandRunner): void {
   const requests = program.command('requests').description('Send share requests to the request queue and look them up.');
+  registerSend(requests, runner);
+  registerGet(requests, runner);
+}
 
+function registerSend(requests: Command, runner: CommandRunner): void {
   requests
     .command('send')
     .description('Validate share requests (JSON, a JSON array, or JSON lines) and send them to the request queue.')
@@ -56,65 +60,70 @@ export function registerRequestCommands(program: Command, runner: CommandRunner)
         `  echo '{"requestId":"r-42","requester":"me","fsIds":["123"]}' | share-lifecycle requests send -`,
       ].join('\n'),
     )
-    .action(
-      runner(async (run, file: string, options: { json?: boolean }) => {
-        const text = await readInput(file, run.io);
-        const parsed = parseShareRequestLines(text);
-        if (!parsed.ok) throw new CliError(`${file === '-' ? 'stdin' : file}: invalid requests; nothing was sent`, EXIT.failure, parsed.errors);
-        await run.context.check({ requestQueue: true });
-        const queue = await run.context.requestQueue();
-        const progress = Progress.for(run.io, options);
-        progress.update(`sending ${plural(parsed.requests.length, 'request')}...`, true);
-        const result = await queue.send(parsed.requests);
-        progress.done();
-        if (options.json === true) {
-          await printJson(run.io, { sent: result.sent, failed: result.failed, requestIds: parsed.requests.map((r) => r.requestId) });
-        } else {
-          run.io.out(`sent ${plural(result.sent, 'request')}${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}\n`);
-          for (const f of result.failed) run.io.out(`failed  ${f.requestId}: ${f.error}\n`);
-        }
-        return result.failed.length > 0 ? EXIT.failure : EXIT.ok;
-      }),
-    );
+    .action(runner(sendRequests));
+}
 
+async function sendRequests(run: Run, file: string, options: { json?: boolean }): Promise<number> {
+  const text = await readInput(file, run.io);
+  const parsed = parseShareRequestLines(text);
+  if (!parsed.ok) throw new CliError(`${file === '-' ? 'stdin' : file}: invalid requests; nothing was sent`, EXIT.failure, parsed.errors);
+  await run.context.check({ requestQueue: true });
+  const queue = await run.context.requestQueue();
+  const progress = Progress.for(run.io, options);
+  progress.update(`sending ${plural(parsed.requests.length, 'request')}...`, true);
+  const result = await queue.send(parsed.requests);
+  progress.done();
+  if (options.json === true) {
+    await printJson(run.io, { sent: result.sent, failed: result.failed, requestIds: parsed.requests.map((r) => r.requestId) });
+  } else {
+    run.io.out(`sent ${plural(result.sent, 'request')}${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}\n`);
+    for (const f of result.failed) run.io.out(`failed  ${f.requestId}: ${f.error}\n`);
+  }
+  return result.failed.length > 0 ? EXIT.failure : EXIT.ok;
+}
+
+function registerGet(requests: Command, runner: CommandRunner): void {
   requests
     .command('get')
     .description('Show what became of one share request (its record in the share records table).')
     .argument('<requestId>', 'the requestId that was sent')
     .option('--json', 'print the record as JSON')
-    .action(
-      runner(async (run, requestId: string, options: { json?: boolean }) => {
-        await run.context.check({ tables: ['shares'] });
-        const stores = await run.context.stores();
-        const record = await stores.shareRecords.get(requestId);
-        if (record === undefined) {
-          throw new CliError(`no request ${JSON.stringify(requestId)} in the share records table (not processed yet, or never sent)`, EXIT.failure);
-        }
-        if (options.json === true) {
-          await printJson(run.io, recordToJson(record));
-          return EXIT.ok;
-        }
-        run.io.out(
-          renderFields([
-            ['request', record.requestId],
-            ['status', record.status],
-            ['requester', record.requester],
-            ['share id', record.shareId],
-            ['link', record.link],
-            ['visibility', record.visibility],
-            ['period', record.period === undefined ? undefined : record.period === 0 ? 'permanent' : `${record.period} days`],
-            ['paths', record.paths],
-            ['fs ids', record.fsIds],
-            ['label', record.label],
-            ['error', record.error],
-            ['created', record.createdAtMs === undefined ? undefined : formatTime(record.createdAtMs)],
-            ['cancelled', record.cancelledAtMs === undefined ? undefined : formatTime(record.cancelledAtMs)],
-            ['cancel reason', record.cancelReason],
-            ['cancel run', record.cancelRunId],
-            ['updated', formatTime(record.updatedAtMs)],
-          ]),
-        );
-        return EXIT.ok;
-      }),
-    );
+    .action(runner(getRequest));
+}
+
+async function getRequest(run: Run, requestId: string, options: { json?: boolean }): Promise<number> {
+  await run.context.check({ tables: ['shares'] });
+  const stores = await run.context.stores();
+  const record = await stores.shareRecords.get(requestId);
+  if (record === undefined) {
+    throw new CliError(`no request ${JSON.stringify(requestId)} in the share records table (not processed yet, or never sent)`, EXIT.failure);
+  }
+  if (options.json === true) {
+    await printJson(run.io, recordToJson(record));
+    return EXIT.ok;
+  }
+  run.io.out(renderFields(recordFields(record)));
+  return EXIT.ok;
+}
+
+/** A share record as `requests get` prints it, as label/value pairs (undefined values are left out). */
+function recordFields(record: ShareRecord): Array<readonly [string, unknown]> {
+  return [
+    ['request', record.requestId],
+    ['status', record.status],
+    ['requester', record.requester],
+    ['share id', record.shareId],
+    ['link', record.link],
+    ['visibility', record.visibility],
+    ['period', record.period === undefined ? undefined : record.period === 0 ? 'permanent' : `${record.period} days`],
+    ['paths', record.paths],
+    ['fs ids', record.fsIds],
+    ['label', record.label],
+    ['error', record.error],
+    ['created', record.createdAtMs === undefined ? undefined : formatTime(record.createdAtMs)],
+    ['cancelled', record.cancelledAtMs === undefined ? undefined : formatTime(record.cancelledAtMs)],
+    ['cancel reason', record.cancelReason],
+    ['cancel run', record.cancelRunId],
+    ['updated', formatTime(record.updatedAtMs)],
+  ];
 }

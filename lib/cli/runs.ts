@@ -8,7 +8,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { acknowledgeMissingShares } from '../app/missing-shares';
 import type { AuditEntry, RunSummary } from '../app/store-ports';
 import { describeShapeChange } from '../app/response-shape';
-import type { CommandRunner } from './command';
+import type { CommandRunner, Run } from './command';
 import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
 
@@ -62,102 +62,125 @@ function countsText(counts: Record<string, number> | undefined): string {
 /** Registers the `runs` command group. */
 export function registerRunCommands(program: Command, runner: CommandRunner): void {
   const runs = program.command('runs').description('Read the audit trail of sweep runs.');
+  registerRunsList(runs, runner);
+  registerRunsShow(runs, runner);
+  registerAcknowledgeMissing(runs, runner);
+}
 
+function registerRunsList(runs: Command, runner: CommandRunner): void {
   runs
     .command('list')
     .description('List recent runs, newest first.')
     .addOption(new Option('--limit <n>', 'how many runs (1-1000)').argParser(parseLimit).default(20))
     .option('--json', 'print the run summaries as JSON')
-    .action(
-      runner(async (run, options: { limit: number; json?: boolean }) => {
-        await run.context.check({ tables: ['runs'] });
-        const stores = await run.context.stores();
-        const list = await stores.runs.listRuns({ limit: options.limit, newestFirst: true });
-        if (options.json === true) {
-          await printJson(run.io, list.map(runToJson));
-          return EXIT.ok;
-        }
-        if (list.length === 0) {
-          run.io.out('no runs yet\n');
-          return EXIT.ok;
-        }
-        run.io.out(
-          renderTable(
-            ['RUN ID', 'STARTED', 'MODE', 'STATUS', 'TRIGGER', 'GUARDRAIL', 'COUNTS'],
-            list.map((r) => [
-              r.runId,
-              formatTime(r.startedAtMs),
-              r.mode,
-              r.status,
-              r.trigger,
-              r.guardrail === undefined ? '-' : r.guardrail.tripped ? 'TRIPPED' : 'ok',
-              countsText(r.counts),
-            ]),
-            100,
-          ),
-        );
-        return EXIT.ok;
-      }),
-    );
+    .action(runner(listRuns));
+}
 
+async function listRuns(run: Run, options: { limit: number; json?: boolean }): Promise<number> {
+  await run.context.check({ tables: ['runs'] });
+  const stores = await run.context.stores();
+  const list = await stores.runs.listRuns({ limit: options.limit, newestFirst: true });
+  if (options.json === true) {
+    await printJson(run.io, list.map(runToJson));
+    return EXIT.ok;
+  }
+  if (list.length === 0) {
+    run.io.out('no runs yet\n');
+    return EXIT.ok;
+  }
+  run.io.out(
+    renderTable(
+      ['RUN ID', 'STARTED', 'MODE', 'STATUS', 'TRIGGER', 'GUARDRAIL', 'COUNTS'],
+      list.map((r) => [
+        r.runId,
+        formatTime(r.startedAtMs),
+        r.mode,
+        r.status,
+        r.trigger,
+        r.guardrail === undefined ? '-' : r.guardrail.tripped ? 'TRIPPED' : 'ok',
+        countsText(r.counts),
+      ]),
+      100,
+    ),
+  );
+  return EXIT.ok;
+}
+
+interface ShowOptions {
+  decision?: string;
+  json?: boolean;
+}
+
+function registerRunsShow(runs: Command, runner: CommandRunner): void {
   runs
     .command('show')
     .description('Show one run: its summary and every audit entry (decision, policies, reasons, outcome).')
     .argument('<runId>', 'a run id from `runs list`')
     .addOption(new Option('--decision <kind>', 'only entries with this decision').choices([...DECISIONS]))
     .option('--json', 'print the summary and the entries as JSON')
-    .action(
-      runner(async (run, runId: string, options: { decision?: string; json?: boolean }) => {
-        await run.context.check({ tables: ['runs'] });
-        const stores = await run.context.stores();
-        const summary = await stores.runs.getRun(runId);
-        if (summary === undefined) throw new CliError(`no run ${JSON.stringify(runId)} in the runs table`, EXIT.failure);
-        const progress = Progress.for(run.io, options);
-        const entries: AuditEntry[] = [];
-        for await (const entry of stores.runs.listAudit(runId)) {
-          if (options.decision === undefined || entry.decision === options.decision) entries.push(entry);
-          progress.update(`reading audit entries: ${entries.length}`);
-        }
-        progress.done();
-        if (options.json === true) {
-          await printJson(run.io, { run: runToJson(summary), entries });
-          return EXIT.ok;
-        }
-        run.io.out(
-          renderFields([
-            ['run', summary.runId],
-            ['mode', summary.mode],
-            ['status', summary.status],
-            ['trigger', summary.trigger],
-            ['started', formatTime(summary.startedAtMs)],
-            ['finished', summary.finishedAtMs === undefined ? undefined : formatTime(summary.finishedAtMs)],
-            ['counts', countsText(summary.counts)],
-            ['guardrail', summary.guardrail === undefined ? undefined : summary.guardrail.tripped ? 'TRIPPED: nothing was cancelled' : `ok (${summary.guardrail.planned} planned)`],
-            ['reason', summary.reason],
-            [
-              'timings',
-              summary.timings === undefined
-                ? undefined
-                : Object.entries(summary.timings)
-                    .map(([k, ms]) => `${k} ${formatDuration(ms)}`)
-                    .join(', '),
-            ],
-          ]),
-        );
-        for (const trip of summary.guardrail?.trips ?? []) run.io.out(`  guardrail: ${trip.message}\n`);
-        for (const line of trustLines(summary)) run.io.out(`${line}\n`);
-        for (const error of summary.errors ?? []) run.io.out(`  error: ${error}\n`);
-        run.io.out('\n');
-        const table = tableLines(
-          ['SHARE ID', 'DECISION', 'OUTCOME', 'POLICIES', 'REASONS'],
-          entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', e.policyIds.join(','), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
-          90,
-        );
-        await writeOut(run.io, [...table, `${plural(entries.length, 'audit entry', 'audit entries')}\n`]);
-        return EXIT.ok;
-      }),
-    );
+    .action(runner(showRun));
+}
 
+async function showRun(run: Run, runId: string, options: ShowOptions): Promise<number> {
+  await run.context.check({ tables: ['runs'] });
+  const stores = await run.context.stores();
+  const summary = await stores.runs.getRun(runId);
+  if (summary === undefined) throw new CliError(`no run ${JSON.stringify(runId)} in the runs table`, EXIT.failure);
+  const entries = await readAuditEntries(run, stores.runs.listAudit(runId), options);
+  if (options.json === true) {
+    await printJson(run.io, { run: runToJson(summary), entries });
+    return EXIT.ok;
+  }
+  run.io.out(renderFields(summaryFields(summary)));
+  for (const trip of summary.guardrail?.trips ?? []) run.io.out(`  guardrail: ${trip.message}\n`);
+  for (const line of trustLines(summary)) run.io.out(`${line}\n`);
+  for (const error of summary.errors ?? []) run.io.out(`  error: ${error}\n`);
+  run.io.out('\n');
+  const table = tableLines(
+    ['SHARE ID', 'DECISION', 'OUTCOME', 'POLICIES', 'REASONS'],
+    entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', e.policyIds.join(','), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
+    90,
+  );
+  await writeOut(run.io, [...table, `${plural(entries.length, 'audit entry', 'audit entries')}\n`]);
+  return EXIT.ok;
+}
+
+/** Collects a run's audit entries (those with the `--decision` asked for), counting them on stderr. */
+async function readAuditEntries(run: Run, audit: AsyncIterable<AuditEntry>, options: ShowOptions): Promise<AuditEntry[]> {
+  const progress = Progress.for(run.io, options);
+  const entries: AuditEntry[] = [];
+  for await (const entry of audit) {
+    if (options.decision === undefined || entry.decision === options.decision) entries.push(entry);
+    progress.update(`reading audit entries: ${entries.length}`);
+  }
+  progress.done();
+  return entries;
+}
+
+/** The summary block of `runs show`, as label/value pairs (undefined values are left out). */
+function summaryFields(summary: RunSummary): Array<[string, string | undefined]> {
+  return [
+    ['run', summary.runId],
+    ['mode', summary.mode],
+    ['status', summary.status],
+    ['trigger', summary.trigger],
+    ['started', formatTime(summary.startedAtMs)],
+    ['finished', summary.finishedAtMs === undefined ? undefined : formatTime(summary.finishedAtMs)],
+    ['counts', countsText(summary.counts)],
+    ['guardrail', summary.guardrail === undefined ? undefined : summary.guardrail.tripped ? 'TRIPPED: nothing was cancelled' : `ok (${summary.guardrail.planned} planned)`],
+    ['reason', summary.reason],
+    [
+      'timings',
+      summary.timings === undefined
+        ? undefined
+        : Object.entries(summary.timings)
+            .map(([k, ms]) => `${k} ${formatDuration(ms)}`)
+            .join(', '),
+    ],
+  ];
+}
+
+function registerAcknowledgeMissing(runs: Command, runner: CommandRunner): void {
   runs
     .command('acknowledge-missing')
     .description(
@@ -167,25 +190,25 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
     .argument('<requestId...>', 'request ids named by the failed run')
     .option('--note <text>', 'who and why, kept in the record\'s cancel reason')
     .option('--json', 'print the results as JSON')
-    .action(
-      runner(async (run, requestIds: string[], options: { note?: string; json?: boolean }) => {
-        await run.context.check({ tables: ['shares'] });
-        const stores = await run.context.stores();
-        const results = await acknowledgeMissingShares({ shareRecords: stores.shareRecords, now: Date.now() }, requestIds, options.note);
-        if (options.json === true) {
-          await printJson(run.io, results.map((r) => (r.kind === 'acknowledged' ? { requestId: r.requestId, kind: r.kind, status: r.record.status } : r)));
-        } else {
-          for (const r of results) {
-            const line =
-              r.kind === 'acknowledged'
-                ? `${r.requestId}: acknowledged (record now cancelled: deleted outside the product)`
-                : r.kind === 'not-found'
-                  ? `${r.requestId}: no such share record`
-                  : `${r.requestId}: left alone (status ${r.status}, not created)`;
-            run.io.out(`${line}\n`);
-          }
-        }
-        return results.every((r) => r.kind === 'acknowledged') ? EXIT.ok : EXIT.failure;
-      }),
-    );
+    .action(runner(acknowledgeMissing));
+}
+
+async function acknowledgeMissing(run: Run, requestIds: string[], options: { note?: string; json?: boolean }): Promise<number> {
+  await run.context.check({ tables: ['shares'] });
+  const stores = await run.context.stores();
+  const results = await acknowledgeMissingShares({ shareRecords: stores.shareRecords, now: Date.now() }, requestIds, options.note);
+  if (options.json === true) {
+    await printJson(run.io, results.map((r) => (r.kind === 'acknowledged' ? { requestId: r.requestId, kind: r.kind, status: r.record.status } : r)));
+  } else {
+    for (const r of results) {
+      const line =
+        r.kind === 'acknowledged'
+          ? `${r.requestId}: acknowledged (record now cancelled: deleted outside the product)`
+          : r.kind === 'not-found'
+            ? `${r.requestId}: no such share record`
+            : `${r.requestId}: left alone (status ${r.status}, not created)`;
+      run.io.out(`${line}\n`);
+    }
+  }
+  return results.every((r) => r.kind === 'acknowledged') ? EXIT.ok : EXIT.failure;
 }
