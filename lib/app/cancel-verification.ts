@@ -1,6 +1,6 @@
 /**
  * Cancels verified: a cancel TeraBox answered as done is proved only by the share's absence from
- * a later complete listing. Pure planning; the sweep reads and writes (lib/app/sweep.ts).
+ * a later complete listing. Pure planning; the sweep reads and writes (lib/app/sweep/).
  *
  * Where "cancel answered done at T" lives: the sweep records in the inventory which run queued a
  * cancel of each share (`cancelRunId`, `cancelRequestedAtMs`, set after the batches were sent),

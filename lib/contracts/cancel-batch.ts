@@ -7,7 +7,7 @@
  * `requestIds` (added in session 2, optional) carries what the sweep learnt from the share records
  * it joined, so that cancel-shares need not look each share's record up through the `byShareId`
  * index (one Query per share): a request id marks that record cancelled directly; `null` says the
- * sweep found no record and none can have appeared since (see lib/app/sweep.ts). A share without an
+ * sweep found no record and none can have appeared since (see NO_RECORD_AGE_MS in lib/app/sweep/types.ts). A share without an
  * entry (and every share of a message written before the field existed) is looked up as before.
  */
 import * as z from 'zod';

@@ -1,17 +1,14 @@
 /**
  * Glob patterns for the policy language, translated into RE2 (linear-time) patterns.
  *
- * Why globs are not run through picomatch: picomatch's regular expressions rely on lookaheads
- * (`(?!\.)`, `(?=.)`) that RE2 cannot compile, and on V8's backtracking engine some of them stall
- * (see bench/NOTES.md and picomatch issue #175 on extglob ReDoS). A policy is data an admin types
- * into DynamoDB, and one pattern must never stall a sweep. So the glob is translated here, by a
- * small parser for a deliberately small syntax, into an RE2 pattern run by re2js (linear in the
- * path length); a few common shapes (`/Public/**`, `**\/*.env`, exact paths) are plain string
- * tests. The translation is checked against picomatch (`{ dot: true }`, `basename` for slash-less
- * patterns) by a property test. Deliberate differences from picomatch 4, all towards plain
- * glob/bash semantics: `**` is zero or more segments at the edges too (`/**\/a` matches `/a`);
- * `[!a]` is a negated class; `[ab]` never matches the literal text `[ab]`; `*` may match nothing
- * after a dot (`*.*` matches `a.`); `**` inside a segment is a plain `*`.
+ * Globs are not run through picomatch: its regexes need lookaheads RE2 cannot compile, and some
+ * stall V8 (bench/NOTES.md). A policy is data an admin types in; one pattern must never stall a
+ * sweep. So a small parser translates a deliberately small syntax into RE2 (re2js, linear in the
+ * path); common shapes are plain string tests. A property test checks the translation against
+ * picomatch (`{ dot: true }`); the deliberate differences follow plain glob/bash semantics: `**`
+ * is zero or more segments at the edges too (`/**\/a` matches `/a`); `[!a]` is a negated class;
+ * `[ab]` never matches the text `[ab]`; `*` may match nothing after a dot; `**` inside a segment
+ * is a plain `*`.
  *
  * Glob syntax (anything else is rejected when the policy is loaded, never guessed at):
  * - `*` any characters except `/` (a leading dot included: `*` matches `.env`);
