@@ -8,7 +8,9 @@
  */
 import { shapeOf, type ResponseShape, type ValueKind } from '../app/response-shape';
 import { KNOWN_ERRNOS, toDecimalId } from '../terabox';
-import { extractSharePage, isRecord, SHARE_LIST_LOCATIONS, toEpochMs, toNumber, UNDERSTOOD_ITEM_FIELDS, UNDERSTOOD_PAGE_KEYS } from '../terabox/normalize';
+import { isRecord, toEpochMs, toNumber } from '../terabox/field-values';
+import { UNDERSTOOD_ITEM_FIELDS } from '../terabox/normalize';
+import { extractSharePage, SHARE_LIST_LOCATIONS, UNDERSTOOD_PAGE_KEYS } from '../terabox/share-page';
 import type { DoctorCheck, ListingOutcome } from './types';
 
 /** One parsed `sharelist` answer of the listing doctor ran. */
