@@ -1,6 +1,6 @@
 /**
  * The share listing: pages of `/share/teratransfer/sharelist` or Baidu's `/share/record`, in
- * TeraBox's order, as an async generator (see `paginateShares` for the rules and their costs).
+ * TeraBox's order, as an async generator (see `paginate` for the rules and their costs).
  * Kept apart from client.ts: the client supplies one page fetch (its session, retry policy and
  * normalization) and scrubs errors; everything about paging lives here.
  */
