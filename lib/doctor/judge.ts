@@ -1,7 +1,7 @@
 /**
  * Judging what TeraBox sent against what the client understands. Pure: parsed pages in, checks
  * out. "Understood" comes from the client's own key lists (normalize.ts UNDERSTOOD_ITEM_FIELDS,
- * UNDERSTOOD_PAGE_KEYS), so that doctor and client cannot disagree about a field.
+ * share-page.ts UNDERSTOOD_PAGE_KEYS), so that doctor and client cannot disagree about a field.
  *
  * The client may accept values of the right type that no real share can have (a ctime a century
  * ahead); doctor refuses them itself, because a policy acting on them would act on nonsense.
