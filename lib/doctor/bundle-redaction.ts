@@ -14,7 +14,7 @@
  * re-encoded): numbers, order and spacing stay as TeraBox sent them.
  */
 import { extractPageTokens, Redactor } from '../terabox';
-import { isRecord } from '../terabox/normalize';
+import { isRecord } from '../terabox/field-values';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 export const EMAIL_PLACEHOLDER = 'user@example.invalid';

@@ -19,7 +19,7 @@ import {
   type TeraboxClientOptions,
   type TeraboxCredentials,
 } from '../terabox';
-import { isRecord, toNumber } from '../terabox/normalize';
+import { isRecord, toNumber } from '../terabox/field-values';
 import { check, extractItems, judgeErrnos, judgeFields, judgeTotal, judgeValues, type ListedPage } from './judge';
 import { recordingFetch, type RecordedExchange } from './recording-fetch';
 import { sessionFacts } from './session-facts';

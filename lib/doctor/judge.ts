@@ -1,14 +1,16 @@
 /**
  * Judging what TeraBox sent against what the client understands. Pure: parsed pages in, checks
  * out. "Understood" comes from the client's own key lists (normalize.ts UNDERSTOOD_ITEM_FIELDS,
- * UNDERSTOOD_PAGE_KEYS), so that doctor and client cannot disagree about a field.
+ * share-page.ts UNDERSTOOD_PAGE_KEYS), so that doctor and client cannot disagree about a field.
  *
  * The client may accept values of the right type that no real share can have (a ctime a century
  * ahead); doctor refuses them itself, because a policy acting on them would act on nonsense.
  */
 import { shapeOf, type ResponseShape, type ValueKind } from '../app/response-shape';
 import { KNOWN_ERRNOS, toDecimalId } from '../terabox';
-import { extractSharePage, isRecord, SHARE_LIST_LOCATIONS, toEpochMs, toNumber, UNDERSTOOD_ITEM_FIELDS, UNDERSTOOD_PAGE_KEYS } from '../terabox/normalize';
+import { isRecord, toEpochMs, toNumber } from '../terabox/field-values';
+import { UNDERSTOOD_ITEM_FIELDS } from '../terabox/normalize';
+import { extractSharePage, SHARE_LIST_LOCATIONS, UNDERSTOOD_PAGE_KEYS } from '../terabox/share-page';
 import type { DoctorCheck, ListingOutcome } from './types';
 
 /** One parsed `sharelist` answer of the listing doctor ran. */

@@ -18,10 +18,29 @@
  */
 import type { CancelOutcome } from '../app/ports';
 import { ALREADY_GONE_ERRNOS, errnoBatchLimit, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS } from './errnos';
-import { TeraboxApiError, TeraboxResponseError, TeraboxVerificationRequiredError, type TeraboxError } from './errors';
+import { TeraboxApiError, TeraboxResponseError, TeraboxValidationError, TeraboxVerificationRequiredError, type TeraboxError } from './errors';
+import { toDecimalId } from './json';
 import { unstatedErrno } from './session';
 
-export { ALREADY_GONE_ERRNOS, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS };
+export const CANCEL_SHARE_ENDPOINT = '/share/cancel';
+
+/** The distinct ids, in first-seen order; throws TeraboxValidationError naming every id that is not a decimal share id. */
+export function distinctShareIds(ids: unknown): string[] {
+  if (!Array.isArray(ids)) throw new TeraboxValidationError(['ids must be a list of share ids']);
+  const problems: string[] = [];
+  const unique: string[] = [];
+  const seen = new Set<string>();
+  ids.forEach((raw: unknown, i) => {
+    const id = toDecimalId(raw);
+    if (!id) problems.push(`ids[${i}] is not a decimal share id`);
+    else if (!seen.has(id)) {
+      seen.add(id);
+      unique.push(id);
+    }
+  });
+  if (problems.length > 0) throw new TeraboxValidationError(problems);
+  return unique;
+}
 
 export interface CancelBatchTransport {
   /** The API path, for reasons. */

@@ -7,128 +7,22 @@
  *   client.close();
  *
  * Every error thrown is a TeraboxError whose message, stack and cause chain have been scrubbed
- * of the ndus cookie, jsToken and bdstoken.
+ * of the ndus cookie, jsToken and bdstoken. Options and defaults: client-options.ts.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Share, ShareId } from '../domain/share';
-import type {
-  CancelOutcome,
-  Clock,
-  CreatedShare,
-  CreateShareInput,
-  SharePeriod,
-  TeraboxGateway,
-} from '../app/ports';
-import { cancelInBatches } from './cancel-batches';
-import { ALREADY_GONE_ERRNOS, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS } from './errnos';
-import {
-  TeraboxApiError,
-  TeraboxCreateUnconfirmedError,
-  TeraboxError,
-  TeraboxResponseError,
-  TeraboxValidationError,
-} from './errors';
-import type { FetchLike } from './http';
-import { jsonNumberArray, toDecimalId } from './json';
-import { extractSharePage, isRecord, normalizeSharePage, parseShareLink, toEpochMs, toNumber } from './normalize';
-import {
-  DEFAULT_LIST_ENDPOINT,
-  isShareListEndpoint,
-  listPageQuery,
-  paginate,
-  SHARE_LIST_ENDPOINT_PATHS,
-  type FetchedPage,
-  type ListSharesOptions,
-  type ShareListEndpoint,
-} from './paginate';
-import {
-  DEFAULT_RETRY_POLICY,
-  defaultSleep,
-  isRetryableError,
-  isSafeToRepeatCreate,
-  withRetry,
-  type AttemptContext,
-  type RetryPolicy,
-} from './retry';
-import {
-  SHARE_VERIFY_ERRNOS,
-  TeraboxSession,
-  TOKEN_ERRNOS,
-  unstatedErrno,
-  type SessionTokenReport,
-  type TeraboxCredentials,
-  type TeraboxLogger,
-} from './session';
-
-export {
-  DEFAULT_LIST_ENDPOINT,
-  SHARE_LIST_ENDPOINT,
-  SHARE_LIST_ENDPOINT_NAMES,
-  SHARE_LIST_ENDPOINT_PATHS,
-  SHARE_RECORD_ENDPOINT,
-  type ListingSummary,
-  type ListSharesOptions,
-  type ShareListEndpoint,
-} from './paginate';
-export const CREATE_SHARE_ENDPOINT = '/share/pset';
-export const CANCEL_SHARE_ENDPOINT = '/share/cancel';
-export const LIST_FILES_ENDPOINT = '/api/list';
-
-export const DEFAULT_PAGE_SIZE = 100;
-export const DEFAULT_LIST_CONCURRENCY = 6;
-export const DEFAULT_CANCEL_BATCH_SIZE = 100;
-/** Baidu refuses more than 999 items in one operation (errno -33); TeraBox is a fork. */
-export const MAX_CANCEL_BATCH_SIZE = 999;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
-export const VALID_PERIODS: readonly SharePeriod[] = [0, 1, 7, 30];
-
-/** The cancel errno classes (errnos.ts; what they do: cancel-batches.ts). */
-export { ALREADY_GONE_ERRNOS, SPLIT_BATCH_ERRNOS, UNCONFIRMED_CANCEL_ERRNOS };
-
-export interface TeraboxClientOptions {
-  credentials: TeraboxCredentials;
-  /** Default: node-fetch v2 (loaded on first use). The Lambda functions inject `globalFetch`. */
-  fetch?: FetchLike;
-  /** Per HTTP request (default 15 s); also capped by what is left of the operation's budget. */
-  requestTimeoutMs?: number;
-  /** Overrides of DEFAULT_RETRY_POLICY (attempts, backoff, per-operation budget, errnos). */
-  retry?: Partial<RetryPolicy>;
-  /** Pages fetched at once when the first page reveals the total (default 6). */
-  listConcurrency?: number;
-  /**
-   * Pages kept in flight when TeraBox gives no total (default 1: strictly sequential). Each
-   * page beyond 1 is speculative: up to `listLookahead - 1` extra calls past the last page.
-   */
-  listLookahead?: number;
-  /** Default page size for paginateShares (default 100). */
-  pageSize?: number;
-  /**
-   * Which list paginateShares reads (default 'sharelist'): the seed's `/share/teratransfer/sharelist`,
-   * or Baidu's `/share/record` (`list[]`). The notes doubt that sharelist lists every share (it
-   * appears publicly only beside TeraTransfer); `record` is Baidu's own inventory. A listing can
-   * override it (`ListSharesOptions.endpoint`).
-   */
-  listEndpoint?: ShareListEndpoint;
-  /** Safety stop for a listing that never ends (default 100,000 pages). */
-  maxPages?: number;
-  /** Ids per cancel request (default 100, at most 999). */
-  cancelBatchSize?: number;
-  userAgent?: string;
-  /** Maps a region prefix (`dm`) to an origin; default `https://<prefix>.terabox.com`. */
-  regionUrl?: (prefix: string, currentBaseUrl: string) => string;
-  /** Receives redacted events only. */
-  logger?: TeraboxLogger;
-  /** Keep-alive connections (default true) and the pool size per origin (default 16). */
-  keepAlive?: boolean;
-  maxSockets?: number;
-  clock?: Clock;
-  /** The `browserid` cookie sent with every call; default: random, generated once per client. */
-  browserId?: string;
-  /** Injected for tests: the pause between attempts and the jitter source. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
-}
+import type { CancelOutcome, CreatedShare, CreateShareInput, TeraboxGateway } from '../app/ports';
+import { CANCEL_SHARE_ENDPOINT, cancelInBatches, distinctShareIds } from './cancel-batches';
+import { connectionPool, loadNodeFetch, resolveClientSettings, type ClientSettings, type TeraboxClientOptions } from './client-options';
+import { buildCreateShareForm, CREATE_SHARE_ENDPOINT, readCreatedShare } from './create-share';
+import { TeraboxApiError, TeraboxError, TeraboxResponseError, TeraboxValidationError } from './errors';
+import { FILE_PAGE_SIZE, fileListQuery, LIST_FILES_ENDPOINT, readFilePage, type TeraboxFile } from './file-list';
+import { jsonNumberArray } from './json';
+import { normalizeSharePage } from './normalize';
+import { listPageQuery, paginate, SHARE_LIST_ENDPOINT_PATHS, type FetchedPage, type ListSharesOptions, type ShareListEndpoint } from './paginate';
+import { isRetryableError, isSafeToRepeatCreate, withRetry, type AttemptContext } from './retry';
+import { SHARE_VERIFY_ERRNOS, TeraboxSession, TOKEN_ERRNOS, type SessionTokenReport } from './session';
+import { extractSharePage } from './share-page';
 
 export interface CreateShareOptions {
   /**
@@ -150,15 +44,6 @@ export interface LoginStatus {
   switchedRegion: boolean;
 }
 
-export interface TeraboxFile {
-  fsId: string;
-  path: string;
-  name: string;
-  isDir: boolean;
-  size?: number;
-  raw: Record<string, unknown>;
-}
-
 export interface TeraboxClient extends TeraboxGateway {
   createShare(input: CreateShareInput, options?: CreateShareOptions): Promise<CreatedShare>;
   paginateShares(options?: ListSharesOptions): AsyncGenerator<Share, void, undefined>;
@@ -175,113 +60,29 @@ export interface TeraboxClient extends TeraboxGateway {
   close(): void;
 }
 
-/** The form fields of a create, validated. Throws TeraboxValidationError listing every problem. */
-export function buildCreateShareForm(input: CreateShareInput): Record<string, string> {
-  const problems: string[] = [];
-  if (!isRecord(input)) throw new TeraboxValidationError(['the create input is not an object']);
-  const fsIdsIn: unknown = input.fsIds;
-  const pathsIn: unknown = input.paths;
-  const fsIds: string[] = [];
-  const paths: string[] = [];
-  if (fsIdsIn !== undefined) {
-    if (!Array.isArray(fsIdsIn)) problems.push('fsIds must be a list');
-    else
-      fsIdsIn.forEach((v: unknown, i) => {
-        const id = toDecimalId(v);
-        if (id) fsIds.push(id);
-        else problems.push(`fsIds[${i}] is not a positive integer id`);
-      });
-  }
-  if (pathsIn !== undefined) {
-    if (!Array.isArray(pathsIn)) problems.push('paths must be a list');
-    else
-      pathsIn.forEach((p: unknown, i) => {
-        // eslint-disable-next-line no-control-regex
-        if (typeof p !== 'string' || !p.startsWith('/') || /[\u0000-\u001f]/.test(p) || p.length > 4096) {
-          problems.push(`paths[${i}] must be an absolute path (starting with /)`);
-        } else paths.push(p);
-      });
-  }
-  if (problems.length === 0 && fsIds.length + paths.length === 0) problems.push('give at least one fs id or path to share');
-  const period: unknown = input.period;
-  if (!VALID_PERIODS.includes(period as SharePeriod)) problems.push('period must be 0 (permanent), 1, 7 or 30 days');
-  const password: unknown = input.password;
-  if (password !== undefined && (typeof password !== 'string' || !/^[0-9a-z]{4}$/.test(password))) {
-    problems.push('password must be exactly 4 characters of 0-9 and a-z');
-  }
-  if (problems.length > 0) throw new TeraboxValidationError(problems);
-  const withPassword = typeof password === 'string';
-  return {
-    ...(fsIds.length > 0 ? { fid_list: jsonNumberArray(fsIds) } : {}),
-    ...(paths.length > 0 ? { path_list: JSON.stringify(paths) } : {}),
-    // schannel 4 + pwd + public 0 makes a private link; schannel 0 + public 1 a public one.
-    // A public link sends `pwd: ''`, as seiya's maintained client does (an extra empty param is
-    // harmless in every client seen; a missing one is untested against TeraBox).
-    schannel: withPassword ? '4' : '0',
-    channel_list: '[]',
-    period: String(period),
-    public: withPassword ? '0' : '1',
-    pwd: withPassword ? password : '',
-  };
-}
-
-function positiveInt(value: number | undefined, fallback: number, name: string, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new TeraboxValidationError([`${name} must be an integer from 1 to ${max}`]);
-  return value;
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 class Client implements TeraboxClient {
   private readonly session: TeraboxSession;
-  private readonly policy: RetryPolicy;
-  private readonly clock: Clock;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
-  private readonly agents: http.Agent[] = [];
-  private readonly listConcurrency: number;
-  private readonly listLookahead: number;
-  private readonly pageSize: number;
-  private readonly listEndpoint: ShareListEndpoint;
-  private readonly maxPages: number;
-  private readonly cancelBatchSize: number;
+  private readonly settings: ClientSettings;
+  private readonly agents: http.Agent[];
 
   constructor(options: TeraboxClientOptions) {
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.clock = options.clock ?? { now: () => Date.now() };
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
-    this.listConcurrency = positiveInt(options.listConcurrency, DEFAULT_LIST_CONCURRENCY, 'listConcurrency', 64);
-    this.listLookahead = positiveInt(options.listLookahead, 1, 'listLookahead', 64);
-    this.pageSize = positiveInt(options.pageSize, DEFAULT_PAGE_SIZE, 'pageSize', 1000);
-    const listEndpoint: unknown = options.listEndpoint ?? DEFAULT_LIST_ENDPOINT;
-    if (!isShareListEndpoint(listEndpoint)) throw new TeraboxValidationError(['listEndpoint must be "sharelist" or "record"']);
-    this.listEndpoint = listEndpoint;
-    this.maxPages = positiveInt(options.maxPages, 100_000, 'maxPages', 10_000_000);
-    this.cancelBatchSize = positiveInt(options.cancelBatchSize, DEFAULT_CANCEL_BATCH_SIZE, 'cancelBatchSize', MAX_CANCEL_BATCH_SIZE);
-    const requestTimeoutMs = positiveInt(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 600_000);
-
-    let agent: ((u: URL) => http.Agent | undefined) | undefined;
-    if (options.keepAlive !== false) {
-      const maxSockets = positiveInt(options.maxSockets, 16, 'maxSockets', 256);
-      const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-      const httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
-      this.agents.push(httpAgent, httpsAgent);
-      agent = (u) => (u.protocol === 'http:' ? httpAgent : httpsAgent);
-    }
-    const fetch: FetchLike = options.fetch ?? loadNodeFetch();
+    this.settings = resolveClientSettings(options);
+    const pool = connectionPool(options);
+    this.agents = pool.agents;
+    const fetch = options.fetch ?? loadNodeFetch();
     this.session = new TeraboxSession({
       credentials: options.credentials,
       fetch,
-      requestTimeoutMs,
-      now: () => this.clock.now(),
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      now: () => this.settings.clock.now(),
       ...(options.userAgent ? { userAgent: options.userAgent } : {}),
       ...(options.regionUrl ? { regionUrl: options.regionUrl } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
-      ...(agent ? { agent } : {}),
+      ...(pool.agentFor ? { agent: pool.agentFor } : {}),
       ...(options.browserId !== undefined ? { browserId: options.browserId } : {}),
     });
   }
@@ -314,8 +115,8 @@ class Client implements TeraboxClient {
   ): Promise<T> {
     try {
       return await withRetry(run, {
-        policy: this.policy,
-        env: { sleep: this.sleep, random: this.random, now: () => this.clock.now() },
+        policy: this.settings.policy,
+        env: { sleep: this.settings.sleep, random: this.settings.random, now: () => this.settings.clock.now() },
         endpoint,
         ...(signal ? { signal } : {}),
         shouldRetry: shouldRetry ?? ((e) => this.retryable(e)),
@@ -335,7 +136,7 @@ class Client implements TeraboxClient {
     if (error instanceof TeraboxApiError && TOKEN_ERRNOS.has(error.errno)) return true;
     // The session refreshes on 4000020/400810 only for share endpoints; elsewhere a repeat would not help.
     if (error instanceof TeraboxApiError && SHARE_VERIFY_ERRNOS.has(error.errno)) return error.endpoint.startsWith('/share/');
-    return isRetryableError(error, this.policy);
+    return isRetryableError(error, this.settings.policy);
   }
 
   async checkLogin(options: { signal?: AbortSignal } = {}): Promise<LoginStatus> {
@@ -349,7 +150,7 @@ class Client implements TeraboxClient {
     const shouldRetry = options.retryUnsafe
       ? (e: unknown) => this.retryable(e)
       : (e: unknown) =>
-          isSafeToRepeatCreate(e, this.policy) || (e instanceof TeraboxApiError && this.retryable(e));
+          isSafeToRepeatCreate(e, this.settings.policy) || (e instanceof TeraboxApiError && this.retryable(e));
     const body = await this.operation(
       endpoint,
       options.signal,
@@ -357,30 +158,11 @@ class Client implements TeraboxClient {
         this.session.call({ method: 'POST', endpoint, form, write: true, shareEndpoint: true, remainingMs, ...(options.signal ? { signal: options.signal } : {}) }),
       shouldRetry,
     );
-    const unstated = unstatedErrno(body);
-    if (unstated !== undefined) {
-      throw this.publicError(new TeraboxCreateUnconfirmedError(`the answer states no errno (${unstated})`, { endpoint }), endpoint);
+    try {
+      return readCreatedShare(body, input, this.session.baseUrl);
+    } catch (error) {
+      throw this.publicError(error, endpoint);
     }
-    const origin = this.session.baseUrl;
-    const link = [body.link, body.shorturl, body.shortlink, body.shortUrl, isRecord(body.data) ? body.data.shorturl : undefined]
-      .map((v) => parseShareLink(v, origin))
-      .find((l) => l !== undefined);
-    if (!link) {
-      throw this.publicError(
-        new TeraboxCreateUnconfirmedError('errno 0 but no link in the answer', { endpoint }),
-        endpoint,
-      );
-    }
-    const shareId = toDecimalId(body.shareid ?? body.share_id ?? body.shareId);
-    const createdAtMs = toEpochMs(body.ctime);
-    return {
-      ...(shareId ? { shareId } : {}),
-      shortUrl: link.shortUrl,
-      link: link.link,
-      period: input.period,
-      ...(input.password !== undefined ? { password: input.password } : {}),
-      ...(createdAtMs !== undefined ? { createdAtMs } : {}),
-    };
   }
 
   /** One list page of `which`, fetched under the retry policy and normalized (see paginate.ts). */
@@ -389,7 +171,7 @@ class Client implements TeraboxClient {
     return this.operation(endpoint, signal, async ({ remainingMs }) => {
       const body = await this.session.call({ method: 'GET', endpoint, query: listPageQuery(which, page, pageSize), shareEndpoint: true, signal, remainingMs });
       const raw = extractSharePage(body, endpoint);
-      const shares = normalizeSharePage(raw.items, { origin: this.session.baseUrl, nowMs: this.clock.now() }, { endpoint, page });
+      const shares = normalizeSharePage(raw.items, { origin: this.session.baseUrl, nowMs: this.settings.clock.now() }, { endpoint, page });
       const { items: _items, ...counts } = raw;
       return { shares, ...counts };
     });
@@ -402,11 +184,11 @@ class Client implements TeraboxClient {
         fetchPage: (which, page, pageSize, signal) => this.fetchSharePage(which, page, pageSize, signal),
         emit: (event) => this.session.emit(event),
         publicError: (error, endpoint) => this.publicError(error, endpoint),
-        endpoint: this.listEndpoint,
-        pageSize: this.pageSize,
-        concurrency: this.listConcurrency,
-        lookahead: this.listLookahead,
-        maxPages: this.maxPages,
+        endpoint: this.settings.listEndpoint,
+        pageSize: this.settings.pageSize,
+        concurrency: this.settings.listConcurrency,
+        lookahead: this.settings.listLookahead,
+        maxPages: this.settings.maxPages,
       },
       options,
     );
@@ -418,22 +200,10 @@ class Client implements TeraboxClient {
    * invalid input, before any request.
    */
   async cancelShares(ids: ShareId[], options: CancelSharesOptions = {}): Promise<CancelOutcome[]> {
-    if (!Array.isArray(ids)) throw new TeraboxValidationError(['ids must be a list of share ids']);
-    const problems: string[] = [];
-    const unique: string[] = [];
-    const seen = new Set<string>();
-    ids.forEach((raw: unknown, i) => {
-      const id = toDecimalId(raw);
-      if (!id) problems.push(`ids[${i}] is not a decimal share id`);
-      else if (!seen.has(id)) {
-        seen.add(id);
-        unique.push(id);
-      }
-    });
-    if (problems.length > 0) throw new TeraboxValidationError(problems);
+    const unique = distinctShareIds(ids);
     const endpoint = CANCEL_SHARE_ENDPOINT;
     const { signal } = options;
-    return cancelInBatches(unique, this.cancelBatchSize, {
+    return cancelInBatches(unique, this.settings.cancelBatchSize, {
       endpoint,
       // Cancelling is idempotent in effect (a repeat answers "already gone"), so it retries like a read.
       send: (batch) =>
@@ -452,47 +222,31 @@ class Client implements TeraboxClient {
     });
   }
 
+  /** Every entry of `dir`, page by page until a short page; a page repeating the previous one throws. */
   async listFiles(dir: string, options: { signal?: AbortSignal } = {}): Promise<TeraboxFile[]> {
     if (typeof dir !== 'string' || !dir.startsWith('/')) throw new TeraboxValidationError(['dir must be an absolute path (starting with /)']);
     const endpoint = LIST_FILES_ENDPOINT;
-    const num = 100;
+    const { maxPages } = this.settings;
     const files: TeraboxFile[] = [];
     let previous: string | undefined;
     for (let page = 1; ; page++) {
-      if (page > this.maxPages) throw this.publicError(new TeraboxResponseError('shape', `${dir} did not end within ${this.maxPages} pages`, { endpoint }), endpoint);
+      if (page > maxPages) throw this.publicError(new TeraboxResponseError('shape', `${dir} did not end within ${maxPages} pages`, { endpoint }), endpoint);
       const body = await this.operation(endpoint, options.signal, ({ remainingMs }) =>
-        this.session.call({
-          method: 'GET',
-          endpoint,
-          query: { dir, page: String(page), num: String(num), order: 'name', desc: '0' },
-          remainingMs,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
+        this.session.call({ method: 'GET', endpoint, query: fileListQuery(dir, page), remainingMs, ...(options.signal ? { signal: options.signal } : {}) }),
       );
-      const list: unknown = body.list ?? [];
-      if (!Array.isArray(list)) throw this.publicError(new TeraboxResponseError('shape', 'list is not an array', { endpoint }), endpoint);
-      const pageFiles = list.map((item: unknown, i): TeraboxFile => {
-        const fsId = isRecord(item) ? toDecimalId(item.fs_id) : undefined;
-        if (!isRecord(item) || !fsId || typeof item.path !== 'string') {
-          throw this.publicError(new TeraboxResponseError('shape', `entry #${i} of page ${page} has no usable fs_id or path`, { endpoint }), endpoint);
-        }
-        const size = toNumber(item.size);
-        return {
-          fsId,
-          path: item.path,
-          name: typeof item.server_filename === 'string' ? item.server_filename : item.path.split('/').pop() ?? '',
-          isDir: toNumber(item.isdir) === 1 || item.isdir === true,
-          ...(size !== undefined ? { size } : {}),
-          raw: item,
-        };
-      });
+      let pageFiles: TeraboxFile[];
+      try {
+        pageFiles = readFilePage(body, page);
+      } catch (error) {
+        throw this.publicError(error, endpoint);
+      }
       const ids = pageFiles.map((f) => f.fsId).join(',');
       if (pageFiles.length > 0 && ids === previous) {
         throw this.publicError(new TeraboxResponseError('shape', `page ${page} of ${dir} repeats the previous page`, { endpoint }), endpoint);
       }
       previous = ids;
       files.push(...pageFiles);
-      if (pageFiles.length < num) return files;
+      if (pageFiles.length < FILE_PAGE_SIZE) return files;
     }
   }
 }
@@ -504,16 +258,4 @@ class Client implements TeraboxClient {
  */
 export function createTeraboxClient(options: TeraboxClientOptions): TeraboxClient {
   return new Client(options);
-}
-
-/**
- * node-fetch v2 is the default transport. It is required on first use rather than imported, so
- * that a bundle which injects another fetch (the Lambda functions pass Node's global fetch and
- * mark node-fetch external) does not carry it and its URL tables (about 300 KB minified).
- */
-function loadNodeFetch(): FetchLike {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nodeFetch = require('node-fetch') as typeof import('node-fetch').default;
-  // node-fetch v2's own AbortSignal type is structurally the same as the global one.
-  return (url, init) => nodeFetch(url, init);
 }

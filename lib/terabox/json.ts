@@ -5,11 +5,11 @@
  * everything else becomes a plain number (the semantics of lossless-json with `parseNumber`
  * below, which remains the exact fallback).
  *
- * Speed (the sweep parses 1,000 pages of 100 shares): every TeraBox answer carries a 19-digit
+ * The sweep parses every page of a listing, and every TeraBox answer carries a 19-digit
  * `request_id`, so a "no long digit run, use JSON.parse" shortcut never applies, and lossless-json
- * (a parser written in JS) costs about 1 ms a page. Instead, the unsafe integers are found with a
- * cheap scan, written as JSON strings, and the text goes to the built-in `JSON.parse` (about
- * 0.2 ms a page; measured on the emulator's 24 KB pages).
+ * (a parser written in JS) is several times slower than the built-in parser. Instead, the unsafe
+ * integers are found with a cheap scan, written as JSON strings, and the text goes to the
+ * built-in `JSON.parse` (figures: bench/NOTES.md, "TeraBox client").
  */
 import { isInteger, isSafeNumber, parse } from 'lossless-json';
 

@@ -1,7 +1,7 @@
 /**
  * The tokens of `/main`'s HTML: jsToken (three known forms) and bdstoken. Pure string work, no I/O.
  */
-import { isRecord } from './normalize';
+import { isRecord } from './field-values';
 
 /** Where the jsToken came from (for `tokenReport`). */
 export type JsTokenSource = 'templateData' | 'eval-script' | 'raw-html' | 'configured' | 'missing';

@@ -1,12 +1,13 @@
 /**
  * The share listing: pages of `/share/teratransfer/sharelist` or Baidu's `/share/record`, in
- * TeraBox's order, as an async generator (see `paginateShares` for the rules and their costs).
+ * TeraBox's order, as an async generator (see `paginate` for the rules and their costs).
  * Kept apart from client.ts: the client supplies one page fetch (its session, retry policy and
  * normalization) and scrubs errors; everything about paging lives here.
  */
 import type { ListPageInfo, PaginateOptions } from '../app/ports';
 import type { Share } from '../domain/share';
 import { TeraboxResponseError, TeraboxValidationError, type TeraboxError } from './errors';
+import { positiveInt } from './positive-int';
 import type { TeraboxLogEvent } from './session';
 
 /** Which listing endpoint a client reads (`TeraboxClientOptions.listEndpoint`). */
@@ -80,12 +81,6 @@ export interface ListingContext {
   maxPages: number;
 }
 
-function positiveInt(value: number | undefined, fallback: number, name: string, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new TeraboxValidationError([`${name} must be an integer from 1 to ${max}`]);
-  return value;
-}
-
 /** Tracks whether the shares so far were newest first (ctime never increasing, every ctime known). */
 class OrderCheck {
   proven = true;
@@ -101,6 +96,163 @@ class OrderCheck {
       }
     }
   }
+}
+
+/**
+ * The page requests of one listing: which pages are in flight and when the next ones start.
+ * A planned listing keeps `concurrency` requests running: a page frees its slot when it has
+ * settled (its retries included), not when the pages before it have arrived and been consumed
+ * (one slow page would otherwise hold every slot). Settled pages waiting for their turn are
+ * bounded too (a few pages of memory).
+ */
+class PageRequests {
+  /** Pages started and not yet consumed (some may have arrived). */
+  private readonly inFlight = new Map<number, Promise<FetchedPage>>();
+  private running = 0;
+  private next = 1;
+  private stopped = false;
+  /** The last page the first page's total announces; undefined while pages go one by one. */
+  plannedLastPage: number | undefined;
+  /** The total (or Baidu's `count`) page 1 announced. */
+  announcedTotal: number | undefined;
+
+  constructor(
+    private readonly fetch: (page: number, pageSize: number) => Promise<FetchedPage>,
+    /** The page size asked for; a short page 1 lowers it (see paginate). */
+    public pageSize: number,
+    private readonly concurrency: number,
+    private readonly lookahead: number,
+    private readonly maxPages: number,
+  ) {}
+
+  /** Page `page`, started now if it is not in flight yet, along with what the plan or the lookahead allows. */
+  request(page: number): Promise<FetchedPage> {
+    if (page === 1) {
+      this.start(1); // alone: page 1 decides the plan (and may correct the page size)
+    } else if (this.plannedLastPage !== undefined) {
+      this.fill();
+    } else {
+      while (this.next < page + this.lookahead && this.next <= this.maxPages) this.start(this.next);
+    }
+    if (!this.inFlight.has(page)) this.start(page);
+    return this.inFlight.get(page)!;
+  }
+
+  /** Called once the page's answer is taken: it no longer counts against the pages kept waiting. */
+  consumed(page: number): void {
+    this.inFlight.delete(page);
+  }
+
+  /** Plans concurrent fetching from page 1's total (or hint), if it gives one. */
+  planFrom(first: FetchedPage): void {
+    const announced = first.total ?? first.totalHint;
+    if (announced === undefined) return;
+    this.announcedTotal = announced;
+    this.plannedLastPage = Math.max(1, Math.ceil(announced / this.pageSize));
+  }
+
+  /** More pages than the first total promised (shares created meanwhile): go on one by one. */
+  afterPage(page: number): void {
+    if (this.plannedLastPage !== undefined && page >= this.plannedLastPage) this.plannedLastPage = undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private start(page: number): void {
+    this.running += 1;
+    const promise = this.fetch(page, this.pageSize);
+    this.inFlight.set(page, promise);
+    this.next = Math.max(this.next, page + 1);
+    const settled = (): void => {
+      this.running -= 1;
+      this.fill();
+    };
+    promise.then(settled, settled); // awaited in order by paginate; never an unhandled rejection
+  }
+
+  private fill(): void {
+    if (this.stopped || this.plannedLastPage === undefined) return;
+    while (this.running < this.concurrency && this.inFlight.size < this.concurrency * 2 && this.next <= this.plannedLastPage) this.start(this.next);
+  }
+}
+
+/** What a listing has read so far, and the checks every new page must pass. */
+class PageChecks {
+  readonly seen = new Set<string>();
+  readonly order = new OrderCheck();
+  private previousIds: string | undefined;
+  private shortPage: { page: number; count: number } | undefined;
+
+  constructor(private readonly endpoint: string) {}
+
+  /** Throws when the page cannot be trusted; returns its shares not seen before (and checks their order). */
+  accept(page: number, fetched: FetchedPage, pageSize: number): Share[] {
+    const { endpoint } = this;
+    const count = fetched.shares.length;
+    if (count > pageSize) {
+      // TeraBox ignored page_size: its page boundaries are not the ones the offsets assume, so
+      // shares may be skipped or belong to something else. Never evaluate such a listing.
+      throw new TeraboxResponseError('shape', `page ${page} holds ${count} shares for a page of ${pageSize}; the listing cannot be trusted`, { endpoint });
+    }
+    const ids = fetched.shares.map((s) => s.shareId).join(',');
+    if (count > 0 && ids === this.previousIds) {
+      throw new TeraboxResponseError('shape', `page ${page} repeats page ${page - 1} (TeraBox ignored the page number?); the listing is incomplete`, { endpoint });
+    }
+    this.previousIds = ids;
+    if (this.shortPage !== undefined && count > 0) {
+      // A page held fewer than the page size and yet the list went on: the server's page
+      // boundaries are not the offsets asked for, so shares may have been skipped.
+      throw new TeraboxResponseError(
+        'shape',
+        `page ${this.shortPage.page} held ${this.shortPage.count} of ${pageSize} shares and page ${page} still holds more; the listing may have skipped shares`,
+        { endpoint },
+      );
+    }
+    const fresh: Share[] = [];
+    for (const share of fetched.shares) {
+      if (this.seen.has(share.shareId)) continue;
+      this.seen.add(share.shareId);
+      fresh.push(share);
+    }
+    this.order.add(fresh);
+    return fresh;
+  }
+
+  /**
+   * A short page after page 1 that does not end the list: not an end by itself (only an empty
+   * page, has_more/nextpage 0 or the total is), but only the end may follow it (accept throws on
+   * a non-empty next page). Throws at once when TeraBox says more follow.
+   */
+  shortPageSeen(page: number, fetched: FetchedPage, pageSize: number): void {
+    const count = fetched.shares.length;
+    if (fetched.hasMore === true) {
+      throw new TeraboxResponseError('shape', `page ${page} holds ${count} of ${pageSize} shares but TeraBox says more follow; the listing is incomplete`, { endpoint: this.endpoint });
+    }
+    this.shortPage = { page, count };
+  }
+}
+
+/** Whether this page ends the list: empty, has_more 0 (or nextpage 0), or the total reached. Never a merely short page. */
+export function endsList(page: number, fetched: FetchedPage, pageSize: number): boolean {
+  const totalReached = fetched.total !== undefined && page * pageSize >= fetched.total;
+  return fetched.shares.length === 0 || fetched.hasMore === false || totalReached;
+}
+
+/** An AbortController that follows the caller's signal until disposed. */
+function followSignal(signal: AbortSignal | undefined): { controller: AbortController; dispose(): void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  if (signal?.aborted) controller.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    controller,
+    dispose: () => {
+      controller.abort();
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /**
@@ -122,133 +274,55 @@ class OrderCheck {
  * (new shares pushed the list down) is yielded once, and left out of the order check.
  */
 export async function* paginate(ctx: ListingContext, options: ListSharesOptions = {}): AsyncGenerator<Share, void, undefined> {
-  let pageSize = positiveInt(options.pageSize, ctx.pageSize, 'pageSize', 1000);
+  const pageSize = positiveInt(options.pageSize, ctx.pageSize, 'pageSize', 1000);
   const concurrency = positiveInt(options.concurrency, ctx.concurrency, 'concurrency', 64);
   const which = options.endpoint ?? ctx.endpoint;
   if (!isShareListEndpoint(which)) throw new TeraboxValidationError(['endpoint must be "sharelist" or "record"']);
   const endpoint = SHARE_LIST_ENDPOINT_PATHS[which];
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort();
-  if (options.signal?.aborted) controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  // Pages started and not yet consumed (some may have arrived), and how many are still running.
-  const inFlight = new Map<number, Promise<FetchedPage>>();
-  let running = 0;
-  let next = 1;
-  let done = false;
-  let plannedLastPage: number | undefined;
-  const start = (page: number): void => {
-    running += 1;
-    const promise = ctx.fetchPage(which, page, pageSize, controller.signal);
-    inFlight.set(page, promise);
-    next = Math.max(next, page + 1);
-    promise.then(settled, settled); // awaited in order below; never an unhandled rejection
-  };
-  // A planned listing keeps `concurrency` requests running: a page frees its slot when it has
-  // settled (its retries included), not when the pages before it have arrived and been consumed
-  // (one slow page would otherwise hold every slot). Settled pages waiting for their turn are
-  // bounded too (a few pages of memory).
-  const fill = (): void => {
-    if (done || plannedLastPage === undefined) return;
-    while (running < concurrency && inFlight.size < concurrency * 2 && next <= plannedLastPage) start(next);
-  };
-  function settled(): void {
-    running -= 1;
-    fill();
-  }
-  const seen = new Set<string>();
-  const order = new OrderCheck();
-  let previousIds: string | undefined;
-  let firstTotal: number | undefined;
-  let shortPage: { page: number; count: number } | undefined;
+  const abort = followSignal(options.signal);
+  const signal = abort.controller.signal;
+  const requests = new PageRequests((page, size) => ctx.fetchPage(which, page, size, signal), pageSize, concurrency, ctx.lookahead, ctx.maxPages);
+  const checks = new PageChecks(endpoint);
   try {
     for (let page = 1; ; page++) {
       if (page > ctx.maxPages) {
         throw new TeraboxResponseError('shape', `the share list did not end within ${ctx.maxPages} pages`, { endpoint });
       }
-      if (page === 1) {
-        start(1); // alone: page 1 decides the plan (and may correct the page size)
-      } else if (plannedLastPage !== undefined) {
-        fill();
-      } else {
-        while (next < page + ctx.lookahead && next <= ctx.maxPages) start(next);
-      }
-      if (!inFlight.has(page)) start(page);
-      const fetched = await inFlight.get(page)!;
-      inFlight.delete(page);
+      const fetched = await requests.request(page);
+      requests.consumed(page);
       const count = fetched.shares.length;
-      if (count > pageSize) {
-        // TeraBox ignored page_size: its page boundaries are not the ones the offsets assume, so
-        // shares may be skipped or belong to something else. Never evaluate such a listing.
-        throw new TeraboxResponseError('shape', `page ${page} holds ${count} shares for a page of ${pageSize}; the listing cannot be trusted`, { endpoint });
-      }
-      const ids = fetched.shares.map((s) => s.shareId).join(',');
-      if (count > 0 && ids === previousIds) {
-        throw new TeraboxResponseError('shape', `page ${page} repeats page ${page - 1} (TeraBox ignored the page number?); the listing is incomplete`, { endpoint });
-      }
-      previousIds = ids;
-      if (shortPage !== undefined && count > 0) {
-        // A page held fewer than the page size and yet the list went on: the server's page
-        // boundaries are not the offsets asked for, so shares may have been skipped.
-        throw new TeraboxResponseError(
-          'shape',
-          `page ${shortPage.page} held ${shortPage.count} of ${pageSize} shares and page ${page} still holds more; the listing may have skipped shares`,
-          { endpoint },
-        );
-      }
-
-      const fresh: Share[] = [];
-      for (const share of fetched.shares) {
-        if (seen.has(share.shareId)) continue;
-        seen.add(share.shareId);
-        fresh.push(share);
-      }
-      order.add(fresh);
-      const info: ListPageInfo = { page, count, orderProven: order.proven };
+      const fresh = checks.accept(page, fetched, requests.pageSize);
+      const info: ListPageInfo = { page, count, orderProven: checks.order.proven };
       options.onPage?.(info);
       ctx.emit({ event: 'list-page', endpoint, page, count });
       for (const share of fresh) yield share;
 
-      const totalReached = fetched.total !== undefined && page * pageSize >= fetched.total;
-      const ended = count === 0 || fetched.hasMore === false || totalReached;
-      if (page === 1 && !ended && count < pageSize) {
+      const ended = endsList(page, fetched, requests.pageSize);
+      if (!ended && count < requests.pageSize) {
         // A short first page that does not end the list: TeraBox serves fewer than asked (a cap),
         // or this is the whole list. Go on with the size it served: then later offsets agree
         // whether the server counts pages of the size asked or of the size served.
-        pageSize = count;
-      } else if (!ended && count < pageSize) {
-        if (fetched.hasMore === true) {
-          throw new TeraboxResponseError('shape', `page ${page} holds ${count} of ${pageSize} shares but TeraBox says more follow; the listing is incomplete`, { endpoint });
-        }
-        // Not an end by itself (only an empty page, has_more/nextpage 0 or the total is), but
-        // only the end may follow it: a non-empty next page throws (see above).
-        shortPage = { page, count };
+        if (page === 1) requests.pageSize = count;
+        else checks.shortPageSeen(page, fetched, requests.pageSize);
       }
-      const announced = fetched.total ?? fetched.totalHint;
-      if (page === 1 && announced !== undefined) {
-        firstTotal = announced;
-        plannedLastPage = Math.max(1, Math.ceil(announced / pageSize));
-      }
+      if (page === 1) requests.planFrom(fetched);
       if (ended) {
-        if (plannedLastPage !== undefined && page < plannedLastPage) {
+        if (requests.plannedLastPage !== undefined && page < requests.plannedLastPage) {
           throw new TeraboxResponseError(
             'shape',
-            `the share list shrank while it was read (total ${firstTotal} on page 1, page ${page} ended it); read it again`,
+            `the share list shrank while it was read (total ${requests.announcedTotal} on page 1, page ${page} ended it); read it again`,
             { endpoint },
           );
         }
-        options.onComplete?.({ endpoint: which, path: endpoint, pages: page, shares: seen.size, orderProven: order.proven });
+        options.onComplete?.({ endpoint: which, path: endpoint, pages: page, shares: checks.seen.size, orderProven: checks.order.proven });
         return;
       }
-      // More pages than the first total promised (shares created meanwhile): go on one by one.
-      if (plannedLastPage !== undefined && page >= plannedLastPage) plannedLastPage = undefined;
+      requests.afterPage(page);
     }
   } catch (error) {
     throw ctx.publicError(error, endpoint);
   } finally {
-    done = true;
-    controller.abort();
-    options.signal?.removeEventListener('abort', onAbort);
+    requests.stop();
+    abort.dispose();
   }
 }

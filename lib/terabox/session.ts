@@ -22,7 +22,7 @@ import { AUTH_ERRNOS, SHARE_VERIFY_ERRNOS, TOKEN_ERRNOS, VERIFICATION_ERRNOS } f
 import { TeraboxApiError, TeraboxAuthError, TeraboxHttpError, TeraboxResponseError, TeraboxVerificationRequiredError } from './errors';
 import { send, type FetchLike, type HttpResult, type Transport } from './http';
 import { parseJsonLossless } from './json';
-import { isRecord, toNumber } from './normalize';
+import { isRecord, toNumber } from './field-values';
 import { extractPageTokens, type JsTokenSource } from './page-tokens';
 import { Redactor } from './redact';
 import type { Agent } from 'node:http';

@@ -12,7 +12,7 @@ import nodeFetch from 'node-fetch';
 import type { FetchLike } from '../../lib/terabox';
 import { createStores } from '../../lib/stores/create-stores';
 import { DynamoDbInventoryStore } from '../../lib/stores/inventory-store';
-import { DEFAULT_LIST_CONCURRENCY } from '../../lib/terabox/client';
+import { DEFAULT_LIST_CONCURRENCY } from '../../lib/terabox/client-options';
 import { startEmulator, type RunningEmulator } from '../../lib/terabox/emulator';
 import { aMaxAgePolicy, aSecretFilesPolicy } from '../factories/reliability';
 import { useTestTables } from '../integration/stores/tables';

@@ -11,10 +11,11 @@ import type { EmulatorFile, EmulatorShare, MainPageForm, ResponseShape, WriteAns
  * TeraBox ids are JSON numbers, and some (request_id, a few share ids) exceed 2^53, where a JS
  * number would round them. Ids are therefore held as decimal strings and written as bare number
  * literals: the id is put into the object as MARK + digits, JSON.stringify writes that string as
- * "\u0001<digits>", and one regex pass drops the quotes and the mark. Measured on a 100-item page:
- * about 150 µs, against 420 µs for lossless-json's stringify (the emulator must not be the
- * benchmark's bottleneck). No other string can collide: the only strings that reach this writer are
- * paths (absolute, control characters refused by addFiles), short urls, tokens and fixed texts.
+ * "\u0001<digits>", and one regex pass drops the quotes and the mark: a few times faster than
+ * lossless-json's stringify, so that the emulator is not the benchmark's bottleneck (figures:
+ * bench/NOTES.md, "TeraBox client"). No other string can collide: the only strings that reach
+ * this writer are paths (absolute, control characters refused by addFiles), short urls, tokens
+ * and fixed texts.
  */
 const MARK = '\u0001';
 const MARKED = /"\\u0001(\d+)"/g;

@@ -5,7 +5,9 @@
  */
 import type { Share } from '../../../lib/domain/share';
 import { parseJsonLossless } from '../../../lib/terabox/json';
-import { DELETED_FILE_TEXT, extractSharePage, normalizeShare, normalizeSharePage } from '../../../lib/terabox/normalize';
+import { normalizeShare, normalizeSharePage } from '../../../lib/terabox/normalize';
+import { extractSharePage } from '../../../lib/terabox/share-page';
+import { DELETED_FILE_TEXT } from '../../../lib/terabox/share-paths';
 import { fixture } from './replay';
 
 const NOW = 1_700_000_500_000;

@@ -1,7 +1,10 @@
 import type { Share } from '../../../lib/domain/share';
 import { TeraboxResponseError } from '../../../lib/terabox/errors';
 import { parseJsonLossless } from '../../../lib/terabox/json';
-import { extractSharePage, normalizeShare, normalizeSharePage, parseShareLink, toEpochMs } from '../../../lib/terabox/normalize';
+import { toEpochMs } from '../../../lib/terabox/field-values';
+import { normalizeShare, normalizeSharePage } from '../../../lib/terabox/normalize';
+import { extractSharePage } from '../../../lib/terabox/share-page';
+import { parseShareLink } from '../../../lib/terabox/share-link';
 import { baiduRecordItem, seedShareItem } from '../../factories/terabox-responses';
 import { fixture } from './replay';
 
