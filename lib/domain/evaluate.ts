@@ -229,9 +229,10 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const run = new RunFindings(inventory.shares.length, now, globalDryRun);
 
   // Rules decided share by share first; then quotas, in id order, each seeing what is already cancelled.
-  const perShare = compiled.flatMap((c) => (c.rule.mode === 'per-share' ? [{ c, rule: c.rule }] : []));
+  const perShare = compiled.filter((c): c is CompiledPolicy & { rule: ShareRule } => c.rule.mode === 'per-share');
   for (const share of inventory.shares) {
-    if (share.duplicates === 0) for (const { c, rule } of perShare) judgeShare(run, c, rule, share);
+    if (share.duplicates > 0) continue;
+    for (let k = 0; k < perShare.length; k += 1) judgeShare(run, perShare[k]!, perShare[k]!.rule, share);
   }
   for (const c of compiled) if (c.rule.mode === 'set') judgeSet(run, c, c.rule, inventory);
 

@@ -351,17 +351,47 @@ function nameGlob(tokens: readonly GlobToken[]): NameGlob | undefined {
   return folder === undefined ? undefined : nameShape(folder, tokens.slice(g + 2));
 }
 
-/** One test of several name globs (any may match), finding the path's last segment once. */
+/** One ending of a name glob, flattened: `start` + (`exact` ? nothing : anything) + `end`. */
+interface NameEnding {
+  readonly folder: string;
+  readonly start: string;
+  readonly end: string;
+  readonly exact: boolean;
+}
+
+/** Where the last segment of the path starts (a loop: V8's lastIndexOf is a slow runtime call). */
+function nameStart(p: string): number {
+  let k = p.length - 1;
+  while (k >= 0 && p.charCodeAt(k) !== 0x2f) k -= 1;
+  return k + 1;
+}
+
+function endingMatches(p: string, cut: number, x: NameEnding): boolean {
+  const length = p.length - cut;
+  const needed = x.start.length + x.end.length;
+  return (x.exact ? length === needed : length >= needed) && p.startsWith(x.folder) && p.startsWith(x.start, cut) && p.endsWith(x.end);
+}
+
+/**
+ * One test of several name globs (any may match). Endings are looked up by the path's last
+ * character, so a path meets only the endings it could end with (and those with no end text).
+ */
 export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boolean {
-  return (p) => {
-    const cut = p.lastIndexOf('/') + 1;
-    const length = p.length - cut;
-    for (const { folder, start, ends, exact } of globs) {
-      if (!p.startsWith(folder) || !p.startsWith(start, cut)) continue;
-      for (const e of ends) {
-        if ((exact ? length === start.length + e.length : length >= start.length + e.length) && p.endsWith(e)) return true;
-      }
+  const byLast = new Map<number, NameEnding[]>();
+  const open: NameEnding[] = [];
+  for (const { folder, start, ends, exact } of globs) {
+    for (const end of ends) {
+      const x: NameEnding = { folder, start, end, exact };
+      const last = end !== '' ? end : exact ? start : '';
+      if (last === '') open.push(x);
+      else byLast.set(last.charCodeAt(last.length - 1), [...(byLast.get(last.charCodeAt(last.length - 1)) ?? []), x]);
     }
+  }
+  return (p) => {
+    const cut = nameStart(p);
+    const candidates = byLast.get(p.charCodeAt(p.length - 1));
+    if (candidates) for (const x of candidates) if (endingMatches(p, cut, x)) return true;
+    for (const x of open) if (endingMatches(p, cut, x)) return true;
     return false;
   };
 }
