@@ -35,6 +35,37 @@ function fromEveryFunction(metricName: string, label: string): MathExpression {
   });
 }
 
+/** Alarms on a product metric of the sweep: [alarm id, metric name, description]. */
+const SWEEP_ALARMS: readonly (readonly [string, string, string])[] = [
+  [
+    'GuardrailTripped',
+    PRODUCT_METRICS.guardrailTripped,
+    'A sweep would have cancelled more shares than the guardrails allow and cancelled nothing. Check the policies.',
+  ],
+  [
+    'ApiShapeChanged',
+    PRODUCT_METRICS.apiShapeChanged,
+    "TeraBox's share list answered in another shape than on the last completed sweep (fields added, removed or retyped). " +
+      'Read the warning in `share-lifecycle runs show <runId>` and check that shares are still read right.',
+  ],
+  [
+    'CancelsIneffective',
+    PRODUCT_METRICS.cancelsIneffective,
+    'A cancel TeraBox answered as done did not take: a complete listing still shows the share. The sweep cancels it once more; see `runs show`.',
+  ],
+  [
+    'CancelsGivenUp',
+    PRODUCT_METRICS.cancelsGivenUp,
+    'Two cancels answered done did not remove a share: the product stopped cancelling it (ShareCancelIneffective event). A person must look.',
+  ],
+  [
+    'CreatedSharesMissing',
+    PRODUCT_METRICS.createdSharesMissing,
+    'A complete listing did not show shares the product created, so the sweep failed and cancelled nothing. ' +
+      'If they were deleted by hand, confirm it with `share-lifecycle runs acknowledge-missing`; otherwise run `share-lifecycle doctor --write-test` (the list endpoint may not list every share).',
+  ],
+];
+
 export interface AlarmedResources {
   topic: AlarmTopic;
   requestQueue: SecureQueue;
@@ -95,34 +126,3 @@ export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, func
   );
   return alarms;
 }
-
-/** Alarms on a product metric of the sweep: [alarm id, metric name, description]. */
-const SWEEP_ALARMS: readonly (readonly [string, string, string])[] = [
-  [
-    'GuardrailTripped',
-    PRODUCT_METRICS.guardrailTripped,
-    'A sweep would have cancelled more shares than the guardrails allow and cancelled nothing. Check the policies.',
-  ],
-  [
-    'ApiShapeChanged',
-    PRODUCT_METRICS.apiShapeChanged,
-    "TeraBox's share list answered in another shape than on the last completed sweep (fields added, removed or retyped). " +
-      'Read the warning in `share-lifecycle runs show <runId>` and check that shares are still read right.',
-  ],
-  [
-    'CancelsIneffective',
-    PRODUCT_METRICS.cancelsIneffective,
-    'A cancel TeraBox answered as done did not take: a complete listing still shows the share. The sweep cancels it once more; see `runs show`.',
-  ],
-  [
-    'CancelsGivenUp',
-    PRODUCT_METRICS.cancelsGivenUp,
-    'Two cancels answered done did not remove a share: the product stopped cancelling it (ShareCancelIneffective event). A person must look.',
-  ],
-  [
-    'CreatedSharesMissing',
-    PRODUCT_METRICS.createdSharesMissing,
-    'A complete listing did not show shares the product created, so the sweep failed and cancelled nothing. ' +
-      'If they were deleted by hand, confirm it with `share-lifecycle runs acknowledge-missing`; otherwise run `share-lifecycle doctor --write-test` (the list endpoint may not list every share).',
-  ],
-];
