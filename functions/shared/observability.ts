@@ -86,3 +86,8 @@ export function useCaseLog(logger: Logger): {
     error: (message, attributes) => logger.error(message, (attributes ?? {}) as LogAttributes),
   };
 }
+
+/** The sweep's metrics port (`SweepMetrics` in lib/app/sweep.ts) on Powertools Metrics. */
+export function useCaseMetrics(metrics: Metrics): { add(name: string, value: number, unit: 'Count' | 'Milliseconds'): void } {
+  return { add: (name, value, unit) => metrics.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value) };
+}

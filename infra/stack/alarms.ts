@@ -1,0 +1,128 @@
+/** The alarms (all to the alarm topic) and the product metrics they and the dashboard read. */
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { AlarmTopic } from '../constructs/alarm-topic';
+import type { SecureQueue } from '../constructs/secure-queue';
+import type { ServiceFunction } from '../constructs/service-function';
+import { FUNCTION_NAMES, METRICS_NAMESPACE, PRODUCT_METRICS, type FunctionName } from './names';
+
+/** A product metric of one function (Powertools adds the `service` dimension), summed over 5 minutes. */
+export function productMetric(metricName: string, service: FunctionName, label?: string): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service },
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+    ...(label ? { label } : {}),
+  });
+}
+
+/**
+ * Any function can meet an expired session or a verification request; SUM(METRICS()) adds
+ * whichever of them reported.
+ */
+function fromEveryFunction(metricName: string, label: string): MathExpression {
+  return new MathExpression({
+    expression: 'SUM(METRICS())',
+    usingMetrics: Object.fromEntries(
+      FUNCTION_NAMES.map((name) => [name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), productMetric(metricName, name)]),
+    ),
+    period: Duration.minutes(5),
+    label,
+  });
+}
+
+/** Alarms on a product metric of the sweep: [alarm id, metric name, description]. */
+const SWEEP_ALARMS: readonly (readonly [string, string, string])[] = [
+  [
+    'GuardrailTripped',
+    PRODUCT_METRICS.guardrailTripped,
+    'A sweep would have cancelled more shares than the guardrails allow and cancelled nothing. Check the policies.',
+  ],
+  [
+    'ApiShapeChanged',
+    PRODUCT_METRICS.apiShapeChanged,
+    "TeraBox's share list answered in another shape than on the last completed sweep (fields added, removed or retyped). " +
+      'Read the warning in `share-lifecycle runs show <runId>` and check that shares are still read right.',
+  ],
+  [
+    'CancelsIneffective',
+    PRODUCT_METRICS.cancelsIneffective,
+    'A cancel TeraBox answered as done did not take: a complete listing still shows the share. The sweep cancels it once more; see `runs show`.',
+  ],
+  [
+    'CancelsGivenUp',
+    PRODUCT_METRICS.cancelsGivenUp,
+    'Two cancels answered done did not remove a share: the product stopped cancelling it (ShareCancelIneffective event). A person must look.',
+  ],
+  [
+    'CreatedSharesMissing',
+    PRODUCT_METRICS.createdSharesMissing,
+    'A complete listing did not show shares the product created, so the sweep failed and cancelled nothing. ' +
+      'If they were deleted by hand, confirm it with `share-lifecycle runs acknowledge-missing`; otherwise run `share-lifecycle doctor --write-test` (the list endpoint may not list every share).',
+  ],
+];
+
+export interface AlarmedResources {
+  topic: AlarmTopic;
+  requestQueue: SecureQueue;
+  cancelQueue: SecureQueue;
+  functions: Readonly<Record<FunctionName, ServiceFunction>>;
+}
+
+/** Adds every alarm (threshold: any datapoint above 0) with the topic as its action. */
+export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, functions }: AlarmedResources): Alarm[] {
+  const alarmAction = new SnsAction(topic.topic);
+  const alarms: Alarm[] = [];
+  const alarm = (id: string, metric: IMetric, description: string): void => {
+    const created = new Alarm(stack, id, {
+      metric,
+      alarmDescription: description,
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    created.addAlarmAction(alarmAction);
+    alarms.push(created);
+  };
+  const dlqs: [string, Queue][] = [
+    ['RequestDlqNotEmpty', requestQueue.deadLetterQueue],
+    ['CancelDlqNotEmpty', cancelQueue.deadLetterQueue],
+  ];
+  for (const [id, dlq] of dlqs) {
+    alarm(
+      id,
+      dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'Messages reached a dead-letter queue: they failed every retry. Inspect them, fix the cause, then redrive.',
+    );
+  }
+  const functionAlarmIds: Record<FunctionName, string> = {
+    'create-shares': 'CreateSharesErrors',
+    'sweep-shares': 'SweepSharesErrors',
+    'cancel-shares': 'CancelSharesErrors',
+  };
+  for (const name of FUNCTION_NAMES) {
+    alarm(
+      functionAlarmIds[name],
+      functions[name].function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      `The ${name} function failed (an invocation threw or timed out).`,
+    );
+  }
+  for (const [id, metricName, description] of SWEEP_ALARMS) alarm(id, productMetric(metricName, 'sweep-shares'), description);
+  alarm(
+    'TeraboxAuthFailures',
+    fromEveryFunction(PRODUCT_METRICS.authFailures, 'TeraBox auth failures'),
+    'TeraBox rejected the session (ndus cookie expired or revoked). Put a fresh ndus into the secret.',
+  );
+  alarm(
+    'TeraboxVerificationRequired',
+    fromEveryFunction(PRODUCT_METRICS.verificationRequired, 'TeraBox verification requests'),
+    'TeraBox asks for a verification (errno 9019, 400141 or 132): sign in to TeraBox in a browser with this account and complete it. Until then nothing is created or cancelled.',
+  );
+  return alarms;
+}

@@ -1,0 +1,56 @@
+/** The operations dashboard: queue depth, function errors and durations, cancellations and guardrail trips. */
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Dashboard, GraphWidget, SingleValueWidget, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import type { SecureQueue } from '../constructs/secure-queue';
+import type { ServiceFunction } from '../constructs/service-function';
+import { productMetric } from './alarms';
+import { FUNCTION_NAMES, PRODUCT_METRICS, type FunctionName } from './names';
+
+export interface DashboardResources {
+  requestQueue: SecureQueue;
+  cancelQueue: SecureQueue;
+  functions: Readonly<Record<FunctionName, ServiceFunction>>;
+}
+
+export function addDashboard(stack: Stack, { requestQueue, cancelQueue, functions }: DashboardResources): Dashboard {
+  const fns = FUNCTION_NAMES.map((name) => functions[name].function);
+  return new Dashboard(stack, 'Dashboard', {
+    defaultInterval: Duration.days(1),
+    widgets: [
+      [new TextWidget({ markdown: '# TeraBox share lifecycle', width: 24, height: 1 })],
+      [
+        new GraphWidget({
+          title: 'Queue depth (visible messages)',
+          width: 12,
+          left: [
+            requestQueue.queue.metricApproximateNumberOfMessagesVisible({ label: 'requests' }),
+            cancelQueue.queue.metricApproximateNumberOfMessagesVisible({ label: 'cancel batches' }),
+            requestQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'requests DLQ' }),
+            cancelQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'cancel DLQ' }),
+          ],
+        }),
+        new GraphWidget({
+          title: 'Function errors',
+          width: 12,
+          left: fns.map((fn, i) => fn.metricErrors({ label: FUNCTION_NAMES[i], statistic: 'Sum' })),
+        }),
+      ],
+      [
+        new GraphWidget({
+          title: 'Function duration (p95)',
+          width: 12,
+          left: fns.map((fn, i) => fn.metricDuration({ label: FUNCTION_NAMES[i], statistic: 'p95' })),
+        }),
+        new SingleValueWidget({
+          title: 'Shares cancelled / guardrail trips',
+          width: 12,
+          metrics: [
+            productMetric(PRODUCT_METRICS.sharesCancelled, 'cancel-shares', 'shares cancelled'),
+            productMetric(PRODUCT_METRICS.guardrailTripped, 'sweep-shares', 'guardrail trips'),
+          ],
+          setPeriodToTimeRange: true,
+        }),
+      ],
+    ],
+  });
+}

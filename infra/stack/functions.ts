@@ -1,0 +1,91 @@
+/** The three functions: their shared environment, sizes, event sources and async settings. */
+import { Duration, type Stack } from 'aws-cdk-lib';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ALL_TABLES, TABLE_ENV } from '../../lib/stores/table-design';
+import type { StackConfig } from '../config';
+import type { DesignedTable } from '../constructs/designed-table';
+import type { SecureQueue } from '../constructs/secure-queue';
+import { ServiceFunction } from '../constructs/service-function';
+import { CANCEL_TIMEOUT, CREATE_TIMEOUT, METRICS_NAMESPACE, SWEEP_TIMEOUT, type FunctionName } from './names';
+
+/** What the functions are wired to. */
+export interface FunctionResources {
+  config: StackConfig;
+  tables: Readonly<Record<string, DesignedTable>>;
+  secret: Secret;
+  eventBus: EventBus;
+  requestQueue: SecureQueue;
+  cancelQueue: SecureQueue;
+}
+
+/** The environment every function gets (each adds its own `POWERTOOLS_SERVICE_NAME`). */
+function commonEnvironment({ config, tables, secret, eventBus, cancelQueue }: FunctionResources): Record<string, string> {
+  return {
+    ...Object.fromEntries(ALL_TABLES.map((design) => [TABLE_ENV[design.logicalName]!, tables[design.logicalName]!.table.tableName])),
+    TERABOX_SECRET_ID: secret.secretArn,
+    CANCEL_QUEUE_URL: cancelQueue.queue.queueUrl,
+    EVENT_BUS_NAME: eventBus.eventBusName,
+    ACCOUNT_ID: config.accountId,
+    GLOBAL_DRY_RUN: String(config.globalDryRun),
+    MAX_CANCELLATIONS_PER_RUN: String(config.maxCancellationsPerRun),
+    MAX_CANCELLATION_PERCENT: String(config.maxCancellationPercent),
+    DEFAULT_PERIOD: String(config.defaultPeriod),
+    SECRET_CACHE_SECONDS: String(config.secretCacheSeconds),
+    ...(config.teraboxListConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(config.teraboxListConcurrency) } : {}),
+    ...(config.teraboxCancelBatchSize !== undefined ? { TERABOX_CANCEL_BATCH_SIZE: String(config.teraboxCancelBatchSize) } : {}),
+    ...(config.teraboxListEndpoint !== undefined ? { TERABOX_LIST_ENDPOINT: config.teraboxListEndpoint } : {}),
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    LOG_LEVEL: config.logLevel,
+  };
+}
+
+/** Adds the create, sweep and cancel functions to the stack (no grants: see grants.ts). */
+export function addFunctions(stack: Stack, resources: FunctionResources): Record<FunctionName, ServiceFunction> {
+  const environment = commonEnvironment(resources);
+  const makeFunction = (
+    id: string,
+    name: FunctionName,
+    options: { description: string; timeout: Duration; memorySize: number; reservedConcurrentExecutions?: number },
+  ): ServiceFunction =>
+    new ServiceFunction(stack, id, {
+      name,
+      ...options,
+      logRetentionDays: resources.config.logRetentionDays,
+      environment: { ...environment, POWERTOOLS_SERVICE_NAME: name },
+    });
+
+  const createShares = makeFunction('CreateShares', 'create-shares', {
+    description: 'Creates TeraBox shares from queued requests',
+    timeout: CREATE_TIMEOUT,
+    memorySize: 512,
+  });
+  const sweepShares = makeFunction('SweepShares', 'sweep-shares', {
+    description: 'Lists all shares, evaluates the policies and queues cancellations (scheduled; {"dryRun": true} by hand)',
+    timeout: SWEEP_TIMEOUT,
+    memorySize: 1024,
+    // One sweep at a time: the lease in the runs table enforces it too, this makes it cheap.
+    reservedConcurrentExecutions: 1,
+  });
+  const cancelShares = makeFunction('CancelShares', 'cancel-shares', {
+    description: 'Cancels queued batches of TeraBox shares',
+    timeout: CANCEL_TIMEOUT,
+    memorySize: 512,
+  });
+
+  // Event sources. maxConcurrency 2 (the SQS minimum) keeps the load on TeraBox, which has no
+  // documented rate limit, low; Baidu clients space creations ~500 ms apart.
+  createShares.function.addEventSource(
+    new SqsEventSource(resources.requestQueue.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }),
+  );
+  // A cancel message already carries a batch of share ids (one TeraBox call), so take few at once.
+  cancelShares.function.addEventSource(
+    new SqsEventSource(resources.cancelQueue.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 2 }),
+  );
+  // A scheduled sweep that fails is not retried by Lambda: the next scheduled run starts afresh
+  // from a complete listing, and a retry could only repeat the same failure. An invocation that
+  // waits behind a running sweep (reserved concurrency 1) is dropped after an hour.
+  sweepShares.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
+  return { 'create-shares': createShares, 'sweep-shares': sweepShares, 'cancel-shares': cancelShares };
+}
