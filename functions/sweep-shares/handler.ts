@@ -1,7 +1,7 @@
 /**
  * sweep-shares: invoked by EventBridge Scheduler (`{"trigger":"schedule","scheduledTime":…,
  * "executionId":…}`) or by hand (`{"dryRun": true}`). Parses the event (event.ts), runs one sweep
- * (compose.ts over lib/app/sweep.ts) and returns its JSON report (report.ts). A failed run
+ * (compose.ts over lib/app/sweep/) and returns its JSON report (report.ts). A failed run
  * (listing incomplete, a store down...) is recorded first, then thrown as `SweepFailedError`, so
  * that the function's error alarm fires; a run skipped because another sweep holds the lease
  * returns normally.
