@@ -208,6 +208,13 @@ function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySe
   return out;
 }
 
+/** The distinct ids of the inventory, in its (share id) order. */
+function distinctIds(shares: readonly InventoryShare[]): string[] {
+  const ids: string[] = [];
+  for (const s of shares) if (ids.length === 0 || ids[ids.length - 1] !== s.id) ids.push(s.id);
+  return ids;
+}
+
 /**
  * Evaluates every share against every policy and plans the run. Throws only on input it must
  * not guess about (a non-finite `now`, unusable guardrail limits, duplicate policy or exemption ids,
@@ -258,7 +265,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   const inOrder = <T extends { index: number; policyId: string }>(refs: T[]): T[] => refs.sort((a, b) => a.index - b.index || byString(a.policyId, b.policyId));
   return {
     decisions,
-    shareIds: ids.filter((s, i) => i === 0 || ids[i - 1]!.id !== s.id).map((s) => s.id),
+    shareIds: distinctIds(ids),
     toCancel: acting ? plannedCancels.slice() : [],
     plannedCancels,
     newMarks: acting ? inOrder(run.newMarks).map((m) => ({ shareId: ids[m.index]!.id, policyId: m.policyId })) : [],

@@ -366,10 +366,11 @@ function nameStart(p: string): number {
   return k + 1;
 }
 
+/** Whether the path ends with the ending, `cut` being where its last segment starts. */
 function endingMatches(p: string, cut: number, x: NameEnding): boolean {
   const length = p.length - cut;
   const needed = x.start.length + x.end.length;
-  return (x.exact ? length === needed : length >= needed) && p.startsWith(x.folder) && p.startsWith(x.start, cut) && p.endsWith(x.end);
+  return (x.exact ? length === needed : length >= needed) && p.startsWith(x.start, cut);
 }
 
 /**
@@ -388,10 +389,21 @@ export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boo
     }
   }
   return (p) => {
-    const cut = nameStart(p);
+    let cut = -1; // found on first need
     const candidates = byLast.get(p.charCodeAt(p.length - 1));
-    if (candidates) for (const x of candidates) if (endingMatches(p, cut, x)) return true;
-    for (const x of open) if (endingMatches(p, cut, x)) return true;
+    if (candidates) {
+      for (const x of candidates) {
+        if (!p.endsWith(x.end) || !p.startsWith(x.folder)) continue;
+        if (cut < 0) cut = nameStart(p);
+        if (endingMatches(p, cut, x)) return true;
+      }
+    }
+    for (const x of open) {
+      // The segment must start with `start`: a path without it anywhere needs no segment.
+      if (!p.startsWith(x.folder) || !p.includes(x.start)) continue;
+      if (cut < 0) cut = nameStart(p);
+      if (endingMatches(p, cut, x)) return true;
+    }
     return false;
   };
 }

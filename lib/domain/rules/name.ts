@@ -42,7 +42,11 @@ function compileName(rule: NameRule): ShareRule {
   const breaks = (path: string): boolean => (deny !== undefined && deny(path)) || (allow !== undefined && !allow(path));
   return {
     mode: 'per-share',
-    test: ({ paths }) => (paths === undefined ? 'unknown' : paths.some(breaks) ? 'yes' : 'no'),
+    test({ paths }) {
+      if (paths === undefined) return 'unknown';
+      for (const path of paths) if (breaks(path)) return 'yes';
+      return 'no';
+    },
     explain({ paths }) {
       if (paths === undefined) return PATHS_UNKNOWN;
       const reasons: string[] = [];
