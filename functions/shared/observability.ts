@@ -9,23 +9,9 @@ import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/type
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Env } from '../../lib/config/env';
 
-/**
- * Must equal `METRICS_NAMESPACE` in infra/share-lifecycle-stack.ts (runtime code may not import
- * the CDK app; test/unit/functions/shared checks that the two agree).
- */
-export const METRICS_NAMESPACE = 'TeraboxShareLifecycle';
+import { METRICS_NAMESPACE } from '../../lib/contracts/metric-names';
 
-/** Names of the product's custom metrics; must equal `PRODUCT_METRICS` in infra (checked by a test). */
-export const METRIC_NAMES = {
-  guardrailTripped: 'GuardrailTripped',
-  authFailures: 'TeraboxAuthFailures',
-  sharesCancelled: 'SharesCancelled',
-  apiShapeChanged: 'ApiShapeChanged',
-  cancelsIneffective: 'CancelsIneffective',
-  cancelsGivenUp: 'CancelsGivenUp',
-  createdSharesMissing: 'CreatedSharesMissing',
-  verificationRequired: 'TeraboxVerificationRequired',
-} as const;
+export { METRICS_NAMESPACE, METRIC_NAMES } from '../../lib/contracts/metric-names';
 
 export { MetricUnit };
 

@@ -1,13 +1,12 @@
 /**
  * Settings from a deployed stack's CloudFormation outputs (`share-lifecycle --stack NAME`).
  *
- * The output keys are written by infra/share-lifecycle-stack.ts (`OUTPUT_KEYS`). Runtime code
- * must not import infra/ (it pulls in aws-cdk-lib), so the names are repeated here and a test
- * (test/unit/cli/stack-outputs.test.ts) checks that both lists agree.
+ * The output keys are defined here, and the stack (infra/stack/names.ts `OUTPUT_KEYS`) writes
+ * them: runtime code must not import infra/ (it pulls in aws-cdk-lib).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
-/** The stack's output keys (a copy of infra's `OUTPUT_KEYS`). */
+/** The stack's output keys (infra re-exports them as `OUTPUT_KEYS`). */
 export const STACK_OUTPUT_KEYS = {
   requestQueueUrl: 'RequestQueueUrl',
   cancelQueueUrl: 'CancelQueueUrl',
