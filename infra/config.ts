@@ -29,6 +29,8 @@ export interface StackConfig {
   logRetentionDays: number;
   /** How long a function keeps the secret before reading it again (`SECRET_CACHE_SECONDS`). */
   secretCacheSeconds: number;
+  /** `TERABOX_REQUESTS_PER_SECOND`: TeraBox requests each function instance may start per second. */
+  teraboxRequestsPerSecond: number;
   /** Optional `TERABOX_LIST_CONCURRENCY`; unset lets the function use its own default. */
   teraboxListConcurrency?: number;
   /** Optional `TERABOX_CANCEL_BATCH_SIZE`; unset lets the function use its own default. */
@@ -55,6 +57,7 @@ export const CONTEXT_KEYS = {
   logLevel: 'shareLifecycle:logLevel',
   logRetentionDays: 'shareLifecycle:logRetentionDays',
   secretCacheSeconds: 'shareLifecycle:secretCacheSeconds',
+  teraboxRequestsPerSecond: 'shareLifecycle:teraboxRequestsPerSecond',
   teraboxListConcurrency: 'shareLifecycle:teraboxListConcurrency',
   teraboxCancelBatchSize: 'shareLifecycle:teraboxCancelBatchSize',
   teraboxListEndpoint: 'shareLifecycle:teraboxListEndpoint',
@@ -77,6 +80,8 @@ export const CONFIG_DEFAULTS = {
   logLevel: 'INFO',
   logRetentionDays: 90,
   secretCacheSeconds: 300,
+  // Conservative: TeraBox's limits are not published, and an account that goes too fast gets refused or flagged.
+  teraboxRequestsPerSecond: 5,
 } as const;
 
 /** Log retention values CloudWatch Logs accepts. */
@@ -193,6 +198,13 @@ const schema = z.object({
       .refine((days) => LOG_RETENTION_DAYS.includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` }),
   ),
   secretCacheSeconds: intSetting(0, 3600),
+  teraboxRequestsPerSecond: z.preprocess(
+    fromString,
+    z
+      .number({ error: 'must be a number above 0 and at most 1000' })
+      .gt(0, { error: 'must be a number above 0 and at most 1000' })
+      .max(1000, { error: 'must be a number above 0 and at most 1000' }),
+  ),
   // TeraBox (like Baidu) caps one cancel call at 999 ids (errno -33): see terabox-api-notes.md.
   teraboxListConcurrency: intSetting(1, 16).optional(),
   teraboxCancelBatchSize: intSetting(1, 999).optional(),

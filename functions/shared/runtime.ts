@@ -29,7 +29,8 @@ import {
   DynamoDbRunStore,
   DynamoDbShareRecordStore,
 } from '../../lib/stores';
-import { createTeraboxClient, globalFetch, type ShareListEndpoint, type TeraboxLogEvent } from '../../lib/terabox';
+import { createTeraboxClient, globalFetch, RequestPacer, type ShareListEndpoint, type TeraboxLogEvent } from '../../lib/terabox';
+import { defaultSleep } from '../../lib/terabox/retry';
 import { countMetric, createObservability, METRIC_NAMES, errorAttributes } from './observability';
 import { ReconnectingTeraboxGateway, type TeraboxClientFactory, type TeraboxClientSettings } from './terabox-gateway';
 
@@ -49,6 +50,7 @@ export interface RuntimeConfig {
   cancelQueueUrl?: string;
   secretCacheSeconds?: number;
   listConcurrency?: number;
+  requestsPerSecond?: number;
   cancelBatchSize?: number;
   /** TERABOX_LIST_ENDPOINT: which list the TeraBox client reads (its default, sharelist, when absent). */
   listEndpoint?: ShareListEndpoint;
@@ -140,6 +142,8 @@ function buildTerabox(
     if (event.event === 'auth-failure') logger.warn('TeraBox auth failure', { terabox: { ...event } });
     else logger.debug('TeraBox', { terabox: { ...event } });
   };
+  // One pace for the instance: a client rebuilt after an auth failure keeps it.
+  const pacer = config.requestsPerSecond !== undefined ? new RequestPacer({ requestsPerSecond: config.requestsPerSecond, now: () => clock.now(), sleep: defaultSleep }) : undefined;
   const build: TeraboxClientFactory =
     overrides.teraboxClientFactory ??
     ((creds) =>
@@ -150,6 +154,7 @@ function buildTerabox(
         ...(config.listConcurrency !== undefined ? { listConcurrency: config.listConcurrency } : {}),
         ...(config.cancelBatchSize !== undefined ? { cancelBatchSize: config.cancelBatchSize } : {}),
         ...(config.listEndpoint !== undefined ? { listEndpoint: config.listEndpoint } : {}),
+        ...(pacer ? { pacer } : {}),
         clock,
         ...overrides.terabox,
         credentials: creds,

@@ -33,6 +33,7 @@ function commonEnvironment({ config, tables, secret, eventBus, cancelQueue }: Fu
     MAX_CANCELLATION_PERCENT: String(config.maxCancellationPercent),
     DEFAULT_PERIOD: String(config.defaultPeriod),
     SECRET_CACHE_SECONDS: String(config.secretCacheSeconds),
+    TERABOX_REQUESTS_PER_SECOND: String(config.teraboxRequestsPerSecond),
     ...(config.teraboxListConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(config.teraboxListConcurrency) } : {}),
     ...(config.teraboxCancelBatchSize !== undefined ? { TERABOX_CANCEL_BATCH_SIZE: String(config.teraboxCancelBatchSize) } : {}),
     ...(config.teraboxListEndpoint !== undefined ? { TERABOX_LIST_ENDPOINT: config.teraboxListEndpoint } : {}),

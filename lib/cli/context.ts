@@ -203,8 +203,10 @@ export class CliContext {
   async teraboxClient(): Promise<TeraboxClient> {
     const credentials = await this.teraboxCredentials();
     const listEndpoint = await this.teraboxListEndpoint();
+    const requestsPerSecond = readSettings(await this.env(), ['TERABOX_REQUESTS_PER_SECOND']).TERABOX_REQUESTS_PER_SECOND;
     const client = createTeraboxClient({
       listEndpoint,
+      ...(requestsPerSecond !== undefined ? { requestsPerSecond } : {}),
       ...this.deps.terabox,
       credentials: { ndus: credentials.ndus, baseUrl: credentials.baseUrl, jsToken: credentials.jsToken, bdstoken: credentials.bdstoken },
     });

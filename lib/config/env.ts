@@ -124,6 +124,23 @@ function percent(fallback: number) {
 export const LIST_ENDPOINT_VALUES = ['sharelist', 'record'] as const;
 export type ListEndpointSetting = (typeof LIST_ENDPOINT_VALUES)[number];
 
+/** An optional rate, requests per second (above 0, at most 1000); unset = no pace. */
+const optionalRate = () =>
+  setting(
+    z
+      .string()
+      .optional()
+      .transform((value, ctx): number | undefined => {
+        if (value === undefined) return undefined;
+        const number = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+        if (!(number > 0 && number <= 1000)) {
+          ctx.addIssue({ code: 'custom', message: 'must be a number above 0 and at most 1000 (requests per second)', input: value });
+          return z.NEVER;
+        }
+        return number;
+      }),
+  );
+
 const listEndpoint = () =>
   withDefault(
     required('sharelist or record').transform((value, ctx): ListEndpointSetting => {
@@ -166,6 +183,8 @@ export const SETTINGS = {
   TERABOX_LIST_ENDPOINT: listEndpoint(),
   // The cancel queue message carries at most 100 share ids; TeraBox (as Baidu) caps one operation at 999.
   TERABOX_CANCEL_BATCH_SIZE: integer(100, 1, 100),
+  // TeraBox requests one function instance may start per second (the stack sets 5); unset: no pace.
+  TERABOX_REQUESTS_PER_SECOND: optionalRate(),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -201,6 +220,8 @@ export interface CreateSharesConfig {
   secretCacheSeconds: number;
   /** TERABOX_LIST_ENDPOINT: the list the create recovery and the share id lookup read (loaders always set it; absent = the client default, sharelist). */
   listEndpoint?: ListEndpointSetting;
+  /** TERABOX_REQUESTS_PER_SECOND: the pace of this instance's TeraBox requests (absent = none). */
+  requestsPerSecond?: number;
 }
 
 export interface SweepConfig {
@@ -219,6 +240,8 @@ export interface SweepConfig {
   cancelBatchSize: number;
   /** TERABOX_LIST_ENDPOINT: the list the sweep reads (absent = the client default, sharelist). */
   listEndpoint?: ListEndpointSetting;
+  /** TERABOX_REQUESTS_PER_SECOND: the pace of this instance's TeraBox requests (absent = none). */
+  requestsPerSecond?: number;
 }
 
 export interface CancelConfig {
@@ -231,11 +254,13 @@ export interface CancelConfig {
   globalDryRun: boolean;
   secretCacheSeconds: number;
   cancelBatchSize: number;
+  /** TERABOX_REQUESTS_PER_SECOND: the pace of this instance's TeraBox requests (absent = none). */
+  requestsPerSecond?: number;
 }
 
 /** create-shares: share records, the secret, the event bus, the default period, the list endpoint. */
 export function loadCreateSharesConfig(env: Env): CreateSharesConfig {
-  const s = readSettings(env, ['ACCOUNT_ID', 'SHARES_TABLE', 'TERABOX_SECRET_ID', 'EVENT_BUS_NAME', 'DEFAULT_PERIOD', 'SECRET_CACHE_SECONDS', 'TERABOX_LIST_ENDPOINT']);
+  const s = readSettings(env, ['ACCOUNT_ID', 'SHARES_TABLE', 'TERABOX_SECRET_ID', 'EVENT_BUS_NAME', 'DEFAULT_PERIOD', 'SECRET_CACHE_SECONDS', 'TERABOX_LIST_ENDPOINT', 'TERABOX_REQUESTS_PER_SECOND']);
   return {
     accountId: s.ACCOUNT_ID,
     sharesTable: s.SHARES_TABLE,
@@ -244,6 +269,7 @@ export function loadCreateSharesConfig(env: Env): CreateSharesConfig {
     defaultPeriod: s.DEFAULT_PERIOD,
     secretCacheSeconds: s.SECRET_CACHE_SECONDS,
     listEndpoint: s.TERABOX_LIST_ENDPOINT,
+    ...(s.TERABOX_REQUESTS_PER_SECOND !== undefined ? { requestsPerSecond: s.TERABOX_REQUESTS_PER_SECOND } : {}),
   };
 }
 
@@ -265,6 +291,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     'TERABOX_LIST_CONCURRENCY',
     'TERABOX_CANCEL_BATCH_SIZE',
     'TERABOX_LIST_ENDPOINT',
+    'TERABOX_REQUESTS_PER_SECOND',
   ]);
   return {
     accountId: s.ACCOUNT_ID,
@@ -281,6 +308,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     listConcurrency: s.TERABOX_LIST_CONCURRENCY,
     cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
     listEndpoint: s.TERABOX_LIST_ENDPOINT,
+    ...(s.TERABOX_REQUESTS_PER_SECOND !== undefined ? { requestsPerSecond: s.TERABOX_REQUESTS_PER_SECOND } : {}),
   };
 }
 
@@ -295,6 +323,7 @@ export function loadCancelConfig(env: Env): CancelConfig {
     'GLOBAL_DRY_RUN',
     'SECRET_CACHE_SECONDS',
     'TERABOX_CANCEL_BATCH_SIZE',
+    'TERABOX_REQUESTS_PER_SECOND',
   ]);
   return {
     accountId: s.ACCOUNT_ID,
@@ -305,5 +334,6 @@ export function loadCancelConfig(env: Env): CancelConfig {
     globalDryRun: s.GLOBAL_DRY_RUN,
     secretCacheSeconds: s.SECRET_CACHE_SECONDS,
     cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
+    ...(s.TERABOX_REQUESTS_PER_SECOND !== undefined ? { requestsPerSecond: s.TERABOX_REQUESTS_PER_SECOND } : {}),
   };
 }

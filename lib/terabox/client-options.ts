@@ -10,6 +10,7 @@ import type { FetchLike } from './http';
 import { DEFAULT_LIST_ENDPOINT, isShareListEndpoint, type ShareListEndpoint } from './paginate';
 import { positiveInt } from './positive-int';
 import { DEFAULT_RETRY_POLICY, defaultSleep, type RetryPolicy } from './retry';
+import { RequestPacer } from './pacer';
 import type { TeraboxCredentials, TeraboxLogger } from './session';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -58,6 +59,13 @@ export interface TeraboxClientOptions {
   clock?: Clock;
   /** The `browserid` cookie sent with every call; default: random, generated once per client. */
   browserId?: string;
+  /**
+   * At most this many requests start per second (pacer.ts), listing, cancels and creates alike;
+   * absent: no pace. The deployed functions get TERABOX_REQUESTS_PER_SECOND (default 5).
+   */
+  requestsPerSecond?: number;
+  /** A pace shared with other clients of the process (instead of `requestsPerSecond`). */
+  pacer?: RequestPacer;
   /** Injected for tests: the pause between attempts and the jitter source. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -76,6 +84,7 @@ export interface ClientSettings {
   maxPages: number;
   cancelBatchSize: number;
   requestTimeoutMs: number;
+  pacer: RequestPacer | undefined;
 }
 
 /** Throws TeraboxValidationError for the first option out of range. */
@@ -99,7 +108,16 @@ export function resolveClientSettings(options: TeraboxClientOptions): ClientSett
     maxPages: positiveInt(options.maxPages, 100_000, 'maxPages', 10_000_000),
     cancelBatchSize: positiveInt(options.cancelBatchSize, DEFAULT_CANCEL_BATCH_SIZE, 'cancelBatchSize', MAX_CANCEL_BATCH_SIZE),
     requestTimeoutMs: positiveInt(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 600_000),
+    pacer: options.pacer ?? pacerOf(options.requestsPerSecond, clock, options.sleep ?? defaultSleep),
   };
+}
+
+function pacerOf(requestsPerSecond: number | undefined, clock: Clock, sleep: ClientSettings['sleep']): RequestPacer | undefined {
+  if (requestsPerSecond === undefined) return undefined;
+  if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0 || requestsPerSecond > 1000) {
+    throw new TeraboxValidationError([`requestsPerSecond must be a number above 0 and at most 1000 (got ${String(requestsPerSecond)})`]);
+  }
+  return new RequestPacer({ requestsPerSecond, now: () => clock.now(), sleep });
 }
 
 /** The keep-alive agents (none with `keepAlive: false`); `close()` destroys them. */

@@ -84,6 +84,7 @@ class Client implements TeraboxClient {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(pool.agentFor ? { agent: pool.agentFor } : {}),
       ...(options.browserId !== undefined ? { browserId: options.browserId } : {}),
+      ...(this.settings.pacer ? { pacer: this.settings.pacer } : {}),
     });
   }
 

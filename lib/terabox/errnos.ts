@@ -21,7 +21,7 @@
  *   → `unconfirmed` (the next listing checks it).
  * - `other`: surfaced as TeraboxApiError with its meaning.
  */
-export type ErrnoClass = 'auth' | 'verification' | 'token' | 'share-verify' | 'transient' | 'cancel-split' | 'cancel-gone' | 'cancel-unconfirmed' | 'other';
+export type ErrnoClass = 'auth' | 'verification' | 'token' | 'share-verify' | 'transient' | 'rate-limit' | 'cancel-split' | 'cancel-gone' | 'cancel-unconfirmed' | 'other';
 
 export interface ErrnoInfo {
   meaning: string;
@@ -45,8 +45,8 @@ export const ERRNO_TABLE: Readonly<Record<number, ErrnoInfo>> = Object.freeze({
   // Seen publicly only on other endpoints (someone else's share, transfer) [?]: kept reactive.
   4000020: { meaning: 'verification needed', classes: ['share-verify'] },
   400810: { meaning: 'verification needed', classes: ['share-verify'] },
-  110: { meaning: 'share count exceeded (rate limited)', classes: ['transient'] },
-  31034: { meaning: 'hit frequency limit', classes: ['transient'] },
+  110: { meaning: 'share count exceeded (rate limited)', classes: ['transient', 'rate-limit'] },
+  31034: { meaning: 'hit frequency limit', classes: ['transient', 'rate-limit'] },
   9001: { meaning: 'server busy (transient)', classes: ['transient'] },
   111: { meaning: 'an operation is already running (transient)', classes: ['transient'] },
   // On TeraBox -7 is "invalid file name" and -21 "cannot operate preference files" (rclone) [T];
@@ -81,6 +81,8 @@ export const VERIFICATION_ERRNOS = errnosOf('verification');
 export const TOKEN_ERRNOS = errnosOf('token');
 /** "Verification needed" on share endpoints: reload /main and repeat once. */
 export const SHARE_VERIFY_ERRNOS = errnosOf('share-verify');
+/** TeraBox says the account goes too fast: the request pace slows down (pacer.ts). */
+export const RATE_LIMIT_ERRNOS = errnosOf('rate-limit');
 /** Worth repeating after a pause (DEFAULT_RETRY_POLICY.retryableErrnos). */
 export const TRANSIENT_ERRNOS = errnosOf('transient');
 /** A cancel batch refused with one of these is split to find the culprits (or re-chunked). */

@@ -61,6 +61,7 @@ export { isNoPassword, normalizeShare, normalizeSharePage, type NormalizeContext
 export { extractSharePage } from './share-page';
 export { parseShareLink } from './share-link';
 export { Redactor, redactPatterns, REDACTED } from './redact';
+export { RequestPacer, retryAfterMs, MAX_RETRY_AFTER_MS, type RequestPacerOptions } from './pacer';
 export { DEFAULT_RETRY_POLICY, TRANSIENT_ERRNOS, backoffDelayMs, isRetryableError, isSafeToRepeatCreate, type RetryPolicy } from './retry';
 export {
   COMMON_PARAMS,

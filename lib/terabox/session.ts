@@ -18,10 +18,11 @@
  * Retries with backoff are the client's job (retry.ts), around `call`.
  */
 import { CookieJar } from './cookies';
-import { AUTH_ERRNOS, SHARE_VERIFY_ERRNOS, TOKEN_ERRNOS, VERIFICATION_ERRNOS } from './errnos';
+import { AUTH_ERRNOS, RATE_LIMIT_ERRNOS, SHARE_VERIFY_ERRNOS, TOKEN_ERRNOS, VERIFICATION_ERRNOS } from './errnos';
 import { TeraboxApiError, TeraboxAuthError, TeraboxHttpError, TeraboxResponseError, TeraboxVerificationRequiredError } from './errors';
 import { send, type FetchLike, type HttpResult, type Transport } from './http';
 import { parseJsonLossless } from './json';
+import { retryAfterMs, type RequestPacer } from './pacer';
 import { isRecord, toNumber } from './field-values';
 import { extractPageTokens, type JsTokenSource } from './page-tokens';
 import { Redactor } from './redact';
@@ -61,7 +62,7 @@ export function defaultRegionUrl(prefix: string): string {
 
 /** A log event; every string in it has been redacted. */
 export interface TeraboxLogEvent {
-  event: 'request' | 'retry' | 'token-refresh' | 'region-switch' | 'auth-failure' | 'list-page';
+  event: 'request' | 'retry' | 'token-refresh' | 'region-switch' | 'auth-failure' | 'list-page' | 'pace';
   method?: string;
   endpoint?: string;
   /** The request URL with credentials masked. */
@@ -77,6 +78,8 @@ export interface TeraboxLogEvent {
   to?: string;
   error?: string;
   message?: string;
+  /** `pace`: how many times slower than configured the requests now go. */
+  slowFactor?: number;
 }
 
 export type TeraboxLogger = (event: TeraboxLogEvent) => void;
@@ -93,6 +96,8 @@ export interface SessionOptions {
   redactor?: Redactor;
   /** The `browserid` cookie; default: a random one, generated once for this session. */
   browserId?: string;
+  /** Every request waits for its turn here (pacer.ts); none: requests go as fast as they are made. */
+  pacer?: RequestPacer;
 }
 
 export interface CallSpec {
@@ -272,6 +277,7 @@ export class TeraboxSession {
     const url = this.url(endpoint, query);
     const started = this.options.now();
     const timeoutMs = Math.max(1, Math.min(this.options.requestTimeoutMs, remainingMs ?? Infinity));
+    await this.options.pacer?.take(signal);
     try {
       const result = await send(this.transport, {
         method,
@@ -282,6 +288,7 @@ export class TeraboxSession {
         timeoutMs,
         ...(signal ? { signal } : {}),
       });
+      if (result.status === 429 || result.status === 503) this.slowDown(endpoint, retryAfterMs(result.header('retry-after'), this.options.now()));
       this.cookies.absorb(result.setCookies, this.options.now());
       this.emit({ event: 'request', method, endpoint, url, status: result.status, durationMs: this.options.now() - started });
       return result;
@@ -454,8 +461,17 @@ export class TeraboxSession {
     }
   }
 
+  /** TeraBox said the account goes too fast: the pace slows down (and a logged `pace` event says so). */
+  private slowDown(endpoint: string, retryAfter?: number): void {
+    const pacer = this.options.pacer;
+    if (!pacer) return;
+    pacer.slowDown(retryAfter);
+    this.emit({ event: 'pace', endpoint, slowFactor: pacer.slowFactor(), ...(retryAfter !== undefined ? { delayMs: retryAfter } : {}) });
+  }
+
   /** The typed error of a non-zero errno (after the session's own remedies): auth, verification, or API. */
   private errnoError(errno: number, endpoint: string): TeraboxApiError | TeraboxAuthError {
+    if (RATE_LIMIT_ERRNOS.has(errno)) this.slowDown(endpoint);
     if (errno === NOT_LOGGED_IN_ERRNO || AUTH_ERRNOS.has(errno)) {
       this.emit({ event: 'auth-failure', endpoint, errno });
       return new TeraboxAuthError(`errno ${errno} on ${endpoint}`, { endpoint });

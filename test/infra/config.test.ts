@@ -55,6 +55,7 @@ describe('readStackConfig', () => {
           logLevel: 'DEBUG',
           logRetentionDays: 30,
           secretCacheSeconds: 60,
+          teraboxRequestsPerSecond: 2.5,
           teraboxListConcurrency: 4,
           teraboxCancelBatchSize: 200,
           teraboxListEndpoint: 'record',
@@ -73,6 +74,7 @@ describe('readStackConfig', () => {
       logLevel: 'DEBUG',
       logRetentionDays: 30,
       secretCacheSeconds: 60,
+      teraboxRequestsPerSecond: 2.5,
       teraboxListConcurrency: 4,
       teraboxCancelBatchSize: 200,
       teraboxListEndpoint: 'record',
@@ -86,6 +88,7 @@ describe('readStackConfig', () => {
     ['maxCancellationPercent', '7.5', 7.5],
     ['defaultPeriod', '0', 0],
     ['teraboxCancelBatchSize', '999', 999],
+    ['teraboxRequestsPerSecond', '0.5', 0.5],
   ] as const)('accepts %s=%s as given by `cdk synth -c` (a string)', (field, raw, parsed) => {
     expect(readStackConfig(contextOf({ [field]: raw }))[field]).toBe(parsed);
   });
@@ -114,6 +117,8 @@ describe('readStackConfig', () => {
     ['logRetentionDays', 10, 'must be one of'],
     ['teraboxCancelBatchSize', 1000, 'whole number from 1 to 999'],
     ['teraboxListEndpoint', 'records', 'must be sharelist or record'],
+    ['teraboxRequestsPerSecond', 0, 'above 0 and at most 1000'],
+    ['teraboxRequestsPerSecond', 5000, 'above 0 and at most 1000'],
     ['stackName', '1-bad_name', 'start with a letter'],
   ] as const)('rejects %s=%j with a message naming the key and the rule', (field, value, message) => {
     const issues = issuesOf(() => readStackConfig(contextOf({ [field]: value })));

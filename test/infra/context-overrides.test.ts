@@ -18,6 +18,7 @@ beforeAll(() => {
     logLevel: 'DEBUG',
     logRetentionDays: '30',
     teraboxListConcurrency: '3',
+    teraboxRequestsPerSecond: '2',
     teraboxCancelBatchSize: '250',
     teraboxListEndpoint: 'record',
   });
@@ -50,6 +51,7 @@ describe('context overrides', () => {
           ACCOUNT_ID: 'team-a',
           LOG_LEVEL: 'DEBUG',
           TERABOX_LIST_CONCURRENCY: '3',
+          TERABOX_REQUESTS_PER_SECOND: '2',
           TERABOX_CANCEL_BATCH_SIZE: '250',
           TERABOX_LIST_ENDPOINT: 'record',
         }),

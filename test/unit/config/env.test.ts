@@ -59,8 +59,10 @@ describe('loadSweepConfig', () => {
       SECRET_CACHE_SECONDS: '0',
       TERABOX_LIST_CONCURRENCY: '8',
       TERABOX_CANCEL_BATCH_SIZE: '25',
+      TERABOX_REQUESTS_PER_SECOND: '2.5',
     });
     expect(config).toMatchObject({
+      requestsPerSecond: 2.5,
       accountId: 'acct-2',
       globalDryRun: true,
       guardrails: { maxCancellations: 0, maxCancellationPercent: 12.5 },
@@ -109,6 +111,9 @@ describe('loadSweepConfig', () => {
     ['SECRET_CACHE_SECONDS', '86401', 'SECRET_CACHE_SECONDS must be a whole number from 0 to 86400'],
     ['TERABOX_LIST_CONCURRENCY', '0', 'TERABOX_LIST_CONCURRENCY must be a whole number from 1 to 16'],
     ['TERABOX_CANCEL_BATCH_SIZE', '101', 'TERABOX_CANCEL_BATCH_SIZE must be a whole number from 1 to 100'],
+    ['TERABOX_REQUESTS_PER_SECOND', '0', 'TERABOX_REQUESTS_PER_SECOND must be a number above 0 and at most 1000 (requests per second)'],
+    ['TERABOX_REQUESTS_PER_SECOND', '5/s', 'TERABOX_REQUESTS_PER_SECOND must be a number above 0 and at most 1000 (requests per second)'],
+    ['TERABOX_REQUESTS_PER_SECOND', '1001', 'TERABOX_REQUESTS_PER_SECOND must be a number above 0 and at most 1000 (requests per second)'],
   ])('rejects %s=%j', (name, value, problem) => {
     expect(problemsOf(() => loadSweepConfig({ ...fullEnv, [name]: value }))).toEqual([problem]);
   });
