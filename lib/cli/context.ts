@@ -128,7 +128,7 @@ export class CliContext {
     if (requirements.requestQueue === true && !isHttpUrl(env.REQUEST_QUEUE_URL)) problems.push('REQUEST_QUEUE_URL must be an http(s) SQS queue URL');
     if (requirements.terabox === true) {
       try {
-        readSettings(env, ['TERABOX_LIST_ENDPOINT']);
+        readSettings(env, ['TERABOX_LIST_ENDPOINT', 'TERABOX_REQUESTS_PER_SECOND']);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         problems.push(...error.problems);
@@ -199,11 +199,16 @@ export class CliContext {
     return readSettings(await this.env(), ['TERABOX_LIST_ENDPOINT']).TERABOX_LIST_ENDPOINT;
   }
 
+  /** The pace of TeraBox requests (TERABOX_REQUESTS_PER_SECOND; undefined = none). */
+  async teraboxRequestsPerSecond(): Promise<number | undefined> {
+    return readSettings(await this.env(), ['TERABOX_REQUESTS_PER_SECOND']).TERABOX_REQUESTS_PER_SECOND;
+  }
+
   /** A TeraBox client for the configured account (call `check({ terabox: true })` first). */
   async teraboxClient(): Promise<TeraboxClient> {
     const credentials = await this.teraboxCredentials();
     const listEndpoint = await this.teraboxListEndpoint();
-    const requestsPerSecond = readSettings(await this.env(), ['TERABOX_REQUESTS_PER_SECOND']).TERABOX_REQUESTS_PER_SECOND;
+    const requestsPerSecond = await this.teraboxRequestsPerSecond();
     const client = createTeraboxClient({
       listEndpoint,
       ...(requestsPerSecond !== undefined ? { requestsPerSecond } : {}),

@@ -100,10 +100,11 @@ export function registerDoctorCommand(program: Command, runner: CommandRunner): 
         if (options.writeTest === true) await consent(run.io, options);
         const credentials = await run.context.teraboxCredentials();
         const listEndpoint = await run.context.teraboxListEndpoint();
+        const requestsPerSecond = await run.context.teraboxRequestsPerSecond();
         const { report, exchanges } = await runDoctor({
           credentials: { ndus: credentials.ndus, baseUrl: credentials.baseUrl, jsToken: credentials.jsToken, bdstoken: credentials.bdstoken },
           fetch: globalFetch,
-          ...(listEndpoint ? { client: { listEndpoint } } : {}),
+          client: { ...(listEndpoint ? { listEndpoint } : {}), ...(requestsPerSecond !== undefined ? { requestsPerSecond } : {}) },
           pageSize: options.pageSize,
           ...(options.writeTest === true && options.path !== undefined ? { writeTest: { path: options.path, pageSize: options.pageSize } } : {}),
         });

@@ -62,6 +62,27 @@ describe('request pace', () => {
     expect(paces.every((e) => e.endpoint === LIST && (e.slowFactor ?? 0) >= 2)).toBe(true);
   });
 
+  it('holds the next request until a 429 Retry-After has passed', async () => {
+    const emu = await h.emulator({ seed: { files: 10, shares: 150 } });
+    const listStarts: number[] = [];
+    let refused = false;
+    const fetch: FetchLike = async (url, init) => {
+      if (new URL(url).pathname === LIST) {
+        listStarts.push(performance.now());
+        if (!refused) {
+          refused = true;
+          return { status: 429, headers: { get: (name) => (name.toLowerCase() === 'retry-after' ? '1' : null) }, text: async () => '' };
+        }
+      }
+      return nodeFetch(url, init);
+    };
+    const client = h.client(emu, { requestsPerSecond: 100, fetch, retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 4 } });
+    const shares = await collect(client.paginateShares());
+    expect(shares).toHaveLength(150);
+    expect(listStarts[1]! - listStarts[0]!).toBeGreaterThanOrEqual(990);
+    expect(h.events.filter((e) => e.event === 'pace')).toEqual([expect.objectContaining({ endpoint: LIST, delayMs: 1000, slowFactor: 2 })]);
+  });
+
   it('refuses a rate that is not a positive number', () => {
     return h.emulator({ seed: { files: 1, shares: 1 } }).then((emu) => {
       expect(() => h.client(emu, { requestsPerSecond: 0 })).toThrow(/requestsPerSecond/);

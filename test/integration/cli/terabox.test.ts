@@ -74,6 +74,15 @@ describe('share-lifecycle create and shares list', () => {
     expect(bad.stderr).toBe('share-lifecycle: invalid setting: TERABOX_LIST_ENDPOINT must be sharelist or record\n');
   });
 
+  it('paces its TeraBox requests with TERABOX_REQUESTS_PER_SECOND, and refuses a bad rate', async () => {
+    const result = await runCli(cli, ['shares', 'list', '--json', '--page-size', '100'], { env: cliEnv({ ...emulatorEnv(emulator), TERABOX_REQUESTS_PER_SECOND: '50' }) });
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as unknown[]).length).toBe(emulator.state.shares.size);
+    const bad = await runCli(cli, ['shares', 'list'], { env: cliEnv({ ...emulatorEnv(emulator), TERABOX_REQUESTS_PER_SECOND: 'fast' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('share-lifecycle: invalid setting: TERABOX_REQUESTS_PER_SECOND must be a number above 0 and at most 1000 (requests per second)\n');
+  });
+
   it('lists shares as a table', async () => {
     const result = await runCli(cli, ['shares', 'list'], { env: cliEnv(emulatorEnv(emulator)) });
     expect(result.code).toBe(0);
