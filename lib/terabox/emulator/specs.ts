@@ -37,6 +37,8 @@ export const NO_FAULTS: Readonly<FaultSpec> = Object.freeze({
   rateLimitErrno: 110,
   rotateEvery: 0,
   html: 0,
+  createEvery: 0,
+  cancelEvery: 0,
   paths: [],
 });
 
@@ -69,6 +71,8 @@ const FAULT_FIELDS: Record<NumericFaultKey, Check> = {
   rateLimitErrno: anyInt,
   rotateEvery: nonNegativeInt,
   html: fraction,
+  createEvery: nonNegativeInt,
+  cancelEvery: nonNegativeInt,
 };
 
 /** Spec-string keys → FaultSpec fields (the short forms are what the command line uses). */

@@ -48,6 +48,13 @@ export interface FaultSpec {
   rotateEvery: number;
   /** HTTP 200 with an HTML login page instead of JSON. */
   html: number;
+  /**
+   * A list that shifts while it is read: before every Nth list request (sharelist or record, 0 =
+   * never) a new share is created, which moves every share one place down a newest-first list.
+   */
+  createEvery: number;
+  /** Before every Nth list request (0 = never) the share in the middle of the list is cancelled. */
+  cancelEvery: number;
   /** Overrides the emulator's response shape at runtime when set. */
   shape?: ResponseShape;
   /** Overrides the emulator's shape variant (variants.ts) at runtime when set. */

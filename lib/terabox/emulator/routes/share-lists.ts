@@ -7,7 +7,7 @@ import { errno, ERRNO, html, json, type EmulatorRequest, type Reply } from '../e
 import { recordPageBody, sharePageObject, toJson, type SharePageInput } from '../responses';
 import type { ServerConfig } from '../server-config';
 import type { EmulatorState } from '../state';
-import type { ListOrder } from '../types';
+import type { FaultSpec, ListOrder } from '../types';
 import { variantSharePage } from '../variants';
 import type { RouteContext } from './context';
 import { pageParam } from './form-fields';
@@ -61,9 +61,26 @@ function pageInput(
   };
 }
 
+/**
+ * The churn faults (createEvery, cancelEvery): the list changes just before this request reads
+ * it, as when people create and cancel shares while a sweep lists them.
+ */
+function churn(state: EmulatorState, spec: FaultSpec, path: string): void {
+  const n = state.counts[path] ?? 0;
+  if (spec.createEvery > 0 && n % spec.createEvery === 0) {
+    const file = state.listDir('/', 0, 1)?.[0];
+    state.addShare(file ? { fsIds: [file.fsId], paths: [file.path], public: true } : { public: true });
+  }
+  if (spec.cancelEvery > 0 && n % spec.cancelEvery === 0 && state.shares.size > 0) {
+    const ids = [...state.shares.keys()];
+    state.removeShare(ids[Math.floor(ids.length / 2)]!);
+  }
+}
+
 export function shareList(r: EmulatorRequest, { state, config, faults }: RouteContext): Reply {
   const req = listRequest(state, config, r);
   if ('status' in req) return req;
+  churn(state, faults(), r.path);
   const { shape, variant: faultVariant } = faults();
   const query = { order: listOrderFor(r.query, config), transferOnly: config.sharelistScope === 'transfer-only' };
   const body = sharePageObject({ shape: shape ?? config.shape, ...pageInput(state, config, req, state.listShares(req.offset, req.size, query)) });
@@ -74,8 +91,9 @@ export function shareList(r: EmulatorRequest, { state, config, faults }: RouteCo
 }
 
 /** Baidu's `/share/record`: every share, always in the Baidu record shape. */
-export function shareRecord(r: EmulatorRequest, { state, config }: RouteContext): Reply {
+export function shareRecord(r: EmulatorRequest, { state, config, faults }: RouteContext): Reply {
   const req = listRequest(state, config, r);
   if ('status' in req) return req;
+  churn(state, faults(), r.path);
   return json(recordPageBody(pageInput(state, config, req, state.listShares(req.offset, req.size, { order: listOrderFor(r.query, config) }))));
 }
