@@ -22,6 +22,7 @@ import { AUTH_ERRNOS, RATE_LIMIT_ERRNOS, SHARE_VERIFY_ERRNOS, TOKEN_ERRNOS, VERI
 import { TeraboxApiError, TeraboxAuthError, TeraboxHttpError, TeraboxResponseError, TeraboxVerificationRequiredError } from './errors';
 import { send, type FetchLike, type HttpResult, type Transport } from './http';
 import { parseJsonLossless } from './json';
+import type { TeraboxLogEvent, TeraboxLogger } from './log-event';
 import { retryAfterMs, type RequestPacer } from './pacer';
 import { isRecord, toNumber } from './field-values';
 import { extractPageTokens, type JsTokenSource } from './page-tokens';
@@ -60,29 +61,7 @@ export function defaultRegionUrl(prefix: string): string {
   return `https://${prefix}.terabox.com`;
 }
 
-/** A log event; every string in it has been redacted. */
-export interface TeraboxLogEvent {
-  event: 'request' | 'retry' | 'token-refresh' | 'region-switch' | 'auth-failure' | 'list-page' | 'pace';
-  method?: string;
-  endpoint?: string;
-  /** The request URL with credentials masked. */
-  url?: string;
-  status?: number;
-  errno?: number;
-  durationMs?: number;
-  attempt?: number;
-  delayMs?: number;
-  page?: number;
-  count?: number;
-  from?: string;
-  to?: string;
-  error?: string;
-  message?: string;
-  /** `pace`: how many times slower than configured the requests now go. */
-  slowFactor?: number;
-}
-
-export type TeraboxLogger = (event: TeraboxLogEvent) => void;
+export type { TeraboxLogEvent, TeraboxLogger } from './log-event';
 
 export interface SessionOptions {
   credentials: TeraboxCredentials;
