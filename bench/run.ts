@@ -4,7 +4,7 @@
  *
  *   npm run bench                       the full run (a few minutes)
  *   npm run bench -- --quick            small sizes, a smoke test; writes nothing unless --out is given
- *   npm run bench -- --only sweep,cold-start   a subset (sweep, evaluation, create, cold-start)
+ *   npm run bench -- --only sweep,cold-start   a subset (sweep, evaluation, create, cold-start, pace)
  *   npm run bench -- --out other.json   another result file
  *
  * Speed is measured here, never asserted by a timed test. Each heavy part runs in its own Node
@@ -16,9 +16,10 @@ import { runColdStartBench, type ColdStartResult } from './cold-start';
 import { runCreateBench, type CreateBenchResult } from './create';
 import type { EvaluationChildInput, EvaluationChildResult } from './evaluation-child';
 import { formatTable, machineInfo, runInChild, type Figure, type MachineInfo } from './support';
+import { runPaceBench, type PaceBenchResult } from './pace';
 import { runSweepBench, type SweepBenchResult } from './sweep';
 
-export const PARTS = ['sweep', 'evaluation', 'create', 'cold-start'] as const;
+export const PARTS = ['sweep', 'evaluation', 'create', 'cold-start', 'pace'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchSizes {
@@ -29,6 +30,10 @@ export interface BenchSizes {
   createBaselineRequests: number;
   coldStartRuns: number;
   latencyMs: number;
+  /** The pace bench: shares listed at paceRate requests a second, paceLatencyMs per request. */
+  paceShares: number;
+  paceRate: number;
+  paceLatencyMs: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -39,6 +44,9 @@ export const FULL_SIZES: BenchSizes = {
   createBaselineRequests: 200,
   coldStartRuns: 7,
   latencyMs: 20,
+  paceShares: 20_000,
+  paceRate: 20,
+  paceLatencyMs: 200,
 };
 
 const QUICK_SIZES: BenchSizes = {
@@ -49,9 +57,12 @@ const QUICK_SIZES: BenchSizes = {
   createBaselineRequests: 30,
   coldStartRuns: 3,
   latencyMs: 20,
+  paceShares: 2_000,
+  paceRate: 20,
+  paceLatencyMs: 200,
 };
 
-/** Targets from issue 6; the evaluation targets from issue 18. */
+/** Targets from issue 6; the evaluation targets from issue 18; the pace's from issue 14. */
 export const TARGETS = {
   extraListCalls: 1,
   sweepWallFactor: 1.5,
@@ -63,6 +74,8 @@ export const TARGETS = {
   bundleBytes: 1_000_000,
   loadMs: 200,
   sweepPeakMb: 512,
+  /** A paced listing takes at most this factor of requests / rate (issue 14). */
+  paceWallFactor: 1.3,
 } as const;
 
 export interface BenchResults {
@@ -79,11 +92,38 @@ export interface BenchResults {
     evaluationAtSweepSize: EvaluationChildResult | null;
     create: CreateBenchResult | null;
     coldStart: ColdStartResult | null;
+    pace: PaceBenchResult | null;
   };
 }
 
 const r2 = (n: number): number => Math.round(n * 100) / 100;
 const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** The pace's figures: the busiest second against the rate, the wall time against requests / rate. */
+export function paceFigures(p: PaceBenchResult): Figure[] {
+  const what = `pace ${p.rate}/s: ${fmt(p.shares)} shares, ${p.latencyMs} ms a request`;
+  return [
+    {
+      id: 'pace.max-per-second',
+      figure: `${what}: most requests in one second`,
+      target: `<= ${p.rate}`,
+      measured: p.maxPerSecond,
+      unit: 'requests',
+      ratio: r2(p.maxPerSecond / p.rate),
+      pass: p.maxPerSecond <= p.rate,
+    },
+    {
+      id: 'pace.wall',
+      figure: `${what}: wall time`,
+      target: `<= ${TARGETS.paceWallFactor}x bound ${fmt(p.boundMs)} ms (${fmt(p.requests)} requests / rate + latency)`,
+      measured: p.wallMs,
+      unit: 'ms',
+      ratio: r2(p.wallMs / p.boundMs),
+      pass: p.wallMs <= TARGETS.paceWallFactor * p.boundMs,
+      note: `${fmt(p.sharesListed)} shares listed in ${fmt(p.requests)} requests at concurrency ${p.concurrency}`,
+    },
+  ];
+}
 
 /** The sweep's figures: calls against the minimum, time against the latency bound and the baseline, memory. */
 export function sweepFigures(s: SweepBenchResult): Figure[] {
@@ -305,7 +345,7 @@ export async function runBench(options: { sizes?: BenchSizes; only?: readonly Pa
   const log = options.log ?? (() => undefined);
   const machine = machineInfo();
   const t0 = performance.now();
-  const details: BenchResults['details'] = { sweep: null, evaluation: null, evaluationAtSweepSize: null, create: null, coldStart: null };
+  const details: BenchResults['details'] = { sweep: null, evaluation: null, evaluationAtSweepSize: null, create: null, coldStart: null, pace: null };
 
   if (only.has('cold-start')) {
     log('cold start: bundling the three functions and loading them...');
@@ -332,11 +372,17 @@ export async function runBench(options: { sizes?: BenchSizes; only?: readonly Pa
     details.sweep = await runSweepBench({ shares: sizes.sweepShares, latencyMs: sizes.latencyMs, log });
   }
 
+  if (only.has('pace')) {
+    log(`pace: ${fmt(sizes.paceShares)} shares at ${sizes.paceRate} requests/s, ${sizes.paceLatencyMs} ms per request...`);
+    details.pace = await runPaceBench({ shares: sizes.paceShares, rate: sizes.paceRate, latencyMs: sizes.paceLatencyMs });
+  }
+
   const figures: Figure[] = [
     ...(details.sweep ? sweepFigures(details.sweep) : []),
     ...evaluationFigures(details.evaluation, details.evaluationAtSweepSize, listingFigure(sizes.sweepShares, details.sweep)),
     ...(details.create ? createFigures(details.create) : []),
     ...(details.coldStart ? coldStartFigures(details.coldStart) : []),
+    ...(details.pace ? paceFigures(details.pace) : []),
   ];
   return { schema: 1, machine, sizes, targets: TARGETS, durationMs: Math.round(performance.now() - t0), figures, details };
 }
