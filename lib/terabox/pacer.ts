@@ -46,8 +46,8 @@ export class RequestPacer {
     const turn = this.previous.then(async () => {
       const now = this.options.now();
       const at = Math.max(now, this.lastStartMs + this.gapMs * this.slowFactor(), this.holdUntilMs);
+      // An aborted signal rejects the wait (the request's own send refuses it otherwise).
       if (at > now) await this.options.sleep(at - now, signal);
-      else if (signal?.aborted) throw signal.reason;
       this.lastStartMs = this.options.now();
     });
     this.previous = turn.catch(() => undefined);
