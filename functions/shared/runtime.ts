@@ -137,9 +137,11 @@ function buildTerabox(
       clock,
     });
 
-  // TeraBox client events are already redacted (lib/terabox/redact.ts); they go out at debug level.
+  // TeraBox client events are already redacted (lib/terabox/redact.ts); they go out at debug
+  // level, except an auth failure and a slow-down of the request pace (TeraBox said too fast).
   const teraboxLog = (event: TeraboxLogEvent): void => {
     if (event.event === 'auth-failure') logger.warn('TeraBox auth failure', { terabox: { ...event } });
+    else if (event.event === 'pace') logger.warn('TeraBox asked for a slower pace', { terabox: { ...event } });
     else logger.debug('TeraBox', { terabox: { ...event } });
   };
   // One pace for the instance: a client rebuilt after an auth failure keeps it.

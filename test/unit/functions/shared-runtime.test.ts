@@ -238,6 +238,29 @@ describe('buildRuntime', () => {
     runtime.close();
   });
 
+  it('paces TeraBox requests at TERABOX_REQUESTS_PER_SECOND and logs a slow-down as a warning', async () => {
+    let calls = 0;
+    const fetch = async () => {
+      calls += 1;
+      if (calls === 1) return { status: 429, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? '0' : null) }, text: async () => '' } as never;
+      return { status: 200, headers: { get: () => null }, text: async () => '{"errno":0,"list":[]}' } as never;
+    };
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const warn = jest.spyOn(logger, 'warn');
+    const runtime = buildRuntime(
+      { ...config, requestsPerSecond: 1000 },
+      {
+        logger,
+        credentials: new Credentials({ ndus: 'n', baseUrl: 'http://127.0.0.1:1', jsToken: 'j', bdstoken: 'b' }),
+        terabox: { fetch, keepAlive: false, retry: { baseDelayMs: 1, maxDelayMs: 1 } },
+      },
+    );
+    for await (const share of runtime.terabox.paginateShares()) void share;
+    expect(calls).toBe(2);
+    expect(warn).toHaveBeenCalledWith('TeraBox asked for a slower pace', { terabox: expect.objectContaining({ event: 'pace', slowFactor: 2 }) });
+    runtime.close();
+  });
+
   it('needs a secret id only when no credentials provider is injected', () => {
     const { teraboxSecretId: _unused, ...withoutSecret } = config;
     expect(() => buildRuntime(withoutSecret)).toThrow('TERABOX_SECRET_ID');
