@@ -4,6 +4,7 @@
  * one-second window, and rate-limit answers slow the pace down. The assertions read the recorded
  * start times; nothing waits for a fixed time.
  */
+import { maxInAnySecond } from '../../bench/pace';
 import nodeFetch from 'node-fetch';
 import { RequestPacer, type FetchLike } from '../../lib/terabox';
 import { defaultSleep } from '../../lib/terabox/retry';
@@ -25,16 +26,6 @@ function recordingFetch(starts: number[]): FetchLike {
     starts.push(performance.now());
     return nodeFetch(url, init);
   };
-}
-
-function maxInAnySecond(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i]! - sorted[j]! >= 1000) j += 1;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 describe('request pace', () => {

@@ -1,3 +1,4 @@
+import { maxInAnySecond } from '../../../bench/pace';
 import { MAX_RETRY_AFTER_MS, RequestPacer, retryAfterMs } from '../../../lib/terabox/pacer';
 
 /** A clock that only moves when a turn waits: the pacer's waits are its whole timeline. */
@@ -26,12 +27,6 @@ async function starts(pacer: RequestPacer, time: ReturnType<typeof fakeTime>, co
     out.push(time.now());
   }
   return out;
-}
-
-function maxInAnySecond(times: readonly number[]): number {
-  let best = 0;
-  for (let i = 0; i < times.length; i += 1) best = Math.max(best, times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length);
-  return best;
 }
 
 describe('RequestPacer', () => {
