@@ -384,8 +384,14 @@ export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boo
     for (const end of ends) {
       const x: NameEnding = { folder, start, end, exact };
       const last = end !== '' ? end : exact ? start : '';
-      if (last === '') open.push(x);
-      else byLast.set(last.charCodeAt(last.length - 1), [...(byLast.get(last.charCodeAt(last.length - 1)) ?? []), x]);
+      if (last === '') {
+        open.push(x);
+        continue;
+      }
+      const code = last.charCodeAt(last.length - 1);
+      const endings = byLast.get(code);
+      if (endings) endings.push(x);
+      else byLast.set(code, [x]);
     }
   }
   return (p) => {
