@@ -82,3 +82,62 @@ export interface TeraboxGateway {
 // ---------------------------------------------------------------- Clock
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+// ---------------------------------------------------------------- Chunked listing
+
+/**
+ * Where a listing stands between two chunks (JSON: it travels in a checkpoint and through Step
+ * Functions). A new listing has no cursor.
+ */
+export interface ListingCursor {
+  /** The next page to read. */
+  nextPage: number;
+  /** The page size asked for, or the one page 1 served when TeraBox caps it. */
+  pageSize: number;
+  /** The total (or Baidu's `count`) page 1 announced, when it gave one. */
+  announcedTotal?: number;
+  /** The last page read and its share ids in order: the next chunk re-reads it to see whether the list moved. */
+  lastPage?: { page: number; ids: ShareId[] };
+  /** See ListPageInfo.orderProven, over every page read so far. */
+  orderProven: boolean;
+  /** The ctime of the last share read (epoch ms), for the order check across chunks. */
+  lastCreatedAtMs?: number;
+  /** A short page seen after page 1: only the end of the list may follow it. */
+  shortPage?: { page: number; count: number };
+  /** The list has ended: nothing more to read. */
+  ended: boolean;
+}
+
+/** One page a chunk read: its shares not seen before in this chunk (raw items included). */
+export interface ChunkPage {
+  page: number;
+  shares: Share[];
+  /**
+   * The re-read of the previous chunk's last page: only the shares that moved up into it since
+   * (older than the last share that page still holds, and not on it before).
+   */
+  reread?: boolean;
+}
+
+export interface ReadChunkOptions {
+  /** Where the previous chunk stopped; absent for a new listing. */
+  cursor?: ListingCursor;
+  /** Shares per page for a new listing (the cursor's otherwise). */
+  pageSize?: number;
+  concurrency?: number;
+  /** Most pages this chunk reads (the re-read page not counted); unlimited when absent. */
+  maxPages?: number;
+  /** Asked between pages: true stops the chunk cleanly at the next unread page (a deadline). */
+  shouldStop?: () => boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads a listing chunk by chunk. `onPage` gets the pages in order and is awaited before the next
+ * is handed over (it stages them). Resolves with the cursor the next chunk starts from (`ended`
+ * once the list has ended); throws (a TeraboxError, scrubbed) when the listing cannot be trusted,
+ * including a list that moved between chunks in a way that cannot be reconciled.
+ */
+export interface ShareChunkReader {
+  readChunk(options: ReadChunkOptions, onPage: (page: ChunkPage) => Promise<void>): Promise<ListingCursor>;
+}

@@ -15,3 +15,4 @@ export * from './ports/share-record-store';
 export * from './ports/inventory-store';
 export * from './ports/run-store';
 export * from './ports/lease';
+export * from './ports/listing-staging';
