@@ -49,6 +49,18 @@ export class ShapeRecorder {
   private readonly kinds = new Map<string, Set<ValueKind>>();
   private readonly seen = new Map<string, number>();
 
+  /** A recorder that goes on from a shape recorded earlier (a listing read in several chunks). */
+  static from(shape: ResponseShape | undefined): ShapeRecorder {
+    const recorder = new ShapeRecorder();
+    if (shape === undefined) return recorder;
+    recorder.count = shape.items;
+    for (const [field, { kinds, seenIn }] of Object.entries(shape.fields)) {
+      recorder.kinds.set(field, new Set(kinds));
+      recorder.seen.set(field, seenIn);
+    }
+    return recorder;
+  }
+
   add(item: unknown): void {
     this.count += 1;
     const present = new Set<string>();

@@ -21,7 +21,8 @@ export interface SweepStepState {
   accountId: string;
   startedAtMs: number;
   mode: 'enforce' | 'dry-run';
-  trigger: 'schedule' | 'manual';
+  /** `schedule`, `manual`... (recorded with the run). */
+  trigger: string;
   /** `skipped`: another run holds the lease; this execution ends at once. */
   status: 'running' | 'skipped';
   listing: {
@@ -30,6 +31,8 @@ export interface SweepStepState {
     chunks: number;
     pages: number;
     shares: number;
+    /** Time spent listing so far, ms (the run summary's `list` timing). */
+    listMs: number;
   };
 }
 

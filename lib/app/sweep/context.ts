@@ -8,7 +8,8 @@ import { truncate } from '../../shared/text';
 import type { RunAuditEntry } from '../audit-entry';
 import type { VerificationPlan } from '../cancel-verification';
 import type { DriftVerdict } from '../listing-drift';
-import type { RunMode } from '../store-ports';
+import type { ListingStagingStore, RunMode } from '../store-ports';
+import { MemoryListingStaging } from './memory-staging';
 import {
   DEFAULT_LEASE_TTL_MS,
   LeaseLostError,
@@ -32,6 +33,8 @@ export class SweepContext {
   auditEntries: RunAuditEntry[] = [];
   /** The phase under way, for failures that are not a SweepPhaseError. */
   current: SweepPhase = 'lease';
+  /** Where the listing is staged (the deps' store, else memory for a run in one process). */
+  readonly staging: ListingStagingStore;
   private readonly redactFn: (text: string) => string;
   private lastRenewAtMs = 0;
 
@@ -43,7 +46,8 @@ export class SweepContext {
     const extra = deps.redact;
     this.redactFn = (text) => redactPatterns(extra ? extra(text) : text);
     this.leaseTtlMs = deps.settings.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    const startedAtMs = deps.clock.now();
+    this.staging = deps.staging ?? new MemoryListingStaging();
+    const startedAtMs = request.run?.startedAtMs ?? deps.clock.now();
     this.lastRenewAtMs = startedAtMs;
     this.result = emptyResult(deps, request, startedAtMs);
   }
@@ -101,7 +105,7 @@ export class SweepContext {
 function emptyResult(deps: SweepDeps, request: SweepRequest, startedAtMs: number): SweepResult {
   const mode: RunMode = deps.settings.globalDryRun || request.dryRun === true ? 'dry-run' : 'enforce';
   return {
-    runId: deps.runs.newRunId(startedAtMs),
+    runId: request.run?.runId ?? deps.runs.newRunId(startedAtMs),
     accountId: deps.settings.accountId,
     status: 'completed',
     mode,

@@ -12,15 +12,11 @@ import { validatePolicyItems } from '../../domain/validate';
 import { DEFAULT_CANCEL_SETTLE_MS, judgeAnswers, planVerification, verificationCandidates, type Judgement, type VerificationPlan } from '../cancel-verification';
 import { judgeDrift } from '../listing-drift';
 import { DEFAULT_MISSING_GRACE_MS, findMissingCreatedShares, missingSharesMessage } from '../missing-shares';
-import type { PaginateOptions } from '../ports';
-import type { ShapeRecorder } from '../response-shape';
+import type { ResponseShape } from '../response-shape';
 import type { InventoryItem, ShareRecord, StoredApiShape } from '../store-ports';
 import type { SweepContext } from './context';
-import { ListingIncompleteError, MAX_REPORTED_INEFFECTIVE, SWEEP_METRICS, SweepPhaseError } from './types';
+import { MAX_REPORTED_INEFFECTIVE, SWEEP_METRICS, SweepPhaseError } from './types';
 
-const NO_RAW: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
-/** Shares listed between two renewals of the lease (when due). */
-const LEASE_CHECK_EVERY = 1000;
 
 /** The valid policies and exemptions; invalid and unrecognized items are run errors, skipped. */
 export async function loadPolicies(ctx: SweepContext): Promise<{ policies: Policy[]; exemptions: Exemption[] }> {
@@ -46,48 +42,8 @@ export async function loadPolicies(ctx: SweepContext): Promise<{ policies: Polic
   return { policies: validated.policies, exemptions: validated.exemptions };
 }
 
-/**
- * Every share, page by page, or a SweepPhaseError('list') naming how far it got. The raw items
- * are recorded in `shape` (drift) and then dropped: nothing else reads them, and they are most of
- * a share's memory.
- */
-export async function listShares(ctx: SweepContext, shape: ShapeRecorder): Promise<Share[]> {
-  const { deps, result } = ctx;
-  const listed: Share[] = [];
-  let pages = 0;
-  const options: PaginateOptions & { concurrency?: number } = {
-    onPage: ({ page }) => {
-      pages = page;
-      ctx.progress({ phase: 'list', pages, shares: listed.length });
-    },
-  };
-  if (deps.settings.pageSize !== undefined) options.pageSize = deps.settings.pageSize;
-  if (deps.settings.listConcurrency !== undefined) options.concurrency = deps.settings.listConcurrency;
-  if (ctx.request.signal !== undefined) options.signal = ctx.request.signal;
-  try {
-    for await (const share of deps.shares.paginateShares(options)) {
-      shape.add(share.raw);
-      listed.push(share.raw === NO_RAW ? share : { ...share, raw: NO_RAW });
-      if (listed.length % LEASE_CHECK_EVERY === 0) await ctx.keepLease();
-    }
-  } catch (error) {
-    result.inventory.pages = pages;
-    result.inventory.listed = listed.length;
-    const message =
-      `the share listing did not finish (stopped after ${pages} page${pages === 1 ? '' : 's'} and ${listed.length} shares): ` +
-      `${ctx.describe(error)}; nothing was cancelled and no marks were written`;
-    throw new SweepPhaseError('list', message, { cause: new ListingIncompleteError(message, pages, listed.length, { cause: error }) });
-  }
-  result.inventory.pages = pages;
-  result.inventory.listed = listed.length;
-  result.inventory.complete = true;
-  ctx.metric(SWEEP_METRICS.sharesListed, listed.length);
-  ctx.metric(SWEEP_METRICS.listPages, pages);
-  return listed;
-}
-
 /** Compares the complete listing's shape with the baseline (listing-drift.ts): a warning, never a failure. */
-export async function judgeShape(ctx: SweepContext, shape: ShapeRecorder, baselineP: Promise<StoredApiShape | undefined>, now: number): Promise<void> {
+export async function judgeShape(ctx: SweepContext, shape: ResponseShape, baselineP: Promise<StoredApiShape | undefined>, now: number): Promise<void> {
   const { result } = ctx;
   let baseline: StoredApiShape | undefined;
   try {
@@ -97,7 +53,7 @@ export async function judgeShape(ctx: SweepContext, shape: ShapeRecorder, baseli
     ctx.addError(`could not read the list response shape of the last run: ${ctx.describe(error)}; drift was not checked`);
     return;
   }
-  const verdict = judgeDrift({ shape: shape.shape(), baseline, runId: result.runId, now });
+  const verdict = judgeDrift({ shape, baseline, runId: result.runId, now });
   if (verdict === undefined) return; // an empty account has no shape
   ctx.drift = verdict;
   result.apiShape = verdict.summary;

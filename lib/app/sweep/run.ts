@@ -78,21 +78,22 @@ import type { EvaluationResult } from '../../domain/decision';
 import type { Exemption, GuardrailLimits, Policy } from '../../domain/policy-types';
 import type { Share, ShareId } from '../../domain/share';
 import { sweepCompletedEvent } from '../../contracts/events';
-import { ShapeRecorder } from '../response-shape';
-import type { InventoryItem, ShareRecord } from '../store-ports';
+import type { InventoryItem, ShareRecord, SweepCheckpoint } from '../store-ports';
 import { SweepContext } from './context';
 import { enqueueCancels } from './enqueue';
 import { publishEvents } from './notices';
 import { joinListing, runCounts, subjectsOf, type Joined } from './plan';
-import { checkMissing, evaluatePolicies, judgeCancels, judgeShape, listShares, loadPolicies, planCancels } from './read';
+import { countListing, listChunk, readListing } from './listing';
+import { checkMissing, evaluatePolicies, judgeCancels, judgeShape, loadPolicies, planCancels } from './read';
 import { SWEEP_METRICS, SweepPhaseError, type SweepDeps, type SweepRequest, type SweepResult, type SweepSettings } from './types';
 import { writePhase } from './write';
 
 /**
- * Runs one sweep of the account (see the module comment for the phases and their guarantees).
- * Never throws for what can go wrong in a run: the result says `skipped` or `failed` with the
- * reason (and the run summary says the same, unless even that write failed: then the result's
- * errors say so). The lease is released in every case.
+ * Runs one sweep of the account in this process: every step below, the listing in chunks until it
+ * ends (see the module comment for the phases and their guarantees). Never throws for what can go
+ * wrong in a run: the result says `skipped` or `failed` with the reason (and the run summary says
+ * the same, unless even that write failed: then the result's errors say so). The lease is
+ * released in every case.
  */
 export async function runSweep(deps: SweepDeps, request: SweepRequest): Promise<SweepResult> {
   return new SweepRun(new SweepContext(deps, request)).run();
@@ -105,6 +106,7 @@ export function sweepSettingsFromConfig(config: {
   globalDryRun: boolean;
   listConcurrency: number;
   cancelBatchSize: number;
+  pagesPerChunk?: number;
 }): SweepSettings {
   return {
     accountId: config.accountId,
@@ -112,6 +114,7 @@ export function sweepSettingsFromConfig(config: {
     globalDryRun: config.globalDryRun,
     listConcurrency: config.listConcurrency,
     cancelBatchSize: config.cancelBatchSize,
+    ...(config.pagesPerChunk !== undefined ? { pagesPerChunk: config.pagesPerChunk } : {}),
   };
 }
 
@@ -137,36 +140,60 @@ interface Listing {
   exemptions: Exemption[];
 }
 
-class SweepRun {
+export class SweepRun {
   private leaseHeld = false;
-  /** The listing's shape (every raw item, before it is dropped). */
-  private readonly shape = new ShapeRecorder();
 
-  constructor(private readonly ctx: SweepContext) {}
+  constructor(readonly ctx: SweepContext) {}
 
+  /** Every step in this process. */
   async run(): Promise<SweepResult> {
-    const { ctx } = this;
-    const { deps, result } = ctx;
-    const t0 = ctx.timer();
+    const t0 = this.ctx.timer();
     try {
-      const acquired = await ctx.phase('lease', () => deps.lease.acquire({ owner: result.runId, ttlMs: ctx.leaseTtlMs, now: result.startedAtMs }));
-      if (!acquired) return await this.skip();
-      this.leaseHeld = true;
-      await deps.runs.startRun({ runId: result.runId, status: 'running', mode: result.mode, trigger: result.trigger, startedAtMs: result.startedAtMs });
-      await this.act(await this.read());
+      if (!(await this.start())) return await this.skip();
+      let checkpoint: SweepCheckpoint;
+      do checkpoint = await this.ctx.phase('list', () => listChunk(this.ctx));
+      while (!checkpoint.cursor.ended);
+      await this.evaluate(checkpoint);
     } catch (error) {
       this.fail(error);
     }
+    return this.end(t0);
+  }
+
+  /** Takes the lease and records the run as running; false when another run holds the lease. */
+  async start(): Promise<boolean> {
+    const { ctx } = this;
+    const { deps, result } = ctx;
+    const acquired = await ctx.phase('lease', () => deps.lease.acquire({ owner: result.runId, ttlMs: ctx.leaseTtlMs, now: result.startedAtMs }));
+    if (!acquired) return false;
+    this.leaseHeld = true;
+    await deps.runs.startRun({ runId: result.runId, status: 'running', mode: result.mode, trigger: result.trigger, startedAtMs: result.startedAtMs });
+    return true;
+  }
+
+  /** A step of a run started elsewhere: the lease is the run's (its renewals check it still is). */
+  resume(): this {
+    this.leaseHeld = true;
+    return this;
+  }
+
+  /** The policies, the staged listing, the judgements, the engine and the actions. */
+  async evaluate(checkpoint: SweepCheckpoint): Promise<void> {
+    await this.act(await this.read(checkpoint));
+  }
+
+  /** The summary, the metrics, the SweepCompleted event, then the lease released. */
+  async end(t0: number): Promise<SweepResult> {
     try {
       await this.finish(t0);
     } finally {
       await this.releaseLease();
     }
-    return result;
+    return this.ctx.result;
   }
 
-  /** The policies, the complete listing (the inventory and the share records read meanwhile), and the join. */
-  private async read(): Promise<Listing> {
+  /** The policies, the complete listing read back from staging, the inventory and the share records, and the join. */
+  private async read(checkpoint: SweepCheckpoint): Promise<Listing> {
     const { ctx } = this;
     const { deps } = ctx;
     const now = ctx.result.startedAtMs;
@@ -175,8 +202,15 @@ class SweepRun {
     const previousP = early(() => deps.inventory.loadAll());
     const recordsP = early(() => collect(deps.shareRecords.listCreated()));
     const baselineP = early(() => deps.runs.getApiShape());
-    const listed = await ctx.phase('list', () => listShares(ctx, this.shape));
-    await judgeShape(ctx, this.shape, baselineP, now);
+    const listed = await ctx.phase('list', async () => {
+      try {
+        return await readListing(ctx, checkpoint);
+      } catch (error) {
+        throw new SweepPhaseError('list', `could not read the staged listing back: ${ctx.describe(error)}; nothing was cancelled`, { cause: error });
+      }
+    });
+    countListing(ctx, checkpoint, listed);
+    await judgeShape(ctx, checkpoint.shape, baselineP, now);
     await ctx.keepLease();
     return ctx.phase('join', async () => {
       let previous: Map<ShareId, InventoryItem>;
@@ -218,7 +252,7 @@ class SweepRun {
     this.ctx.deps.logger?.warn('guardrail tripped: nothing is cancelled', { runId: this.ctx.result.runId, trips: evaluation.guardrail.trips.map((t) => t.message) });
   }
 
-  private fail(error: unknown): void {
+  fail(error: unknown): void {
     const { ctx } = this;
     const { result } = ctx;
     result.status = 'failed';
@@ -228,7 +262,7 @@ class SweepRun {
     ctx.deps.logger?.error('sweep failed', { runId: result.runId, phase: result.failedPhase, reason: result.reason });
   }
 
-  private async skip(): Promise<SweepResult> {
+  async skip(): Promise<SweepResult> {
     const { deps, result } = this.ctx;
     let holder = 'another run';
     try {
@@ -322,7 +356,7 @@ class SweepRun {
     }
   }
 
-  private async releaseLease(): Promise<void> {
+  async releaseLease(): Promise<void> {
     const { ctx } = this;
     if (!this.leaseHeld) return;
     try {

@@ -4,16 +4,17 @@
  */
 import type { EvaluationResult, GraceMark as EngineMark } from '../../domain/decision';
 import type { GuardrailLimits } from '../../domain/policy-types';
-import type { Share, ShareId } from '../../domain/share';
+import type { ShareId } from '../../domain/share';
 import type { InvalidItem } from '../../domain/validate';
 import type { ShareSubject } from '../audit-entry';
 export type { ShareSubject } from '../audit-entry';
 import type { CancelQueue, EventPublisher } from '../messaging-ports';
 import type { MissingShare } from '../missing-shares';
 import type { PolicySource } from '../policy-source';
-import type { Clock, PaginateOptions } from '../ports';
+import type { Clock, ShareChunkReader } from '../ports';
 import type {
   InventoryStore,
+  ListingStagingStore,
   Lease,
   RunApiShape,
   RunCancelVerification,
@@ -22,11 +23,8 @@ import type {
   ShareRecordStore,
 } from '../store-ports';
 
-/** What the sweep needs of the TeraBox client: the listing (the client's `paginateShares` fits). */
-export interface ShareLister {
-  /** Every share, page by page; throws (never ends quietly) when the listing cannot finish. */
-  paginateShares(options?: PaginateOptions & { concurrency?: number }): AsyncIterable<Share>;
-}
+/** What the sweep needs of the TeraBox client: the listing, chunk by chunk (the client's `readChunk`). */
+export type ShareLister = ShareChunkReader;
 
 /** Metric units the sweep uses (Powertools' `MetricUnit` names). */
 export type SweepMetricUnit = 'Count' | 'Milliseconds';
@@ -81,6 +79,10 @@ export interface SweepSettings {
   listConcurrency?: number;
   /** Shares per list page; the client's default (100) when absent. */
   pageSize?: number;
+  /** Most pages one listing chunk reads (one invocation of a checkpointed sweep); unlimited when absent. */
+  pagesPerChunk?: number;
+  /** Most chunks one run may take (DEFAULT_MAX_CHUNKS: 200). */
+  maxChunks?: number;
   /** Share ids per cancel message (TERABOX_CANCEL_BATCH_SIZE, 1 to 100; default 100). */
   cancelBatchSize?: number;
   /** Lease lifetime; longer than the Lambda timeout (15 min). Default 20 min. */
@@ -125,6 +127,8 @@ export interface SweepDeps {
   inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany' | 'recordCancelRequests'>;
   runs: Pick<RunStore, 'newRunId' | 'startRun' | 'finishRun' | 'putAuditEntries' | 'getAuditEntries' | 'getApiShape' | 'putApiShape'>;
   lease: Pick<Lease, 'acquire' | 'renew' | 'release' | 'current'>;
+  /** Where the listing is staged between chunks. Default: in memory (a run in one process). */
+  staging?: ListingStagingStore;
   events: EventPublisher;
   cancelQueue: CancelQueue;
   clock: Clock;
@@ -153,6 +157,10 @@ export interface SweepRequest {
   dryRun?: boolean;
   /** Aborts the listing (the handler aborts before the Lambda deadline): the run then fails safely. */
   signal?: AbortSignal;
+  /** Asked between list pages: true ends the listing chunk cleanly (a step's deadline is near). */
+  shouldStop?: () => boolean;
+  /** The run a step of a checkpointed sweep belongs to (absent: a new run). */
+  run?: { runId: string; startedAtMs: number };
   onProgress?: (progress: SweepProgress) => void;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { CancelQueue } from '../../../lib/app/messaging-ports';
 import { staticPolicySource, type PolicySource } from '../../../lib/app/policy-source';
-import type { Clock, PaginateOptions } from '../../../lib/app/ports';
+import type { ChunkPage, Clock, ListingCursor, ReadChunkOptions } from '../../../lib/app/ports';
 import type {
   AuditEntry,
   GraceMark,
@@ -66,28 +66,37 @@ export class FakeClock implements Clock {
   }
 }
 
-/** The account's shares; `failAfter` throws once that many shares were yielded. */
+/**
+ * The account's shares in pages of `pageSize`, read chunk by chunk like the TeraBox client's
+ * `readChunk`; `failAfter` fails the page that would hand over share number `failAfter` (a real
+ * listing fails a page as a whole).
+ */
 export class FakeLister implements ShareLister {
-  calls: (PaginateOptions & { concurrency?: number })[] = [];
+  calls: ReadChunkOptions[] = [];
   failAfter: number | undefined;
   failure: Error = new Error('HTTP 502 on /share/teratransfer/sharelist?jsToken=tok-abcdef123456&page=3');
+  /** Called after each page is handed over (a test changes the world there). */
+  afterPage: ((page: number) => void) | undefined;
   constructor(
     public shares: Share[] = [],
     public pageSize = 100,
   ) {}
 
-  async *paginateShares(options: PaginateOptions & { concurrency?: number } = {}): AsyncGenerator<Share, void, undefined> {
+  async readChunk(options: ReadChunkOptions, onPage: (page: ChunkPage) => Promise<void>): Promise<ListingCursor> {
     this.calls.push(options);
-    let page = 0;
-    for (let i = 0; i < this.shares.length; i += 1) {
-      if (this.failAfter !== undefined && i >= this.failAfter) throw this.failure;
-      if (i % this.pageSize === 0) {
-        page += 1;
-        options.onPage?.({ page, count: Math.min(this.pageSize, this.shares.length - i) });
-      }
-      yield this.shares[i]!;
+    const size = options.cursor?.pageSize ?? this.pageSize;
+    let page = options.cursor?.nextPage ?? 1;
+    const cursor = (ended: boolean): ListingCursor => ({ nextPage: page, pageSize: size, orderProven: false, ended });
+    for (let read = 0; ; read += 1) {
+      if ((options.maxPages !== undefined && read >= options.maxPages) || options.shouldStop?.() === true) return cursor(false);
+      const start = (page - 1) * size;
+      if (this.failAfter !== undefined && start + size > this.failAfter && this.shares.length > this.failAfter) throw this.failure;
+      const shares = this.shares.slice(start, start + size);
+      await onPage({ page, shares });
+      this.afterPage?.(page);
+      page += 1;
+      if (start + shares.length >= this.shares.length) return cursor(true);
     }
-    if (this.shares.length === 0) options.onPage?.({ page: 1, count: 0 });
   }
 }
 

@@ -137,6 +137,7 @@ describe('buildSweepReport', () => {
 
   it('has no guardrail and an incomplete inventory when the listing failed', async () => {
     const w = world();
+    w.lister.pageSize = 2;
     w.lister.failAfter = 2;
     const report = buildSweepReport(await run(w));
     expect(report).toMatchObject({ status: 'failed', guardrail: null, decisions: [], cancelled: [], inventory: { complete: false, shares: 2 } });
@@ -207,7 +208,7 @@ describe('renderSweepReport', () => {
   it('renders a failed listing and a skipped run with their reasons', async () => {
     const w = world();
     w.lister.failAfter = 3;
-    expect(renderSweepReport(await run(w))).toMatch(/Failed: the share listing did not finish[\s\S]*Inventory: listing INCOMPLETE after 1 page and 3 shares: nothing was cancelled/);
+    expect(renderSweepReport(await run(w))).toMatch(/Failed: the share listing did not finish[\s\S]*Inventory: listing INCOMPLETE after 0 pages and 0 shares: nothing was cancelled/);
     const held = world();
     held.lease.holder = { owner: 'other', acquiredAtMs: 0, expiresAtMs: Number.MAX_SAFE_INTEGER / 2 };
     expect(renderSweepReport(await run(held))).toMatch(/^Sweep \S+ \(enforce, skipped; trigger cli; account default\)\n {2}Skipped: another sweep holds the lease/);

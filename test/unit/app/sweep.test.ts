@@ -147,9 +147,9 @@ describe('runSweep', () => {
     expect(result.status).toBe('failed');
     expect(result.failedPhase).toBe('list');
     expect(result.reason).toBe(
-      'the share listing did not finish (stopped after 2 pages and 150 shares): Error: HTTP 502 on /share/teratransfer/sharelist?jsToken=[REDACTED]&page=3; nothing was cancelled and no marks were written',
+      'the share listing did not finish (stopped after 1 page and 100 shares): Error: HTTP 502 on /share/teratransfer/sharelist?jsToken=[REDACTED]&page=3; nothing was cancelled and no marks were written',
     );
-    expect(result.inventory).toMatchObject({ complete: false, listed: 150, pages: 2 });
+    expect(result.inventory).toMatchObject({ complete: false, listed: 100, pages: 1 });
     expect(w.cancelQueue.batches).toEqual([]);
     expect(w.inventory.puts).toEqual([]);
     expect(w.inventory.setMarkCalls).toEqual([]);
@@ -360,9 +360,7 @@ describe('runSweep', () => {
 
   it('stops without acting when its lease was taken over during the run', async () => {
     const w = world({ settings: { leaseTtlMs: 60_000 } });
-    const inner = w.lister.paginateShares.bind(w.lister);
-    w.lister.paginateShares = async function* (options) {
-      yield* inner(options);
+    w.lister.afterPage = () => {
       // The listing took longer than the lease: another run took it.
       w.clock.advance(2 * 60_000);
       w.lease.holder = { owner: 'newer-run', acquiredAtMs: w.clock.now(), expiresAtMs: w.clock.now() + 60_000 };
@@ -401,7 +399,7 @@ describe('runSweep', () => {
     const progress: unknown[] = [];
     await runSweep(w.deps(), { trigger: 'cli', onProgress: (p) => progress.push(p) });
     expect(w.lister.calls[0]).toMatchObject({ concurrency: 3, pageSize: 2 });
-    expect(progress).toEqual(expect.arrayContaining([{ phase: 'list', pages: 2, shares: 2 }, { phase: 'enqueue', batches: 1 }]));
+    expect(progress).toEqual(expect.arrayContaining([{ phase: 'list', pages: 2, shares: 4 }, { phase: 'enqueue', batches: 1 }]));
     expect(w.metrics.sum(SWEEP_METRICS.sharesListed)).toBe(4);
     expect(w.metrics.sum(SWEEP_METRICS.plannedForCancel)).toBe(2);
     expect(w.metrics.sum(SWEEP_METRICS.enqueuedForCancel)).toBe(2);
