@@ -1,0 +1,125 @@
+import {
+  abandonSweepStep,
+  evaluateSweepStep,
+  listSweepStep,
+  MemoryListingStaging,
+  runSweep,
+  startSweepStep,
+  type SweepDeps,
+  type SweepResult,
+} from '../../../lib/app/sweep';
+import type { SweepStepState } from '../../../lib/contracts/sweep-steps';
+import { aShare, sweepWorld, type SweepWorld } from './sweep-fakes';
+
+/** 250 shares: every fifth is older than 30 days under /Public/ (the default policy cancels it). */
+function account(): ReturnType<typeof aShare>[] {
+  return Array.from({ length: 250 }, (_, i) => aShare(String(5000 - i), { ageDays: i % 5 === 0 ? 40 : 3 }));
+}
+
+function world(settings: Parameters<typeof sweepWorld>[0]['settings'] = {}): { w: SweepWorld; deps: SweepDeps } {
+  const w = sweepWorld({ shares: account(), settings });
+  w.lister.pageSize = 20;
+  const staging = new MemoryListingStaging();
+  return { w, deps: { ...w.deps(), staging } };
+}
+
+/** Drives the steps as the state machine does, each step with deps of its own (a new invocation). */
+async function driveSteps(deps: () => SweepDeps, dryRun = false): Promise<{ states: SweepStepState[]; result: SweepResult | undefined }> {
+  const states = [await startSweepStep(deps(), { trigger: 'schedule', dryRun })];
+  if (states[0]!.status === 'skipped') return { states, result: undefined };
+  while (!states[states.length - 1]!.listing.done) states.push(await listSweepStep(deps(), states[states.length - 1]!));
+  return { states, result: await evaluateSweepStep(deps(), states[states.length - 1]!) };
+}
+
+describe('the sweep as steps', () => {
+  it('lists in chunks of the page budget and plans exactly what a one-process run plans', async () => {
+    const one = world();
+    const whole = await runSweep(one.deps, { trigger: 'schedule' });
+    const chunked = world({ pagesPerChunk: 3 });
+    const { states, result } = await driveSteps(() => chunked.deps);
+
+    // 250 shares in pages of 20: 13 pages, 3 a chunk -> 5 chunks.
+    expect(states.map((s) => s.listing.chunks)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(states[states.length - 1]!.listing).toMatchObject({ done: true, pages: 13, shares: 250 });
+    expect(chunked.w.lister.calls.map((c) => c.cursor?.nextPage ?? 1)).toEqual([1, 4, 7, 10, 13]);
+    expect(result!.status).toBe('completed');
+    expect(result!.enqueued).toEqual(whole.enqueued);
+    expect(result!.enqueued).toHaveLength(50);
+    expect(result!.inventory).toMatchObject({ listed: 250, pages: 13, complete: true });
+    expect(chunked.w.cancelQueue.batches.flatMap((b) => b.shareIds)).toEqual(one.w.cancelQueue.batches.flatMap((b) => b.shareIds));
+    expect(chunked.w.runs.runs.get(result!.runId)).toMatchObject({ status: 'completed' });
+    expect(chunked.w.lease.holder).toBeUndefined();
+  });
+
+  it('resumes after a chunk that crashed: the retried chunk reads the same pages again', async () => {
+    const { w, deps } = world({ pagesPerChunk: 4 });
+    const start = await startSweepStep(deps, { trigger: 'schedule' });
+    const first = await listSweepStep(deps, start);
+    w.lister.failAfter = 120; // page 7 (shares 120-139) fails: the second chunk dies after staging pages 5 and 6
+    await expect(listSweepStep(deps, first)).rejects.toThrow(/the share listing did not finish/);
+    w.lister.failAfter = undefined;
+    let state = await listSweepStep(deps, first); // the retry, from the same state
+    while (!state.listing.done) state = await listSweepStep(deps, state);
+    const result = await evaluateSweepStep(deps, state);
+    expect(result.status).toBe('completed');
+    expect(result.inventory.listed).toBe(250);
+    expect(result.enqueued).toHaveLength(50);
+  });
+
+  it('a chunk retried after its checkpoint was saved goes on from the checkpoint', async () => {
+    const { deps } = world({ pagesPerChunk: 5 });
+    const start = await startSweepStep(deps, { trigger: 'schedule' });
+    const first = await listSweepStep(deps, start);
+    const again = await listSweepStep(deps, start); // the state machine lost the answer and ran it again
+    expect(again.listing.chunks).toBe(first.listing.chunks + 1);
+    let state = again;
+    while (!state.listing.done) state = await listSweepStep(deps, state);
+    expect((await evaluateSweepStep(deps, state)).inventory.listed).toBe(250);
+  });
+
+  it('refuses to evaluate a listing that has not ended, and cancels nothing', async () => {
+    const { w, deps } = world({ pagesPerChunk: 2 });
+    const start = await startSweepStep(deps, { trigger: 'schedule' });
+    const first = await listSweepStep(deps, start);
+    const result = await evaluateSweepStep(deps, { ...first, listing: { ...first.listing, done: true } });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/has not ended \(1 chunk\(s\) staged\); nothing was cancelled/);
+    expect(w.cancelQueue.batches).toEqual([]);
+    expect(w.lease.holder).toBeUndefined();
+  });
+
+  it('abandon records the run failed with the reason and releases the lease', async () => {
+    const { w, deps } = world({ pagesPerChunk: 2 });
+    const start = await startSweepStep(deps, { trigger: 'schedule' });
+    const first = await listSweepStep(deps, start);
+    expect(w.lease.holder?.owner).toBe(start.runId);
+    const result = await abandonSweepStep(deps, first, { reason: 'the share listing did not finish: HTTP 502 on /x?jsToken=tok-abcdef123456' });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toBe('the share listing did not finish: HTTP 502 on /x?jsToken=[REDACTED]; nothing was cancelled');
+    expect(w.runs.runs.get(start.runId)).toMatchObject({ status: 'failed', reason: result.reason });
+    expect(w.lease.holder).toBeUndefined();
+    expect(w.cancelQueue.batches).toEqual([]);
+  });
+
+  it('a second execution while one runs is skipped at start and lists nothing', async () => {
+    const { w, deps } = world({ pagesPerChunk: 2 });
+    const running = await startSweepStep(deps, { trigger: 'schedule' });
+    const other = await driveSteps(() => deps);
+    expect(other.states).toEqual([expect.objectContaining({ status: 'skipped' })]);
+    expect(w.runs.runs.get(other.states[0]!.runId)).toMatchObject({ status: 'skipped' });
+    expect(w.lister.calls).toEqual([]);
+    expect(w.lease.holder?.owner).toBe(running.runId);
+  });
+
+  it('stops a chunk when asked (a deadline) and goes on in the next', async () => {
+    const { w, deps } = world();
+    const start = await startSweepStep(deps, { trigger: 'schedule' });
+    let asked = 0;
+    const first = await listSweepStep(deps, start, { shouldStop: () => (asked += 1) > 2 });
+    expect(first.listing).toMatchObject({ done: false, pages: 2, shares: 40 });
+    const rest = await listSweepStep(deps, first);
+    expect(rest.listing).toMatchObject({ done: true, pages: 13, shares: 250 });
+    expect((await evaluateSweepStep(deps, rest)).enqueued).toHaveLength(50);
+    expect(w.lease.holder).toBeUndefined();
+  });
+});
