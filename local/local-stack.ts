@@ -233,6 +233,7 @@ function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { cr
       listConcurrency: 4,
       cancelBatchSize,
       listEndpoint,
+      pagesPerChunk: 2000,
       ...unused,
     },
     cancel: { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },

@@ -12,7 +12,7 @@
  * metric and alarm) and rethrown; the credentials stay, since a new cookie would not help.
  */
 import type { TeraboxCredentials, TeraboxCredentialsProvider } from '../../lib/config/terabox-credentials';
-import type { CancelOutcome, CreateShareInput, CreatedShare, PaginateOptions, TeraboxGateway } from '../../lib/app/ports';
+import type { CancelOutcome, ChunkPage, CreateShareInput, CreatedShare, ListingCursor, PaginateOptions, ReadChunkOptions, ShareChunkReader, TeraboxGateway } from '../../lib/app/ports';
 import type { Share, ShareId } from '../../lib/domain/share';
 import { TeraboxAuthError, TeraboxVerificationRequiredError, type TeraboxClient, type TeraboxClientOptions } from '../../lib/terabox';
 
@@ -38,7 +38,7 @@ function sameCredentials(a: TeraboxCredentials, b: TeraboxCredentials): boolean 
 }
 
 /** A `TeraboxGateway` over a client rebuilt from fresh credentials after an auth failure. */
-export class ReconnectingTeraboxGateway implements TeraboxGateway {
+export class ReconnectingTeraboxGateway implements TeraboxGateway, ShareChunkReader {
   private current: { credentials: TeraboxCredentials; client: TeraboxClient } | undefined;
   // Clients replaced while other calls of the same batch may still use them: closed by close().
   private readonly retired: TeraboxClient[] = [];
@@ -73,6 +73,16 @@ export class ReconnectingTeraboxGateway implements TeraboxGateway {
     const client = await this.client();
     try {
       yield* client.paginateShares(options);
+    } catch (error) {
+      this.afterError(error, client);
+      throw error;
+    }
+  }
+
+  async readChunk(options: ReadChunkOptions, onPage: (page: ChunkPage) => Promise<void>): Promise<ListingCursor> {
+    const client = await this.client();
+    try {
+      return await client.readChunk(options, onPage);
     } catch (error) {
       this.afterError(error, client);
       throw error;

@@ -1,12 +1,14 @@
 /** Builds the sweep-shares runtime and use case (the handler only parses, calls and shapes). */
 import type { Context } from 'aws-lambda';
 import { policyStoreSource, type PolicySource } from '../../lib/app/policy-source';
-import { runSweep, sweepSettingsFromConfig, type SweepDeps, type SweepSettings } from '../../lib/app/sweep';
+import { abandonSweepStep, evaluateSweepStep, listSweepStep, runSweep, startSweepStep, sweepSettingsFromConfig, type SweepDeps, type SweepResult, type SweepSettings } from '../../lib/app/sweep';
+import type { SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
 import { buildSweepReport, type SweepReport } from '../../lib/app/sweep-report';
 import { loadSweepConfig, type Env, type SweepConfig } from '../../lib/config/env';
 import { Redactor } from '../../lib/terabox/redact';
 import { buildRuntime, useCaseLog, useCaseMetrics, type Runtime, type RuntimeOverrides } from '../shared';
 import { deadlineSignal } from './deadline';
+import { abandonReason, type ParsedStepEvent } from './event';
 
 export interface SweepHandlerDeps {
   /** Default: `loadSweepConfig(env)`. */
@@ -32,6 +34,21 @@ export interface ComposedSweep {
   runtime: Runtime;
   /** Runs one sweep, stopped before the Lambda deadline of `context`, and returns its full `sweep --json` report. */
   sweep(request: SweepRequest, context: Context | undefined): Promise<SweepReport>;
+  /** One step of the sweep state machine (lib/contracts/sweep-steps.ts). */
+  step(event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport>;
+}
+
+/** A list step stops reading pages when less than this is left of its invocation (staging and the checkpoint follow). */
+const CHUNK_STOP_MARGIN_MS = 180_000;
+
+function chunkDeadline(context: Context | undefined): (() => boolean) | undefined {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
+  return () => context.getRemainingTimeInMillis() < CHUNK_STOP_MARGIN_MS;
+}
+
+/** The step's answer to the state machine: the run as recorded (the full report goes to the log). */
+function stepReport(result: SweepResult): SweepStepReport {
+  return { runId: result.runId, status: result.status === 'failed' ? 'failed' : 'completed', ...(result.reason !== undefined ? { reason: result.reason } : {}), counts: result.counts };
 }
 
 export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
@@ -40,9 +57,9 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
   const settings: SweepSettings = { ...sweepSettingsFromConfig(config), ...deps.settings };
   const policies = deps.policies ?? policyStoreSource(runtime.stores.policies);
 
-  const sweep = async ({ trigger, dryRun }: SweepRequest, context: Context | undefined): Promise<SweepReport> => {
+  const depsFor = async (): Promise<SweepDeps> => {
     const redactor = await secretRedactor(runtime);
-    const sweepDeps: SweepDeps = {
+    return {
       shares: runtime.terabox,
       policies,
       shareRecords: runtime.stores.shareRecords,
@@ -56,7 +73,12 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
       metrics: useCaseMetrics(runtime.metrics),
       logger: useCaseLog(runtime.logger),
       redact: (text) => redactor.redact(text),
+      staging: runtime.stores.listingStaging,
     };
+  };
+
+  const sweep = async ({ trigger, dryRun }: SweepRequest, context: Context | undefined): Promise<SweepReport> => {
+    const sweepDeps = await depsFor();
     const deadline = deadlineSignal(context);
     try {
       return buildSweepReport(await runSweep(sweepDeps, { trigger, dryRun, ...(deadline.signal ? { signal: deadline.signal } : {}) }));
@@ -64,7 +86,36 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
       deadline.clear();
     }
   };
-  return { runtime, sweep };
+  const step = async (event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport> => {
+    const sweepDeps = await depsFor();
+    switch (event.step) {
+      case 'start': {
+        const input = event.input ?? {};
+        return startSweepStep(sweepDeps, { trigger: input.trigger ?? 'manual', dryRun: input.dryRun === true });
+      }
+      case 'list': {
+        const deadline = deadlineSignal(context);
+        const shouldStop = chunkDeadline(context);
+        try {
+          return await listSweepStep(sweepDeps, event.state, { ...(shouldStop ? { shouldStop } : {}), ...(deadline.signal ? { signal: deadline.signal } : {}) });
+        } finally {
+          deadline.clear();
+        }
+      }
+      case 'evaluate':
+        return stepReport(logReport(runtime, await evaluateSweepStep(sweepDeps, event.state)));
+      case 'abandon':
+        return stepReport(logReport(runtime, await abandonSweepStep(sweepDeps, event.state, { reason: abandonReason(event.error) })));
+    }
+  };
+  return { runtime, sweep, step };
+}
+
+/** The run's full report in the log (the state machine gets only its status and counts). */
+function logReport(runtime: Runtime, result: SweepResult): SweepResult {
+  const report = buildSweepReport(result);
+  runtime.logger.info('sweep report', { report: { ...report, decisions: report.decisions.slice(0, 100), decisionCount: report.decisions.length } });
+  return result;
 }
 
 /** Error text is scrubbed by pattern in the use case; this adds the secret's actual values. */

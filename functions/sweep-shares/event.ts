@@ -33,3 +33,66 @@ export function parseSweepEvent(event: unknown): { trigger: string; dryRun: bool
   const e = parsed.data;
   return { trigger: e.trigger ?? 'manual', dryRun: e.dryRun === true };
 }
+
+const stepStateSchema = z.object({
+  runId: z.string().min(1).max(128),
+  accountId: z.string().min(1).max(128),
+  startedAtMs: z.number().int().nonnegative(),
+  mode: z.enum(['enforce', 'dry-run']),
+  trigger: z.string().min(1).max(64),
+  status: z.enum(['running', 'skipped']),
+  listing: z.object({
+    done: z.boolean(),
+    chunks: z.number().int().nonnegative(),
+    pages: z.number().int().nonnegative(),
+    shares: z.number().int().nonnegative(),
+    listMs: z.number().nonnegative(),
+  }),
+});
+
+const stepEventSchema = z.discriminatedUnion('step', [
+  z.strictObject({ step: z.literal('start'), input: sweepEventSchema.extend({ accountId: z.string().max(128).optional() }).nullish() }),
+  z.strictObject({ step: z.literal('list'), state: stepStateSchema }),
+  z.strictObject({ step: z.literal('evaluate'), state: stepStateSchema }),
+  z.strictObject({
+    step: z.literal('abandon'),
+    state: stepStateSchema,
+    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  }),
+]);
+
+export type ParsedStepEvent = z.output<typeof stepEventSchema>;
+
+/** Whether the event is a step of the sweep state machine (it names a `step`). */
+export function isStepEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'step' in event;
+}
+
+/** A step event of the state machine (lib/contracts/sweep-steps.ts); throws `SweepEventError` for anything else. */
+export function parseStepEvent(event: unknown): ParsedStepEvent {
+  const parsed = stepEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'event'}: ${i.message}`);
+    throw new SweepEventError(`invalid sweep step event: ${problems.join('; ')}; nothing was done`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The reason a failed step left in the state machine's error (`Cause` is the Lambda's error
+ * JSON, `{"errorType":…,"errorMessage":…}`, or a text).
+ */
+export function abandonReason(error: { Error?: string | undefined; Cause?: string | undefined } | undefined): string {
+  if (error === undefined) return 'a step of the sweep failed';
+  let message: string | undefined;
+  try {
+    const cause: unknown = JSON.parse(error.Cause ?? '');
+    if (typeof cause === 'object' && cause !== null && typeof (cause as { errorMessage?: unknown }).errorMessage === 'string') {
+      message = (cause as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    message = error.Cause;
+  }
+  const name = error.Error ?? 'Error';
+  return message ? `${name}: ${message}` : `a step of the sweep failed (${name})`;
+}

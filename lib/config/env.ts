@@ -185,6 +185,8 @@ export const SETTINGS = {
   TERABOX_CANCEL_BATCH_SIZE: integer(100, 1, 100),
   // TeraBox requests one function instance may start per second (the stack sets 5); unset: no pace.
   TERABOX_REQUESTS_PER_SECOND: optionalRate(),
+  // List pages one invocation of the sweep state machine reads (it also stops well before its deadline).
+  SWEEP_PAGES_PER_CHUNK: integer(2000, 1, 100_000),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -242,6 +244,8 @@ export interface SweepConfig {
   listEndpoint?: ListEndpointSetting;
   /** TERABOX_REQUESTS_PER_SECOND: the pace of this instance's TeraBox requests (absent = none). */
   requestsPerSecond?: number;
+  /** SWEEP_PAGES_PER_CHUNK: list pages one step of the sweep state machine reads. */
+  pagesPerChunk: number;
 }
 
 export interface CancelConfig {
@@ -292,6 +296,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     'TERABOX_CANCEL_BATCH_SIZE',
     'TERABOX_LIST_ENDPOINT',
     'TERABOX_REQUESTS_PER_SECOND',
+    'SWEEP_PAGES_PER_CHUNK',
   ]);
   return {
     accountId: s.ACCOUNT_ID,
@@ -309,6 +314,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
     listEndpoint: s.TERABOX_LIST_ENDPOINT,
     ...(s.TERABOX_REQUESTS_PER_SECOND !== undefined ? { requestsPerSecond: s.TERABOX_REQUESTS_PER_SECOND } : {}),
+    pagesPerChunk: s.SWEEP_PAGES_PER_CHUNK,
   };
 }
 

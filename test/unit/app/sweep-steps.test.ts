@@ -16,7 +16,7 @@ function account(): ReturnType<typeof aShare>[] {
   return Array.from({ length: 250 }, (_, i) => aShare(String(5000 - i), { ageDays: i % 5 === 0 ? 40 : 3 }));
 }
 
-function world(settings: Parameters<typeof sweepWorld>[0]['settings'] = {}): { w: SweepWorld; deps: SweepDeps } {
+function world(settings: NonNullable<Parameters<typeof sweepWorld>[0]>['settings'] = {}): { w: SweepWorld; deps: SweepDeps } {
   const w = sweepWorld({ shares: account(), settings });
   w.lister.pageSize = 20;
   const staging = new MemoryListingStaging();
