@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { abandonReason } from '../../../functions/sweep-shares/event';
 import { createSweepHandler, handler, SweepEventError } from '../../../functions/sweep-shares/handler';
 import { ConfigError, loadSweepConfig } from '../../../lib/config/env';
 import { localLambdaContext } from '../../../lib/messages/in-memory-queue';
@@ -38,6 +39,31 @@ describe('sweep-shares handler (event parsing)', () => {
     expect((error as Error).message).toContain(problem);
     expect((error as Error).message).toMatch(/; nothing was done$/);
     expect(credentials.get).not.toHaveBeenCalled();
+  });
+
+  const state = { runId: 'r1', accountId: 'default', startedAtMs: 1, mode: 'enforce', trigger: 'schedule', status: 'running', listing: { done: false, chunks: 0, pages: 0, shares: 0, listMs: 0 } };
+  it.each([
+    ['an unknown step', { step: 'cancel-everything', state }, 'step: '],
+    ['a list step without its state', { step: 'list' }, 'state: '],
+    ['a state with a mode it does not know', { step: 'evaluate', state: { ...state, mode: 'yolo' } }, 'state.mode: '],
+    ['a start step with a misspelt dry-run switch', { step: 'start', input: { dryrun: true } }, 'input: '],
+    ['a step with a field too many', { step: 'list', state, extra: 1 }, 'event: '],
+  ])('refuses %s of the state machine before doing anything', async (_label, event, problem) => {
+    const error = await sweep(event as never, localLambdaContext('sweep-shares')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SweepEventError);
+    expect((error as Error).message).toMatch(/^invalid sweep step event: /);
+    expect((error as Error).message).toContain(problem);
+    expect((error as Error).message).toMatch(/; nothing was done$/);
+    expect(credentials.get).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [{ Error: 'SweepPhaseError', Cause: JSON.stringify({ errorType: 'SweepPhaseError', errorMessage: 'the share listing did not finish' }) }, 'SweepPhaseError: the share listing did not finish'],
+    [{ Error: 'States.Timeout', Cause: 'Task timed out' }, 'States.Timeout: Task timed out'],
+    [{ Error: 'Lambda.Unknown' }, 'a step of the sweep failed (Lambda.Unknown)'],
+    [undefined, 'a step of the sweep failed'],
+  ])('reads the reason of a failed step from the state machine error %j', (error, reason) => {
+    expect(abandonReason(error)).toBe(reason);
   });
 
   it("fails the exported handler's invocation with every missing setting when the environment is incomplete", async () => {
