@@ -5,7 +5,7 @@
  *   `cursor` and `shape` as JSON strings (an exact round trip: ids, field names and nesting as given).
  * - staged page: pk `STAGE#<runId>`, sk `PAGE#<page, 7 digits>#<0|1 re-read>[#<part, 3 digits>]`
  *   `{ kind: "staged-page", runId, page, reread, shareCount, parts, digest, sharesJson, expiresAt }`
- *   (the layout of a page's parts: staged-pages.ts).
+ *   (parts 1.. of a split page carry no `shareCount`, `parts` or `digest`; the layout: staged-pages.ts).
  * Both expire through the table's TTL (`expiresAt`, epoch seconds) a day after their last write.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

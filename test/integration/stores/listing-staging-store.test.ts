@@ -134,6 +134,15 @@ describe('DynamoDbListingStagingStore checkpoints', () => {
     expect(await store().getCheckpoint(first.accountId, runId)).toEqual(second);
   });
 
+  it.each([1, 2])('lets exactly one of two writers racing for chunk %i save', async (chunks) => {
+    const runId = freshRunId();
+    if (chunks > 1) await store().saveCheckpoint(aCheckpoint({ runId, chunks: chunks - 1 }), T0);
+    const racers = [T0 + 1, T0 + 2].map((updatedAtMs) => aCheckpoint({ runId, chunks, updatedAtMs }));
+    const results = await Promise.all(racers.map((c) => store().saveCheckpoint(c, T0)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store().getCheckpoint('default', runId)).toEqual(racers[results.indexOf(true)]);
+  });
+
   it('takes its own write resent (an answer lost on the way) as saved', async () => {
     const checkpoint = aCheckpoint({ runId: freshRunId() });
     expect(await store().saveCheckpoint(checkpoint, T0)).toBe(true);
