@@ -7,6 +7,7 @@ import type { TableNames } from './create-tables';
 import type { BatchOptions } from './dynamo';
 import { DynamoDbInventoryStore } from './inventory-store';
 import { DynamoDbLease } from './lease';
+import { DynamoDbListingStagingStore } from './listing-staging-store';
 import { DynamoDbPolicyStore } from './policy-store';
 import { DynamoDbRunStore } from './run-store';
 import { DynamoDbShareRecordStore } from './share-record-store';
@@ -17,6 +18,7 @@ export interface Stores {
   inventory: DynamoDbInventoryStore;
   runs: DynamoDbRunStore;
   lease: DynamoDbLease;
+  listingStaging: DynamoDbListingStagingStore;
 }
 
 /** All stores over `names`, sharing `client` (or one default client built here). */
@@ -34,5 +36,6 @@ export function createStores(options: {
     inventory: new DynamoDbInventoryStore({ ...common, tableName: names.inventory }),
     runs: new DynamoDbRunStore({ ...common, tableName: names.runs }),
     lease: new DynamoDbLease({ ...common, tableName: names.runs }),
+    listingStaging: new DynamoDbListingStagingStore({ ...common, tableName: names.runs }),
   };
 }

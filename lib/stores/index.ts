@@ -7,5 +7,6 @@ export * from './share-record-store';
 export * from './inventory-store';
 export * from './run-store';
 export * from './lease';
+export * from './listing-staging-store';
 export * from './create-tables';
 export * from './create-stores';

@@ -1,6 +1,7 @@
 /**
  * Runs and their audit trail (the `Runs` table, shared with the lease):
- * - run summary: pk `RUN#<accountId>`, sk `<startedAt ISO>#<runId>`
+ * - run summary: pk `RUN#<accountId>`, sk `<startedAt ISO>#<runId>` (the listing checkpoints,
+ *   sk `LISTING#<runId>`, share the partition: listing-staging-store.ts)
  *   `{ kind: "run", accountId, runId, status, mode, trigger, startedAt, startedAtMs, finishedAtMs,
  *      counts, guardrail, errors, timings, reason }`
  * - audit entry: pk `AUDIT#<runId>`, sk `<shareId>`
@@ -185,8 +186,9 @@ export class DynamoDbRunStore implements RunStore {
     if (limit <= 0) return out;
     for await (const item of queryAll(this.doc, {
       TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `RUN#${this.accountId}` },
+      // Summaries' sort keys start with the year; the partition's other items (LISTING#) with a letter, after ':'.
+      KeyConditionExpression: 'pk = :pk AND sk < :end',
+      ExpressionAttributeValues: { ':pk': `RUN#${this.accountId}`, ':end': ':' },
       ScanIndexForward: !(options.newestFirst ?? true),
       Limit: Math.min(limit, 1000),
     })) {

@@ -65,6 +65,10 @@ export const INVENTORY_TABLE: TableDesign = {
  * - run summary: pk `RUN#<accountId>`, sk `<startedAt ISO>#<runId>` (newest last; query backwards)
  * - audit entry: pk `AUDIT#<runId>`, sk `<shareId>`; expires through TTL (`expiresAt`, epoch s)
  * - lease:       pk `LEASE#<accountId>`, sk `LEASE`; a conditional write with an expiry
+ * - listing checkpoint of a checkpointed sweep: pk `RUN#<accountId>`, sk `LISTING#<runId>` (sorts
+ *   after every run summary: their sk starts with a digit); TTL a day after its last write
+ * - staged page of that listing: pk `STAGE#<runId>`, sk `PAGE#<page, 7 digits>#<0|1 re-read>`, a
+ *   page too large for one item split into parts `...#<part, 3 digits>`; TTL a day
  */
 export const RUNS_TABLE: TableDesign = {
   logicalName: 'Runs',

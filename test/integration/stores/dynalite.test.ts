@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStores, type Stores } from '../../../lib/stores/create-stores';
 import { createTables, tableNames } from '../../../lib/stores/create-tables';
+import { aCheckpoint, aLargeStagedPage, aStagedPage } from '../../factories/listing-staging';
 import { aClaim, aCreatedShare, aPolicy, anExemption, T0 } from '../../factories/store-items';
 
 type DynaliteFactory = (options: { createTableMs?: number }) => Server;
@@ -83,6 +84,26 @@ describe('the stores on dynalite', () => {
     await stores.runs.startRun({ runId, status: 'running', mode: 'dry-run', startedAtMs: T0 });
     await stores.runs.updateAuditOutcome(runId, '1', 'cancelled', T0);
     expect(await stores.runs.getRun(runId)).toMatchObject({ runId, status: 'running' });
+  });
+
+  it('stages a listing: split pages, re-reads in order, the conditional checkpoint apart from the run summaries', async () => {
+    const runId = stores.runs.newRunId(T0 + 2);
+    await stores.runs.startRun({ runId, status: 'running', mode: 'dry-run', startedAtMs: T0 + 2 });
+    const pages = [aStagedPage(1), aLargeStagedPage(2), aStagedPage(2, 1, { reread: true }), aStagedPage(3)];
+    for (const page of [...pages].reverse()) await stores.listingStaging.putPage(runId, page, T0);
+    await stores.listingStaging.putPage(runId, aLargeStagedPage(3, { shares: 25 }), T0);
+    await stores.listingStaging.putPage(runId, pages[3]!, T0); // fewer parts than before
+    const read = [];
+    for await (const page of stores.listingStaging.readPages(runId, 3)) read.push(page);
+    expect(read).toEqual(pages);
+    const checkpoint = aCheckpoint({ runId });
+    expect(await stores.listingStaging.saveCheckpoint(checkpoint, T0)).toBe(true);
+    expect(await stores.listingStaging.saveCheckpoint({ ...checkpoint, updatedAtMs: T0 + 1 }, T0)).toBe(false);
+    expect(await stores.listingStaging.saveCheckpoint({ ...checkpoint, chunks: 2 }, T0)).toBe(true);
+    expect(await stores.listingStaging.getCheckpoint(checkpoint.accountId, runId)).toEqual({ ...checkpoint, chunks: 2 });
+    const listed = (await stores.runs.listRuns()).map((r) => r.runId);
+    expect(listed[0]).toBe(runId);
+    expect(listed.filter((id) => id === runId)).toHaveLength(1); // the checkpoint is no second summary
   });
 
   it('writes audit outcomes in batches (consistent BatchGetItem, BatchWriteItem) as DynamoDB does', async () => {
