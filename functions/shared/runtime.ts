@@ -18,13 +18,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CancelQueue, EventPublisher } from '../../lib/app/messaging-ports';
 import { systemClock, type Clock } from '../../lib/app/ports';
-import type { InventoryStore, Lease, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
+import type { InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
 import { SecretsManagerCredentialsProvider, type TeraboxCredentialsProvider } from '../../lib/config/terabox-credentials';
 import { EventBridgePublisher } from '../../lib/messages/eventbridge-publisher';
 import { SqsCancelQueue } from '../../lib/messages/sqs-cancel-queue';
 import {
   DynamoDbInventoryStore,
   DynamoDbLease,
+  DynamoDbListingStagingStore,
   DynamoDbPolicyStore,
   DynamoDbRunStore,
   DynamoDbShareRecordStore,
@@ -63,6 +64,8 @@ export interface RuntimeStores {
   inventory: InventoryStore;
   runs: RunStore;
   lease: Lease;
+  /** The checkpointed sweep's staged listing (the Runs table). */
+  listingStaging: ListingStagingStore;
 }
 
 export interface RuntimeOverrides {
@@ -192,6 +195,9 @@ function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): Runtim
   );
   const runs = lazy(() => storeOverrides.runs ?? new DynamoDbRunStore({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the run store') }));
   const lease = lazy(() => storeOverrides.lease ?? new DynamoDbLease({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the sweep lease') }));
+  const listingStaging = lazy(
+    () => storeOverrides.listingStaging ?? new DynamoDbListingStagingStore({ client: dynamo(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the listing staging') }),
+  );
   return {
     get shareRecords() {
       return shareRecords();
@@ -207,6 +213,9 @@ function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): Runtim
     },
     get lease() {
       return lease();
+    },
+    get listingStaging() {
+      return listingStaging();
     },
   };
 }
