@@ -61,5 +61,7 @@ export async function* paginate(ctx: ListingContext, options: ListSharesOptions 
     ...(onPage ? { onPageInfo: onPage } : {}),
     ...(onComplete ? { onComplete } : {}),
   });
-  for await (const page of listing.pages()) yield* page.shares;
+  for await (const page of listing.pages()) {
+    for (const share of page.shares) yield share;
+  }
 }
