@@ -68,6 +68,22 @@ describe('readChunk', () => {
     });
   });
 
+  it('speculates no page beyond the budget either (no total, lookahead)', async () => {
+    const h = harness({ [LIST]: account(1000, { total: false }).route }, { tokens: true, listLookahead: 4 });
+    const cursor = await h.client.readChunk({ pageSize: 100, maxPages: 2 }, async () => undefined);
+    expect(h.calls(LIST).map(pageOf)).toEqual([1, 2]);
+    expect(cursor).toMatchObject({ nextPage: 3, ended: false });
+    expect(cursor.announcedTotal).toBeUndefined();
+  });
+
+  it('keeps the shrink check across chunks: a list ending before the total page 1 announced throws', async () => {
+    const { list, route } = account(1000);
+    const h = harness({ [LIST]: route }, { tokens: true });
+    const first = await h.client.readChunk({ pageSize: 100, maxPages: 3 }, async () => undefined);
+    list.splice(800); // the last two pages cancelled: page 8 now ends the list
+    await expect(h.client.readChunk({ cursor: first }, async () => undefined)).rejects.toThrow(/the share list shrank while it was read \(total 1000 on page 1, page 8 ended it\)/);
+  });
+
   it('gives, chunk by chunk, exactly the shares of one paginate run, one re-read per continuation', async () => {
     const { route } = account(1000);
     const h = harness({ [LIST]: route }, { tokens: true, listConcurrency: 4 });
