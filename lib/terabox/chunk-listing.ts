@@ -60,7 +60,6 @@ export class ChunkListing {
   private readonly requests: PageRequests;
   private readonly checks: PageChecks;
   private readonly budget: number;
-  private readonly start: number;
   private delivered = 0;
   private nextPage: number;
   private lastPage: { page: number; ids: string[] } | undefined;
@@ -82,7 +81,6 @@ export class ChunkListing {
     this.nextPage = cursor?.nextPage ?? 1;
     this.lastPage = cursor?.lastPage && { page: cursor.lastPage.page, ids: [...cursor.lastPage.ids] };
     this.ended = cursor?.ended ?? false;
-    this.start = this.lastPage?.page ?? this.nextPage;
     this.abort = followSignal(options.signal);
     const signal = this.abort.controller.signal;
     this.requests = new PageRequests(
@@ -90,7 +88,7 @@ export class ChunkListing {
       {
         pageSize,
         ...(cursor?.announcedTotal !== undefined ? { announcedTotal: cursor.announcedTotal } : {}),
-        firstPage: this.start,
+        firstPage: this.lastPage?.page ?? this.nextPage, // a continuation starts with its re-read
         ...(this.lastPage ? { lastReadPage: this.lastPage.page } : {}),
         lastAllowedPage: Math.min(ctx.maxPages, this.nextPage - 1 + this.budget),
       },
