@@ -4,6 +4,7 @@
  *
  *   const client = createTeraboxClient({ credentials: { ndus } });
  *   for await (const share of client.paginateShares({ pageSize: 100 })) { ... }
+ *   const cursor = await client.readChunk({ maxPages: 50 }, async (page) => stage(page));
  *   client.close();
  *
  * Every error thrown is a TeraboxError whose message, stack and cause chain have been scrubbed
@@ -11,15 +12,16 @@
  */
 import type http from 'node:http';
 import type { Share, ShareId } from '../domain/share';
-import type { CancelOutcome, CreatedShare, CreateShareInput, TeraboxGateway } from '../app/ports';
+import type { CancelOutcome, ChunkPage, CreatedShare, CreateShareInput, ListingCursor, ReadChunkOptions, ShareChunkReader, TeraboxGateway } from '../app/ports';
 import { CANCEL_SHARE_ENDPOINT, cancelInBatches, distinctShareIds } from './cancel-batches';
+import { readChunk } from './chunk-listing';
 import { connectionPool, loadNodeFetch, resolveClientSettings, type ClientSettings, type TeraboxClientOptions } from './client-options';
 import { buildCreateShareForm, CREATE_SHARE_ENDPOINT, readCreatedShare } from './create-share';
 import { TeraboxApiError, TeraboxError, TeraboxResponseError, TeraboxValidationError } from './errors';
 import { FILE_PAGE_SIZE, fileListQuery, LIST_FILES_ENDPOINT, readFilePage, type TeraboxFile } from './file-list';
 import { jsonNumberArray } from './json';
 import { normalizeSharePage } from './normalize';
-import { listPageQuery, paginate, SHARE_LIST_ENDPOINT_PATHS, type FetchedPage, type ListSharesOptions, type ShareListEndpoint } from './paginate';
+import { listPageQuery, paginate, SHARE_LIST_ENDPOINT_PATHS, type FetchedPage, type ListingContext, type ListSharesOptions, type ShareListEndpoint } from './paginate';
 import { isRetryableError, isSafeToRepeatCreate, withRetry, type AttemptContext } from './retry';
 import { SHARE_VERIFY_ERRNOS, TeraboxSession, TOKEN_ERRNOS, type SessionTokenReport } from './session';
 import { extractSharePage } from './share-page';
@@ -44,7 +46,7 @@ export interface LoginStatus {
   switchedRegion: boolean;
 }
 
-export interface TeraboxClient extends TeraboxGateway {
+export interface TeraboxClient extends TeraboxGateway, ShareChunkReader {
   createShare(input: CreateShareInput, options?: CreateShareOptions): Promise<CreatedShare>;
   paginateShares(options?: ListSharesOptions): AsyncGenerator<Share, void, undefined>;
   cancelShares(ids: ShareId[], options?: CancelSharesOptions): Promise<CancelOutcome[]>;
@@ -178,21 +180,28 @@ class Client implements TeraboxClient {
     });
   }
 
+  /** What a listing needs from the client: its page fetch, log, error scrubbing and settings. */
+  private listingContext(): ListingContext {
+    return {
+      fetchPage: (which, page, pageSize, signal) => this.fetchSharePage(which, page, pageSize, signal),
+      emit: (event) => this.session.emit(event),
+      publicError: (error, endpoint) => this.publicError(error, endpoint),
+      endpoint: this.settings.listEndpoint,
+      pageSize: this.settings.pageSize,
+      concurrency: this.settings.listConcurrency,
+      lookahead: this.settings.listLookahead,
+      maxPages: this.settings.maxPages,
+    };
+  }
+
   /** Every share, in TeraBox's order: see `paginate` (lib/terabox/paginate.ts) for the rules and costs. */
   paginateShares(options: ListSharesOptions = {}): AsyncGenerator<Share, void, undefined> {
-    return paginate(
-      {
-        fetchPage: (which, page, pageSize, signal) => this.fetchSharePage(which, page, pageSize, signal),
-        emit: (event) => this.session.emit(event),
-        publicError: (error, endpoint) => this.publicError(error, endpoint),
-        endpoint: this.settings.listEndpoint,
-        pageSize: this.settings.pageSize,
-        concurrency: this.settings.listConcurrency,
-        lookahead: this.settings.listLookahead,
-        maxPages: this.settings.maxPages,
-      },
-      options,
-    );
+    return paginate(this.listingContext(), options);
+  }
+
+  /** One chunk of a listing, the same rules as paginateShares: see lib/terabox/chunk-listing.ts. */
+  readChunk(options: ReadChunkOptions, onPage: (page: ChunkPage) => Promise<void>): Promise<ListingCursor> {
+    return readChunk(this.listingContext(), options, onPage);
   }
 
   /**
