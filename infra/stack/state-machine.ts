@@ -3,12 +3,12 @@
  * lib/contracts/sweep-steps.ts, one invocation per step, so that a sweep can list for longer than
  * one Lambda may run.
  *
- *   Start ── skipped ──> Skipped (succeed)
- *     └──> ListChunk <── listing not done ──┐
- *            └──> ListingDone? ─────────────┘
- *                   └── done ──> Evaluate ──> EvaluateOutcome: failed ──> SweepFailed (fail)
- *                                                 └──> Completed (succeed)
- *   Any error of ListChunk or Evaluate ──> Abandon ──> SweepAbandoned (fail)
+ *   Start ─> StartedOrSkipped ─ skipped ─> Skipped (succeed)
+ *              └─> ListChunk ─> ListingDone ─ not done ─> ListChunk (again)
+ *                                 └─ done ─> Evaluate ─> EvaluateOutcome ─ failed ─> SweepFailed (fail)
+ *                                                          └─> Completed (succeed)
+ *   Any error of ListChunk or Evaluate (after their retries) ─> Abandon ─> SweepAbandoned (fail)
+ *   An error of Start or Abandon fails the execution as it is (nothing to abandon / the lease expires).
  *
  * The state's JSON between the steps (kept small: each task's result replaces it):
  *   execution input          SweepExecutionInput, e.g. {"trigger":"schedule"} or {"dryRun":true}
@@ -121,6 +121,7 @@ export function sweepDefinition(scope: Construct, sweep: IFunction): IChainable 
     // The report is dropped: the execution fails with the error that was caught.
     resultPath: JsonPath.DISCARD,
   });
+  // The caught error's name always exists; its Cause need not, so the cause here is fixed.
   const abandoned = new Fail(scope, 'SweepAbandoned', {
     errorPath: '$.error.Error',
     cause: 'A step failed after the sweep started: the run is recorded failed and nothing was cancelled. The failed step in the execution history has the cause.',
@@ -130,7 +131,7 @@ export function sweepDefinition(scope: Construct, sweep: IFunction): IChainable 
 
   const failed = (id: string, cause: Pick<FailProps, 'cause' | 'causePath'>): Fail => new Fail(scope, id, { error: 'SweepFailed', ...cause });
   const outcome = new Choice(scope, 'EvaluateOutcome')
-    .when(Condition.and(Condition.stringEquals('$.status', 'failed'), Condition.isString('$.reason')), failed('SweepFailed', { causePath: '$.reason' }))
+    .when(Condition.and(Condition.stringEquals('$.status', 'failed'), Condition.isPresent('$.reason')), failed('SweepFailed', { causePath: '$.reason' }))
     .when(Condition.stringEquals('$.status', 'failed'), failed('SweepFailedWithoutReason', { cause: 'The sweep run was recorded failed (no reason given).' }))
     .otherwise(new Succeed(scope, 'Completed'));
   const listing = new Choice(scope, 'ListingDone')
