@@ -31,8 +31,9 @@ export interface ShareLifecycleStackProps extends StackProps {
 /**
  * The deployed product: request and cancel queues, the four tables, the TeraBox session secret,
  * the product event bus, the create / sweep / cancel functions, the sweep state machine and its
- * schedule, alarms, a dashboard and the outputs the CLI reads. Each part is built by a function of infra/stack/, all
- * on this stack as their scope (so the logical ids are those of constructs made here).
+ * schedule, alarms, a dashboard and the outputs the CLI reads. Each part is built by a function
+ * of infra/stack/, all on this stack as their scope (so the logical ids are those of constructs
+ * made here).
  */
 export class ShareLifecycleStack extends Stack {
   readonly config: StackConfig;

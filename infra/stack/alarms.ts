@@ -75,11 +75,14 @@ export interface AlarmedResources {
   sweepStateMachine: IStateMachine;
 }
 
-/** Sweep executions that ended without success: failed (a step's error, an abandoned or failed run) or timed out. */
+/**
+ * Sweep executions that ended without success: failed (a step's error, an abandoned or failed run)
+ * or timed out. SUM(METRICS()) rather than `a + b`: each metric has datapoints only when it happened.
+ */
 export function sweepExecutionsFailed(sweepStateMachine: IStateMachine): MathExpression {
   const period = Duration.minutes(5);
   return new MathExpression({
-    expression: 'failed + timedOut',
+    expression: 'SUM(METRICS())',
     usingMetrics: {
       failed: sweepStateMachine.metricFailed({ period, statistic: 'Sum' }),
       timedOut: sweepStateMachine.metricTimedOut({ period, statistic: 'Sum' }),

@@ -63,7 +63,7 @@ const SERVICE_ERROR_RETRY: RetryProps = {
 };
 
 // The sweep has reserved concurrency 1: while one execution's chunk runs, a second execution's
-// Start is throttled. Waiting (up to about half an hour) lets it run and end as skipped instead
+// Start is throttled. Waiting (at most about 25 minutes in all) lets it run and end as skipped instead
 // of failing the execution.
 const THROTTLE_RETRY: RetryProps = {
   errors: ['Lambda.TooManyRequestsException'],

@@ -195,7 +195,7 @@ describe('alarms and dashboard', () => {
       AlarmActions: [s.ref(s.stack.alarmTopic.topic.topicArn)],
     });
     const queries = alarm!.Properties.Metrics as { Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[];
-    expect(queries.find((q) => q.Expression)?.Expression).toBe('failed + timedOut');
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('SUM(METRICS())');
     expect(queries.filter((q) => q.MetricStat).map((q) => [q.MetricStat!.Metric, q.MetricStat!.Stat])).toEqual(
       ['ExecutionsFailed', 'ExecutionsTimedOut'].map((metricName) => [
         { Namespace: 'AWS/States', MetricName: metricName, Dimensions: [{ Name: 'StateMachineArn', Value: machineArn() }] },
