@@ -16,6 +16,9 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs', 'mjs'],
 };
 
+// aws-local-stepfunctions (runs the sweep state machine in tests) needs Node 22's Promise.withResolvers.
+const setupFiles = ['<rootDir>/test/support/promise-with-resolvers.ts'];
+
 const config: Config = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
@@ -23,11 +26,12 @@ const config: Config = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles,
       // One Amazon DynamoDB Local (Java) process for the whole run; tests make their own tables.
       globalSetup: '<rootDir>/test/support/dynamodb-local-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-local-teardown.ts',
     },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], setupFiles },
     {
       ...common,
       displayName: 'reliability',

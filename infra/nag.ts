@@ -29,14 +29,24 @@ export function nagAcknowledgements(stack: ShareLifecycleStack): NagAcknowledgem
       'the infra tests check that no other statement uses *.',
   }));
   const sweepArn = stack.resolve(stack.functions['sweep-shares'].function.functionArn) as { 'Fn::GetAtt': [string, string] };
+  const stateMachineRole = stack.sweepStateMachine.role;
   return [
     ...functionRoles,
     {
       id: `AwsSolutions-IAM5[Resource::<${sweepArn['Fn::GetAtt'][0]}.Arn>:*]`,
-      scope: stack.scheduleRole,
+      scope: stateMachineRole,
       reason:
-        'The schedule may invoke only the sweep function; the :* suffix, added by lambda grantInvoke, covers the ' +
-        'versions and aliases of that one function, not other functions.',
+        'The sweep state machine may invoke only the sweep function; the :* suffix, added by the LambdaInvoke task, ' +
+        'covers the versions and aliases of that one function, not other functions.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      scope: stateMachineRole,
+      reason:
+        'Step Functions logging to CloudWatch Logs needs the log-delivery actions (logs:CreateLogDelivery and its kin, ' +
+        'logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups) and X-Ray tracing needs ' +
+        'xray:PutTraceSegments and its kin; none of them supports resource-level permissions. The infra tests check ' +
+        'that this role uses * for no other action.',
     },
     {
       id: 'AwsSolutions-SMG4',

@@ -4,6 +4,8 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ALL_TABLES } from '../lib/stores/table-design';
 import type { StackConfig } from './config';
@@ -18,6 +20,7 @@ import { grantLeastPrivilege } from './stack/grants';
 import { CANCEL_TIMEOUT, CREATE_TIMEOUT, SECRET_PLACEHOLDER, type FunctionName } from './stack/names';
 import { addOutputs } from './stack/outputs';
 import { addSweepSchedule } from './stack/schedule';
+import { addSweepStateMachine } from './stack/state-machine';
 
 export { FUNCTION_NAMES, METRICS_NAMESPACE, OUTPUT_KEYS, PRODUCT_METRICS, SECRET_PLACEHOLDER, type FunctionName } from './stack/names';
 
@@ -27,9 +30,10 @@ export interface ShareLifecycleStackProps extends StackProps {
 
 /**
  * The deployed product: request and cancel queues, the four tables, the TeraBox session secret,
- * the product event bus, the create / sweep / cancel functions, the sweep schedule, alarms, a
- * dashboard and the outputs the CLI reads. Each part is built by a function of infra/stack/, all
- * on this stack as their scope (so the logical ids are those of constructs made here).
+ * the product event bus, the create / sweep / cancel functions, the sweep state machine and its
+ * schedule, alarms, a dashboard and the outputs the CLI reads. Each part is built by a function
+ * of infra/stack/, all on this stack as their scope (so the logical ids are those of constructs
+ * made here).
  */
 export class ShareLifecycleStack extends Stack {
   readonly config: StackConfig;
@@ -41,8 +45,11 @@ export class ShareLifecycleStack extends Stack {
   readonly secretName: string;
   readonly eventBus: EventBus;
   readonly functions: Readonly<Record<FunctionName, ServiceFunction>>;
+  /** Runs one sweep, step by step, through the sweep function (infra/stack/state-machine.ts). */
+  readonly sweepStateMachine: StateMachine;
+  readonly sweepStateMachineLogs: LogGroup;
   readonly schedule: Schedule;
-  /** The role EventBridge Scheduler assumes to invoke the sweep. */
+  /** The role EventBridge Scheduler assumes to start the sweep state machine. */
   readonly scheduleRole: Role;
   readonly alarmTopic: AlarmTopic;
   readonly alarms: readonly Alarm[];
@@ -53,7 +60,7 @@ export class ShareLifecycleStack extends Stack {
         'TeraBox share lifecycle: queued share creation, scheduled sweeps and policy-driven cancellation. ' +
         `After deploying, put the TeraBox session into the secret named by the SecretName output; it is deployed ` +
         `with the placeholder ${JSON.stringify(SECRET_PLACEHOLDER)} (replace ndus with the browser cookie). ` +
-        'Run a sweep by hand with: aws lambda invoke --function-name <SweepFunctionName> --payload \'{"dryRun":true}\'.',
+        'Run a sweep by hand with: aws stepfunctions start-execution --state-machine-arn <SweepStateMachineArn> --input \'{"dryRun":true}\'.',
       ...props,
     });
     const config = props.config;
@@ -71,14 +78,18 @@ export class ShareLifecycleStack extends Stack {
     const wiring = { tables: this.tables, secret: this.secret, eventBus: this.eventBus, requestQueue: this.requestQueue, cancelQueue: this.cancelQueue };
     this.functions = addFunctions(this, { config, ...wiring });
     grantLeastPrivilege({ functions: this.functions, ...wiring });
-    const { schedule, role } = addSweepSchedule(this, this.functions['sweep-shares'].function, config);
+    const sweep = addSweepStateMachine(this, this.functions['sweep-shares'].function, config);
+    this.sweepStateMachine = sweep.stateMachine;
+    this.sweepStateMachineLogs = sweep.logGroup;
+    const { schedule, role } = addSweepSchedule(this, this.sweepStateMachine, config);
     this.schedule = schedule;
     this.scheduleRole = role;
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', config.alarmEmail ? { email: config.alarmEmail } : {});
-    this.alarms = addAlarms(this, { topic: this.alarmTopic, functions: this.functions, ...wiring });
-    addDashboard(this, { functions: this.functions, ...wiring });
-    addOutputs(this, { functions: this.functions, alarmTopic: this.alarmTopic, secretName: this.secretName, ...wiring });
+    const observed = { functions: this.functions, sweepStateMachine: this.sweepStateMachine, ...wiring };
+    this.alarms = addAlarms(this, { topic: this.alarmTopic, ...observed });
+    addDashboard(this, observed);
+    addOutputs(this, { alarmTopic: this.alarmTopic, secretName: this.secretName, ...observed });
   }
 
   /** The TeraBox session secret, under a fixed, readable name (operators type it; the output gives it literally). */

@@ -3,6 +3,7 @@ import { Duration, type Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { AlarmTopic } from '../constructs/alarm-topic';
 import type { SecureQueue } from '../constructs/secure-queue';
 import type { ServiceFunction } from '../constructs/service-function';
@@ -71,10 +72,28 @@ export interface AlarmedResources {
   requestQueue: SecureQueue;
   cancelQueue: SecureQueue;
   functions: Readonly<Record<FunctionName, ServiceFunction>>;
+  sweepStateMachine: IStateMachine;
+}
+
+/**
+ * Sweep executions that ended without success: failed (a step's error, an abandoned or failed run)
+ * or timed out. SUM(METRICS()) rather than `a + b`: each metric has datapoints only when it happened.
+ */
+export function sweepExecutionsFailed(sweepStateMachine: IStateMachine): MathExpression {
+  const period = Duration.minutes(5);
+  return new MathExpression({
+    expression: 'SUM(METRICS())',
+    usingMetrics: {
+      failed: sweepStateMachine.metricFailed({ period, statistic: 'Sum' }),
+      timedOut: sweepStateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+    },
+    period,
+    label: 'Sweep executions failed or timed out',
+  });
 }
 
 /** Adds every alarm (threshold: any datapoint above 0) with the topic as its action. */
-export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, functions }: AlarmedResources): Alarm[] {
+export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, functions, sweepStateMachine }: AlarmedResources): Alarm[] {
   const alarmAction = new SnsAction(topic.topic);
   const alarms: Alarm[] = [];
   const alarm = (id: string, metric: IMetric, description: string): void => {
@@ -113,6 +132,12 @@ export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, func
       `The ${name} function failed (an invocation threw or timed out).`,
     );
   }
+  alarm(
+    'SweepExecutionsFailed',
+    sweepExecutionsFailed(sweepStateMachine),
+    'A sweep execution failed or timed out: the run is recorded failed and nothing was cancelled. ' +
+      'The execution history (SweepStateMachineArn) names the failed step; `share-lifecycle runs show <runId>` has the run.',
+  );
   for (const [id, metricName, description] of SWEEP_ALARMS) alarm(id, productMetric(metricName, 'sweep-shares'), description);
   alarm(
     'TeraboxAuthFailures',

@@ -1,6 +1,7 @@
-/** The operations dashboard: queue depth, function errors and durations, cancellations and guardrail trips. */
+/** The operations dashboard: queue depth, function errors and durations, cancellations, guardrail trips and sweep executions. */
 import { Duration, type Stack } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, SingleValueWidget, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { SecureQueue } from '../constructs/secure-queue';
 import type { ServiceFunction } from '../constructs/service-function';
 import { productMetric } from './alarms';
@@ -10,9 +11,10 @@ export interface DashboardResources {
   requestQueue: SecureQueue;
   cancelQueue: SecureQueue;
   functions: Readonly<Record<FunctionName, ServiceFunction>>;
+  sweepStateMachine: IStateMachine;
 }
 
-export function addDashboard(stack: Stack, { requestQueue, cancelQueue, functions }: DashboardResources): Dashboard {
+export function addDashboard(stack: Stack, { requestQueue, cancelQueue, functions, sweepStateMachine }: DashboardResources): Dashboard {
   const fns = FUNCTION_NAMES.map((name) => functions[name].function);
   return new Dashboard(stack, 'Dashboard', {
     defaultInterval: Duration.days(1),
@@ -49,6 +51,17 @@ export function addDashboard(stack: Stack, { requestQueue, cancelQueue, function
             productMetric(PRODUCT_METRICS.guardrailTripped, 'sweep-shares', 'guardrail trips'),
           ],
           setPeriodToTimeRange: true,
+        }),
+      ],
+      [
+        new GraphWidget({
+          title: 'Sweep executions',
+          width: 24,
+          left: [
+            sweepStateMachine.metricSucceeded({ label: 'succeeded', statistic: 'Sum' }),
+            sweepStateMachine.metricFailed({ label: 'failed', statistic: 'Sum' }),
+            sweepStateMachine.metricTimedOut({ label: 'timed out', statistic: 'Sum' }),
+          ],
         }),
       ],
     ],

@@ -63,10 +63,11 @@ export function addFunctions(stack: Stack, resources: FunctionResources): Record
     memorySize: 512,
   });
   const sweepShares = makeFunction('SweepShares', 'sweep-shares', {
-    description: 'Lists all shares, evaluates the policies and queues cancellations (scheduled; {"dryRun": true} by hand)',
+    description: 'One step of a share sweep (start, list a chunk, evaluate, abandon), invoked by the sweep state machine',
     timeout: SWEEP_TIMEOUT,
     memorySize: 1024,
-    // One sweep at a time: the lease in the runs table enforces it too, this makes it cheap.
+    // One sweep step at a time: the lease in the runs table enforces one sweep, this makes it cheap.
+    // A second execution's steps wait through throttling retries (infra/stack/state-machine.ts).
     reservedConcurrentExecutions: 1,
   });
   const cancelShares = makeFunction('CancelShares', 'cancel-shares', {
@@ -84,9 +85,9 @@ export function addFunctions(stack: Stack, resources: FunctionResources): Record
   cancelShares.function.addEventSource(
     new SqsEventSource(resources.cancelQueue.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 2 }),
   );
-  // A scheduled sweep that fails is not retried by Lambda: the next scheduled run starts afresh
-  // from a complete listing, and a retry could only repeat the same failure. An invocation that
-  // waits behind a running sweep (reserved concurrency 1) is dropped after an hour.
+  // The state machine invokes the sweep synchronously and retries what may be retried itself; an
+  // asynchronous invocation (only ever by hand) is not retried by Lambda and is dropped after an
+  // hour behind a running step (reserved concurrency 1).
   sweepShares.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
   return { 'create-shares': createShares, 'sweep-shares': sweepShares, 'cancel-shares': cancelShares };
 }

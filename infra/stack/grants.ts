@@ -45,7 +45,9 @@ export function grantLeastPrivilege({ functions, tables, secret, eventBus, cance
   putEvents(createShares);
 
   // sweep-shares: read policies, read/write inventory, runs (lease, summaries, audit) and share
-  // records (grace marks), queue cancel batches, read the session, announce marks.
+  // records (grace marks), queue cancel batches, read the session, announce marks. Only the sweep
+  // state machine's role may invoke it (its LambdaInvoke tasks grant that); the schedule's role
+  // may only start executions of the state machine (infra/stack/schedule.ts).
   allow(sweepShares, 'PoliciesRead', DDB.read, [arn(POLICIES_TABLE)]);
   allow(sweepShares, 'InventoryReadWrite', [...DDB.read, ...DDB.write, ...DDB.delete], [arn(INVENTORY_TABLE)]);
   allow(sweepShares, 'RunsReadWrite', [...DDB.read, ...DDB.write, ...DDB.delete], [arn(RUNS_TABLE)]);

@@ -23,3 +23,5 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export const CREATE_TIMEOUT = Duration.minutes(2);
 export const CANCEL_TIMEOUT = Duration.minutes(2);
 export const SWEEP_TIMEOUT = Duration.minutes(15);
+/** The longest a sweep execution may run (all its chunks and retries): a loop guard beside the handler's chunk cap. */
+export const SWEEP_EXECUTION_TIMEOUT = Duration.hours(12);

@@ -1,6 +1,7 @@
 /** The stack outputs, under stable keys: the CLI reads them by name. */
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { INVENTORY_TABLE, POLICIES_TABLE, RUNS_TABLE, SHARES_TABLE, type TableDesign } from '../../lib/stores/table-design';
 import type { AlarmTopic } from '../constructs/alarm-topic';
 import type { DesignedTable } from '../constructs/designed-table';
@@ -16,6 +17,7 @@ export interface OutputResources {
   eventBus: EventBus;
   alarmTopic: AlarmTopic;
   functions: Readonly<Record<FunctionName, ServiceFunction>>;
+  sweepStateMachine: IStateMachine;
 }
 
 export function addOutputs(stack: Stack, resources: OutputResources): void {
@@ -36,5 +38,10 @@ export function addOutputs(stack: Stack, resources: OutputResources): void {
   );
   output(OUTPUT_KEYS.eventBusName, resources.eventBus.eventBusName, 'Product events (ShareCreated, ShareRequestRejected, ShareMarkedForCancel, ShareCancelled)');
   output(OUTPUT_KEYS.alarmTopicArn, resources.alarmTopic.topic.topicArn, 'Alarm notifications');
-  output(OUTPUT_KEYS.sweepFunctionName, resources.functions['sweep-shares'].function.functionName, 'Invoke with {"dryRun": true} for a manual dry run');
+  output(OUTPUT_KEYS.sweepFunctionName, resources.functions['sweep-shares'].function.functionName, 'The sweep function (the sweep state machine invokes it, one step at a time)');
+  output(
+    OUTPUT_KEYS.sweepStateMachineArn,
+    resources.sweepStateMachine.stateMachineArn,
+    'Runs the sweeps; start a manual dry run with the input {"dryRun": true}',
+  );
 }

@@ -18,6 +18,7 @@ export const STACK_OUTPUT_KEYS = {
   eventBusName: 'EventBusName',
   alarmTopicArn: 'AlarmTopicArn',
   sweepFunctionName: 'SweepFunctionName',
+  sweepStateMachineArn: 'SweepStateMachineArn',
 } as const;
 
 /** Which environment variable each output stands for (outputs the CLI has no use for are absent). */

@@ -68,9 +68,9 @@ describe('context overrides', () => {
     });
   });
 
-  it('applies the configured log retention to every function log group', () => {
+  it('applies the configured log retention to every function log group and the state machine log group', () => {
     const groups = Object.values(s.template.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 });

@@ -79,6 +79,7 @@ describe('cdk-nag AwsSolutions', () => {
     ['AwsSolutions-IAM5[Resource::*]', 'CreateShares/Role'],
     ['AwsSolutions-IAM5[Resource::*]', 'SweepShares/Role'],
     ['AwsSolutions-IAM5[Resource::*]', 'CancelShares/Role'],
+    ['AwsSolutions-IAM5[Resource::*]', 'SweepStateMachine/Role'],
   ])('acknowledges %s on %s and nowhere wider', (id, relativePath) => {
     const recorded = recordedAcknowledgements(acknowledged.app).filter((ack) => ack.id === id);
     expect(recorded.map((ack) => ack.path)).toContain(`${acknowledged.stack.node.path}/${relativePath}`);

@@ -264,48 +264,6 @@ describe('functions', () => {
   });
 });
 
-describe('schedule', () => {
-  it('invokes the sweep with the configured expression and time zone through its own role', () => {
-    const input = new Capture();
-    s.template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(1 hour)',
-      ScheduleExpressionTimezone: 'UTC',
-      State: 'ENABLED',
-      Target: Match.objectLike({
-        Arn: s.ref(s.stack.functions['sweep-shares'].function.functionArn),
-        RoleArn: s.ref(s.stack.scheduleRole.roleArn),
-        Input: input,
-      }),
-    });
-    // A scheduled run carries no dryRun: GLOBAL_DRY_RUN and the policies decide.
-    expect(JSON.parse(input.asString())).toEqual({
-      trigger: 'schedule',
-      scheduledTime: '<aws.scheduler.scheduled-time>',
-      executionId: '<aws.scheduler.execution-id>',
-    });
-  });
-
-  it('lets only Scheduler acting for this account assume the schedule role, to invoke only the sweep', () => {
-    s.template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [
-          Match.objectLike({
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          }),
-        ],
-      },
-    });
-    const arn = s.ref(s.stack.functions['sweep-shares'].function.functionArn);
-    s.template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [s.ref(s.stack.scheduleRole.roleName)],
-      PolicyDocument: {
-        Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [arn, { 'Fn::Join': ['', [arn, ':*']] }] }],
-      },
-    });
-  });
-});
-
 describe('IAM', () => {
   const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
@@ -317,8 +275,11 @@ describe('IAM', () => {
     }
   });
 
-  it('uses Resource * only for the X-Ray actions, which have no resource-level permissions', () => {
+  it('uses Resource * only for the X-Ray actions (and the state machine log delivery), which have no resource-level permissions', () => {
+    // The sweep state machine's role also gets X-Ray's sampling actions and CloudWatch Logs delivery (see sweep-state-machine.test.ts).
+    const machineRole = JSON.stringify([s.ref(s.stack.sweepStateMachine.role.roleName)]);
     for (const policy of Object.values(resources('AWS::IAM::Policy'))) {
+      if (JSON.stringify(policy.Properties.Roles) === machineRole) continue;
       for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
         if (asArray(statement.Resource).includes('*')) expect(asArray(statement.Action).sort()).toEqual([...XRAY_ACTIONS].sort());
       }
@@ -468,9 +429,9 @@ describe('alarms', () => {
     );
   });
 
-  it('has exactly these 12 alarms, all notifying the topic', () => {
+  it('has exactly these 13 alarms, all notifying the topic', () => {
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(13);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
@@ -535,6 +496,7 @@ describe('outputs', () => {
     [OUTPUT_KEYS.eventBusName, () => s.ref(s.stack.eventBus.eventBusName)],
     [OUTPUT_KEYS.alarmTopicArn, () => s.ref(s.stack.alarmTopic.topic.topicArn)],
     [OUTPUT_KEYS.sweepFunctionName, () => s.ref(s.stack.functions['sweep-shares'].function.functionName)],
+    [OUTPUT_KEYS.sweepStateMachineArn, () => s.ref(s.stack.sweepStateMachine.stateMachineArn)],
   ];
   it.each(outputs)('outputs %s under its stable key', (key, value) => {
     s.template.hasOutput(key, { Value: value() });
@@ -553,6 +515,7 @@ describe('outputs', () => {
         'EventBusName',
         'AlarmTopicArn',
         'SweepFunctionName',
+        'SweepStateMachineArn',
       ].sort(),
     );
   });
