@@ -14,7 +14,7 @@ function stepState(overrides: Partial<SweepStepState> = {}): SweepStepState {
     mode: 'enforce',
     trigger: 'schedule',
     status: 'running',
-    listing: { done: false, chunks: 0, pages: 0, shares: 0 },
+    listing: { done: false, chunks: 0, pages: 0, shares: 0, listMs: 0 },
     ...overrides,
   };
 }
@@ -74,7 +74,7 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
     expect(events[0]).toEqual({ step: 'start', input: { trigger: 'schedule' } });
     // Each step gets exactly the state the step before it returned.
     expect(events.slice(1, 4).map((e) => (e as { state: SweepStepState }).state.listing.chunks)).toEqual([0, 1, 2]);
-    expect(events[4]).toEqual({ step: 'evaluate', state: stepState({ listing: { done: true, chunks: 3, pages: 30, shares: 3_000 } }) });
+    expect(events[4]).toEqual({ step: 'evaluate', state: stepState({ listing: { done: true, chunks: 3, pages: 30, shares: 3_000, listMs: 0 } }) });
     expect(outcome.states).toEqual([
       'Start',
       'StartedOrSkipped',
@@ -106,7 +106,7 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
 
     expect(stepsOf(events)).toEqual(['start', 'list', 'list', 'list', 'list', 'abandon']);
-    const afterChunk1 = stepState({ listing: { done: false, chunks: 1, pages: 10, shares: 1_000 } });
+    const afterChunk1 = stepState({ listing: { done: false, chunks: 1, pages: 10, shares: 1_000, listMs: 0 } });
     expect(events[5]).toEqual({
       step: 'abandon',
       state: afterChunk1,

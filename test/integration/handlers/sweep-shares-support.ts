@@ -12,6 +12,7 @@ import { createSweepHandler, type SweepEvent, type SweepHandlerResult } from '..
 import { buildRuntime, type Runtime } from '../../../functions/shared';
 import type { EventPublisher } from '../../../lib/app/messaging-ports';
 import type { Clock } from '../../../lib/app/ports';
+import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../../../lib/contracts/sweep-steps';
 import type { InventoryStore } from '../../../lib/app/store-ports';
 import { loadSweepConfig } from '../../../lib/config/env';
 import type { Policy } from '../../../lib/domain/policy-types';
@@ -73,6 +74,8 @@ export interface SweepWorld {
   metrics: Map<string, number[]>;
   /** Calls the handler as Lambda would, with a fresh context (its deadline follows the clock). */
   invoke(event: SweepEvent | null): Promise<SweepHandlerResult>;
+  /** Calls the handler with a step of the sweep state machine, as Lambda would. */
+  invokeStep(event: SweepStepEvent): Promise<SweepStepState | SweepStepReport>;
   /** Share ids of the cancel messages on the queue, each message validated as cancel-shares would. */
   queuedShareIds(): string[];
   close(): Promise<void>;
@@ -161,6 +164,7 @@ export async function sweepWorld(tables: TestTables, options: SweepWorldOptions)
       const context: Context = localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 });
       return handler(event, context);
     },
+    invokeStep: (event) => handler(event, localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 })),
     queuedShareIds() {
       return cancelQueue.snapshot().flatMap((m) => {
         const parsed = parseCancelBatch(m.body);
