@@ -8,7 +8,7 @@ import { loadSweepConfig, type Env, type SweepConfig } from '../../lib/config/en
 import { Redactor } from '../../lib/terabox/redact';
 import { buildRuntime, useCaseLog, useCaseMetrics, type Runtime, type RuntimeOverrides } from '../shared';
 import { deadlineSignal } from './deadline';
-import { abandonReason, type ParsedStepEvent } from './event';
+import { abandonReason, SweepEventError, type ParsedStepEvent } from './event';
 
 export interface SweepHandlerDeps {
   /** Default: `loadSweepConfig(env)`. */
@@ -87,6 +87,10 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
     }
   };
   const step = async (event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport> => {
+    const asked = event.step === 'start' ? event.input?.accountId : event.state.accountId;
+    if (asked !== undefined && asked !== settings.accountId) {
+      throw new SweepEventError(`this deployment sweeps account "${settings.accountId}", not "${asked}"; nothing was done`);
+    }
     const sweepDeps = await depsFor();
     switch (event.step) {
       case 'start': {

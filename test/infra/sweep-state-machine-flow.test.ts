@@ -50,7 +50,7 @@ function scriptedHandler(script: Script = {}): { events: SweepStepEvent[]; handl
         const error = script.listError?.(listCalls);
         if (error) throw error;
         const chunks = event.state.listing.chunks + 1;
-        const listing = { done: chunks >= (script.chunks ?? 3), chunks, pages: chunks * 10, shares: chunks * 1_000 };
+        const listing = { done: chunks >= (script.chunks ?? 3), chunks, pages: chunks * 10, shares: chunks * 1_000, listMs: 0 };
         return { ...event.state, listing };
       }
       case 'evaluate':

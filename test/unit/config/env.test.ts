@@ -46,6 +46,7 @@ describe('loadSweepConfig', () => {
       listConcurrency: 4,
       cancelBatchSize: 100,
       listEndpoint: 'sharelist',
+      pagesPerChunk: 2000,
     });
   });
 
@@ -60,9 +61,11 @@ describe('loadSweepConfig', () => {
       TERABOX_LIST_CONCURRENCY: '8',
       TERABOX_CANCEL_BATCH_SIZE: '25',
       TERABOX_REQUESTS_PER_SECOND: '2.5',
+      SWEEP_PAGES_PER_CHUNK: '40',
     });
     expect(config).toMatchObject({
       requestsPerSecond: 2.5,
+      pagesPerChunk: 40,
       accountId: 'acct-2',
       globalDryRun: true,
       guardrails: { maxCancellations: 0, maxCancellationPercent: 12.5 },
@@ -110,6 +113,7 @@ describe('loadSweepConfig', () => {
     ['MAX_CANCELLATION_PERCENT', '20%', 'MAX_CANCELLATION_PERCENT must be a number from 0 to 100'],
     ['SECRET_CACHE_SECONDS', '86401', 'SECRET_CACHE_SECONDS must be a whole number from 0 to 86400'],
     ['TERABOX_LIST_CONCURRENCY', '0', 'TERABOX_LIST_CONCURRENCY must be a whole number from 1 to 16'],
+    ['SWEEP_PAGES_PER_CHUNK', '0', 'SWEEP_PAGES_PER_CHUNK must be a whole number from 1 to 100000'],
     ['TERABOX_CANCEL_BATCH_SIZE', '101', 'TERABOX_CANCEL_BATCH_SIZE must be a whole number from 1 to 100'],
     ['TERABOX_REQUESTS_PER_SECOND', '0', 'TERABOX_REQUESTS_PER_SECOND must be a number above 0 and at most 1000 (requests per second)'],
     ['TERABOX_REQUESTS_PER_SECOND', '5/s', 'TERABOX_REQUESTS_PER_SECOND must be a number above 0 and at most 1000 (requests per second)'],
