@@ -4,7 +4,7 @@
  *
  *   npm run bench                       the full run (a few minutes)
  *   npm run bench -- --quick            small sizes, a smoke test; writes nothing unless --out is given
- *   npm run bench -- --only sweep,cold-start   a subset (sweep, evaluation, create, cold-start, pace)
+ *   npm run bench -- --only sweep,cold-start   a subset (sweep, evaluation, create, cold-start, pace, chunked)
  *   npm run bench -- --out other.json   another result file
  *
  * Speed is measured here, never asserted by a timed test. Each heavy part runs in its own Node
@@ -16,10 +16,11 @@ import { runColdStartBench, type ColdStartResult } from './cold-start';
 import { runCreateBench, type CreateBenchResult } from './create';
 import type { EvaluationChildInput, EvaluationChildResult } from './evaluation-child';
 import { formatTable, machineInfo, runInChild, type Figure, type MachineInfo } from './support';
+import { chunkedFigures, runChunkedBench, type ChunkedBenchResult } from './chunked';
 import { runPaceBench, type PaceBenchResult } from './pace';
 import { runSweepBench, type SweepBenchResult } from './sweep';
 
-export const PARTS = ['sweep', 'evaluation', 'create', 'cold-start', 'pace'] as const;
+export const PARTS = ['sweep', 'evaluation', 'create', 'cold-start', 'pace', 'chunked'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchSizes {
@@ -34,6 +35,9 @@ export interface BenchSizes {
   paceShares: number;
   paceRate: number;
   paceLatencyMs: number;
+  /** The chunked sweep: shares, list pages a chunk (rate and latency: the pace's). */
+  chunkedShares: number;
+  chunkedPagesPerChunk: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -47,6 +51,8 @@ export const FULL_SIZES: BenchSizes = {
   paceShares: 20_000,
   paceRate: 20,
   paceLatencyMs: 200,
+  chunkedShares: 1_000_000,
+  chunkedPagesPerChunk: 2_000,
 };
 
 const QUICK_SIZES: BenchSizes = {
@@ -60,6 +66,8 @@ const QUICK_SIZES: BenchSizes = {
   paceShares: 2_000,
   paceRate: 20,
   paceLatencyMs: 200,
+  chunkedShares: 20_000,
+  chunkedPagesPerChunk: 50,
 };
 
 /** Targets from issue 6; the evaluation targets from issue 18; the pace's from issue 14. */
@@ -93,6 +101,7 @@ export interface BenchResults {
     create: CreateBenchResult | null;
     coldStart: ColdStartResult | null;
     pace: PaceBenchResult | null;
+    chunked: ChunkedBenchResult | null;
   };
 }
 
@@ -345,7 +354,7 @@ export async function runBench(options: { sizes?: BenchSizes; only?: readonly Pa
   const log = options.log ?? (() => undefined);
   const machine = machineInfo();
   const t0 = performance.now();
-  const details: BenchResults['details'] = { sweep: null, evaluation: null, evaluationAtSweepSize: null, create: null, coldStart: null, pace: null };
+  const details: BenchResults['details'] = { sweep: null, evaluation: null, evaluationAtSweepSize: null, create: null, coldStart: null, pace: null, chunked: null };
 
   if (only.has('cold-start')) {
     log('cold start: bundling the three functions and loading them...');
@@ -377,12 +386,18 @@ export async function runBench(options: { sizes?: BenchSizes; only?: readonly Pa
     details.pace = await runPaceBench({ shares: sizes.paceShares, rate: sizes.paceRate, latencyMs: sizes.paceLatencyMs });
   }
 
+  if (only.has('chunked')) {
+    log(`chunked sweep: ${fmt(sizes.chunkedShares)} shares at ${sizes.paceRate} requests/s, ${sizes.paceLatencyMs} ms per request, ${fmt(sizes.chunkedPagesPerChunk)} pages a chunk...`);
+    details.chunked = await runChunkedBench({ shares: sizes.chunkedShares, rate: sizes.paceRate, latencyMs: sizes.paceLatencyMs, pagesPerChunk: sizes.chunkedPagesPerChunk, log });
+  }
+
   const figures: Figure[] = [
     ...(details.sweep ? sweepFigures(details.sweep) : []),
     ...evaluationFigures(details.evaluation, details.evaluationAtSweepSize, listingFigure(sizes.sweepShares, details.sweep)),
     ...(details.create ? createFigures(details.create) : []),
     ...(details.coldStart ? coldStartFigures(details.coldStart) : []),
     ...(details.pace ? paceFigures(details.pace) : []),
+    ...(details.chunked ? chunkedFigures(details.chunked) : []),
   ];
   return { schema: 1, machine, sizes, targets: TARGETS, durationMs: Math.round(performance.now() - t0), figures, details };
 }

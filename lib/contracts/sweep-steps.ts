@@ -10,7 +10,7 @@
 /** What starts an execution: the schedule sends `{}` (or `{ "trigger": "schedule" }`), a person `{ "dryRun": true }`. */
 export interface SweepExecutionInput {
   dryRun?: boolean;
-  trigger?: 'schedule' | 'manual';
+  trigger?: string;
   /** Later: one execution per account in a Map state. Absent = the deployment's account. */
   accountId?: string;
 }
