@@ -6,12 +6,15 @@
  * ## The run, phase by phase (each timed in the run summary)
  * - `lease`: take the account's lease (owner = run id, ttl longer than the Lambda timeout). Held
  *   elsewhere: the run is recorded as `skipped` with the holder and nothing else happens.
+ * - `list`: page through every share in chunks (listing.ts: each chunk reads pages from the last
+ *   checkpoint on, stages them and saves the next checkpoint; steps.ts runs one chunk per
+ *   invocation, `runSweep` all of them here). Any error (a failed page, a list that moved
+ *   between chunks beyond repair, an abort before the Lambda deadline, a lost lease) fails the
+ *   run: nothing is cancelled, no mark and no inventory item is written. A share is never
+ *   cancelled on the strength of a list that did not finish.
  * - `policies`: load the raw items (PolicySource) and validate them; an invalid item is reported
- *   in the run's errors and skipped, the valid ones run.
- * - `list`: page through every share (`paginateShares`). The inventory table and the share records
- *   are read meanwhile. Any error (a failed page, an abort before the Lambda deadline, a lost
- *   lease) fails the run: nothing is cancelled, no mark and no inventory item is written. A share
- *   is never cancelled on the strength of a list that did not finish.
+ *   in the run's errors and skipped, the valid ones run. Then the staged listing is read back
+ *   (every share once), while the inventory table and the share records are read.
  * - `join`: share records (requester, product creation time; a record without a share id is
  *   matched by short url) and the inventory (first seen, grace marks) are joined into ShareFacts.
  *   Before that, the complete listing's shape is compared with the last completed run's
@@ -35,7 +38,7 @@
  *   them) for exactly the notices the bus accepted (EventBridge can accept part of a call).
  * - `enqueue`: cancel batches (at most 100 ids each) to the cancel queue, only when enforcing and
  *   no guardrail tripped.
- * Then the summary, the metrics and the SweepCompleted event; the lease is released in `finally`.
+ * Then the summary, the metrics and the SweepCompleted event; the lease is released in every case.
  *
  * Decisions:
  * - A tripped guardrail still clears grace marks: removing a mark only restarts a grace period
@@ -60,13 +63,13 @@
  * ## Scale
  * 100,000 shares are 1,000 list pages; listing dominates and runs `listConcurrency` pages at a
  * time. Everything else is O(n): one Query for the inventory, one for the share records (both
- * overlapped with the listing), maps for the join, the engine's typed columns, batched writes
+ * read beside the staged listing), maps for the join, the engine's loop, batched writes
  * (25 items a call, several in flight) of changed items only, 100 ids per cancel message. No
  * per-share round trip, except `attachShareId` for records created without a share id (once per
  * share, the first sweep after its creation) and grace marks (only shares breaking a policy with
  * a grace period). Memory holds the listed shares (without their raw items), their facts, the
  * decisions and the items to write (peak heap figures: bench/NOTES.md). Accounts beyond one
- * invocation's listing: docs/checkpointed-sweep.md (not built).
+ * invocation's listing: docs/checkpointed-sweep.md (the state machine and the staging).
  *
  * ## Files
  * types.ts (ports, settings, result, errors), context.ts (what the phases share), read.ts
