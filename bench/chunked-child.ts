@@ -14,6 +14,7 @@ import type { TableNames } from '../lib/stores/create-tables';
 import type { FetchLike } from '../lib/terabox';
 import { localObservability } from '../local/observability';
 import nodeFetch from 'node-fetch';
+import { stackEnv } from './sweep-child';
 import { childMain, dynamoClientFor, startPeakSampler, type PeakMemory } from './support';
 
 export interface ChunkedStepInput {
@@ -37,17 +38,7 @@ export interface ChunkedStepResult {
 export async function runStep(input: ChunkedStepInput): Promise<ChunkedStepResult> {
   const sampler = startPeakSampler();
   const env = {
-    ACCOUNT_ID: input.accountId,
-    POLICIES_TABLE: input.names.policies,
-    SHARES_TABLE: input.names.shares,
-    INVENTORY_TABLE: input.names.inventory,
-    RUNS_TABLE: input.names.runs,
-    TERABOX_SECRET_ID: 'bench/terabox',
-    CANCEL_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/cancel-batches',
-    EVENT_BUS_NAME: 'bench-bus',
-    GLOBAL_DRY_RUN: 'false',
-    MAX_CANCELLATIONS_PER_RUN: '1000000',
-    MAX_CANCELLATION_PERCENT: '100',
+    ...stackEnv(input.accountId, input.names, { maxCancellations: 1_000_000, maxCancellationPercent: 100 }),
     TERABOX_REQUESTS_PER_SECOND: String(input.rate),
     SWEEP_PAGES_PER_CHUNK: String(input.pagesPerChunk),
   };

@@ -102,18 +102,25 @@ export async function runOne(input: SweepChildInput): Promise<SweepChildResult> 
 /** The environment both functions would get from the stack, with this bench's guardrails. */
 function functionEnv(input: SweepChildInput): Record<string, string> {
   return {
-    ACCOUNT_ID: input.accountId,
-    POLICIES_TABLE: input.names.policies,
-    SHARES_TABLE: input.names.shares,
-    INVENTORY_TABLE: input.names.inventory,
-    RUNS_TABLE: input.names.runs,
+    ...stackEnv(input.accountId, input.names, { maxCancellations: input.maxCancellations, maxCancellationPercent: input.maxCancellationPercent }),
+    ...(input.listConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(input.listConcurrency) } : {}),
+  };
+}
+
+/** What the stack sets on the functions, for the bench's tables, account and guardrails. */
+export function stackEnv(accountId: string, names: TableNames, guardrails: { maxCancellations: number; maxCancellationPercent: number }): Record<string, string> {
+  return {
+    ACCOUNT_ID: accountId,
+    POLICIES_TABLE: names.policies,
+    SHARES_TABLE: names.shares,
+    INVENTORY_TABLE: names.inventory,
+    RUNS_TABLE: names.runs,
     TERABOX_SECRET_ID: 'bench/terabox',
     CANCEL_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/cancel-batches',
     EVENT_BUS_NAME: 'bench-bus',
     GLOBAL_DRY_RUN: 'false',
-    MAX_CANCELLATIONS_PER_RUN: String(input.maxCancellations),
-    MAX_CANCELLATION_PERCENT: String(input.maxCancellationPercent),
-    ...(input.listConcurrency !== undefined ? { TERABOX_LIST_CONCURRENCY: String(input.listConcurrency) } : {}),
+    MAX_CANCELLATIONS_PER_RUN: String(guardrails.maxCancellations),
+    MAX_CANCELLATION_PERCENT: String(guardrails.maxCancellationPercent),
   };
 }
 
