@@ -57,7 +57,8 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
   const settings: SweepSettings = { ...sweepSettingsFromConfig(config), ...deps.settings };
   const policies = deps.policies ?? policyStoreSource(runtime.stores.policies);
 
-  const depsFor = async (): Promise<SweepDeps> => {
+  /** `staged`: the listing goes to the Runs table between steps; a whole sweep in one invocation keeps it in memory. */
+  const depsFor = async (staged: boolean): Promise<SweepDeps> => {
     const redactor = await secretRedactor(runtime);
     return {
       shares: runtime.terabox,
@@ -73,12 +74,12 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
       metrics: useCaseMetrics(runtime.metrics),
       logger: useCaseLog(runtime.logger),
       redact: (text) => redactor.redact(text),
-      staging: runtime.stores.listingStaging,
+      ...(staged ? { staging: runtime.stores.listingStaging } : {}),
     };
   };
 
   const sweep = async ({ trigger, dryRun }: SweepRequest, context: Context | undefined): Promise<SweepReport> => {
-    const sweepDeps = await depsFor();
+    const sweepDeps = await depsFor(false);
     const deadline = deadlineSignal(context);
     try {
       return buildSweepReport(await runSweep(sweepDeps, { trigger, dryRun, ...(deadline.signal ? { signal: deadline.signal } : {}) }));
@@ -91,7 +92,7 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
     if (asked !== undefined && asked !== settings.accountId) {
       throw new SweepEventError(`this deployment sweeps account "${settings.accountId}", not "${asked}"; nothing was done`);
     }
-    const sweepDeps = await depsFor();
+    const sweepDeps = await depsFor(true);
     switch (event.step) {
       case 'start': {
         const input = event.input ?? {};

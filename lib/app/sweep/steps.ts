@@ -9,6 +9,7 @@ import type { SweepStepState } from '../../contracts/sweep-steps';
 import { SweepContext } from './context';
 import { lastPageOf, listChunk } from './listing';
 import { SweepRun } from './run';
+import type { SweepCheckpoint } from '../store-ports';
 import { SweepPhaseError, type SweepDeps, type SweepPhase, type SweepRequest, type SweepResult } from './types';
 
 /** What a step takes beyond the state: the trigger and mode of a new run, the deadline of an invocation. */
@@ -66,7 +67,7 @@ export async function evaluateSweepStep(deps: SweepDeps, state: SweepStepState):
   const t0 = ctx.timer();
   ctx.result.timings.list = state.listing.listMs;
   try {
-    let checkpoint;
+    let checkpoint: SweepCheckpoint | undefined;
     try {
       checkpoint = await ctx.staging.getCheckpoint(state.accountId, state.runId);
     } catch (error) {
