@@ -148,7 +148,8 @@ function buildTerabox(
     else logger.debug('TeraBox', { terabox: { ...event } });
   };
   // One pace for the instance: a client rebuilt after an auth failure keeps it.
-  const pacer = config.requestsPerSecond !== undefined ? new RequestPacer({ requestsPerSecond: config.requestsPerSecond, now: () => clock.now(), sleep: defaultSleep }) : undefined;
+  // Paced on the monotonic clock, to the sub-millisecond: turns are real time, not the product's clock.
+  const pacer = config.requestsPerSecond !== undefined ? new RequestPacer({ requestsPerSecond: config.requestsPerSecond, now: () => performance.now(), sleep: defaultSleep }) : undefined;
   const build: TeraboxClientFactory =
     overrides.teraboxClientFactory ??
     ((creds) =>

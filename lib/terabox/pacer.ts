@@ -22,6 +22,9 @@ export interface RequestPacerOptions {
 export const MAX_RETRY_AFTER_MS = 120_000;
 const MAX_SLOW_FACTOR = 8;
 
+/** Sleeps one turn may take to reach its time (see take). */
+const MAX_WAITS = 4;
+
 export class RequestPacer {
   readonly requestsPerSecond: number;
   private readonly gapMs: number;
@@ -44,11 +47,16 @@ export class RequestPacer {
   /** Waits for this request's turn. An aborted wait rejects and takes no turn. */
   take(signal?: AbortSignal): Promise<void> {
     const turn = this.previous.then(async () => {
-      const now = this.options.now();
+      let now = this.options.now();
       const at = Math.max(now, this.lastStartMs + this.gapMs * this.slowFactor(), this.holdUntilMs);
-      // An aborted signal rejects the wait (the request's own send refuses it otherwise).
-      if (at > now) await this.options.sleep(at - now, signal);
-      this.lastStartMs = this.options.now();
+      // An aborted signal rejects the wait (the request's own send refuses it otherwise). A timer
+      // may fire a little early (Node counts from the loop's cached time): wait out the rest, a
+      // few times at most (a clock that does not move must not hold a request forever).
+      for (let waits = 0; at > now && waits < MAX_WAITS; waits += 1) {
+        await this.options.sleep(at - now, signal);
+        now = this.options.now();
+      }
+      this.lastStartMs = now;
     });
     this.previous = turn.catch(() => undefined);
     return turn;

@@ -32,7 +32,7 @@ describe('request pace', () => {
   it('keeps the requests of one process (two listings, then cancels) under the rate in every second', async () => {
     const emu = await h.emulator({ seed: { files: 50, shares: 3_000 } });
     const starts: number[] = [];
-    const pacer = new RequestPacer({ requestsPerSecond: 25, now: () => Date.now(), sleep: defaultSleep });
+    const pacer = new RequestPacer({ requestsPerSecond: 25, now: () => performance.now(), sleep: defaultSleep });
     const first = h.client(emu, { pacer, listConcurrency: 6, fetch: recordingFetch(starts) });
     const second = h.client(emu, { pacer, listConcurrency: 6, cancelBatchSize: 20, fetch: recordingFetch(starts) });
     const [a, b] = await Promise.all([collect(first.paginateShares()), collect(second.paginateShares())]);
