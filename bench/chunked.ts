@@ -1,14 +1,19 @@
 /**
  * Benchmark: the checkpointed sweep of a large account, step by step as the state machine drives
  * it, each step (Start, every ListChunk, Evaluate) in a fresh Node process as one Lambda
- * invocation (bench/chunked-child.ts), against the emulator at `latencyMs` per request with the
+ * invocation (bench/chunked-child.ts, with the heap limits Lambda's runtime gives the sweep
+ * function's memory), against the emulator at `latencyMs` per request with the
  * client paced at `rate` requests a second, stores on dynalite.
+ *
+ * The inventory is seeded with every share, seen a day before: the evaluating step holds the
+ * previous inventory beside the listing and writes every item again, as a daily sweep does.
  *
  * Figures: list calls against pages (+1 re-read per continuing chunk), the longest invocation,
  * the peak RSS of the list invocations and of the evaluating one, the listing's wall time against
  * pages / rate, and the most TeraBox requests started in any one second against the rate.
  */
 import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../lib/contracts/sweep-steps';
+import { FUNCTION_MEMORY_MB, lambdaHeapFlags } from '../lib/config/function-sizes';
 import { createStores } from '../lib/stores/create-stores';
 import { createTables, tableNames } from '../lib/stores/create-tables';
 import { startEmulator } from '../lib/terabox/emulator';
@@ -22,6 +27,8 @@ export interface ChunkedBenchOptions {
   rate: number;
   latencyMs: number;
   pagesPerChunk: number;
+  /** Each step runs with the heap limits Lambda gives a function of this memory (default: the sweep function's). */
+  memoryMb?: number;
   log?: (line: string) => void;
 }
 
@@ -37,6 +44,7 @@ export interface ChunkedBenchResult {
   rate: number;
   latencyMs: number;
   pagesPerChunk: number;
+  memoryMb: number;
   pages: number;
   chunks: number;
   listCalls: number;
@@ -56,18 +64,24 @@ const LIST = '/share/teratransfer/sharelist';
 
 export async function runChunkedBench(options: ChunkedBenchOptions): Promise<ChunkedBenchResult> {
   const log = options.log ?? (() => undefined);
+  const memoryMb = options.memoryMb ?? FUNCTION_MEMORY_MB['sweep-shares'];
   const dynalite = await startDynaliteProcess();
   const emulator = await startEmulator({ ndus: NDUS, seed: { shares: options.shares, files: Math.max(1000, Math.ceil(options.shares / 20)), maxAgeDays: 120, seed: 11 }, faults: { latencyMs: options.latencyMs } });
   try {
     const client = dynalite.client();
     const names = tableNames('chunked');
     await createTables(client, names, { timeoutMs: 30_000 });
-    await createStores({ client, names, accountId: ACCOUNT }).policies.putPolicies(sweepBenchPolicies(), Date.now());
+    const stores = createStores({ client, names, accountId: ACCOUNT });
+    await stores.policies.putPolicies(sweepBenchPolicies(), Date.now());
+    // The steady state of a daily sweep: every share already in the inventory, seen a day ago.
+    const dayAgo = Date.now() - 86_400_000;
+    const seeded = await stores.inventory.putMany([...emulator.state.shares.keys()].map((shareId) => ({ shareId, firstSeenAtMs: dayAgo - 86_400_000, lastSeenAtMs: dayAgo })));
+    log(`  inventory seeded with ${fmt(seeded)} items (a steady-state sweep)`);
     const base: Omit<ChunkedStepInput, 'event'> = { dynamoEndpoint: dynalite.endpoint, names, accountId: ACCOUNT, emulatorUrl: emulator.url, ndus: NDUS, rate: options.rate, pagesPerChunk: options.pagesPerChunk };
     const steps: ChunkedStepFigure[] = [];
     const starts: number[] = [];
     const step = async (event: SweepStepEvent): Promise<ChunkedStepResult> => {
-      const r = await runInChild<ChunkedStepInput, ChunkedStepResult>(require.resolve('./chunked-child'), { ...base, event }, { label: `chunked ${event.step}` });
+      const r = await runInChild<ChunkedStepInput, ChunkedStepResult>(require.resolve('./chunked-child'), { ...base, event }, { label: `chunked ${event.step}`, nodeFlags: lambdaHeapFlags(memoryMb) });
       steps.push({ step: event.step, wallMs: r.wallMs, maxRssMb: r.memory.maxRssMb, requests: r.requestStarts.length });
       starts.push(...r.requestStarts);
       return r;
@@ -87,6 +101,7 @@ export async function runChunkedBench(options: ChunkedBenchOptions): Promise<Chu
       rate: options.rate,
       latencyMs: options.latencyMs,
       pagesPerChunk: options.pagesPerChunk,
+      memoryMb,
       pages,
       chunks: state.listing.chunks,
       listCalls: emulator.state.counts[LIST] ?? 0,
@@ -111,7 +126,7 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Calls against pages, the longest invocation, peak memory per invocation, the listing's time against pages / rate, the busiest second. */
 export function chunkedFigures(c: ChunkedBenchResult): Figure[] {
-  const what = `chunked sweep ${fmt(c.shares)} (${c.rate}/s, ${c.latencyMs} ms, ${fmt(c.pagesPerChunk)} pages a chunk)`;
+  const what = `chunked sweep ${fmt(c.shares)} (${c.rate}/s, ${c.latencyMs} ms, ${fmt(c.pagesPerChunk)} pages a chunk, ${fmt(c.memoryMb)} MB heap limits)`;
   const lists = c.steps.filter((s) => s.step === 'list');
   const evaluate = c.steps.find((s) => s.step === 'evaluate');
   const maxCalls = c.pages + c.chunks - 1;

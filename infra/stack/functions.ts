@@ -3,6 +3,7 @@ import { Duration, type Stack } from 'aws-cdk-lib';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { FUNCTION_MEMORY_MB } from '../../lib/config/function-sizes';
 import { ALL_TABLES, TABLE_ENV } from '../../lib/stores/table-design';
 import type { StackConfig } from '../config';
 import type { DesignedTable } from '../constructs/designed-table';
@@ -60,14 +61,12 @@ export function addFunctions(stack: Stack, resources: FunctionResources): Record
   const createShares = makeFunction('CreateShares', 'create-shares', {
     description: 'Creates TeraBox shares from queued requests',
     timeout: CREATE_TIMEOUT,
-    memorySize: 512,
+    memorySize: FUNCTION_MEMORY_MB['create-shares'],
   });
   const sweepShares = makeFunction('SweepShares', 'sweep-shares', {
     description: 'One step of a share sweep (start, list a chunk, evaluate, abandon), invoked by the sweep state machine',
     timeout: SWEEP_TIMEOUT,
-    // The evaluating step holds the whole inventory: 3.2 GB of RSS for a million shares on the
-    // bench (bench/results-chunked.json); the list steps stay under 200 MB.
-    memorySize: 4096,
+    memorySize: FUNCTION_MEMORY_MB['sweep-shares'],
     // One sweep step at a time: the lease in the runs table enforces one sweep, this makes it cheap.
     // A second execution's steps wait through throttling retries (infra/stack/state-machine.ts).
     reservedConcurrentExecutions: 1,
@@ -75,7 +74,7 @@ export function addFunctions(stack: Stack, resources: FunctionResources): Record
   const cancelShares = makeFunction('CancelShares', 'cancel-shares', {
     description: 'Cancels queued batches of TeraBox shares',
     timeout: CANCEL_TIMEOUT,
-    memorySize: 512,
+    memorySize: FUNCTION_MEMORY_MB['cancel-shares'],
   });
 
   // Event sources. maxConcurrency 2 (the SQS minimum) keeps the load on TeraBox, which has no

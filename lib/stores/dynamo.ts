@@ -106,26 +106,29 @@ export async function writeUntilProcessed<R>(
 }
 
 /**
- * Writes `requests` with BatchWriteItem, 25 a call, several calls in flight, resending unprocessed
- * items (see writeUntilProcessed). Throws a `StoreError` (retryable when items stayed unprocessed
- * after `maxAttempts` calls) if any chunk could not be written. Returns the count written.
+ * Writes `items` with BatchWriteItem, 25 a call, several calls in flight, resending unprocessed
+ * items (see writeUntilProcessed). `toRequest` turns an item into its write request when its call
+ * is made, so that only the calls in flight hold marshalled items (an inventory of a million
+ * shares is never marshalled at once). Throws a `StoreError` (retryable when items stayed
+ * unprocessed after `maxAttempts` calls) if any chunk could not be written. Returns the count written.
  */
-export async function batchWriteAll(
+export async function batchWriteAll<T>(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  requests: readonly WriteRequest[],
+  items: readonly T[],
+  toRequest: (item: T) => WriteRequest,
   options: BatchOptions = {},
 ): Promise<number> {
-  await forEachChunk(requests, BATCH_WRITE_LIMIT, options.concurrency ?? 4, async (chunk) => {
+  await forEachChunk(items, BATCH_WRITE_LIMIT, options.concurrency ?? 4, async (chunk) => {
     const failure = await writeUntilProcessed(
-      chunk,
+      chunk.map(toRequest),
       async (pending) => (await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }))).UnprocessedItems?.[tableName] ?? [],
       tableName,
       options,
     );
     if (failure) throw failure.error;
   });
-  return requests.length;
+  return items.length;
 }
 
 /** Every item a query returns, following LastEvaluatedKey past DynamoDB's 1 MB page limit. */

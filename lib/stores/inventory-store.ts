@@ -62,7 +62,8 @@ export class DynamoDbInventoryStore implements InventoryStore {
     return batchWriteAll(
       this.doc,
       this.tableName,
-      unique.map((i) => ({ PutRequest: { Item: this.toItem(i) } })),
+      unique,
+      (i) => ({ PutRequest: { Item: this.toItem(i) } }),
       this.batch,
     );
   }
@@ -206,7 +207,8 @@ export class DynamoDbInventoryStore implements InventoryStore {
     return batchWriteAll(
       this.doc,
       this.tableName,
-      unique.map((shareId) => ({ DeleteRequest: { Key: this.key(shareId) } })),
+      unique,
+      (shareId) => ({ DeleteRequest: { Key: this.key(shareId) } }),
       this.batch,
     );
   }

@@ -42,7 +42,7 @@ export class DynamoDbListingStagingStore implements ListingStagingStore {
     const { parts, digest } = encodePage(page);
     const common = { pk: stagePk(runId), kind: 'staged-page', runId, page: page.page, reread: page.reread, expiresAt: this.expiresAt(nowMs) };
     const rest = parts.slice(1).map((sharesJson, i) => ({ PutRequest: { Item: { ...common, sk: pageSk(page.page, page.reread, i + 1), sharesJson } } }));
-    if (rest.length > 0) await batchWriteAll(this.doc, this.tableName, rest, this.batch);
+    if (rest.length > 0) await batchWriteAll(this.doc, this.tableName, rest, (r) => r, this.batch);
     let old: Item | undefined;
     try {
       const out = await this.doc.send(
@@ -61,7 +61,7 @@ export class DynamoDbListingStagingStore implements ListingStagingStore {
     const stale = Array.from({ length: oldParts - parts.length }, (_, i) => ({
       DeleteRequest: { Key: { pk: common.pk, sk: pageSk(page.page, page.reread, parts.length + i) } },
     }));
-    await batchWriteAll(this.doc, this.tableName, stale, this.batch);
+    await batchWriteAll(this.doc, this.tableName, stale, (r) => r, this.batch);
   }
 
   /**

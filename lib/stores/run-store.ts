@@ -203,7 +203,8 @@ export class DynamoDbRunStore implements RunStore {
     return batchWriteAll(
       this.doc,
       this.tableName,
-      unique.map((e) => ({
+      unique,
+      (e) => ({
         PutRequest: {
           Item: compact({
             ...e,
@@ -214,7 +215,7 @@ export class DynamoDbRunStore implements RunStore {
             expiresAt: this.expiresAt(e.recordedAtMs),
           }),
         },
-      })),
+      }),
       this.batch,
     );
   }

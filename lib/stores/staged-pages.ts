@@ -151,5 +151,5 @@ function decodePage(pending: Pending): StagedPage {
 function isStagedShare(value: unknown): value is StagedShare {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.shareId === 'string' && Array.isArray(v.paths) && Array.isArray(v.fsIds);
+  return typeof v.shareId === 'string' && Array.isArray(v.paths);
 }

@@ -2,16 +2,13 @@
 import type { StagedPage, StagedShare, SweepCheckpoint } from '../../lib/app/store-ports';
 import { T0 } from './store-items';
 
-/** A staged share (a listed share without its raw item), with an id beyond 2^53. */
+/** A staged share (what staging keeps of a listed share), with an id beyond 2^53. */
 export function aStagedShare(overrides: Partial<StagedShare> = {}): StagedShare {
   return {
     shareId: '9007199254740993',
     shortUrl: '1aBcDeF',
-    link: 'https://www.terabox.com/s/1aBcDeF',
     paths: ['/Public/brochure.pdf'],
-    fsIds: ['123456789012345678'],
     createdAtMs: T0 - 86_400_000,
-    expiresAtMs: null,
     visibility: 'public',
     ...overrides,
   };

@@ -1,13 +1,18 @@
 /**
- * Staging of a checkpointed sweep's listing: the shares each chunk read (without raw items) and
- * the checkpoint that says how far the listing got. Expires on its own (TTL) after a day.
+ * Staging of a checkpointed sweep's listing: the shares each chunk read (what evaluation and the
+ * run's reports need of them) and the checkpoint that says how far the listing got. Expires on
+ * its own (TTL) after a day.
  */
 import type { Share } from '../../domain/share';
 import type { ResponseShape } from '../response-shape';
 import type { ListingCursor } from '../ports';
 
-/** A listed share as staged: everything but TeraBox's raw item. */
-export type StagedShare = Omit<Share, 'raw'>;
+/**
+ * A listed share as staged: what the policies, the join with the share records, the audit trail
+ * and the events read of it. The rest (raw item, fs ids, link, expiry, counters) is left at
+ * listing time, so that the evaluating invocation holds a small object per share.
+ */
+export type StagedShare = Pick<Share, 'shareId' | 'paths'> & Partial<Pick<Share, 'shortUrl' | 'createdAtMs' | 'visibility' | 'dead' | 'deadReason'>>;
 
 /** One staged page: the shares of page `page` (or of its re-read, `reread`). */
 export interface StagedPage {

@@ -38,12 +38,12 @@ describe('DynamoDbListingStagingStore pages', () => {
       reread: false,
       shares: [
         aStagedShare(),
-        aStagedShare({ shareId: '18446744073709551615', paths: ['/Öffentlich/分享/😀.pdf'], fsIds: [], dead: true, deadReason: 'status 9', status: 9, viewCount: 3 }),
-        { shareId: '7', paths: [], fsIds: [] },
+        aStagedShare({ shareId: '18446744073709551615', paths: ['/Öffentlich/分享/😀.pdf'], dead: true, deadReason: 'status 9' }),
+        { shareId: '7', paths: [] },
       ],
     };
-    await store().putPage(runId, { ...page, shares: [...page.shares, { shareId: '8', paths: [], fsIds: [], shortUrl: undefined }] }, T0);
-    expect(await collect(store().readPages(runId, 1))).toEqual([{ ...page, shares: [...page.shares, { shareId: '8', paths: [], fsIds: [] }] }]);
+    await store().putPage(runId, { ...page, shares: [...page.shares, { shareId: '8', paths: [], shortUrl: undefined }] }, T0);
+    expect(await collect(store().readPages(runId, 1))).toEqual([{ ...page, shares: [...page.shares, { shareId: '8', paths: [] }] }]);
   });
 
   it('replaces a page written again (a retried chunk)', async () => {

@@ -31,6 +31,12 @@ async function driveSteps(deps: () => SweepDeps, dryRun = false): Promise<{ stat
   return { states, result: await evaluateSweepStep(deps(), states[states.length - 1]!) };
 }
 
+async function collectPages(deps: SweepDeps, runId: string): Promise<{ page: number; shares: object[] }[]> {
+  const out: { page: number; shares: object[] }[] = [];
+  for await (const page of deps.staging!.readPages(runId, Number.MAX_SAFE_INTEGER)) out.push(page);
+  return out;
+}
+
 describe('the sweep as steps', () => {
   it('lists in chunks of the page budget and plans exactly what a one-process run plans', async () => {
     const one = world();
@@ -49,6 +55,16 @@ describe('the sweep as steps', () => {
     expect(chunked.w.cancelQueue.batches.flatMap((b) => b.shareIds)).toEqual(one.w.cancelQueue.batches.flatMap((b) => b.shareIds));
     expect(chunked.w.runs.runs.get(result!.runId)).toMatchObject({ status: 'completed' });
     expect(chunked.w.lease.holder).toBeUndefined();
+  });
+
+  it('stages only what evaluation and the reports read of a share (no raw item, fs ids, link or counters)', async () => {
+    const { deps } = world({ pagesPerChunk: 3 });
+    const state = await listSweepStep(deps, await startSweepStep(deps, { trigger: 'schedule' }));
+    const pages = await collectPages(deps, state.runId);
+    expect(pages).toHaveLength(3);
+    const keys = new Set(pages.flatMap((p) => p.shares.flatMap((s) => Object.keys(s))));
+    expect([...keys].sort()).toEqual(['createdAtMs', 'paths', 'shareId', 'shortUrl', 'visibility']);
+    expect(pages[0]!.shares[0]).toEqual({ shareId: '5000', shortUrl: '1s5000', paths: ['/Public/file-5000.pdf'], visibility: 'public', createdAtMs: expect.any(Number) });
   });
 
   it('resumes after a chunk that crashed: the retried chunk reads the same pages again', async () => {
