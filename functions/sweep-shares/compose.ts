@@ -96,7 +96,8 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
     switch (event.step) {
       case 'start': {
         const input = event.input ?? {};
-        return startSweepStep(sweepDeps, { trigger: input.trigger ?? 'manual', dryRun: input.dryRun === true });
+        const execution = event.executionId !== undefined && event.executionStartTime !== undefined ? { id: event.executionId, startedAtMs: Date.parse(event.executionStartTime) } : undefined;
+        return startSweepStep(sweepDeps, { trigger: input.trigger ?? 'manual', dryRun: input.dryRun === true, ...(execution ? { execution } : {}) });
       }
       case 'list': {
         const deadline = deadlineSignal(context);

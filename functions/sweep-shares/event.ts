@@ -51,7 +51,13 @@ const stepStateSchema = z.object({
 });
 
 const stepEventSchema = z.discriminatedUnion('step', [
-  z.strictObject({ step: z.literal('start'), input: sweepEventSchema.extend({ accountId: z.string().max(128).optional() }).nullish() }),
+  z.strictObject({
+    step: z.literal('start'),
+    input: sweepEventSchema.extend({ accountId: z.string().max(128).optional() }).nullish(),
+    // The context object's $$.Execution.Id and StartTime: the run id is derived from them.
+    executionId: z.string().min(1).max(2048).optional(),
+    executionStartTime: z.string().max(64).refine((t) => Number.isFinite(Date.parse(t)), { error: 'must be an ISO 8601 time' }).optional(),
+  }),
   z.strictObject({ step: z.literal('list'), state: stepStateSchema }),
   z.strictObject({ step: z.literal('evaluate'), state: stepStateSchema }),
   z.strictObject({

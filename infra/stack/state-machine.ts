@@ -75,8 +75,10 @@ const THROTTLE_RETRY: RetryProps = {
 };
 
 // Re-listing the checkpointed pages is idempotent, so a chunk that failed (a TeraBox hiccup, a
-// Lambda timeout) may run again; Start and Evaluate never retry the handler's own errors (a
-// re-run start could take a second lease, a re-run evaluate could act twice).
+// Lambda timeout) may run again. Start and Evaluate are retried only for the service errors
+// above (a Start retried names the same run, from the execution; an Evaluate retried after its
+// run ended reports it), never for the handler's own errors: an evaluate that failed half-way
+// may have acted on part of its plan.
 const CHUNK_RETRY: RetryProps = {
   errors: [Errors.TASKS_FAILED],
   interval: Duration.seconds(10),
@@ -105,7 +107,8 @@ export function sweepDefinition(scope: Construct, sweep: IFunction): IChainable 
   // Each step's answer (a SweepStepState) becomes `{ "state": ... }`, replacing the whole state.
   const keepAsState = { resultSelector: { state: JsonPath.entirePayload } };
   const start = sweepStep(scope, 'Start', sweep, {
-    payload: TaskInput.fromObject({ step: 'start', input: JsonPath.entirePayload }),
+    // The execution names the run (a retried Start finds its own run, not a rival's lease).
+    payload: TaskInput.fromObject({ step: 'start', input: JsonPath.entirePayload, executionId: JsonPath.executionId, executionStartTime: JsonPath.executionStartTime }),
     ...keepAsState,
   });
   const listChunk = sweepStep(scope, 'ListChunk', sweep, {

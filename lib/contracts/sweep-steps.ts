@@ -37,7 +37,16 @@ export interface SweepStepState {
 }
 
 export type SweepStepEvent =
-  | { step: 'start'; input: SweepExecutionInput }
+  | {
+      step: 'start';
+      input: SweepExecutionInput;
+      /**
+       * The execution (its context object's `Id` and `StartTime`, ISO 8601): the run id is derived
+       * from them, so that a Start retried after its answer was lost names the same run and goes on with it.
+       */
+      executionId?: string;
+      executionStartTime?: string;
+    }
   | { step: 'list'; state: SweepStepState }
   | { step: 'evaluate'; state: SweepStepState }
   | { step: 'abandon'; state: SweepStepState; error?: { Error?: string; Cause?: string } };

@@ -18,7 +18,7 @@
  * Run ids are time-sortable (`20260501T100000123Z-1a2b3c4d`): the start time is part of the id,
  * so the summary's sort key is derived from the id and `getRun(runId)` is a single GetItem.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -109,8 +109,8 @@ export class DynamoDbRunStore implements RunStore {
     this.retentionMs = (options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY_MS;
   }
 
-  newRunId(now: number): string {
-    return newRunId(now);
+  newRunId(now: number, seed?: string): string {
+    return seed === undefined ? newRunId(now) : newRunId(now, () => createHash('sha256').update(seed, 'utf8').digest('hex').slice(0, 8));
   }
 
   /** Writes the summary; refuses a run id that already exists or that `newRunId` did not make. */

@@ -71,7 +71,7 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
 
     expect(outcome).toMatchObject({ status: 'succeeded', output: { runId: 'run-1', status: 'completed', counts: { cancelled: 7 } } });
     expect(stepsOf(events)).toEqual(['start', 'list', 'list', 'list', 'evaluate']);
-    expect(events[0]).toEqual({ step: 'start', input: { trigger: 'schedule' } });
+    expect(events[0]).toEqual({ step: 'start', input: { trigger: 'schedule' }, executionId: expect.stringMatching(/^arn:aws:states:.*:execution:SweepStateMachine:local-\d+$/), executionStartTime: expect.any(String) });
     // Each step gets exactly the state the step before it returned.
     expect(events.slice(1, 4).map((e) => (e as { state: SweepStepState }).state.listing.chunks)).toEqual([0, 1, 2]);
     expect(events[4]).toEqual({ step: 'evaluate', state: stepState({ listing: { done: true, chunks: 3, pages: 30, shares: 3_000, listMs: 0 } }) });
@@ -88,7 +88,7 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
   it('hands a manual input to start as it came', async () => {
     const { events, handler } = scriptedHandler({ chunks: 1 });
     await runSweepMachine({ dryRun: true, trigger: 'manual' }, handler);
-    expect(events[0]).toEqual({ step: 'start', input: { dryRun: true, trigger: 'manual' } });
+    expect(events[0]).toMatchObject({ step: 'start', input: { dryRun: true, trigger: 'manual' } });
   });
 
   it('ends at once, successfully, when start finds the lease taken (skipped)', async () => {

@@ -26,6 +26,7 @@ export interface SweepDefinition {
 }
 
 let cached: SweepDefinition | undefined;
+let executions = 0;
 
 /** The `Fn::Join` of a DefinitionString, each token part replaced by what `resolvePart` gives. */
 function joinDefinition(definitionString: unknown, resolvePart: (part: unknown) => string): string {
@@ -81,11 +82,15 @@ export type SweepMachineOutcome = { states: string[] } & (
  * the definition builds. Retries happen without their pauses (the definition's Retry fields
  * still decide which errors are retried and how often). Resolves with how the execution ended.
  */
-export async function runSweepMachine(input: unknown, handler: SweepStepHandler): Promise<SweepMachineOutcome> {
+export async function runSweepMachine(input: unknown, handler: SweepStepHandler, options: { executionName?: string } = {}): Promise<SweepMachineOutcome> {
   const definition = sweepDefinition();
   const tasks = taskStateNames(definition);
   const machine = new StateMachine(definition as unknown as StateMachineDefinition);
+  executions += 1;
+  const name = options.executionName ?? `local-${executions}`;
   const execution = machine.run(input as Json, {
+    // What Step Functions puts in the context object ($$.Execution) and the Start step passes on.
+    context: { Execution: { Id: `arn:aws:states:us-east-1:123456789012:execution:SweepStateMachine:${name}`, Name: name, StartTime: new Date().toISOString() } },
     overrides: {
       taskResourceLocalHandlers: Object.fromEntries(tasks.map((name) => [name, (event: unknown) => handler(event as SweepStepEvent) as Promise<Json>])),
       retryIntervalOverrides: Object.fromEntries(tasks.map((name) => [name, 0])),

@@ -126,8 +126,11 @@ export class AuditOutcomesNotWrittenError extends StoreError {
 }
 
 export interface RunStore {
-  /** A new time-sortable run id (`20260501T100000123Z-1a2b3c4d`); getRun finds the run from it alone. */
-  newRunId(now: number): string;
+  /**
+   * A new time-sortable run id (`20260501T100000123Z-1a2b3c4d`); getRun finds the run from it alone.
+   * With a `seed` (a state machine execution's id) the id is the same for the same seed and time.
+   */
+  newRunId(now: number, seed?: string): string;
   /** Writes the summary (status normally `running`); the run id must come from `newRunId`. */
   startRun(summary: Omit<RunSummary, 'accountId'>): Promise<RunSummary>;
   /** Updates the summary with the given fields (status, counts, guardrail, errors, timings...). */

@@ -81,7 +81,7 @@ import type { EvaluationResult } from '../../domain/decision';
 import type { Exemption, GuardrailLimits, Policy } from '../../domain/policy-types';
 import type { Share, ShareId } from '../../domain/share';
 import { sweepCompletedEvent } from '../../contracts/events';
-import type { InventoryItem, ShareRecord, SweepCheckpoint } from '../store-ports';
+import type { InventoryItem, RunSummary, ShareRecord, SweepCheckpoint } from '../store-ports';
 import { SweepContext } from './context';
 import { enqueueCancels } from './enqueue';
 import { publishEvents } from './notices';
@@ -163,15 +163,32 @@ export class SweepRun {
     return this.end(t0);
   }
 
-  /** Takes the lease and records the run as running; false when another run holds the lease. */
+  /**
+   * Takes the lease and records the run as running; false when another run holds the lease. The
+   * start of an execution's run that is already recorded running (a retried start step: the
+   * first attempt's answer was lost) goes on with that run: the lease is taken by run id, so it is
+   * the run's own.
+   */
   async start(): Promise<boolean> {
     const { ctx } = this;
     const { deps, result } = ctx;
     const acquired = await ctx.phase('lease', () => deps.lease.acquire({ owner: result.runId, ttlMs: ctx.leaseTtlMs, now: result.startedAtMs }));
     if (!acquired) return false;
     this.leaseHeld = true;
+    const earlier = await this.recorded();
+    if (earlier !== undefined) {
+      if (earlier.status !== 'running') throw new SweepPhaseError('lease', `run ${result.runId} of this execution is already ${earlier.status}; nothing was done`);
+      result.startedAtMs = earlier.startedAtMs;
+      return true;
+    }
     await deps.runs.startRun({ runId: result.runId, status: 'running', mode: result.mode, trigger: result.trigger, startedAtMs: result.startedAtMs });
     return true;
+  }
+
+  /** The run as an earlier attempt of this execution's start recorded it (only an execution's run can have one). */
+  private async recorded(): Promise<RunSummary | undefined> {
+    const { ctx } = this;
+    return ctx.request.execution === undefined ? undefined : ctx.deps.runs.getRun(ctx.result.runId);
   }
 
   /** A step of a run started elsewhere: the lease is the run's (its renewals check it still is). */
@@ -278,6 +295,8 @@ export class SweepRun {
     result.reason = `another sweep holds the lease of account ${result.accountId}: ${holder}; this run did nothing`;
     result.finishedAtMs = deps.clock.now();
     result.counts = { skipped: 1 };
+    // A retried start of a skipped execution: recorded once.
+    if ((await this.recorded())?.status === 'skipped') return result;
     await deps.runs.startRun({
       runId: result.runId,
       status: 'skipped',

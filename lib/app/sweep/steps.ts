@@ -9,11 +9,11 @@ import type { SweepStepState } from '../../contracts/sweep-steps';
 import { SweepContext } from './context';
 import { lastPageOf, listChunk } from './listing';
 import { SweepRun } from './run';
-import type { SweepCheckpoint } from '../store-ports';
+import type { RunSummary, SweepCheckpoint } from '../store-ports';
 import { SweepPhaseError, type SweepDeps, type SweepPhase, type SweepRequest, type SweepResult } from './types';
 
 /** What a step takes beyond the state: the trigger and mode of a new run, the deadline of an invocation. */
-export type StepRequest = Pick<SweepRequest, 'trigger' | 'dryRun' | 'shouldStop' | 'signal' | 'onProgress'>;
+export type StepRequest = Pick<SweepRequest, 'trigger' | 'dryRun' | 'execution' | 'shouldStop' | 'signal' | 'onProgress'>;
 
 function resumed(deps: SweepDeps, state: SweepStepState, extra: Pick<SweepRequest, 'shouldStop' | 'signal'> = {}): SweepRun {
   const request: SweepRequest = { trigger: state.trigger, dryRun: state.mode === 'dry-run', run: { runId: state.runId, startedAtMs: state.startedAtMs }, ...extra };
@@ -60,13 +60,19 @@ export async function listSweepStep(deps: SweepDeps, state: SweepStepState, requ
   };
 }
 
-/** Evaluates the staged listing and acts on it, then records the run and releases the lease. Never throws for a failed run. */
+/**
+ * Evaluates the staged listing and acts on it, then records the run and releases the lease. Never
+ * throws for a failed run. A run already recorded as ended (a retried evaluate step: the first
+ * attempt's answer was lost) is reported as recorded, and nothing is done again.
+ */
 export async function evaluateSweepStep(deps: SweepDeps, state: SweepStepState): Promise<SweepResult> {
   const run = resumed(deps, state);
   const { ctx } = run;
   const t0 = ctx.timer();
   ctx.result.timings.list = state.listing.listMs;
   try {
+    const recorded = await deps.runs.getRun(state.runId);
+    if (recorded !== undefined && recorded.status !== 'running') return endedEarlier(ctx.result, recorded);
     let checkpoint: SweepCheckpoint | undefined;
     try {
       checkpoint = await ctx.staging.getCheckpoint(state.accountId, state.runId);
@@ -81,6 +87,14 @@ export async function evaluateSweepStep(deps: SweepDeps, state: SweepStepState):
     run.fail(error);
   }
   return run.end(t0);
+}
+
+function endedEarlier(result: SweepResult, recorded: RunSummary): SweepResult {
+  result.status = recorded.status === 'running' || recorded.status === 'completed' ? 'completed' : recorded.status;
+  if (recorded.reason !== undefined) result.reason = recorded.reason;
+  result.counts = { ...recorded.counts };
+  if (recorded.finishedAtMs !== undefined) result.finishedAtMs = recorded.finishedAtMs;
+  return result;
 }
 
 /** A step failed for good: the run is recorded failed with the reason, and its lease released. */

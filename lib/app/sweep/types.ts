@@ -125,7 +125,7 @@ export interface SweepDeps {
   policies: PolicySource;
   shareRecords: Pick<ShareRecordStore, 'listCreated' | 'attachShareId'>;
   inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany' | 'recordCancelRequests'>;
-  runs: Pick<RunStore, 'newRunId' | 'startRun' | 'finishRun' | 'putAuditEntries' | 'getAuditEntries' | 'getApiShape' | 'putApiShape'>;
+  runs: Pick<RunStore, 'newRunId' | 'getRun' | 'startRun' | 'finishRun' | 'putAuditEntries' | 'getAuditEntries' | 'getApiShape' | 'putApiShape'>;
   lease: Pick<Lease, 'acquire' | 'renew' | 'release' | 'current'>;
   /** Where the listing is staged between chunks. Default: in memory (a run in one process). */
   staging?: ListingStagingStore;
@@ -161,6 +161,11 @@ export interface SweepRequest {
   shouldStop?: () => boolean;
   /** The run a step of a checkpointed sweep belongs to (absent: a new run). */
   run?: { runId: string; startedAtMs: number };
+  /**
+   * The state machine execution a new run is: its run id comes from the execution (the same id
+   * for the same execution), so that a retried start step finds its own run instead of a rival.
+   */
+  execution?: { id: string; startedAtMs: number };
   onProgress?: (progress: SweepProgress) => void;
 }
 

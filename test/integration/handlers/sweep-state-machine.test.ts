@@ -128,6 +128,33 @@ describe('the sweep state machine on the real handler', () => {
     expect(await w.stores.lease.current()).toBeUndefined();
   });
 
+  it('a Start and an Evaluate whose answers were lost are retried without a second run or a second act', async () => {
+    const w = await world(SMALL.slice(0, 3_000));
+    const lost = new Set<string>();
+    const events: SweepStepEvent[] = [];
+    // The handler ran, then the Lambda service lost its answer: the state machine retries the step.
+    const handler: SweepStepHandler = async (event) => {
+      events.push(event);
+      const answer = await w.invokeStep(event);
+      if ((event.step === 'start' || event.step === 'evaluate') && !lost.has(event.step)) {
+        lost.add(event.step);
+        throw Object.assign(new Error('the answer was lost'), { name: 'Lambda.ServiceException' });
+      }
+      return answer;
+    };
+    const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
+
+    expect(stepsOf(events)).toEqual(['start', 'start', 'list', 'evaluate', 'evaluate']);
+    expect(outcome).toMatchObject({ status: 'succeeded', states: expect.not.arrayContaining(['Skipped']), output: { status: 'completed' } });
+    const runs = await w.stores.runs.listRuns({ limit: 5 });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'completed', runId: (outcome as { output: SweepStepReport }).output.runId });
+    const breaking = SMALL.slice(0, 3_000).filter((s) => BREAKING.has(s.shareId!)).map((s) => s.shareId!);
+    // Queued once: the retried evaluate reports the recorded run and does nothing again.
+    expect(w.queuedShareIds().sort()).toEqual(breaking.sort());
+    expect(await w.stores.lease.current()).toBeUndefined();
+  });
+
   it('two executions at once never both act: the second is skipped at start', async () => {
     const w = await world(SMALL.slice(0, 3_000));
     let release!: () => void;

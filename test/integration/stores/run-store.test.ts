@@ -29,6 +29,17 @@ describe('run ids', () => {
     expect(ids.map(runIdTime)).toEqual([T0 + 5, T0, T0 + HOUR]);
     expect(runIdTime('not-a-run-id')).toBeUndefined();
   });
+
+  it('of an execution are the same for the same execution and start time, and differ for another execution', () => {
+    const store = freshStore();
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:SweepStateMachine:a1';
+    const one = store.newRunId(T0, arn);
+    expect(store.newRunId(T0, arn)).toBe(one);
+    expect(one).toMatch(/^20310501T100000000Z-[0-9a-f]{8}$/);
+    expect(store.newRunId(T0, `${arn}x`)).not.toBe(one);
+    expect(runIdTime(one)).toBe(T0);
+    expect(store.newRunId(T0)).not.toBe(store.newRunId(T0));
+  });
 });
 
 describe('DynamoDbRunStore runs', () => {

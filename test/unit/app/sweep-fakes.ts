@@ -6,6 +6,7 @@
 import type { CancelQueue } from '../../../lib/app/messaging-ports';
 import { staticPolicySource, type PolicySource } from '../../../lib/app/policy-source';
 import type { ChunkPage, Clock, ListingCursor, ReadChunkOptions } from '../../../lib/app/ports';
+import { StoreError } from '../../../lib/app/ports/store-error';
 import type {
   AuditEntry,
   GraceMark,
@@ -196,12 +197,18 @@ export class FakeRuns {
   private seq = 0;
   failFinish: Error | undefined;
 
-  newRunId(now: number): string {
+  newRunId(now: number, seed?: string): string {
     this.seq += 1;
-    return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${String(this.seq).padStart(8, '0')}`;
+    return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${seed ?? String(this.seq).padStart(8, '0')}`;
   }
 
+  async getRun(runId: string): Promise<RunSummary | undefined> {
+    return this.runs.get(runId);
+  }
+
+  /** Refuses a run id that exists, as the store does. */
   async startRun(summary: Omit<RunSummary, 'accountId'>): Promise<RunSummary> {
+    if (this.runs.has(summary.runId)) throw new StoreError(`run ${summary.runId} already exists`);
     const run = { accountId: 'default', ...summary };
     this.runs.set(summary.runId, run);
     return run;

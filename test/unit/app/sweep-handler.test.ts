@@ -49,6 +49,7 @@ describe('sweep-shares handler (event parsing)', () => {
     ['a start step with a misspelt dry-run switch', { step: 'start', input: { dryrun: true } }, 'input: '],
     ['a step with a field too many', { step: 'list', state, extra: 1 }, 'event: '],
     ['a start for another account', { step: 'start', input: { accountId: 'someone-else' } }, 'this deployment sweeps account "default", not "someone-else"'],
+    ['a start whose execution start time is not a time', { step: 'start', input: {}, executionId: 'arn:x', executionStartTime: 'yesterday' }, 'executionStartTime: must be an ISO 8601 time'],
   ])('refuses %s of the state machine before doing anything', async (_label, event, problem) => {
     const error = await sweep(event as never, localLambdaContext('sweep-shares')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SweepEventError);

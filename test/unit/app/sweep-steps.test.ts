@@ -117,6 +117,33 @@ describe('the sweep as steps', () => {
     expect(w.cancelQueue.batches).toEqual([]);
   });
 
+  it("a start retried for the same execution goes on with that execution's run (its lease, its record)", async () => {
+    const { w, deps } = world();
+    const execution = { id: 'arn:aws:states:us-east-1:1:execution:sweep:e1', startedAtMs: w.clock.now() };
+    const first = await startSweepStep(deps, { trigger: 'schedule', execution });
+    const again = await startSweepStep(deps, { trigger: 'schedule', execution });
+    expect(again).toEqual(first);
+    expect(again.status).toBe('running');
+    expect([...w.runs.runs.keys()]).toEqual([first.runId]);
+    expect(w.lease.holder?.owner).toBe(first.runId);
+
+    // Another execution meanwhile is skipped, and its retried start records it once.
+    const other = { id: 'arn:aws:states:us-east-1:1:execution:sweep:e2', startedAtMs: w.clock.now() };
+    const skipped = await startSweepStep(deps, { trigger: 'schedule', execution: other });
+    await expect(startSweepStep(deps, { trigger: 'schedule', execution: other })).resolves.toMatchObject({ runId: skipped.runId, status: 'skipped' });
+    expect(w.runs.runs.get(skipped.runId)).toMatchObject({ status: 'skipped' });
+  });
+
+  it('an evaluate retried after the run ended reports the recorded run and acts no more', async () => {
+    const { w, deps } = world({ pagesPerChunk: 100 });
+    const { states, result } = await driveSteps(() => deps);
+    const batches = w.cancelQueue.batches.length;
+    const again = await evaluateSweepStep(deps, states[states.length - 1]!);
+    expect(again).toMatchObject({ runId: result!.runId, status: 'completed', counts: w.runs.runs.get(result!.runId)!.counts });
+    expect(w.cancelQueue.batches).toHaveLength(batches);
+    expect(w.runs.runs.get(result!.runId)).toMatchObject({ status: 'completed' });
+  });
+
   it('a second execution while one runs is skipped at start and lists nothing', async () => {
     const { w, deps } = world({ pagesPerChunk: 2 });
     const running = await startSweepStep(deps, { trigger: 'schedule' });
