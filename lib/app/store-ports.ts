@@ -16,3 +16,4 @@ export * from './ports/inventory-store';
 export * from './ports/run-store';
 export * from './ports/lease';
 export * from './ports/listing-staging';
+export * from './ports/account-registry';

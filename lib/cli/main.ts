@@ -18,6 +18,7 @@ import { registerCreateCommand } from './create';
 import { registerDoctorCommand } from './doctor';
 import { registerEmulatorCommand } from './emulator';
 import { CliError, EXIT, processIo, type CliIo } from './io';
+import { registerAccountCommands } from './accounts';
 import { registerPolicyCommands } from './policies';
 import { registerRequestCommands } from './requests';
 import { registerRunCommands } from './runs';
@@ -71,6 +72,7 @@ export function buildProgram(io: CliIo, holder: ExitCodeHolder, deps: ContextDep
     .addHelpText('after', environmentHelp());
   const runner = commandRunner(io, holder, deps);
   registerPolicyCommands(program, runner);
+  registerAccountCommands(program, runner);
   registerRequestCommands(program, runner);
   registerCreateCommand(program, runner);
   registerShareCommands(program, runner);

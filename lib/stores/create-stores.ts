@@ -3,6 +3,7 @@
  * CLI calls once at start-up.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbAccountRegistry } from './account-store';
 import type { TableNames } from './create-tables';
 import type { BatchOptions } from './dynamo';
 import { DynamoDbInventoryStore } from './inventory-store';
@@ -19,6 +20,8 @@ export interface Stores {
   runs: DynamoDbRunStore;
   lease: DynamoDbLease;
   listingStaging: DynamoDbListingStagingStore;
+  /** The account registry (every account's, in the policies table). */
+  accounts: DynamoDbAccountRegistry;
 }
 
 /** All stores over `names`, sharing `client` (or one default client built here). */
@@ -37,5 +40,6 @@ export function createStores(options: {
     runs: new DynamoDbRunStore({ ...common, tableName: names.runs }),
     lease: new DynamoDbLease({ ...common, tableName: names.runs }),
     listingStaging: new DynamoDbListingStagingStore({ ...common, tableName: names.runs }),
+    accounts: new DynamoDbAccountRegistry({ ...(common.client ? { client: common.client } : {}), tableName: names.policies }),
   };
 }

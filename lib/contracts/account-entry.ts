@@ -1,0 +1,79 @@
+/**
+ * An entry of the account registry: one TeraBox account a deployment serves, where its session
+ * secret is, and the settings it may have of its own. The CLI writes entries (`accounts add`),
+ * the registry store reads them back; both go through `validateAccountEntry`, so an entry edited
+ * by hand in the console is refused with the same words as a bad command line.
+ */
+import * as z from 'zod';
+import { formatIssues } from './issues';
+
+/** Every account's secret is named under this prefix: the functions may read only those. */
+export const ACCOUNT_SECRET_PREFIX = 'terabox-share-lifecycle/';
+
+/** The secret `accounts add` creates for an account when none is named. */
+export function defaultSecretName(accountId: string): string {
+  return `${ACCOUNT_SECRET_PREFIX}accounts/${accountId}`;
+}
+
+// Ids go into table keys (`RUN#<id>`), alarm dimensions and execution names: no separators.
+const ACCOUNT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+// The characters Secrets Manager allows in a name.
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** https, or http to this machine (an emulator). */
+function isBaseUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
+const guardrailsSchema = z.strictObject({
+  maxCancellations: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must not be negative' }).optional(),
+  maxCancellationPercent: z.number({ error: 'must be a number' }).min(0, { error: 'must be 0 to 100' }).max(100, { error: 'must be 0 to 100' }).optional(),
+});
+
+export const accountEntrySchema = z.strictObject({
+  accountId: z.string({ error: 'must be text' }).regex(ACCOUNT_ID, { error: 'must be 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }),
+  displayName: z.string({ error: 'must be text' }).trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
+  secretName: z
+    .string({ error: 'must be text' })
+    .regex(SECRET_NAME, { error: 'must be a Secrets Manager name (letters, digits and /_+=.@-)' })
+    .refine((name) => name.startsWith(ACCOUNT_SECRET_PREFIX) && name.length > ACCOUNT_SECRET_PREFIX.length, {
+      error: `must start with "${ACCOUNT_SECRET_PREFIX}" (the functions may read only those secrets)`,
+    }),
+  baseUrl: z.string({ error: 'must be text' }).refine(isBaseUrl, { error: 'must be an https origin such as https://www.terabox.com (http only to localhost)' }).default('https://www.terabox.com'),
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  timeZone: z.string({ error: 'must be text' }).refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin' }).default('UTC'),
+  requestsPerSecond: z.number({ error: 'must be a number' }).gt(0, { error: 'must be above 0' }).max(1000, { error: 'must be at most 1000' }).optional(),
+  guardrails: guardrailsSchema.optional(),
+});
+
+/** An entry as the CLI gives it (defaults left out). */
+export type AccountEntryInput = z.input<typeof accountEntrySchema>;
+/** A valid entry, defaults filled in. */
+export type AccountEntry = z.output<typeof accountEntrySchema>;
+
+export type AccountEntryCheck = { ok: true; entry: AccountEntry } | { ok: false; errors: string[] };
+
+/** Validates an entry; every problem is one line naming its field (`account "x": timeZone: ...`). */
+export function validateAccountEntry(value: unknown): AccountEntryCheck {
+  const parsed = accountEntrySchema.safeParse(value);
+  if (parsed.success) return { ok: true, entry: parsed.data };
+  const id = typeof value === 'object' && value !== null && typeof (value as { accountId?: unknown }).accountId === 'string' ? (value as { accountId: string }).accountId : undefined;
+  const label = id !== undefined && ACCOUNT_ID.test(id) ? `account "${id}"` : 'account';
+  return { ok: false, errors: formatIssues(parsed.error.issues).map((line) => `${label}: ${line}`) };
+}
