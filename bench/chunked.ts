@@ -13,7 +13,7 @@
  * pages / rate, and the most TeraBox requests started in any one second against the rate.
  */
 import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../lib/contracts/sweep-steps';
-import { FUNCTION_MEMORY_MB, lambdaHeapFlags } from '../lib/config/function-sizes';
+import { FUNCTION_SIZES, lambdaHeapFlags, type FunctionSize } from '../lib/config/function-sizes';
 import { createStores } from '../lib/stores/create-stores';
 import { createTables, tableNames } from '../lib/stores/create-tables';
 import { startEmulator } from '../lib/terabox/emulator';
@@ -27,8 +27,8 @@ export interface ChunkedBenchOptions {
   rate: number;
   latencyMs: number;
   pagesPerChunk: number;
-  /** Each step runs with the heap limits Lambda gives a function of this memory (default: the sweep function's). */
-  memoryMb?: number;
+  /** Each step runs with the heap limits Lambda gives a function of this size (default: the sweep function's). */
+  size?: FunctionSize;
   log?: (line: string) => void;
 }
 
@@ -45,6 +45,8 @@ export interface ChunkedBenchResult {
   latencyMs: number;
   pagesPerChunk: number;
   memoryMb: number;
+  /** The old space NODE_OPTIONS gives the function, MB (undefined: Lambda's default split). */
+  heapMb: number | undefined;
   pages: number;
   chunks: number;
   listCalls: number;
@@ -64,7 +66,8 @@ const LIST = '/share/teratransfer/sharelist';
 
 export async function runChunkedBench(options: ChunkedBenchOptions): Promise<ChunkedBenchResult> {
   const log = options.log ?? (() => undefined);
-  const memoryMb = options.memoryMb ?? FUNCTION_MEMORY_MB['sweep-shares'];
+  const size = options.size ?? FUNCTION_SIZES['sweep-shares'];
+  const memoryMb = size.memoryMb;
   const dynalite = await startDynaliteProcess();
   const emulator = await startEmulator({ ndus: NDUS, seed: { shares: options.shares, files: Math.max(1000, Math.ceil(options.shares / 20)), maxAgeDays: 120, seed: 11 }, faults: { latencyMs: options.latencyMs } });
   try {
@@ -81,7 +84,7 @@ export async function runChunkedBench(options: ChunkedBenchOptions): Promise<Chu
     const steps: ChunkedStepFigure[] = [];
     const starts: number[] = [];
     const step = async (event: SweepStepEvent): Promise<ChunkedStepResult> => {
-      const r = await runInChild<ChunkedStepInput, ChunkedStepResult>(require.resolve('./chunked-child'), { ...base, event }, { label: `chunked ${event.step}`, nodeFlags: lambdaHeapFlags(memoryMb) });
+      const r = await runInChild<ChunkedStepInput, ChunkedStepResult>(require.resolve('./chunked-child'), { ...base, event }, { label: `chunked ${event.step}`, nodeFlags: lambdaHeapFlags(size) });
       steps.push({ step: event.step, wallMs: r.wallMs, maxRssMb: r.memory.maxRssMb, requests: r.requestStarts.length });
       starts.push(...r.requestStarts);
       return r;
@@ -102,6 +105,7 @@ export async function runChunkedBench(options: ChunkedBenchOptions): Promise<Chu
       latencyMs: options.latencyMs,
       pagesPerChunk: options.pagesPerChunk,
       memoryMb,
+      heapMb: size.heapMb,
       pages,
       chunks: state.listing.chunks,
       listCalls: emulator.state.counts[LIST] ?? 0,
@@ -126,7 +130,7 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Calls against pages, the longest invocation, peak memory per invocation, the listing's time against pages / rate, the busiest second. */
 export function chunkedFigures(c: ChunkedBenchResult): Figure[] {
-  const what = `chunked sweep ${fmt(c.shares)} (${c.rate}/s, ${c.latencyMs} ms, ${fmt(c.pagesPerChunk)} pages a chunk, ${fmt(c.memoryMb)} MB heap limits)`;
+  const what = `chunked sweep ${fmt(c.shares)} (${c.rate}/s, ${c.latencyMs} ms, ${fmt(c.pagesPerChunk)} pages a chunk, a ${fmt(c.memoryMb)} MB function${c.heapMb !== undefined ? ` with a ${fmt(c.heapMb)} MB heap` : ''})`;
   const lists = c.steps.filter((s) => s.step === 'list');
   const evaluate = c.steps.find((s) => s.step === 'evaluate');
   const maxCalls = c.pages + c.chunks - 1;
@@ -159,6 +163,15 @@ export function chunkedFigures(c: ChunkedBenchResult): Figure[] {
       ratio: r2(evaluate.maxRssMb / CHUNKED_TARGETS.peakMb),
       pass: evaluate.maxRssMb < CHUNKED_TARGETS.peakMb,
       note: `status ${c.status}, ${fmt(c.listed)} shares evaluated in ${fmt(evaluate.wallMs)} ms`,
+    });
+    figures.push({
+      id: 'chunked.evaluate-fits-function',
+      figure: `${what}: peak RSS of the evaluating invocation against the function's memory`,
+      target: `< ${fmt(c.memoryMb)} MB (Lambda stops a function that passes its memory)`,
+      measured: evaluate.maxRssMb,
+      unit: 'MB',
+      ratio: r2(evaluate.maxRssMb / c.memoryMb),
+      pass: evaluate.maxRssMb < c.memoryMb,
     });
   }
   return figures;

@@ -3,7 +3,7 @@ import { Duration, type Stack } from 'aws-cdk-lib';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { FUNCTION_MEMORY_MB } from '../../lib/config/function-sizes';
+import { FUNCTION_SIZES, nodeOptionsFor } from '../../lib/config/function-sizes';
 import { ALL_TABLES, TABLE_ENV } from '../../lib/stores/table-design';
 import type { StackConfig } from '../config';
 import type { DesignedTable } from '../constructs/designed-table';
@@ -49,24 +49,25 @@ export function addFunctions(stack: Stack, resources: FunctionResources): Record
   const makeFunction = (
     id: string,
     name: FunctionName,
-    options: { description: string; timeout: Duration; memorySize: number; reservedConcurrentExecutions?: number },
+    options: { description: string; timeout: Duration; memorySize: number; nodeOptions?: string; reservedConcurrentExecutions?: number },
   ): ServiceFunction =>
     new ServiceFunction(stack, id, {
       name,
       ...options,
       logRetentionDays: resources.config.logRetentionDays,
-      environment: { ...environment, POWERTOOLS_SERVICE_NAME: name },
+      environment: { ...environment, POWERTOOLS_SERVICE_NAME: name, ...(options.nodeOptions !== undefined ? { NODE_OPTIONS: options.nodeOptions } : {}) },
     });
 
   const createShares = makeFunction('CreateShares', 'create-shares', {
     description: 'Creates TeraBox shares from queued requests',
     timeout: CREATE_TIMEOUT,
-    memorySize: FUNCTION_MEMORY_MB['create-shares'],
+    memorySize: FUNCTION_SIZES['create-shares'].memoryMb,
   });
   const sweepShares = makeFunction('SweepShares', 'sweep-shares', {
     description: 'One step of a share sweep (start, list a chunk, evaluate, abandon), invoked by the sweep state machine',
     timeout: SWEEP_TIMEOUT,
-    memorySize: FUNCTION_MEMORY_MB['sweep-shares'],
+    memorySize: FUNCTION_SIZES['sweep-shares'].memoryMb,
+    nodeOptions: nodeOptionsFor(FUNCTION_SIZES['sweep-shares']),
     // One sweep step at a time: the lease in the runs table enforces one sweep, this makes it cheap.
     // A second execution's steps wait through throttling retries (infra/stack/state-machine.ts).
     reservedConcurrentExecutions: 1,
@@ -74,7 +75,7 @@ export function addFunctions(stack: Stack, resources: FunctionResources): Record
   const cancelShares = makeFunction('CancelShares', 'cancel-shares', {
     description: 'Cancels queued batches of TeraBox shares',
     timeout: CANCEL_TIMEOUT,
-    memorySize: FUNCTION_MEMORY_MB['cancel-shares'],
+    memorySize: FUNCTION_SIZES['cancel-shares'].memoryMb,
   });
 
   // Event sources. maxConcurrency 2 (the SQS minimum) keeps the load on TeraBox, which has no

@@ -1,20 +1,38 @@
 /**
- * The memory of each function (MB), defined here so that the stack (infra/stack/functions.ts) and
- * the benchmarks that run a step as its Lambda would (bench/chunked.ts) read one number.
+ * The memory of each function, defined here so that the stack (infra/stack/functions.ts) and the
+ * benchmarks that run a step as its Lambda would (bench/chunked.ts) read the same numbers.
  */
-export const FUNCTION_MEMORY_MB = {
-  'create-shares': 512,
+export interface FunctionSize {
+  /** The function's memory (MB). */
+  memoryMb: number;
+  /**
+   * V8's old space (MB), set through NODE_OPTIONS. Without it Lambda's Node runtime gives the old
+   * space 90% of the memory, and a step that allocates a lot lets garbage grow until the process
+   * passes the function's memory; a lower limit makes V8 collect first.
+   */
+  heapMb?: number;
+}
+
+export const FUNCTION_SIZES = {
+  'create-shares': { memoryMb: 512 },
   // The evaluating step of a sweep holds the facts of every listed share (bench/NOTES.md,
-  // "Checkpointed sweep"); the list steps stay under 200 MB.
-  'sweep-shares': 2048,
-  'cancel-shares': 512,
-} as const;
+  // "Checkpointed sweep"); the list steps stay near 200 MB.
+  'sweep-shares': { memoryMb: 2048, heapMb: 1280 },
+  'cancel-shares': { memoryMb: 512 },
+} as const satisfies Record<string, FunctionSize>;
+
+/** The NODE_OPTIONS of a function: source maps for stack traces, and its heap limit when it has one. */
+export function nodeOptionsFor(size: FunctionSize): string {
+  return ['--enable-source-maps', ...(size.heapMb !== undefined ? [`--max-old-space-size=${size.heapMb}`] : [])].join(' ');
+}
 
 /**
- * The V8 heap flags AWS Lambda's Node.js runtime starts a function of `memoryMb` with (its
- * bootstrap: a new space of a tenth, split in two semi-spaces, and the rest for the old space).
+ * The V8 heap flags a function of `size` runs with in Lambda: its own old space when NODE_OPTIONS
+ * sets one (the runtime's bootstrap then leaves the heap alone), else the bootstrap's split (a
+ * tenth of the memory for the new space, in two semi-spaces, the rest for the old space).
  */
-export function lambdaHeapFlags(memoryMb: number): string[] {
-  const newSpace = Math.floor(memoryMb / 10);
-  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+export function lambdaHeapFlags(size: FunctionSize): string[] {
+  if (size.heapMb !== undefined) return [`--max-old-space-size=${size.heapMb}`];
+  const newSpace = Math.floor(size.memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${size.memoryMb - newSpace}`];
 }

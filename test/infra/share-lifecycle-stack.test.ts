@@ -1,4 +1,5 @@
 import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { FUNCTION_SIZES, type FunctionSize } from '../../lib/config/function-sizes';
 import { ALL_TABLES, SHARES_TABLE, TABLE_ENV, type TableDesign } from '../../lib/stores/table-design';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../infra/constructs/secure-queue';
 import {
@@ -227,8 +228,15 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: name,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
+      // The sweep's evaluating step needs V8 to collect before the process passes the function's memory.
+      NODE_OPTIONS: name === 'sweep-shares' ? '--enable-source-maps --max-old-space-size=1280' : '--enable-source-maps',
     });
+  });
+
+  it.each([...FUNCTION_NAMES])('gives %s the memory of FUNCTION_SIZES, its heap limit well below it', (name) => {
+    const size: FunctionSize = FUNCTION_SIZES[name];
+    expect(fnResource(name).Properties.MemorySize).toBe(size.memoryMb);
+    if (size.heapMb !== undefined) expect(size.heapMb).toBeLessThanOrEqual(size.memoryMb * 0.7);
   });
 
   it('limits the sweep to one concurrent run with a 15 minute timeout', () => {
