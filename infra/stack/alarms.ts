@@ -92,15 +92,22 @@ export function sweepExecutionsFailed(sweepStateMachine: IStateMachine): MathExp
   });
 }
 
-/** Adds every alarm (threshold: any datapoint above 0) with the topic as its action. */
+/**
+ * Errors of the sweep function a state machine retry absorbs (ListChunk is retried twice): one
+ * failed attempt of a chunk that then succeeds wakes nobody; a chunk that failed every attempt
+ * (three errors) does, as does its failed execution (SweepExecutionsFailed).
+ */
+export const SWEEP_ERRORS_ABSORBED = 2;
+
+/** Adds every alarm (threshold: any datapoint above 0, unless said) with the topic as its action. */
 export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, functions, sweepStateMachine }: AlarmedResources): Alarm[] {
   const alarmAction = new SnsAction(topic.topic);
   const alarms: Alarm[] = [];
-  const alarm = (id: string, metric: IMetric, description: string): void => {
+  const alarm = (id: string, metric: IMetric, description: string, threshold = 0): void => {
     const created = new Alarm(stack, id, {
       metric,
       alarmDescription: description,
-      threshold: 0,
+      threshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
@@ -126,10 +133,14 @@ export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, func
     'cancel-shares': 'CancelSharesErrors',
   };
   for (const name of FUNCTION_NAMES) {
+    const sweep = name === 'sweep-shares';
     alarm(
       functionAlarmIds[name],
       functions[name].function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      `The ${name} function failed (an invocation threw or timed out).`,
+      sweep
+        ? `The ${name} function failed more often than the state machine's retries absorb (more than ${SWEEP_ERRORS_ABSORBED} errors in 5 minutes).`
+        : `The ${name} function failed (an invocation threw or timed out).`,
+      sweep ? SWEEP_ERRORS_ABSORBED : 0,
     );
   }
   alarm(

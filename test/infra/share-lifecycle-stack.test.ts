@@ -11,6 +11,8 @@ import {
   type FunctionName,
 } from '../../infra/share-lifecycle-stack';
 import { synthesize, type Synthesized } from './support/synth';
+import { SWEEP_ERRORS_ABSORBED } from '../../infra/stack/alarms';
+import { sweepDefinition } from '../support/sweep-state-machine';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
@@ -368,11 +370,11 @@ describe('event bus', () => {
 
 describe('alarms', () => {
   const topicRef = () => s.ref(s.stack.alarmTopic.topic.topicArn);
-  const alarmOn = (metric: Record<string, unknown>) =>
+  const alarmOn = (metric: Record<string, unknown>, threshold = 0) =>
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ...metric,
       ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0,
+      Threshold: threshold,
       TreatMissingData: 'notBreaching',
       AlarmActions: [topicRef()],
     });
@@ -387,13 +389,29 @@ describe('alarms', () => {
     });
   });
 
-  it.each([...FUNCTION_NAMES])('alarms on any error of %s', (name) => {
+  it.each(['create-shares', 'cancel-shares'] as const)('alarms on any error of %s', (name) => {
     alarmOn({
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: s.ref(s.stack.functions[name].function.functionName) }],
       Statistic: 'Sum',
     });
+  });
+
+  it("alarms on sweep errors beyond what the state machine's chunk retries absorb", () => {
+    alarmOn(
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: s.ref(s.stack.functions['sweep-shares'].function.functionName) }],
+        Statistic: 'Sum',
+      },
+      SWEEP_ERRORS_ABSORBED,
+    );
+    // The number is the ListChunk retries of the definition: a chunk that failed every attempt alarms.
+    const retries = sweepDefinition().States.ListChunk!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    const retry = retries.find((r) => r.ErrorEquals.includes('States.TaskFailed'));
+    expect(retry?.MaxAttempts).toBe(SWEEP_ERRORS_ABSORBED);
   });
 
   it('alarms when the sweep reports a tripped guardrail', () => {
