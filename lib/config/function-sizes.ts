@@ -17,7 +17,7 @@ export const FUNCTION_SIZES = {
   'create-shares': { memoryMb: 512 },
   // The evaluating step of a sweep holds the facts of every listed share (bench/NOTES.md,
   // "Checkpointed sweep"); the list steps stay near 200 MB.
-  'sweep-shares': { memoryMb: 2048, heapMb: 1280 },
+  'sweep-shares': { memoryMb: 3072, heapMb: 2048 },
   'cancel-shares': { memoryMb: 512 },
 } as const satisfies Record<string, FunctionSize>;
 
