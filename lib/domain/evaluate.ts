@@ -26,7 +26,7 @@
  * Shares whose id appears more than once are `unevaluable` and left out of every policy: the
  * listing is ambiguous and nothing is cancelled on the strength of it.
  */
-import type { Decision, DecisionCounts, DecisionKind, EvaluationResult, GraceMark, PolicyFinding, PolicySummary } from './decision';
+import type { Decision, DecisionCounts, DecisionKind, EvaluationResult, FindingOutcome, GraceMark, PolicyFinding, PolicySummary } from './decision';
 import { activeExemptions, compileExemption, compileGlobalExemptions } from './exemptions';
 import { RunFindings, type PolicyRun } from './findings';
 import { checkGuardrailLimits, checkGuardrails } from './guardrails';
@@ -117,7 +117,9 @@ function judgeShare(run: RunFindings, c: CompiledPolicy, rule: ShareRule, share:
 function judgeSet(run: RunFindings, c: CompiledPolicy, rule: SetRule, inventory: Inventory): void {
   const inScope: InventoryShare[] = [];
   const undecided: InventoryShare[] = [];
-  for (const share of inventory.shares) {
+  const shares = inventory.shares;
+  for (let k = 0; k < shares.length; k += 1) {
+    const share = shares[k]!;
     if (share.duplicates > 0 || run.planned[share.index] === 1) continue;
     const scope = c.scope.test(share);
     if (scope === 'yes') inScope.push(share);
@@ -135,42 +137,38 @@ function judgeSet(run: RunFindings, c: CompiledPolicy, rule: SetRule, inventory:
   }
 }
 
-/** The strongest finding wins: cancel > marked (keep) > would-cancel > unevaluable > exempt. */
-function decisionKind(findings: readonly PolicyFinding[], globalDryRun: boolean): DecisionKind {
-  const has = (outcome: PolicyFinding['outcome']): boolean => findings.some((f) => f.outcome === outcome);
-  if (has('cancel')) return globalDryRun ? 'would-cancel' : 'cancel';
-  if (has('marked')) return 'keep';
-  if (has('would-cancel')) return 'would-cancel';
-  if (has('unevaluable')) return 'unevaluable';
-  return has('exempt') ? 'exempt' : 'keep';
+const STRENGTH: Record<FindingOutcome, number> = { exempt: 1, unevaluable: 2, 'would-cancel': 3, marked: 4, cancel: 5 };
+
+/** The strongest finding wins: cancel > marked (decision `keep`) > would-cancel > unevaluable > exempt. */
+function strongest(findings: readonly PolicyFinding[]): FindingOutcome {
+  let best = findings[0]!.outcome;
+  for (let k = 1; k < findings.length; k += 1) if (STRENGTH[findings[k]!.outcome] > STRENGTH[best]) best = findings[k]!.outcome;
+  return best;
 }
 
-function count(counts: DecisionCounts, decision: Decision): void {
-  const kind = decision.decision;
+function count(counts: DecisionCounts, kind: DecisionKind, top: FindingOutcome): void {
   if (kind === 'cancel') counts.cancel += 1;
   else if (kind === 'would-cancel') counts.wouldCancel += 1;
   else if (kind === 'unevaluable') counts.unevaluable += 1;
   else if (kind === 'exempt') counts.exempt += 1;
-  else {
-    counts.keep += 1;
-    if (decision.findings.some((f) => f.outcome === 'marked')) counts.marked += 1;
-  }
+  else counts.keep += 1;
+  if (top === 'marked') counts.marked += 1;
 }
+
+const policyIdOf = (f: PolicyFinding): string => f.policyId;
+const reasonOf = (f: PolicyFinding): string => f.reason;
 
 /**
  * A mark stays while its enforce policy still flags the share or cannot judge it; any other mark
  * goes (removing one only restarts a grace period later, it never hastens a cancel).
  */
-function marksToClear(share: InventoryShare, findings: readonly PolicyFinding[] | undefined, enforcing: ReadonlySet<string>): GraceMark[] {
+function clearMarks(share: InventoryShare, findings: readonly PolicyFinding[] | undefined, enforcing: ReadonlySet<string>, out: GraceMark[]): void {
   const since: unknown = share.facts.violatingSince;
-  if (typeof since !== 'object' || since === null) return [];
-  return Object.keys(since)
-    .sort(byString)
-    .filter((policyId) => {
-      const f = enforcing.has(policyId) ? findings?.find((x) => x.policyId === policyId) : undefined;
-      return !(f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable'));
-    })
-    .map((policyId) => ({ shareId: share.id, policyId }));
+  if (typeof since !== 'object' || since === null) return;
+  for (const policyId of Object.keys(since).sort(byString)) {
+    const f = enforcing.has(policyId) ? findings?.find((x) => x.policyId === policyId) : undefined;
+    if (!(f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable'))) out.push({ shareId: share.id, policyId });
+  }
 }
 
 interface Decided {
@@ -184,7 +182,8 @@ interface Decided {
 function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySet<string>, globalDryRun: boolean): Decided {
   const out: Decided = { decisions: [], plannedCancels: [], clearedMarks: [], counts: { shares: inventory.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 } };
   const shares = inventory.shares;
-  for (const share of shares) {
+  for (let k = 0; k < shares.length; k += 1) {
+    const share = shares[k]!;
     if (share.duplicates > 0) {
       if (share.index > 0 && shares[share.index - 1]!.id === share.id) continue;
       const reason = `share id appears ${share.duplicates} times in the inventory, so the listing is ambiguous; not evaluated`;
@@ -192,18 +191,19 @@ function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySe
       out.counts.unevaluable += 1;
       continue;
     }
-    const findings = run.byShare[share.index]?.sort((a, b) => byString(a.policyId, b.policyId));
+    const findings = run.byShare[share.index];
     if (findings === undefined) {
       out.counts.keep += 1;
     } else {
-      const kind = decisionKind(findings, globalDryRun);
-      const decision: Decision = { shareId: share.id, decision: kind, policyIds: findings.map((f) => f.policyId), reasons: findings.map((f) => f.reason), findings };
+      const top = strongest(findings);
+      const kind: DecisionKind = top === 'cancel' ? (globalDryRun ? 'would-cancel' : 'cancel') : top === 'marked' ? 'keep' : top;
+      const decision: Decision = { shareId: share.id, decision: kind, policyIds: findings.map(policyIdOf), reasons: findings.map(reasonOf), findings };
       if (run.usedClock[share.index] === 1 && share.clock) decision.clock = share.clock;
-      if (findings.some((f) => f.outcome === 'cancel')) out.plannedCancels.push(share.id);
+      if (top === 'cancel') out.plannedCancels.push(share.id);
       out.decisions.push(decision);
-      count(out.counts, decision);
+      count(out.counts, kind, top);
     }
-    if (!globalDryRun) out.clearedMarks.push(...marksToClear(share, findings, enforcing));
+    if (!globalDryRun) clearMarks(share, findings, enforcing, out.clearedMarks);
   }
   return out;
 }
@@ -211,7 +211,7 @@ function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySe
 /** The distinct ids of the inventory, in its (share id) order. */
 function distinctIds(shares: readonly InventoryShare[]): string[] {
   const ids: string[] = [];
-  for (const s of shares) if (ids.length === 0 || ids[ids.length - 1] !== s.id) ids.push(s.id);
+  for (let k = 0; k < shares.length; k += 1) if (k === 0 || shares[k - 1]!.id !== shares[k]!.id) ids.push(shares[k]!.id);
   return ids;
 }
 
@@ -237,7 +237,8 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
 
   // Rules decided share by share first; then quotas, in id order, each seeing what is already cancelled.
   const perShare = compiled.filter((c): c is CompiledPolicy & { rule: ShareRule } => c.rule.mode === 'per-share');
-  for (const share of inventory.shares) {
+  for (let s = 0; s < inventory.shares.length; s += 1) {
+    const share = inventory.shares[s]!;
     if (share.duplicates > 0) continue;
     for (let k = 0; k < perShare.length; k += 1) judgeShare(run, perShare[k]!, perShare[k]!.rule, share);
   }

@@ -59,10 +59,17 @@ export class RunFindings {
     this.usedClock = new Uint8Array(size);
   }
 
+  /** Keeps each share's findings in policy id order (quotas run after the per-share policies). */
   private add(share: InventoryShare, finding: PolicyFinding): void {
     const list = this.byShare[share.index];
-    if (list) list.push(finding);
-    else this.byShare[share.index] = [finding];
+    if (list === undefined) {
+      this.byShare[share.index] = [finding];
+      return;
+    }
+    let k = list.length;
+    list.push(finding);
+    for (; k > 0 && list[k - 1]!.policyId > finding.policyId; k -= 1) list[k] = list[k - 1]!;
+    list[k] = finding;
   }
 
   /** A share the policy flags with certainty: mode and grace decide what happens. */

@@ -300,20 +300,28 @@ export interface CompiledGlob {
   readonly quick: ((path: string) => boolean) | undefined;
   /** The glob as a name at any depth, when it is one (its `quick` is then that test). */
   readonly name: NameGlob | undefined;
-  /** Literal text every match starts with ('' when none). */
-  readonly prefix: string;
+  /** False only for a path no match can be: one without the glob's literal start or texts. */
+  readonly mayMatch: (path: string) => boolean;
 }
 
-/** The literal start of every match: up to the first wildcard, or a `/` that a `**` may stand for. */
-function literalStart(tokens: readonly GlobToken[]): string {
-  let s = '';
+/**
+ * A cheap test that rules out paths: every match starts with the literal start (up to the first
+ * wildcard, or a `/` that a `**` may stand for) and contains each literal outside braces.
+ */
+function mayMatchTest(tokens: readonly GlobToken[]): (path: string) => boolean {
+  let start = '';
   for (let k = 0; k < tokens.length; k += 1) {
     const t = tokens[k]!;
-    if (t.k === 'lit') s += t.v;
-    else if (t.k === 'slash' && tokens[k + 1]?.k !== 'globstar') s += '/';
+    if (t.k === 'lit') start += t.v;
+    else if (t.k === 'slash' && tokens[k + 1]?.k !== 'globstar') start += '/';
     else break;
   }
-  return s;
+  const texts = tokens.flatMap((t) => (t.k === 'lit' ? [t.v] : []));
+  return (p) => {
+    if (!p.startsWith(start)) return false;
+    for (const text of texts) if (!p.includes(text)) return false;
+    return true;
+  };
 }
 
 /**
@@ -437,5 +445,5 @@ function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
   const name = literalOf(tokens) === undefined ? nameGlob(tokens) : undefined;
-  return { pattern, source: emit(tokens), quick: quickTest(tokens, name), name, prefix: literalStart(tokens) };
+  return { pattern, source: emit(tokens), quick: quickTest(tokens, name), name, mayMatch: mayMatchTest(tokens) };
 }

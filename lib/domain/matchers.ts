@@ -55,8 +55,8 @@ export function compileRegex(pattern: string): PathMatcher {
  * shape as string tests (the names at any depth in one pass), literal regexes as V8 ones, everything else as one RE2 alternation, so that a path meets one
  * automaton rather than one per pattern. Each regex keeps its own flags (`(?:(?i)a)` scopes the
  * `(?i)` to its group); each glob is a full match with `.` matching newlines, as on its own.
- * When the automaton holds only globs that each start with literal text, a path that starts with
- * none of those texts skips it. Undefined for an empty list.
+ * When the automaton holds only globs, a path none of them may match (see `mayMatch`) skips it.
+ * Undefined for an empty list.
  */
 export function compilePatternList(globs: readonly string[], regexes: readonly string[]): ((path: string) => boolean) | undefined {
   if (globs.length === 0 && regexes.length === 0) return undefined;
@@ -64,7 +64,7 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
   const quick: ((path: string) => boolean)[] = [];
   const names: NameGlob[] = [];
   const sources: string[] = [];
-  const prefixes: string[] = [];
+  const mayMatch: ((path: string) => boolean)[] = [];
   for (const g of globs) {
     const glob = compileGlobSource(g);
     if (glob.name) {
@@ -73,7 +73,7 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
       quick.push(glob.quick);
     } else {
       sources.push(`(?s:^(?:${glob.source})$)`);
-      prefixes.push(glob.prefix);
+      mayMatch.push(glob.mayMatch);
     }
   }
   if (names.length > 0) quick.push(nameGlobsTest(names));
@@ -84,17 +84,17 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
   }
   const others = regexes.filter((r) => !literal.includes(r));
   const automata = alternation([...sources, ...others]);
-  const guarded = others.length === 0 && prefixes.every((prefix) => prefix !== '');
+  const guarded = others.length === 0;
   return (path) => {
     for (const test of quick) if (test(path)) return true;
-    if (guarded && !startsWithAny(path, prefixes)) return false;
+    if (guarded && !anyHolds(mayMatch, path)) return false;
     for (const re of automata) if (re.test(path)) return true;
     return false;
   };
 }
 
-function startsWithAny(path: string, prefixes: readonly string[]): boolean {
-  for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
+function anyHolds(tests: readonly ((path: string) => boolean)[], path: string): boolean {
+  for (const test of tests) if (test(path)) return true;
   return false;
 }
 

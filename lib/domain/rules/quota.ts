@@ -75,7 +75,8 @@ function groupsOf(rule: QuotaRule, ctx: SetRuleContext): Map<string, Group> {
     }
     return g;
   };
-  for (const share of ctx.inScope) {
+  for (let k = 0; k < ctx.inScope.length; k += 1) {
+    const share = ctx.inScope[k]!;
     const g = groupOf(share);
     if (g) (share.clockMs === undefined ? g.unranked : g.ranked).push(share);
   }
