@@ -425,7 +425,7 @@ export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boo
 /**
  * The string test of a glob of a common shape: an exact path; a folder and everything below it
  * (`/Public/**`); a name pattern at any depth (`**\/*.env`, `*.{bak,tmp}`, `Thumbs.db`,
- * `**\/id_rsa*`) or at any depth below a folder (`/Public/**\/draft-*.tmp`).
+ * `**\/id_rsa*`) or at any depth below a folder (`/Public/**\/draft-*.tmp`); whole segments.
  */
 function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((path: string) => boolean) | undefined {
   const n = tokens.length;
@@ -438,7 +438,22 @@ function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((
       return (p) => p === base || p.startsWith(below);
     }
   }
-  return name ? nameGlobsTest([name]) : undefined;
+  if (name) return nameGlobsTest([name]);
+  return wholeSegments(tokens) ? RegExp.prototype.test.bind(new RegExp(`^(?:${emit(tokens)})$`, 's')) : undefined;
+}
+
+/**
+ * Whether the glob is whole segments, each literal text or `*`, maybe ending in `/**`
+ * (`/Shared/*\/public/**`). Its regex then runs on V8 in linear time: each `[^/]*` can only end
+ * at the next `/`, so backtracking into it fails at once.
+ */
+function wholeSegments(tokens: readonly GlobToken[]): boolean {
+  const last = tokens.length - 1;
+  return tokens.every((t, k) => {
+    if (t.k === 'slash' || t.k === 'lit') return true;
+    if (t.k === 'globstar') return k === last && k > 0;
+    return t.k === 'star' && tokens[k - 1]?.k === 'slash' && (k === last || tokens[k + 1]!.k === 'slash');
+  });
 }
 
 /** Compiles (and so validates) a glob. */
