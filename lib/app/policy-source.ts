@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { PolicyItems, PolicyStore } from './store-ports';
-import { stripByteOrderMark } from '../domain/text';
+import { stripByteOrderMark } from '../shared/text';
 
 /** The raw policy items of one account (see `PolicyItems`). */
 export interface PolicySource {

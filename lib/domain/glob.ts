@@ -423,21 +423,11 @@ export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boo
 }
 
 /**
- * The string test of a glob of a common shape: an exact path; a folder and everything below it
- * (`/Public/**`); a name pattern at any depth (`**\/*.env`, `*.{bak,tmp}`, `Thumbs.db`,
- * `**\/id_rsa*`) or at any depth below a folder (`/Public/**\/draft-*.tmp`); whole segments.
+ * The test of a glob of a common shape without RE2: a name pattern at any depth (`**\/*.env`,
+ * `*.{bak,tmp}`, `Thumbs.db`) or below a folder (`/Public/**\/draft-*.tmp`), as string tests; whole
+ * segments (`/Public/**`, `/Shared/*\/public/**`, an exact path) as a V8 regex.
  */
 function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((path: string) => boolean) | undefined {
-  const n = tokens.length;
-  const whole = literalOf(tokens);
-  if (whole !== undefined) return (p) => p === whole;
-  if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
-    const base = literalOf(tokens.slice(0, n - 2));
-    if (base !== undefined) {
-      const below = `${base}/`;
-      return (p) => p === base || p.startsWith(below);
-    }
-  }
   if (name) return nameGlobsTest([name]);
   return wholeSegments(tokens) ? RegExp.prototype.test.bind(new RegExp(`^(?:${emit(tokens)})$`, 's')) : undefined;
 }
@@ -459,6 +449,6 @@ function wholeSegments(tokens: readonly GlobToken[]): boolean {
 /** Compiles (and so validates) a glob. */
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
-  const name = literalOf(tokens) === undefined ? nameGlob(tokens) : undefined;
+  const name = nameGlob(tokens);
   return { pattern, source: emit(tokens), quick: quickTest(tokens, name), name, mayMatch: mayMatchTest(tokens) };
 }

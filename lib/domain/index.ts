@@ -11,6 +11,5 @@ export * from './guardrails';
 export { compileGlob, compileRegex, compilePathPrefixes, globToRegexSource, MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_LIST } from './matchers';
 export type { PathMatcher } from './matchers';
 export { compareShareIds, type AgeClock } from './inventory';
-export { RULE_KINDS, ruleKind, describeRule } from './rules/registry';
+export { RULE_KINDS, describeRule } from './rules/registry';
 export type { RuleKind } from './rules/rule-kind';
-export * from './text';

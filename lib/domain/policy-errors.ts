@@ -59,16 +59,3 @@ export interface GuardrailTrip {
   /** One line a person can read. */
   message: string;
 }
-
-/**
- * Raised by callers that want an exception when a guardrail tripped (the engine itself reports
- * trips in its result and never throws for them).
- */
-export class CancellationLimitExceededError extends PolicyError {
-  override readonly name = 'CancellationLimitExceededError';
-  readonly trips: readonly GuardrailTrip[];
-  constructor(trips: readonly GuardrailTrip[], options?: { cause?: unknown }) {
-    super(`cancellation guardrail tripped, nothing cancelled: ${trips.map((t) => t.message).join('; ')}`, options);
-    this.trips = trips;
-  }
-}

@@ -8,7 +8,7 @@ import type * as z from 'zod';
 import { PolicyValidationError } from './policy-errors';
 import { exemptionSchema, formatIssues, policySchema } from './policy-schema';
 import type { Exemption, Policy } from './policy-types';
-import { stripByteOrderMark } from './text';
+import { stripByteOrderMark } from '../shared/text';
 
 /** The storage keys of a policies-table item (see lib/stores/table-design.ts), not policy fields. */
 export const POLICY_ITEM_STORAGE_FIELDS: readonly string[] = ['accountId', 'itemId', 'kind'];
