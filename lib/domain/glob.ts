@@ -298,8 +298,8 @@ export interface CompiledGlob {
   readonly source: string;
   /** The same answer as the RE2 source, without RE2; undefined when the glob needs RE2. */
   readonly quick: ((path: string) => boolean) | undefined;
-  /** The glob as a name at any depth, when it is one (its `quick` is then that test). */
-  readonly name: NameGlob | undefined;
+  /** The glob as names at any depth, when it is one (its `quick` is then their test). */
+  readonly names: readonly NameGlob[] | undefined;
   /** False only for a path no match can be: one without the glob's literal start or texts. */
   readonly mayMatch: (path: string) => boolean;
 }
@@ -325,13 +325,13 @@ function mayMatchTest(tokens: readonly GlobToken[]): (path: string) => boolean {
 }
 
 /**
- * A glob that is a name at any depth below a folder: the path starts with `folder`, and its last
- * segment is `start` + anything + one of `ends` (or, when `exact`, `start` + one of `ends` only).
+ * One alternative of a glob that is a name at any depth below a folder: the path starts with
+ * `folder`, and its last segment is `start` + anything + `end` (or, when `exact`, `start` + `end`).
  */
 export interface NameGlob {
   readonly folder: string;
   readonly start: string;
-  readonly ends: readonly string[];
+  readonly end: string;
   readonly exact: boolean;
 }
 
@@ -339,32 +339,20 @@ export interface NameGlob {
  * The last segment's pattern as `start*end` or literal names (braces of literals, at most one
  * `*`, no `/`), when it is one.
  */
-function nameShape(folder: string, tokens: readonly GlobToken[]): NameGlob | undefined {
+function nameShape(folder: string, tokens: readonly GlobToken[]): NameGlob[] | undefined {
   const star = tokens.findIndex((t) => t.k === 'star');
-  if (star < 0) {
-    const names = literalEndings(tokens, 0);
-    return names ? { folder, start: '', ends: names, exact: true } : undefined;
-  }
-  const head = tokens.slice(0, star);
+  const head = tokens.slice(0, Math.max(star, 0));
   const start = head.length === 0 ? '' : head.length === 1 && head[0]!.k === 'lit' && !head[0].v.includes('/') ? head[0].v : undefined;
   const ends = literalEndings(tokens, star + 1);
-  return start !== undefined && ends ? { folder, start, ends, exact: false } : undefined;
+  return start !== undefined && ends ? ends.map((end) => ({ folder, start, end, exact: star < 0 })) : undefined;
 }
 
 /** `**\/<name>` or `<folder>/**\/<name>`: the name is the last segment, anywhere below. */
-function nameGlob(tokens: readonly GlobToken[]): NameGlob | undefined {
+function nameGlob(tokens: readonly GlobToken[]): NameGlob[] | undefined {
   const g = tokens.findIndex((t) => t.k === 'globstar');
   if (g < 0 || tokens[g + 1]?.k !== 'slash' || (g > 0 && tokens[g - 1]!.k !== 'slash')) return undefined;
   const folder = g === 0 ? '' : literalOf(tokens.slice(0, g));
   return folder === undefined ? undefined : nameShape(folder, tokens.slice(g + 2));
-}
-
-/** One ending of a name glob, flattened: `start` + (`exact` ? nothing : anything) + `end`. */
-interface NameEnding {
-  readonly folder: string;
-  readonly start: string;
-  readonly end: string;
-  readonly exact: boolean;
 }
 
 /** Where the last segment of the path starts (a loop: V8's lastIndexOf is a slow runtime call). */
@@ -375,7 +363,7 @@ function nameStart(p: string): number {
 }
 
 /** Whether the path ends with the ending, `cut` being where its last segment starts. */
-function endingMatches(p: string, cut: number, x: NameEnding): boolean {
+function endingMatches(p: string, cut: number, x: NameGlob): boolean {
   const length = p.length - cut;
   const needed = x.start.length + x.end.length;
   return (x.exact ? length === needed : length >= needed) && p.startsWith(x.start, cut);
@@ -386,21 +374,18 @@ function endingMatches(p: string, cut: number, x: NameEnding): boolean {
  * character, so a path meets only the endings it could end with (and those with no end text).
  */
 export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boolean {
-  const byLast = new Map<number, NameEnding[]>();
-  const open: NameEnding[] = [];
-  for (const { folder, start, ends, exact } of globs) {
-    for (const end of ends) {
-      const x: NameEnding = { folder, start, end, exact };
-      const last = end !== '' ? end : exact ? start : '';
-      if (last === '') {
-        open.push(x);
-        continue;
-      }
-      const code = last.charCodeAt(last.length - 1);
-      const endings = byLast.get(code);
-      if (endings) endings.push(x);
-      else byLast.set(code, [x]);
+  const byLast = new Map<number, NameGlob[]>();
+  const open: NameGlob[] = [];
+  for (const x of globs) {
+    const last = x.end !== '' ? x.end : x.exact ? x.start : '';
+    if (last === '') {
+      open.push(x);
+      continue;
     }
+    const code = last.charCodeAt(last.length - 1);
+    const endings = byLast.get(code);
+    if (endings) endings.push(x);
+    else byLast.set(code, [x]);
   }
   return (p) => {
     let cut = -1; // found on first need
@@ -427,8 +412,8 @@ export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boo
  * `*.{bak,tmp}`, `Thumbs.db`) or below a folder (`/Public/**\/draft-*.tmp`), as string tests; whole
  * segments (`/Public/**`, `/Shared/*\/public/**`, an exact path) as a V8 regex.
  */
-function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((path: string) => boolean) | undefined {
-  if (name) return nameGlobsTest([name]);
+function quickTest(tokens: readonly GlobToken[], names: readonly NameGlob[] | undefined): ((path: string) => boolean) | undefined {
+  if (names) return nameGlobsTest(names);
   return wholeSegments(tokens) ? RegExp.prototype.test.bind(new RegExp(`^(?:${emit(tokens)})$`, 's')) : undefined;
 }
 
@@ -449,6 +434,6 @@ function wholeSegments(tokens: readonly GlobToken[]): boolean {
 /** Compiles (and so validates) a glob. */
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
-  const name = nameGlob(tokens);
-  return { pattern, source: emit(tokens), quick: quickTest(tokens, name), name, mayMatch: mayMatchTest(tokens) };
+  const names = nameGlob(tokens);
+  return { pattern, source: emit(tokens), quick: quickTest(tokens, names), names, mayMatch: mayMatchTest(tokens) };
 }

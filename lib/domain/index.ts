@@ -8,7 +8,7 @@ export * from './validate';
 export * from './decision';
 export * from './evaluate';
 export * from './guardrails';
-export { compileGlob, compileRegex, compilePathPrefixes, globToRegexSource, MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_LIST } from './matchers';
+export { compileGlob, compileRegex, PathPrefixSet, globToRegexSource, MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_LIST } from './matchers';
 export type { PathMatcher } from './matchers';
 export { compareShareIds, type AgeClock } from './inventory';
 export { RULE_KINDS, describeRule } from './rules/registry';

@@ -67,8 +67,8 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
   const mayMatch: ((path: string) => boolean)[] = [];
   for (const g of globs) {
     const glob = compileGlobSource(g);
-    if (glob.name) {
-      names.push(glob.name);
+    if (glob.names) {
+      names.push(...glob.names);
     } else if (glob.quick) {
       quick.push(glob.quick);
     } else {
@@ -145,10 +145,4 @@ export class PathPrefixSet {
     for (const p of paths) if (!this.covers(p)) return false;
     return true;
   }
-}
-
-/** Compiles path prefixes into one test (see {@link PathPrefixSet}). */
-export function compilePathPrefixes(prefixes: readonly string[]): (path: string) => boolean {
-  const set = new PathPrefixSet(prefixes);
-  return (path) => set.covers(path);
 }

@@ -6,9 +6,6 @@
 /** Base of every error raised by the policy language and the engine. */
 export class PolicyError extends Error {
   override readonly name: string = 'PolicyError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**

@@ -74,25 +74,26 @@ function parseItem(item: unknown, index: number | undefined): ParsedItem {
   const schema: z.ZodType<Policy | Exemption> = kind === 'policy' ? policySchema : exemptionSchema;
   const result = schema.safeParse(body, { reportInput: true });
   if (!result.success) errors.push(...formatIssues(label, result.error.issues));
-  if (errors.length > 0) return { kind, ...(id !== undefined ? { id } : {}), errors };
-  return { kind, ...(id !== undefined ? { id } : {}), value: result.data, errors };
+  const parsed: ParsedItem = id === undefined ? { kind, errors } : { kind, id, errors };
+  if (result.success && errors.length === 0) parsed.value = result.data;
+  return parsed;
+}
+
+function parseOne(item: unknown, kind: ItemKind): Policy | Exemption {
+  const parsed = parseItem(item, undefined);
+  if (parsed.kind !== kind) throw new PolicyValidationError(parsed.id, [`${labelOf(parsed.kind, parsed.id, undefined)}: kind: must be "${kind}" here`]);
+  if (!parsed.value) throw new PolicyValidationError(parsed.id, parsed.errors);
+  return parsed.value;
 }
 
 /** Validates one policy (storage keys allowed); throws {@link PolicyValidationError} listing every problem. */
 export function parsePolicy(item: unknown): Policy {
-  const parsed = parseItem(item, undefined);
-  if (parsed.kind !== 'policy') throw new PolicyValidationError(parsed.id, [`${labelOf('exemption', parsed.id, undefined)}: kind: must be "policy" here`]);
-  if (!parsed.value) throw new PolicyValidationError(parsed.id, parsed.errors);
-  return parsed.value as Policy;
+  return parseOne(item, 'policy') as Policy;
 }
 
 /** Validates one global exemption (`kind: "exemption"` optional here); throws {@link PolicyValidationError}. */
 export function parseExemption(item: unknown): Exemption {
-  const withKind = isRecord(item) && item.kind === undefined ? { ...item, kind: 'exemption' } : item;
-  const parsed = parseItem(withKind, undefined);
-  if (parsed.kind !== 'exemption') throw new PolicyValidationError(parsed.id, [`${labelOf('policy', parsed.id, undefined)}: kind: must be "exemption" here`]);
-  if (!parsed.value) throw new PolicyValidationError(parsed.id, parsed.errors);
-  return parsed.value as Exemption;
+  return parseOne(isRecord(item) && item.kind === undefined ? { ...item, kind: 'exemption' } : item, 'exemption') as Exemption;
 }
 
 /**

@@ -24,14 +24,12 @@
 import * as z from 'zod';
 import type { InventoryShare } from '../inventory';
 import type { QuotaRule } from '../policy-types';
+import { countSchema } from '../schema-parts';
 import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
 
 export const quotaRuleSchema = z.strictObject({
   type: z.literal('quota'),
-  maxShares: z
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must not be negative' }),
+  maxShares: countSchema,
   per: z.enum(['account', 'requester'], { error: 'must be "account" or "requester"' }).default('account'),
   keep: z.enum(['newest', 'oldest'], { error: 'must be "newest" or "oldest"' }).default('newest'),
 });
