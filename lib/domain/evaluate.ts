@@ -12,10 +12,8 @@
  * 5. otherwise flagged: `would-cancel` (dry-run policy), `marked` (enforce with a grace period
  *    not yet over) or `cancel`.
  *
- * Grace periods count from the mark's notice, not from the mark: a share is first marked (a new
- * mark, and a notice due), stays `marked` while the notice is pending (no grace end yet; the
- * notice is due again each run), and is cancelled only once `now >= notifiedAt + graceHours`.
- * So a notice that was lost delays a cancellation; it never lets one happen unannounced.
+ * Grace periods count from the mark's notice, not from the mark (findings.ts): a notice that was
+ * lost delays a cancellation; it never lets one happen unannounced.
  *
  * Per share, the strongest finding wins: cancel > marked (decision `keep`) > would-cancel >
  * unevaluable > exempt > keep. So a share one policy flags with certainty is cancelled even if
@@ -37,6 +35,7 @@ import { kindOf } from './rules/registry';
 import type { CompiledRule, SetRule, ShareRule } from './rules/rule-kind';
 import { compileScope } from './scope';
 import type { ShareFacts } from './share';
+import { compareText } from '../shared/text';
 
 export interface EvaluateInput {
   /** The whole inventory of one account, from a listing that finished. */
@@ -55,14 +54,8 @@ export interface EvaluateInput {
 
 type CompiledPolicy = PolicyRun & { readonly rule: CompiledRule };
 
-const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function emptySummary(policy: Policy): PolicySummary {
-  return { enabled: policy.enabled, mode: policy.mode, inScope: 0, flagged: 0, cancel: 0, wouldCancel: 0, marked: 0, unevaluable: 0, exempt: 0, guardrailTripped: false };
-}
-
 function rejectDuplicateIds(ids: readonly string[], what: 'policy' | 'exemption'): void {
-  const sorted = [...ids].sort(byString);
+  const sorted = [...ids].sort(compareText);
   for (let k = 1; k < sorted.length; k += 1) {
     if (sorted[k] === sorted[k - 1]) {
       const field = what === 'policy' ? 'policyId' : 'exemptionId';
@@ -146,14 +139,7 @@ function strongest(findings: readonly PolicyFinding[]): FindingOutcome {
   return best;
 }
 
-function count(counts: DecisionCounts, kind: DecisionKind, top: FindingOutcome): void {
-  if (kind === 'cancel') counts.cancel += 1;
-  else if (kind === 'would-cancel') counts.wouldCancel += 1;
-  else if (kind === 'unevaluable') counts.unevaluable += 1;
-  else if (kind === 'exempt') counts.exempt += 1;
-  else counts.keep += 1;
-  if (top === 'marked') counts.marked += 1;
-}
+const COUNTED_AS = { keep: 'keep', cancel: 'cancel', 'would-cancel': 'wouldCancel', exempt: 'exempt', unevaluable: 'unevaluable' } as const satisfies Record<DecisionKind, keyof DecisionCounts>;
 
 const policyIdOf = (f: PolicyFinding): string => f.policyId;
 const reasonOf = (f: PolicyFinding): string => f.reason;
@@ -165,7 +151,7 @@ const reasonOf = (f: PolicyFinding): string => f.reason;
 function clearMarks(share: InventoryShare, findings: readonly PolicyFinding[] | undefined, enforcing: ReadonlySet<string>, out: GraceMark[]): void {
   const since: unknown = share.facts.violatingSince;
   if (typeof since !== 'object' || since === null) return;
-  for (const policyId of Object.keys(since).sort(byString)) {
+  for (const policyId of Object.keys(since).sort(compareText)) {
     const f = enforcing.has(policyId) ? findings?.find((x) => x.policyId === policyId) : undefined;
     if (!(f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable'))) out.push({ shareId: share.id, policyId });
   }
@@ -173,24 +159,27 @@ function clearMarks(share: InventoryShare, findings: readonly PolicyFinding[] | 
 
 interface Decided {
   decisions: Decision[];
+  shareIds: string[];
   plannedCancels: string[];
   clearedMarks: GraceMark[];
   counts: DecisionCounts;
 }
 
-/** One decision per distinct share that some policy had something to say about; plain keeps are only counted. */
+/** One decision per distinct share that some policy had something to say about (plain keeps are only counted), and the distinct ids. */
 function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySet<string>, globalDryRun: boolean): Decided {
-  const out: Decided = { decisions: [], plannedCancels: [], clearedMarks: [], counts: { shares: inventory.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 } };
+  const out: Decided = { decisions: [], shareIds: [], plannedCancels: [], clearedMarks: [], counts: { shares: inventory.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 } };
   const shares = inventory.shares;
   for (let k = 0; k < shares.length; k += 1) {
     const share = shares[k]!;
     if (share.duplicates > 0) {
       if (share.index > 0 && shares[share.index - 1]!.id === share.id) continue;
+      out.shareIds.push(share.id);
       const reason = `share id appears ${share.duplicates} times in the inventory, so the listing is ambiguous; not evaluated`;
       out.decisions.push({ shareId: share.id, decision: 'unevaluable', policyIds: [], reasons: [reason], findings: [] });
       out.counts.unevaluable += 1;
       continue;
     }
+    out.shareIds.push(share.id);
     const findings = run.byShare[share.index];
     if (findings === undefined) {
       out.counts.keep += 1;
@@ -201,18 +190,12 @@ function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySe
       if (run.usedClock[share.index] === 1 && share.clock) decision.clock = share.clock;
       if (top === 'cancel') out.plannedCancels.push(share.id);
       out.decisions.push(decision);
-      count(out.counts, kind, top);
+      out.counts[COUNTED_AS[kind]] += 1;
+      if (top === 'marked') out.counts.marked += 1;
     }
     if (!globalDryRun) clearMarks(share, findings, enforcing, out.clearedMarks);
   }
   return out;
-}
-
-/** The distinct ids of the inventory, in its (share id) order. */
-function distinctIds(shares: readonly InventoryShare[]): string[] {
-  const ids: string[] = [];
-  for (let k = 0; k < shares.length; k += 1) if (k === 0 || shares[k - 1]!.id !== shares[k]!.id) ids.push(shares[k]!.id);
-  return ids;
 }
 
 /**
@@ -228,9 +211,11 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   rejectDuplicateIds(input.policies.map((p) => p.policyId), 'policy');
   rejectDuplicateIds((input.exemptions ?? []).map((e) => e.exemptionId), 'exemption');
 
-  const policies = [...input.policies].sort((a, b) => byString(a.policyId, b.policyId));
+  const policies = [...input.policies].sort((a, b) => compareText(a.policyId, b.policyId));
   const perPolicy: Record<string, PolicySummary> = {};
-  for (const p of policies) perPolicy[p.policyId] = emptySummary(p);
+  for (const p of policies) {
+    perPolicy[p.policyId] = { enabled: p.enabled, mode: p.mode, inScope: 0, flagged: 0, cancel: 0, wouldCancel: 0, marked: 0, unevaluable: 0, exempt: 0, guardrailTripped: false };
+  }
   const compiled = compilePolicies(policies, perPolicy, input);
   const inventory = prepareInventory(input.shares, now);
   const run = new RunFindings(inventory.shares.length, now, globalDryRun);
@@ -245,7 +230,7 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   for (const c of compiled) if (c.rule.mode === 'set') judgeSet(run, c, c.rule, inventory);
 
   const enforcing = new Set(compiled.filter((c) => c.policy.mode === 'enforce').map((c) => c.policy.policyId));
-  const { decisions, plannedCancels, clearedMarks, counts } = decideAll(inventory, run, enforcing, globalDryRun);
+  const { decisions, shareIds, plannedCancels, clearedMarks, counts } = decideAll(inventory, run, enforcing, globalDryRun);
 
   // Guardrails, before any action.
   const trips = checkGuardrails({
@@ -263,10 +248,10 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   // A tripped guardrail or a dry run takes no step toward a cancellation: no marks, no notices.
   const acting = !tripped && !globalDryRun;
   const ids = inventory.shares;
-  const inOrder = <T extends { index: number; policyId: string }>(refs: T[]): T[] => refs.sort((a, b) => a.index - b.index || byString(a.policyId, b.policyId));
+  const inOrder = <T extends { index: number; policyId: string }>(refs: T[]): T[] => refs.sort((a, b) => a.index - b.index || compareText(a.policyId, b.policyId));
   return {
     decisions,
-    shareIds: distinctIds(ids),
+    shareIds,
     toCancel: acting ? plannedCancels.slice() : [],
     plannedCancels,
     newMarks: acting ? inOrder(run.newMarks).map((m) => ({ shareId: ids[m.index]!.id, policyId: m.policyId })) : [],

@@ -5,7 +5,7 @@
  */
 import type { PolicyFinding, PolicySummary } from './decision';
 import type { CompiledExemption } from './exemptions';
-import type { InventoryShare, Tri } from './inventory';
+import { isFiniteNumber, type InventoryShare, type Tri } from './inventory';
 import type { Policy } from './policy-types';
 import type { CompiledScope } from './scope';
 
@@ -37,7 +37,6 @@ function toIso(ms: number): string {
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export class RunFindings {
   /** Per share (by inventory index): the findings of the policies that had something to say. */

@@ -4,11 +4,11 @@
  *
  * Regular expressions (`denyRegex`, `allowRegex`) use RE2 syntax (no lookarounds, no
  * backreferences), are searched anywhere in the path (anchor with `^...$`), and may set flags
- * inline (`(?i)`). Those that are only literal text run on V8 (literal-regex.ts).
+ * inline (`(?i)`). Those that are only literal text run on V8 (lib/shared/literal-regex.ts).
  */
 import { RE2JS } from 're2js';
 import { checkPatternLength, compileGlob as compileGlobSource, nameGlobsTest, type NameGlob } from './glob';
-import { literalAlternation, literalRegex } from './literal-regex';
+import { literalAlternation, literalRegex } from '../shared/literal-regex';
 import { PatternError } from './policy-errors';
 
 export { MAX_PATTERN_LENGTH, globToRegexSource } from './glob';
@@ -51,12 +51,10 @@ export function compileRegex(pattern: string): PathMatcher {
 }
 
 /**
- * One test for a list of globs and regular expressions (any may match): the globs of a common
- * shape as string tests (the names at any depth in one pass), literal regexes as V8 ones, everything else as one RE2 alternation, so that a path meets one
- * automaton rather than one per pattern. Each regex keeps its own flags (`(?:(?i)a)` scopes the
- * `(?i)` to its group); each glob is a full match with `.` matching newlines, as on its own.
- * When the automaton holds only globs, a path none of them may match (see `mayMatch`) skips it.
- * Undefined for an empty list.
+ * One test for a list of globs and regexes (any may match), undefined for an empty list: globs of
+ * a common shape without RE2 (names at any depth in one pass), literal regexes on V8, the rest as
+ * one RE2 alternation (each regex keeps its own flags: `(?:(?i)a)`; each glob a full match with
+ * `.` matching newlines), which a path none of its globs may match (`mayMatch`) skips.
  */
 export function compilePatternList(globs: readonly string[], regexes: readonly string[]): ((path: string) => boolean) | undefined {
   if (globs.length === 0 && regexes.length === 0) return undefined;
@@ -111,11 +109,6 @@ function alternation(sources: readonly string[]): RE2JS[] {
   }
 }
 
-/** The first matcher that matches the path, or undefined. */
-export function firstMatch(matchers: readonly PathMatcher[], path: string): PathMatcher | undefined {
-  return matchers.find((m) => m.test(path));
-}
-
 /**
  * A set of path prefixes. Prefixes are folder-aware: `/Public` and `/Public/` both cover
  * `/Public` itself and everything below it, never `/Publicity`. `/` covers every path.
@@ -134,7 +127,6 @@ export class PathPrefixSet {
     return false;
   }
 
-  /** Whether any of the paths is covered. */
   coversAny(paths: readonly string[]): boolean {
     for (const p of paths) if (this.covers(p)) return true;
     return false;

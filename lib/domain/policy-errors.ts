@@ -53,6 +53,5 @@ export interface GuardrailTrip {
   planned: number;
   /** planned - allowed (> 0). */
   excess: number;
-  /** One line a person can read. */
   message: string;
 }

@@ -8,7 +8,8 @@ import type * as z from 'zod';
 import { PolicyValidationError } from './policy-errors';
 import { exemptionSchema, formatIssues, policySchema } from './policy-schema';
 import type { Exemption, Policy } from './policy-types';
-import { stripByteOrderMark } from '../shared/text';
+import { isRecord } from '../shared/records';
+import { compareText, stripByteOrderMark } from '../shared/text';
 
 /** The storage keys of a policies-table item (see lib/stores/table-design.ts), not policy fields. */
 export const POLICY_ITEM_STORAGE_FIELDS: readonly string[] = ['accountId', 'itemId', 'kind'];
@@ -33,10 +34,6 @@ export interface ValidatedItems {
 }
 
 type ItemKind = 'policy' | 'exemption';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function labelOf(kind: ItemKind, id: string | undefined, index: number | undefined): string {
   if (id !== undefined) return `${kind} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}...` : id)}`;
@@ -125,8 +122,8 @@ export function validatePolicyItems(items: readonly unknown[]): ValidatedItems {
       exemptions.push(p.value as Exemption);
     }
   }
-  policies.sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0));
-  exemptions.sort((a, b) => (a.exemptionId < b.exemptionId ? -1 : a.exemptionId > b.exemptionId ? 1 : 0));
+  policies.sort((a, b) => compareText(a.policyId, b.policyId));
+  exemptions.sort((a, b) => compareText(a.exemptionId, b.exemptionId));
   return { policies, exemptions, invalid };
 }
 
