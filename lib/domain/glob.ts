@@ -4,7 +4,7 @@
  * Globs are not run through picomatch: its regexes need lookaheads RE2 cannot compile, and some
  * stall V8 (bench/NOTES.md). A policy is data an admin types in; one pattern must never stall a
  * sweep. So a small parser translates a deliberately small syntax into RE2 (re2js, linear in the
- * path); common shapes are plain string tests. A property test checks the translation against
+ * path); common shapes run without RE2 (see quickTest). A property test checks the translation against
  * picomatch (`{ dot: true }`); the deliberate differences follow plain glob/bash semantics: `**`
  * is zero or more segments at the edges too (`/**\/a` matches `/a`); `[!a]` is a negated class;
  * `[ab]` never matches the text `[ab]`; `*` may match nothing after a dot; `**` inside a segment
@@ -291,7 +291,7 @@ export function globToRegexSource(pattern: string): string {
   return emit(parseGlob(pattern));
 }
 
-/** A compiled glob: a plain string test for the common shapes, else its RE2 source. */
+/** A compiled glob: a test without RE2 for the common shapes, else its RE2 source. */
 export interface CompiledGlob {
   readonly pattern: string;
   /** Full-match RE2 source (DOTALL). */

@@ -33,7 +33,7 @@ function compileRe2(pattern: string, source: string, flags: number): RE2JS {
   }
 }
 
-/** Compiles a glob into a matcher (a string test for the common shapes, else RE2). */
+/** Compiles a glob into a matcher (without RE2 for the common shapes). */
 export function compileGlob(pattern: string): PathMatcher {
   const glob = compileGlobSource(pattern);
   if (glob.quick) return { pattern, kind: 'glob', test: glob.quick };
