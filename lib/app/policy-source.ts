@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { PolicyItems, PolicyStore } from './store-ports';
-import { stripByteOrderMark } from '../domain/text';
+import { isRecord } from '../shared/records';
+import { stripByteOrderMark } from '../shared/text';
 
 /** The raw policy items of one account (see `PolicyItems`). */
 export interface PolicySource {
@@ -27,10 +28,6 @@ export class PolicySourceError extends Error {
 /** Policies from the policies table (`PolicyStore.loadItems`). */
 export function policyStoreSource(store: Pick<PolicyStore, 'loadItems'>, description = 'policies table'): PolicySource {
   return { description, load: () => store.loadItems() };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliContext, type ContextDeps, type GlobalOptions } from './context';
 import { UsageError, readStream, type CliIo } from './io';
-import { stripByteOrderMark } from '../domain/text';
+import { stripByteOrderMark } from '../shared/text';
 
 export interface Run {
   io: CliIo;

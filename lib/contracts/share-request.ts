@@ -11,7 +11,7 @@ import * as z from 'zod';
 import type { SharePeriod } from '../domain/share-period';
 import { JsonNumber, isJsonObject, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';
-import { stripByteOrderMark } from '../domain/text';
+import { stripByteOrderMark } from '../shared/text';
 
 export const SHARE_PERIODS: readonly SharePeriod[] = [0, 1, 7, 30];
 export const MAX_ITEMS_PER_REQUEST = 100;

@@ -90,7 +90,6 @@ export interface GuardrailReport {
   trips: GuardrailTrip[];
   /** Cancellations the run planned before the guardrails (and before a global dry run). */
   planned: number;
-  /** The limits that applied. */
   maxCancellations: number;
   maxCancellationPercent: number;
 }

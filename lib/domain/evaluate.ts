@@ -12,10 +12,8 @@
  * 5. otherwise flagged: `would-cancel` (dry-run policy), `marked` (enforce with a grace period
  *    not yet over) or `cancel`.
  *
- * Grace periods count from the mark's notice, not from the mark: a share is first marked (a new
- * mark, and a notice due), stays `marked` while the notice is pending (no grace end yet; the
- * notice is due again each run), and is cancelled only once `now >= notifiedAt + graceHours`.
- * So a notice that was lost delays a cancellation; it never lets one happen unannounced.
+ * Grace periods count from the mark's notice, not from the mark (findings.ts): a notice that was
+ * lost delays a cancellation; it never lets one happen unannounced.
  *
  * Per share, the strongest finding wins: cancel > marked (decision `keep`) > would-cancel >
  * unevaluable > exempt > keep. So a share one policy flags with certainty is cancelled even if
@@ -26,7 +24,7 @@
  * Shares whose id appears more than once are `unevaluable` and left out of every policy: the
  * listing is ambiguous and nothing is cancelled on the strength of it.
  */
-import type { Decision, DecisionCounts, DecisionKind, EvaluationResult, GraceMark, PolicyFinding, PolicySummary } from './decision';
+import type { Decision, DecisionCounts, DecisionKind, EvaluationResult, FindingOutcome, GraceMark, PolicyFinding, PolicySummary } from './decision';
 import { activeExemptions, compileExemption, compileGlobalExemptions } from './exemptions';
 import { RunFindings, type PolicyRun } from './findings';
 import { checkGuardrailLimits, checkGuardrails } from './guardrails';
@@ -37,6 +35,7 @@ import { kindOf } from './rules/registry';
 import type { CompiledRule, SetRule, ShareRule } from './rules/rule-kind';
 import { compileScope } from './scope';
 import type { ShareFacts } from './share';
+import { compareText } from '../shared/text';
 
 export interface EvaluateInput {
   /** The whole inventory of one account, from a listing that finished. */
@@ -55,14 +54,8 @@ export interface EvaluateInput {
 
 type CompiledPolicy = PolicyRun & { readonly rule: CompiledRule };
 
-const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function emptySummary(policy: Policy): PolicySummary {
-  return { enabled: policy.enabled, mode: policy.mode, inScope: 0, flagged: 0, cancel: 0, wouldCancel: 0, marked: 0, unevaluable: 0, exempt: 0, guardrailTripped: false };
-}
-
 function rejectDuplicateIds(ids: readonly string[], what: 'policy' | 'exemption'): void {
-  const sorted = [...ids].sort(byString);
+  const sorted = [...ids].sort(compareText);
   for (let k = 1; k < sorted.length; k += 1) {
     if (sorted[k] === sorted[k - 1]) {
       const field = what === 'policy' ? 'policyId' : 'exemptionId';
@@ -117,7 +110,9 @@ function judgeShare(run: RunFindings, c: CompiledPolicy, rule: ShareRule, share:
 function judgeSet(run: RunFindings, c: CompiledPolicy, rule: SetRule, inventory: Inventory): void {
   const inScope: InventoryShare[] = [];
   const undecided: InventoryShare[] = [];
-  for (const share of inventory.shares) {
+  const shares = inventory.shares;
+  for (let k = 0; k < shares.length; k += 1) {
+    const share = shares[k]!;
     if (share.duplicates > 0 || run.planned[share.index] === 1) continue;
     const scope = c.scope.test(share);
     if (scope === 'yes') inScope.push(share);
@@ -135,84 +130,72 @@ function judgeSet(run: RunFindings, c: CompiledPolicy, rule: SetRule, inventory:
   }
 }
 
-/** The strongest finding wins: cancel > marked (keep) > would-cancel > unevaluable > exempt. */
-function decisionKind(findings: readonly PolicyFinding[], globalDryRun: boolean): DecisionKind {
-  const has = (outcome: PolicyFinding['outcome']): boolean => findings.some((f) => f.outcome === outcome);
-  if (has('cancel')) return globalDryRun ? 'would-cancel' : 'cancel';
-  if (has('marked')) return 'keep';
-  if (has('would-cancel')) return 'would-cancel';
-  if (has('unevaluable')) return 'unevaluable';
-  return has('exempt') ? 'exempt' : 'keep';
+const STRENGTH: Record<FindingOutcome, number> = { exempt: 1, unevaluable: 2, 'would-cancel': 3, marked: 4, cancel: 5 };
+
+/** The strongest finding wins: cancel > marked (decision `keep`) > would-cancel > unevaluable > exempt. */
+function strongest(findings: readonly PolicyFinding[]): FindingOutcome {
+  let best = findings[0]!.outcome;
+  for (let k = 1; k < findings.length; k += 1) if (STRENGTH[findings[k]!.outcome] > STRENGTH[best]) best = findings[k]!.outcome;
+  return best;
 }
 
-function count(counts: DecisionCounts, decision: Decision): void {
-  const kind = decision.decision;
-  if (kind === 'cancel') counts.cancel += 1;
-  else if (kind === 'would-cancel') counts.wouldCancel += 1;
-  else if (kind === 'unevaluable') counts.unevaluable += 1;
-  else if (kind === 'exempt') counts.exempt += 1;
-  else {
-    counts.keep += 1;
-    if (decision.findings.some((f) => f.outcome === 'marked')) counts.marked += 1;
-  }
-}
+const COUNTED_AS = { keep: 'keep', cancel: 'cancel', 'would-cancel': 'wouldCancel', exempt: 'exempt', unevaluable: 'unevaluable' } as const satisfies Record<DecisionKind, keyof DecisionCounts>;
+
+const policyIdOf = (f: PolicyFinding): string => f.policyId;
+const reasonOf = (f: PolicyFinding): string => f.reason;
 
 /**
  * A mark stays while its enforce policy still flags the share or cannot judge it; any other mark
  * goes (removing one only restarts a grace period later, it never hastens a cancel).
  */
-function marksToClear(share: InventoryShare, findings: readonly PolicyFinding[] | undefined, enforcing: ReadonlySet<string>): GraceMark[] {
+function clearMarks(share: InventoryShare, findings: readonly PolicyFinding[] | undefined, enforcing: ReadonlySet<string>, out: GraceMark[]): void {
   const since: unknown = share.facts.violatingSince;
-  if (typeof since !== 'object' || since === null) return [];
-  return Object.keys(since)
-    .sort(byString)
-    .filter((policyId) => {
-      const f = enforcing.has(policyId) ? findings?.find((x) => x.policyId === policyId) : undefined;
-      return !(f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable'));
-    })
-    .map((policyId) => ({ shareId: share.id, policyId }));
+  if (typeof since !== 'object' || since === null) return;
+  for (const policyId of Object.keys(since).sort(compareText)) {
+    const f = enforcing.has(policyId) ? findings?.find((x) => x.policyId === policyId) : undefined;
+    if (!(f !== undefined && (f.outcome === 'cancel' || f.outcome === 'marked' || f.outcome === 'unevaluable'))) out.push({ shareId: share.id, policyId });
+  }
 }
 
 interface Decided {
   decisions: Decision[];
+  shareIds: string[];
   plannedCancels: string[];
   clearedMarks: GraceMark[];
   counts: DecisionCounts;
 }
 
-/** One decision per distinct share that some policy had something to say about; plain keeps are only counted. */
+/** One decision per distinct share that some policy had something to say about (plain keeps are only counted), and the distinct ids. */
 function decideAll(inventory: Inventory, run: RunFindings, enforcing: ReadonlySet<string>, globalDryRun: boolean): Decided {
-  const out: Decided = { decisions: [], plannedCancels: [], clearedMarks: [], counts: { shares: inventory.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 } };
+  const out: Decided = { decisions: [], shareIds: [], plannedCancels: [], clearedMarks: [], counts: { shares: inventory.distinct, keep: 0, cancel: 0, wouldCancel: 0, exempt: 0, unevaluable: 0, marked: 0 } };
   const shares = inventory.shares;
-  for (const share of shares) {
+  for (let k = 0; k < shares.length; k += 1) {
+    const share = shares[k]!;
     if (share.duplicates > 0) {
       if (share.index > 0 && shares[share.index - 1]!.id === share.id) continue;
+      out.shareIds.push(share.id);
       const reason = `share id appears ${share.duplicates} times in the inventory, so the listing is ambiguous; not evaluated`;
       out.decisions.push({ shareId: share.id, decision: 'unevaluable', policyIds: [], reasons: [reason], findings: [] });
       out.counts.unevaluable += 1;
       continue;
     }
-    const findings = run.byShare[share.index]?.sort((a, b) => byString(a.policyId, b.policyId));
+    out.shareIds.push(share.id);
+    const findings = run.byShare[share.index];
     if (findings === undefined) {
       out.counts.keep += 1;
     } else {
-      const kind = decisionKind(findings, globalDryRun);
-      const decision: Decision = { shareId: share.id, decision: kind, policyIds: findings.map((f) => f.policyId), reasons: findings.map((f) => f.reason), findings };
+      const top = strongest(findings);
+      const kind: DecisionKind = top === 'cancel' ? (globalDryRun ? 'would-cancel' : 'cancel') : top === 'marked' ? 'keep' : top;
+      const decision: Decision = { shareId: share.id, decision: kind, policyIds: findings.map(policyIdOf), reasons: findings.map(reasonOf), findings };
       if (run.usedClock[share.index] === 1 && share.clock) decision.clock = share.clock;
-      if (findings.some((f) => f.outcome === 'cancel')) out.plannedCancels.push(share.id);
+      if (top === 'cancel') out.plannedCancels.push(share.id);
       out.decisions.push(decision);
-      count(out.counts, decision);
+      out.counts[COUNTED_AS[kind]] += 1;
+      if (top === 'marked') out.counts.marked += 1;
     }
-    if (!globalDryRun) out.clearedMarks.push(...marksToClear(share, findings, enforcing));
+    if (!globalDryRun) clearMarks(share, findings, enforcing, out.clearedMarks);
   }
   return out;
-}
-
-/** The distinct ids of the inventory, in its (share id) order. */
-function distinctIds(shares: readonly InventoryShare[]): string[] {
-  const ids: string[] = [];
-  for (const s of shares) if (ids.length === 0 || ids[ids.length - 1] !== s.id) ids.push(s.id);
-  return ids;
 }
 
 /**
@@ -228,23 +211,26 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   rejectDuplicateIds(input.policies.map((p) => p.policyId), 'policy');
   rejectDuplicateIds((input.exemptions ?? []).map((e) => e.exemptionId), 'exemption');
 
-  const policies = [...input.policies].sort((a, b) => byString(a.policyId, b.policyId));
+  const policies = [...input.policies].sort((a, b) => compareText(a.policyId, b.policyId));
   const perPolicy: Record<string, PolicySummary> = {};
-  for (const p of policies) perPolicy[p.policyId] = emptySummary(p);
+  for (const p of policies) {
+    perPolicy[p.policyId] = { enabled: p.enabled, mode: p.mode, inScope: 0, flagged: 0, cancel: 0, wouldCancel: 0, marked: 0, unevaluable: 0, exempt: 0, guardrailTripped: false };
+  }
   const compiled = compilePolicies(policies, perPolicy, input);
   const inventory = prepareInventory(input.shares, now);
   const run = new RunFindings(inventory.shares.length, now, globalDryRun);
 
   // Rules decided share by share first; then quotas, in id order, each seeing what is already cancelled.
   const perShare = compiled.filter((c): c is CompiledPolicy & { rule: ShareRule } => c.rule.mode === 'per-share');
-  for (const share of inventory.shares) {
+  for (let s = 0; s < inventory.shares.length; s += 1) {
+    const share = inventory.shares[s]!;
     if (share.duplicates > 0) continue;
     for (let k = 0; k < perShare.length; k += 1) judgeShare(run, perShare[k]!, perShare[k]!.rule, share);
   }
   for (const c of compiled) if (c.rule.mode === 'set') judgeSet(run, c, c.rule, inventory);
 
   const enforcing = new Set(compiled.filter((c) => c.policy.mode === 'enforce').map((c) => c.policy.policyId));
-  const { decisions, plannedCancels, clearedMarks, counts } = decideAll(inventory, run, enforcing, globalDryRun);
+  const { decisions, shareIds, plannedCancels, clearedMarks, counts } = decideAll(inventory, run, enforcing, globalDryRun);
 
   // Guardrails, before any action.
   const trips = checkGuardrails({
@@ -262,10 +248,10 @@ export function evaluate(input: EvaluateInput): EvaluationResult {
   // A tripped guardrail or a dry run takes no step toward a cancellation: no marks, no notices.
   const acting = !tripped && !globalDryRun;
   const ids = inventory.shares;
-  const inOrder = <T extends { index: number; policyId: string }>(refs: T[]): T[] => refs.sort((a, b) => a.index - b.index || byString(a.policyId, b.policyId));
+  const inOrder = <T extends { index: number; policyId: string }>(refs: T[]): T[] => refs.sort((a, b) => a.index - b.index || compareText(a.policyId, b.policyId));
   return {
     decisions,
-    shareIds: distinctIds(ids),
+    shareIds,
     toCancel: acting ? plannedCancels.slice() : [],
     plannedCancels,
     newMarks: acting ? inOrder(run.newMarks).map((m) => ({ shareId: ids[m.index]!.id, policyId: m.policyId })) : [],

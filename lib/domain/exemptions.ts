@@ -14,6 +14,7 @@
 import type { InventoryShare, Tri } from './inventory';
 import { PathPrefixSet } from './matchers';
 import type { Exemption, PolicyExempt } from './policy-types';
+import { compareText } from '../shared/text';
 
 /** Global exemptions in force at `now`, in exemption-id order. */
 export function activeExemptions(exemptions: readonly Exemption[], now: number): Exemption[] {
@@ -23,7 +24,7 @@ export function activeExemptions(exemptions: readonly Exemption[], now: number):
       const at = Date.parse(e.expiresAt);
       return Number.isNaN(at) || at > now;
     })
-    .sort((a, b) => (a.exemptionId < b.exemptionId ? -1 : a.exemptionId > b.exemptionId ? 1 : 0));
+    .sort((a, b) => compareText(a.exemptionId, b.exemptionId));
 }
 
 const NOT_EXEMPT = { state: 'no' } as const;

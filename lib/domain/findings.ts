@@ -5,7 +5,7 @@
  */
 import type { PolicyFinding, PolicySummary } from './decision';
 import type { CompiledExemption } from './exemptions';
-import type { InventoryShare, Tri } from './inventory';
+import { isFiniteNumber, type InventoryShare, type Tri } from './inventory';
 import type { Policy } from './policy-types';
 import type { CompiledScope } from './scope';
 
@@ -37,7 +37,6 @@ function toIso(ms: number): string {
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export class RunFindings {
   /** Per share (by inventory index): the findings of the policies that had something to say. */
@@ -59,10 +58,17 @@ export class RunFindings {
     this.usedClock = new Uint8Array(size);
   }
 
+  /** Keeps each share's findings in policy id order (quotas run after the per-share policies). */
   private add(share: InventoryShare, finding: PolicyFinding): void {
     const list = this.byShare[share.index];
-    if (list) list.push(finding);
-    else this.byShare[share.index] = [finding];
+    if (list === undefined) {
+      this.byShare[share.index] = [finding];
+      return;
+    }
+    let k = list.length;
+    list.push(finding);
+    for (; k > 0 && list[k - 1]!.policyId > finding.policyId; k -= 1) list[k] = list[k - 1]!;
+    list[k] = finding;
   }
 
   /** A share the policy flags with certainty: mode and grace decide what happens. */

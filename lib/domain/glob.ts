@@ -4,7 +4,7 @@
  * Globs are not run through picomatch: its regexes need lookaheads RE2 cannot compile, and some
  * stall V8 (bench/NOTES.md). A policy is data an admin types in; one pattern must never stall a
  * sweep. So a small parser translates a deliberately small syntax into RE2 (re2js, linear in the
- * path); common shapes are plain string tests. A property test checks the translation against
+ * path); common shapes run without RE2 (see quickTest). A property test checks the translation against
  * picomatch (`{ dot: true }`); the deliberate differences follow plain glob/bash semantics: `**`
  * is zero or more segments at the edges too (`/**\/a` matches `/a`); `[!a]` is a negated class;
  * `[ab]` never matches the text `[ab]`; `*` may match nothing after a dot; `**` inside a segment
@@ -291,39 +291,47 @@ export function globToRegexSource(pattern: string): string {
   return emit(parseGlob(pattern));
 }
 
-/** A compiled glob: a plain string test for the common shapes, else its RE2 source. */
+/** A compiled glob: a test without RE2 for the common shapes, else its RE2 source. */
 export interface CompiledGlob {
   readonly pattern: string;
   /** Full-match RE2 source (DOTALL). */
   readonly source: string;
   /** The same answer as the RE2 source, without RE2; undefined when the glob needs RE2. */
   readonly quick: ((path: string) => boolean) | undefined;
-  /** The glob as a name at any depth, when it is one (its `quick` is then that test). */
-  readonly name: NameGlob | undefined;
-  /** Literal text every match starts with ('' when none). */
-  readonly prefix: string;
-}
-
-/** The literal start of every match: up to the first wildcard, or a `/` that a `**` may stand for. */
-function literalStart(tokens: readonly GlobToken[]): string {
-  let s = '';
-  for (let k = 0; k < tokens.length; k += 1) {
-    const t = tokens[k]!;
-    if (t.k === 'lit') s += t.v;
-    else if (t.k === 'slash' && tokens[k + 1]?.k !== 'globstar') s += '/';
-    else break;
-  }
-  return s;
+  /** The glob as names at any depth, when it is one (its `quick` is then their test). */
+  readonly names: readonly NameGlob[] | undefined;
+  /** False only for a path no match can be: one without the glob's literal start or texts. */
+  readonly mayMatch: (path: string) => boolean;
 }
 
 /**
- * A glob that is a name at any depth below a folder: the path starts with `folder`, and its last
- * segment is `start` + anything + one of `ends` (or, when `exact`, `start` + one of `ends` only).
+ * A cheap test that rules out paths: every match starts with the literal start (up to the first
+ * wildcard, or a `/` that a `**` may stand for) and contains each literal outside braces.
+ */
+function mayMatchTest(tokens: readonly GlobToken[]): (path: string) => boolean {
+  let start = '';
+  for (let k = 0; k < tokens.length; k += 1) {
+    const t = tokens[k]!;
+    if (t.k === 'lit') start += t.v;
+    else if (t.k === 'slash' && tokens[k + 1]?.k !== 'globstar') start += '/';
+    else break;
+  }
+  const texts = tokens.flatMap((t) => (t.k === 'lit' ? [t.v] : []));
+  return (p) => {
+    if (!p.startsWith(start)) return false;
+    for (const text of texts) if (!p.includes(text)) return false;
+    return true;
+  };
+}
+
+/**
+ * One alternative of a glob that is a name at any depth below a folder: the path starts with
+ * `folder`, and its last segment is `start` + anything + `end` (or, when `exact`, `start` + `end`).
  */
 export interface NameGlob {
   readonly folder: string;
   readonly start: string;
-  readonly ends: readonly string[];
+  readonly end: string;
   readonly exact: boolean;
 }
 
@@ -331,32 +339,20 @@ export interface NameGlob {
  * The last segment's pattern as `start*end` or literal names (braces of literals, at most one
  * `*`, no `/`), when it is one.
  */
-function nameShape(folder: string, tokens: readonly GlobToken[]): NameGlob | undefined {
+function nameShape(folder: string, tokens: readonly GlobToken[]): NameGlob[] | undefined {
   const star = tokens.findIndex((t) => t.k === 'star');
-  if (star < 0) {
-    const names = literalEndings(tokens, 0);
-    return names ? { folder, start: '', ends: names, exact: true } : undefined;
-  }
-  const head = tokens.slice(0, star);
+  const head = tokens.slice(0, Math.max(star, 0));
   const start = head.length === 0 ? '' : head.length === 1 && head[0]!.k === 'lit' && !head[0].v.includes('/') ? head[0].v : undefined;
   const ends = literalEndings(tokens, star + 1);
-  return start !== undefined && ends ? { folder, start, ends, exact: false } : undefined;
+  return start !== undefined && ends ? ends.map((end) => ({ folder, start, end, exact: star < 0 })) : undefined;
 }
 
 /** `**\/<name>` or `<folder>/**\/<name>`: the name is the last segment, anywhere below. */
-function nameGlob(tokens: readonly GlobToken[]): NameGlob | undefined {
+function nameGlob(tokens: readonly GlobToken[]): NameGlob[] | undefined {
   const g = tokens.findIndex((t) => t.k === 'globstar');
   if (g < 0 || tokens[g + 1]?.k !== 'slash' || (g > 0 && tokens[g - 1]!.k !== 'slash')) return undefined;
   const folder = g === 0 ? '' : literalOf(tokens.slice(0, g));
   return folder === undefined ? undefined : nameShape(folder, tokens.slice(g + 2));
-}
-
-/** One ending of a name glob, flattened: `start` + (`exact` ? nothing : anything) + `end`. */
-interface NameEnding {
-  readonly folder: string;
-  readonly start: string;
-  readonly end: string;
-  readonly exact: boolean;
 }
 
 /** Where the last segment of the path starts (a loop: V8's lastIndexOf is a slow runtime call). */
@@ -367,7 +363,7 @@ function nameStart(p: string): number {
 }
 
 /** Whether the path ends with the ending, `cut` being where its last segment starts. */
-function endingMatches(p: string, cut: number, x: NameEnding): boolean {
+function endingMatches(p: string, cut: number, x: NameGlob): boolean {
   const length = p.length - cut;
   const needed = x.start.length + x.end.length;
   return (x.exact ? length === needed : length >= needed) && p.startsWith(x.start, cut);
@@ -378,21 +374,18 @@ function endingMatches(p: string, cut: number, x: NameEnding): boolean {
  * character, so a path meets only the endings it could end with (and those with no end text).
  */
 export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boolean {
-  const byLast = new Map<number, NameEnding[]>();
-  const open: NameEnding[] = [];
-  for (const { folder, start, ends, exact } of globs) {
-    for (const end of ends) {
-      const x: NameEnding = { folder, start, end, exact };
-      const last = end !== '' ? end : exact ? start : '';
-      if (last === '') {
-        open.push(x);
-        continue;
-      }
-      const code = last.charCodeAt(last.length - 1);
-      const endings = byLast.get(code);
-      if (endings) endings.push(x);
-      else byLast.set(code, [x]);
+  const byLast = new Map<number, NameGlob[]>();
+  const open: NameGlob[] = [];
+  for (const x of globs) {
+    const last = x.end !== '' ? x.end : x.exact ? x.start : '';
+    if (last === '') {
+      open.push(x);
+      continue;
     }
+    const code = last.charCodeAt(last.length - 1);
+    const endings = byLast.get(code);
+    if (endings) endings.push(x);
+    else byLast.set(code, [x]);
   }
   return (p) => {
     let cut = -1; // found on first need
@@ -415,27 +408,32 @@ export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boo
 }
 
 /**
- * The string test of a glob of a common shape: an exact path; a folder and everything below it
- * (`/Public/**`); a name pattern at any depth (`**\/*.env`, `*.{bak,tmp}`, `Thumbs.db`,
- * `**\/id_rsa*`) or at any depth below a folder (`/Public/**\/draft-*.tmp`).
+ * The test of a glob of a common shape without RE2: a name pattern at any depth (`**\/*.env`,
+ * `*.{bak,tmp}`, `Thumbs.db`) or below a folder (`/Public/**\/draft-*.tmp`), as string tests; whole
+ * segments (`/Public/**`, `/Shared/*\/public/**`, an exact path) as a V8 regex.
  */
-function quickTest(tokens: readonly GlobToken[], name: NameGlob | undefined): ((path: string) => boolean) | undefined {
-  const n = tokens.length;
-  const whole = literalOf(tokens);
-  if (whole !== undefined) return (p) => p === whole;
-  if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
-    const base = literalOf(tokens.slice(0, n - 2));
-    if (base !== undefined) {
-      const below = `${base}/`;
-      return (p) => p === base || p.startsWith(below);
-    }
-  }
-  return name ? nameGlobsTest([name]) : undefined;
+function quickTest(tokens: readonly GlobToken[], names: readonly NameGlob[] | undefined): ((path: string) => boolean) | undefined {
+  if (names) return nameGlobsTest(names);
+  return wholeSegments(tokens) ? RegExp.prototype.test.bind(new RegExp(`^(?:${emit(tokens)})$`, 's')) : undefined;
+}
+
+/**
+ * Whether the glob is whole segments, each literal text or `*`, maybe ending in `/**`
+ * (`/Shared/*\/public/**`). Its regex then runs on V8 in linear time: each `[^/]*` can only end
+ * at the next `/`, so backtracking into it fails at once.
+ */
+function wholeSegments(tokens: readonly GlobToken[]): boolean {
+  const last = tokens.length - 1;
+  return tokens.every((t, k) => {
+    if (t.k === 'slash' || t.k === 'lit') return true;
+    if (t.k === 'globstar') return k === last && k > 0;
+    return t.k === 'star' && tokens[k - 1]?.k === 'slash' && (k === last || tokens[k + 1]!.k === 'slash');
+  });
 }
 
 /** Compiles (and so validates) a glob. */
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
-  const name = literalOf(tokens) === undefined ? nameGlob(tokens) : undefined;
-  return { pattern, source: emit(tokens), quick: quickTest(tokens, name), name, prefix: literalStart(tokens) };
+  const names = nameGlob(tokens);
+  return { pattern, source: emit(tokens), quick: quickTest(tokens, names), names, mayMatch: mayMatchTest(tokens) };
 }

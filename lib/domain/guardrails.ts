@@ -8,7 +8,7 @@
  * 100) cancellations, so a small account with a 20% limit may cancel nothing in one run until
  * the limit is raised. That is the point of the limit.
  */
-import { CancellationLimitExceededError, EvaluationInputError, type GuardrailTrip } from './policy-errors';
+import { EvaluationInputError, type GuardrailTrip } from './policy-errors';
 import { DEFAULT_GUARDRAILS, type GuardrailLimits } from './policy-types';
 
 /** Checks guardrail limits given by configuration; throws {@link EvaluationInputError} when one is unusable. */
@@ -37,50 +37,24 @@ export interface GuardrailInput {
 
 /** Every limit the planned cancellations exceed (empty when none). */
 export function checkGuardrails(input: GuardrailInput): GuardrailTrip[] {
-  const trips: GuardrailTrip[] = [];
-  for (const p of input.perPolicy) {
-    if (p.planned > p.limit) {
-      trips.push({
-        limit: 'policy',
-        policyId: p.policyId,
-        limitValue: p.limit,
-        allowed: p.limit,
-        planned: p.planned,
-        excess: p.planned - p.limit,
-        message: `policy "${p.policyId}" planned ${p.planned} cancellations, its maxCancellationsPerRun is ${p.limit} (${p.planned - p.limit} over)`,
-      });
-    }
-  }
+  const { planned, inventorySize } = input;
   const { maxCancellations, maxCancellationPercent } = input.limits;
-  if (input.planned > maxCancellations) {
-    trips.push({
-      limit: 'global-count',
-      limitValue: maxCancellations,
-      allowed: maxCancellations,
-      planned: input.planned,
-      excess: input.planned - maxCancellations,
-      message: `the run planned ${input.planned} cancellations, the limit is ${maxCancellations} (${input.planned - maxCancellations} over)`,
+  const trips: GuardrailTrip[] = input.perPolicy
+    .filter((p) => p.planned > p.limit)
+    .map((p) => {
+      const message = `policy "${p.policyId}" planned ${p.planned} cancellations, its maxCancellationsPerRun is ${p.limit} (${p.planned - p.limit} over)`;
+      return { limit: 'policy', policyId: p.policyId, limitValue: p.limit, allowed: p.limit, planned: p.planned, excess: p.planned - p.limit, message };
     });
+  if (planned > maxCancellations) {
+    const excess = planned - maxCancellations;
+    const message = `the run planned ${planned} cancellations, the limit is ${maxCancellations} (${excess} over)`;
+    trips.push({ limit: 'global-count', limitValue: maxCancellations, allowed: maxCancellations, planned, excess, message });
   }
   // Compare planned/total > percent/100 without dividing (no rounding at the boundary).
-  if (input.planned * 100 > maxCancellationPercent * input.inventorySize) {
-    const allowed = Math.floor((maxCancellationPercent * input.inventorySize) / 100);
-    trips.push({
-      limit: 'global-percent',
-      limitValue: maxCancellationPercent,
-      allowed,
-      planned: input.planned,
-      excess: input.planned - allowed,
-      message: `the run planned ${input.planned} cancellations of ${input.inventorySize} shares, the limit is ${maxCancellationPercent}% (${allowed}; ${input.planned - allowed} over)`,
-    });
+  if (planned * 100 > maxCancellationPercent * inventorySize) {
+    const allowed = Math.floor((maxCancellationPercent * inventorySize) / 100);
+    const message = `the run planned ${planned} cancellations of ${inventorySize} shares, the limit is ${maxCancellationPercent}% (${allowed}; ${planned - allowed} over)`;
+    trips.push({ limit: 'global-percent', limitValue: maxCancellationPercent, allowed, planned, excess: planned - allowed, message });
   }
   return trips;
-}
-
-/**
- * The error for callers that prefer an exception when a guardrail tripped (the engine reports
- * trips in its result and never throws for them); undefined when nothing tripped.
- */
-export function guardrailError(report: { tripped: boolean; trips: readonly GuardrailTrip[] }): CancellationLimitExceededError | undefined {
-  return report.tripped ? new CancellationLimitExceededError(report.trips) : undefined;
 }

@@ -13,10 +13,9 @@ export type Tri = 'no' | 'yes' | 'unknown';
  */
 export type AgeClock = 'terabox-created' | 'product-created' | 'first-seen';
 
-/** One share of the inventory. */
 export interface InventoryShare {
   /** Position in the inventory (share id order). */
-  readonly index: number;
+  index: number;
   readonly id: ShareId;
   readonly facts: ShareFacts;
   /** The shared paths; undefined when unknown (none, or not all absolute path strings). */
@@ -28,7 +27,7 @@ export interface InventoryShare {
   readonly clockMs: number | undefined;
   readonly clock: AgeClock | undefined;
   /** The number of entries with this id when it appears more than once, else 0. */
-  readonly duplicates: number;
+  duplicates: number;
 }
 
 export interface Inventory {
@@ -61,7 +60,7 @@ export function lowerBoundByShareId<T>(sorted: readonly T[], id: ShareId, idOf: 
   return lo;
 }
 
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
  * The paths when they are known. Only absolute paths are paths: a status text where a path was
@@ -73,9 +72,7 @@ function knownPaths(p: unknown): readonly string[] | undefined {
   return p as string[];
 }
 
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
-
-function entry(f: ShareFacts): Writable<InventoryShare> {
+function entry(f: ShareFacts): InventoryShare {
   const { share } = f;
   const rawId: unknown = share.shareId;
   const v = share.visibility;
@@ -129,15 +126,14 @@ export function formatDays(days: number, limit?: number): string {
   return limit !== undefined && days > limit && Number(s) <= limit ? days.toFixed(3) : s;
 }
 
+const CLOCK_WORDS: Record<AgeClock, readonly [string, string]> = {
+  'terabox-created': ['created', ''],
+  'product-created': ['created by this product', ' (TeraBox gave no creation time)'],
+  'first-seen': ['first seen', ' (no creation time known)'],
+};
+
 /** How an age reads in a reason: "created 41.2 days ago", "first seen 41.2 days ago (no creation time known)". */
 export function agePhrase(clock: AgeClock, ageMs: number, limitDays?: number): string {
-  const days = formatDays(ageMs / 86_400_000, limitDays);
-  switch (clock) {
-    case 'terabox-created':
-      return `created ${days} days ago`;
-    case 'product-created':
-      return `created by this product ${days} days ago (TeraBox gave no creation time)`;
-    case 'first-seen':
-      return `first seen ${days} days ago (no creation time known)`;
-  }
+  const [what, why] = CLOCK_WORDS[clock];
+  return `${what} ${formatDays(ageMs / 86_400_000, limitDays)} days ago${why}`;
 }

@@ -4,11 +4,11 @@
  *
  * Regular expressions (`denyRegex`, `allowRegex`) use RE2 syntax (no lookarounds, no
  * backreferences), are searched anywhere in the path (anchor with `^...$`), and may set flags
- * inline (`(?i)`). Those that are only literal text run on V8 (literal-regex.ts).
+ * inline (`(?i)`). Those that are only literal text run on V8 (lib/shared/literal-regex.ts).
  */
 import { RE2JS } from 're2js';
 import { checkPatternLength, compileGlob as compileGlobSource, nameGlobsTest, type NameGlob } from './glob';
-import { literalAlternation, literalRegex } from './literal-regex';
+import { literalAlternation, literalRegex } from '../shared/literal-regex';
 import { PatternError } from './policy-errors';
 
 export { MAX_PATTERN_LENGTH, globToRegexSource } from './glob';
@@ -33,7 +33,7 @@ function compileRe2(pattern: string, source: string, flags: number): RE2JS {
   }
 }
 
-/** Compiles a glob into a matcher (a string test for the common shapes, else RE2). */
+/** Compiles a glob into a matcher (without RE2 for the common shapes). */
 export function compileGlob(pattern: string): PathMatcher {
   const glob = compileGlobSource(pattern);
   if (glob.quick) return { pattern, kind: 'glob', test: glob.quick };
@@ -51,12 +51,10 @@ export function compileRegex(pattern: string): PathMatcher {
 }
 
 /**
- * One test for a list of globs and regular expressions (any may match): the globs of a common
- * shape as string tests (the names at any depth in one pass), literal regexes as V8 ones, everything else as one RE2 alternation, so that a path meets one
- * automaton rather than one per pattern. Each regex keeps its own flags (`(?:(?i)a)` scopes the
- * `(?i)` to its group); each glob is a full match with `.` matching newlines, as on its own.
- * When the automaton holds only globs that each start with literal text, a path that starts with
- * none of those texts skips it. Undefined for an empty list.
+ * One test for a list of globs and regexes (any may match), undefined for an empty list: globs of
+ * a common shape without RE2 (names at any depth in one pass), literal regexes on V8, the rest as
+ * one RE2 alternation (each regex keeps its own flags: `(?:(?i)a)`; each glob a full match with
+ * `.` matching newlines), which a path none of its globs may match (`mayMatch`) skips.
  */
 export function compilePatternList(globs: readonly string[], regexes: readonly string[]): ((path: string) => boolean) | undefined {
   if (globs.length === 0 && regexes.length === 0) return undefined;
@@ -64,16 +62,16 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
   const quick: ((path: string) => boolean)[] = [];
   const names: NameGlob[] = [];
   const sources: string[] = [];
-  const prefixes: string[] = [];
+  const mayMatch: ((path: string) => boolean)[] = [];
   for (const g of globs) {
     const glob = compileGlobSource(g);
-    if (glob.name) {
-      names.push(glob.name);
+    if (glob.names) {
+      names.push(...glob.names);
     } else if (glob.quick) {
       quick.push(glob.quick);
     } else {
       sources.push(`(?s:^(?:${glob.source})$)`);
-      prefixes.push(glob.prefix);
+      mayMatch.push(glob.mayMatch);
     }
   }
   if (names.length > 0) quick.push(nameGlobsTest(names));
@@ -84,17 +82,17 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
   }
   const others = regexes.filter((r) => !literal.includes(r));
   const automata = alternation([...sources, ...others]);
-  const guarded = others.length === 0 && prefixes.every((prefix) => prefix !== '');
+  const guarded = others.length === 0;
   return (path) => {
     for (const test of quick) if (test(path)) return true;
-    if (guarded && !startsWithAny(path, prefixes)) return false;
+    if (guarded && !anyHolds(mayMatch, path)) return false;
     for (const re of automata) if (re.test(path)) return true;
     return false;
   };
 }
 
-function startsWithAny(path: string, prefixes: readonly string[]): boolean {
-  for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
+function anyHolds(tests: readonly ((path: string) => boolean)[], path: string): boolean {
+  for (const test of tests) if (test(path)) return true;
   return false;
 }
 
@@ -109,11 +107,6 @@ function alternation(sources: readonly string[]): RE2JS[] {
   } catch {
     return sources.map((s) => RE2JS.compile(s));
   }
-}
-
-/** The first matcher that matches the path, or undefined. */
-export function firstMatch(matchers: readonly PathMatcher[], path: string): PathMatcher | undefined {
-  return matchers.find((m) => m.test(path));
 }
 
 /**
@@ -134,7 +127,6 @@ export class PathPrefixSet {
     return false;
   }
 
-  /** Whether any of the paths is covered. */
   coversAny(paths: readonly string[]): boolean {
     for (const p of paths) if (this.covers(p)) return true;
     return false;
@@ -145,10 +137,4 @@ export class PathPrefixSet {
     for (const p of paths) if (!this.covers(p)) return false;
     return true;
   }
-}
-
-/** Compiles path prefixes into one test (see {@link PathPrefixSet}). */
-export function compilePathPrefixes(prefixes: readonly string[]): (path: string) => boolean {
-  const set = new PathPrefixSet(prefixes);
-  return (path) => set.covers(path);
 }

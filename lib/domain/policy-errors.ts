@@ -6,9 +6,6 @@
 /** Base of every error raised by the policy language and the engine. */
 export class PolicyError extends Error {
   override readonly name: string = 'PolicyError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
@@ -56,19 +53,5 @@ export interface GuardrailTrip {
   planned: number;
   /** planned - allowed (> 0). */
   excess: number;
-  /** One line a person can read. */
   message: string;
-}
-
-/**
- * Raised by callers that want an exception when a guardrail tripped (the engine itself reports
- * trips in its result and never throws for them).
- */
-export class CancellationLimitExceededError extends PolicyError {
-  override readonly name = 'CancellationLimitExceededError';
-  readonly trips: readonly GuardrailTrip[];
-  constructor(trips: readonly GuardrailTrip[], options?: { cause?: unknown }) {
-    super(`cancellation guardrail tripped, nothing cancelled: ${trips.map((t) => t.message).join('; ')}`, options);
-    this.trips = trips;
-  }
 }

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { Exemption, Policy, PolicyExempt, PolicyRule, PolicyScope } from './policy-types';
 import { RULE_SCHEMAS, RULE_TYPES } from './rules/registry';
 import {
+  countSchema,
   itemIdSchema,
   MAX_EXEMPT_SHARE_IDS,
   MAX_ID_LENGTH,
@@ -67,11 +68,7 @@ export const policySchema = z.strictObject(
     scope: policyScopeSchema.optional(),
     rule: policyRuleSchema,
     exempt: policyExemptSchema.optional(),
-    maxCancellationsPerRun: z
-      .number({ error: 'must be a number' })
-      .int({ error: 'must be a whole number' })
-      .min(0, { error: 'must not be negative' })
-      .optional(),
+    maxCancellationsPerRun: countSchema.optional(),
     graceHours: z
       .number({ error: 'must be a number' })
       .min(0, { error: 'must not be negative' })

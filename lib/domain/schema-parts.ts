@@ -46,6 +46,12 @@ export const pathPrefixSchema = z
   .max(1024, { error: 'must be at most 1024 characters' })
   .startsWith('/', { error: 'must start with "/" (shared paths are absolute)' });
 
+/** A count: a whole number, not negative. */
+export const countSchema = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(0, { error: 'must not be negative' });
+
 export function nonEmptyList<T extends z.ZodType>(item: T, max: number) {
   return z
     .array(item, { error: 'must be an array' })

@@ -23,7 +23,6 @@ export interface CompiledScope {
   explainUnknown(share: InventoryShare): string;
 }
 
-/** Compiles a policy scope. */
 export function compileScope(scope: PolicyScope | undefined): CompiledScope {
   const wanted = scope?.visibility === 'public' || scope?.visibility === 'private' ? scope.visibility : undefined;
   const requesters = scope?.requesters ? new Set(scope.requesters) : undefined;

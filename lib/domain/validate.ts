@@ -8,7 +8,8 @@ import type * as z from 'zod';
 import { PolicyValidationError } from './policy-errors';
 import { exemptionSchema, formatIssues, policySchema } from './policy-schema';
 import type { Exemption, Policy } from './policy-types';
-import { stripByteOrderMark } from './text';
+import { isRecord } from '../shared/records';
+import { compareText, stripByteOrderMark } from '../shared/text';
 
 /** The storage keys of a policies-table item (see lib/stores/table-design.ts), not policy fields. */
 export const POLICY_ITEM_STORAGE_FIELDS: readonly string[] = ['accountId', 'itemId', 'kind'];
@@ -33,10 +34,6 @@ export interface ValidatedItems {
 }
 
 type ItemKind = 'policy' | 'exemption';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function labelOf(kind: ItemKind, id: string | undefined, index: number | undefined): string {
   if (id !== undefined) return `${kind} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}...` : id)}`;
@@ -74,25 +71,26 @@ function parseItem(item: unknown, index: number | undefined): ParsedItem {
   const schema: z.ZodType<Policy | Exemption> = kind === 'policy' ? policySchema : exemptionSchema;
   const result = schema.safeParse(body, { reportInput: true });
   if (!result.success) errors.push(...formatIssues(label, result.error.issues));
-  if (errors.length > 0) return { kind, ...(id !== undefined ? { id } : {}), errors };
-  return { kind, ...(id !== undefined ? { id } : {}), value: result.data, errors };
+  const parsed: ParsedItem = id === undefined ? { kind, errors } : { kind, id, errors };
+  if (result.success && errors.length === 0) parsed.value = result.data;
+  return parsed;
+}
+
+function parseOne(item: unknown, kind: ItemKind): Policy | Exemption {
+  const parsed = parseItem(item, undefined);
+  if (parsed.kind !== kind) throw new PolicyValidationError(parsed.id, [`${labelOf(parsed.kind, parsed.id, undefined)}: kind: must be "${kind}" here`]);
+  if (!parsed.value) throw new PolicyValidationError(parsed.id, parsed.errors);
+  return parsed.value;
 }
 
 /** Validates one policy (storage keys allowed); throws {@link PolicyValidationError} listing every problem. */
 export function parsePolicy(item: unknown): Policy {
-  const parsed = parseItem(item, undefined);
-  if (parsed.kind !== 'policy') throw new PolicyValidationError(parsed.id, [`${labelOf('exemption', parsed.id, undefined)}: kind: must be "policy" here`]);
-  if (!parsed.value) throw new PolicyValidationError(parsed.id, parsed.errors);
-  return parsed.value as Policy;
+  return parseOne(item, 'policy') as Policy;
 }
 
 /** Validates one global exemption (`kind: "exemption"` optional here); throws {@link PolicyValidationError}. */
 export function parseExemption(item: unknown): Exemption {
-  const withKind = isRecord(item) && item.kind === undefined ? { ...item, kind: 'exemption' } : item;
-  const parsed = parseItem(withKind, undefined);
-  if (parsed.kind !== 'exemption') throw new PolicyValidationError(parsed.id, [`${labelOf('policy', parsed.id, undefined)}: kind: must be "exemption" here`]);
-  if (!parsed.value) throw new PolicyValidationError(parsed.id, parsed.errors);
-  return parsed.value as Exemption;
+  return parseOne(isRecord(item) && item.kind === undefined ? { ...item, kind: 'exemption' } : item, 'exemption') as Exemption;
 }
 
 /**
@@ -124,8 +122,8 @@ export function validatePolicyItems(items: readonly unknown[]): ValidatedItems {
       exemptions.push(p.value as Exemption);
     }
   }
-  policies.sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0));
-  exemptions.sort((a, b) => (a.exemptionId < b.exemptionId ? -1 : a.exemptionId > b.exemptionId ? 1 : 0));
+  policies.sort((a, b) => compareText(a.policyId, b.policyId));
+  exemptions.sort((a, b) => compareText(a.exemptionId, b.exemptionId));
   return { policies, exemptions, invalid };
 }
 

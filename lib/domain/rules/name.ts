@@ -8,7 +8,7 @@
  * the syntax and why every pattern runs in linear time).
  */
 import * as z from 'zod';
-import { compileGlob, compilePatternList, compileRegex, firstMatch, type PathMatcher } from '../matchers';
+import { compileGlob, compilePatternList, compileRegex } from '../matchers';
 import type { NameRule } from '../policy-types';
 import { globListSchema, regexListSchema } from '../schema-parts';
 import type { RuleKind, ShareRule } from './rule-kind';
@@ -29,10 +29,6 @@ export const nameRuleSchema = z
     }
   });
 
-function quoted(m: PathMatcher): string {
-  return m.kind === 'glob' ? `deny pattern "${m.pattern}"` : `deny regex "${m.pattern}"`;
-}
-
 function compileName(rule: NameRule): ShareRule {
   // The verdict tests each list at once; the reason names the pattern, so it tests them one by one.
   const deny = compilePatternList(rule.deny ?? [], rule.denyRegex ?? []);
@@ -51,9 +47,9 @@ function compileName(rule: NameRule): ShareRule {
       if (paths === undefined) return PATHS_UNKNOWN;
       const reasons: string[] = [];
       for (const path of paths) {
-        const denied = firstMatch(denyOne, path);
-        if (denied) reasons.push(`path "${path}" matches ${quoted(denied)}`);
-        else if (allow !== undefined && firstMatch(allowOne, path) === undefined) reasons.push(`path "${path}" matches no allow pattern`);
+        const denied = denyOne.find((m) => m.test(path));
+        if (denied) reasons.push(`path "${path}" matches deny ${denied.kind === 'glob' ? 'pattern' : 'regex'} "${denied.pattern}"`);
+        else if (allow !== undefined && !allowOne.some((m) => m.test(path))) reasons.push(`path "${path}" matches no allow pattern`);
       }
       return reasons.join('; ');
     },

@@ -24,32 +24,20 @@
 import * as z from 'zod';
 import type { InventoryShare } from '../inventory';
 import type { QuotaRule } from '../policy-types';
+import { countSchema } from '../schema-parts';
 import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
 
 export const quotaRuleSchema = z.strictObject({
   type: z.literal('quota'),
-  maxShares: z
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must not be negative' }),
+  maxShares: countSchema,
   per: z.enum(['account', 'requester'], { error: 'must be "account" or "requester"' }).default('account'),
   keep: z.enum(['newest', 'oldest'], { error: 'must be "newest" or "oldest"' }).default('newest'),
 });
 
 /** 1st, 2nd, 3rd, 11th, 21st. */
 export function ordinal(n: number): string {
-  const mod100 = n % 100;
-  if (mod100 >= 11 && mod100 <= 13) return `${n}th`;
-  switch (n % 10) {
-    case 1:
-      return `${n}st`;
-    case 2:
-      return `${n}nd`;
-    case 3:
-      return `${n}rd`;
-    default:
-      return `${n}th`;
-  }
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 }
 
 /** The shares of one group (the account, or one requester) and the texts of its reasons. */
@@ -75,7 +63,8 @@ function groupsOf(rule: QuotaRule, ctx: SetRuleContext): Map<string, Group> {
     }
     return g;
   };
-  for (const share of ctx.inScope) {
+  for (let k = 0; k < ctx.inScope.length; k += 1) {
+    const share = ctx.inScope[k]!;
     const g = groupOf(share);
     if (g) (share.clockMs === undefined ? g.unranked : g.ranked).push(share);
   }

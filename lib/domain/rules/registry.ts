@@ -24,11 +24,6 @@ export const RULE_SCHEMAS = KINDS.map((k) => k.schema) as unknown as SchemasOf<t
 /** The rule types, in registry order. */
 export const RULE_TYPES: readonly PolicyRule['type'][] = KINDS.map((k) => k.type);
 
-/** The rule kind for a `rule.type`, or undefined for an unknown type. */
-export function ruleKind(type: string): RuleKind | undefined {
-  return Object.prototype.hasOwnProperty.call(RULE_KINDS, type) ? (RULE_KINDS[type as PolicyRule['type']] as unknown as RuleKind) : undefined;
-}
-
 /** The kind of a validated rule. */
 export function kindOf(rule: PolicyRule): RuleKind {
   return RULE_KINDS[rule.type] as unknown as RuleKind;

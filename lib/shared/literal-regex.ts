@@ -3,7 +3,7 @@
  * text with anchors and groups, no quantifier, class or dot (`(?i)(password|secret)`,
  * `\.(key|p12)$`). Such a pattern means the same in RE2 and in V8, and V8 runs it without
  * backtracking beyond the pattern's own length, so it is run as a V8 RegExp; every other
- * pattern stays on RE2 (matchers.ts).
+ * pattern stays on RE2 (lib/domain/matchers.ts).
  */
 
 /** Characters that may be escaped in a V8 `u` pattern (and mean themselves when escaped in RE2). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
-import { literalAlternation, literalRegex } from '../../../lib/domain/literal-regex';
+import { literalAlternation, literalRegex } from '../../../lib/shared/literal-regex';
 
 describe('literalRegex', () => {
   it.each(['(?i)(password|secret|credential)', '\\.(key|p12|pfx)$', '^/Public/(?:a|b)/x\\.txt$', 'plain', '(?i)Ünïcode|日本'])('runs %s on V8', (p) => {
