@@ -4,7 +4,7 @@
  * anything is written: every problem is named in one message.
  */
 import { Option, type Command } from 'commander';
-import { defaultSecretName, validateAccountEntry, type AccountEntryInput } from '../contracts/account-entry';
+import { defaultSecretName, secretPrefixOf, secretPrefixProblems, validateAccountEntry, type AccountEntryInput } from '../contracts/account-entry';
 import type { RegisteredAccount } from '../app/store-ports';
 import { renderTable, plural } from '../format/plain-text';
 import { CliError, EXIT, printJson, UsageError } from './io';
@@ -30,7 +30,7 @@ export function registerAccountCommands(program: Command, runner: CommandRunner)
     .description('Register a TeraBox account. Nothing is written when the entry is invalid or the id is taken.')
     .argument('<account-id>', 'letters, digits, dots, dashes or underscores (it goes into table keys)')
     .requiredOption('--name <display-name>', 'a name people recognize, e.g. "Brand account"')
-    .option('--secret-name <name>', 'the Secrets Manager secret holding {"ndus","baseUrl"} (default terabox-share-lifecycle/accounts/<account-id>)')
+    .option('--secret-name <name>', 'the Secrets Manager secret holding {"ndus","baseUrl"}, under the deployment\'s prefix (default <stack>/accounts/<account-id>)')
     .option('--base-url <url>', 'TeraBox origin (default https://www.terabox.com)')
     .option('--time-zone <zone>', 'IANA time zone of the account (default UTC)')
     .option('--rate <requests-per-second>', "this account's TeraBox request rate (default: the deployment's)")
@@ -68,7 +68,7 @@ function numberOption(value: string | undefined, option: string): number | undef
 }
 
 /** The entry the options describe (validated by the caller). */
-export function entryFromOptions(accountId: string, options: AddOptions): AccountEntryInput {
+export function entryFromOptions(accountId: string, options: AddOptions, prefix: string | undefined): AccountEntryInput {
   const rate = numberOption(options.rate, '--rate');
   const maxCancellations = numberOption(options.maxCancellations, '--max-cancellations');
   const maxCancellationPercent = numberOption(options.maxCancellationPercent, '--max-cancellation-percent');
@@ -79,7 +79,7 @@ export function entryFromOptions(accountId: string, options: AddOptions): Accoun
   return {
     accountId,
     displayName: options.name,
-    secretName: options.secretName ?? defaultSecretName(accountId),
+    secretName: options.secretName ?? (prefix !== undefined ? defaultSecretName(prefix, accountId) : ''),
     ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
     ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
     ...(rate !== undefined ? { requestsPerSecond: rate } : {}),
@@ -89,9 +89,16 @@ export function entryFromOptions(accountId: string, options: AddOptions): Accoun
 }
 
 async function addAccount(run: Run, accountId: string, options: AddOptions): Promise<number> {
-  const checked = validateAccountEntry(entryFromOptions(accountId, options));
-  if (!checked.ok) throw new CliError(`the account entry is invalid; nothing was written`, EXIT.failure, checked.errors);
   await run.context.check({ tables: ['policies'] });
+  const deploymentSecret = (await run.context.env()).TERABOX_SECRET_ID;
+  const prefix = deploymentSecret !== undefined && deploymentSecret.trim() !== '' ? secretPrefixOf(deploymentSecret) : undefined;
+  if (prefix === undefined && options.secretName === undefined) {
+    throw new UsageError("name the account's secret with --secret-name: the deployment's secret prefix is not known (set TERABOX_SECRET_ID or pass --stack)");
+  }
+  const input = entryFromOptions(accountId, options, prefix);
+  const checked = validateAccountEntry(input);
+  const problems = [...(checked.ok ? [] : checked.errors), ...(prefix !== undefined ? secretPrefixProblems(input, prefix) : [])];
+  if (!checked.ok || problems.length > 0) throw new CliError(`the account entry is invalid; nothing was written`, EXIT.failure, problems);
   const stores = await run.context.stores();
   if (!(await stores.accounts.add(checked.entry, Date.now()))) {
     throw new CliError(`account ${JSON.stringify(accountId)} is registered already; nothing was written (remove it first to replace it)`, EXIT.failure);

@@ -7,12 +7,25 @@
 import * as z from 'zod';
 import { formatIssues } from './issues';
 
-/** Every account's secret is named under this prefix: the functions may read only those. */
-export const ACCOUNT_SECRET_PREFIX = 'terabox-share-lifecycle/';
+/**
+ * The prefix of a deployment's secrets: its own secret's name up to the first `/` (the stack's
+ * `<stack>/terabox-session` gives `<stack>/`). Every account's secret is named under it, so that
+ * the functions' grant covers those secrets and no others. Undefined for a name without a `/`.
+ */
+export function secretPrefixOf(deploymentSecretName: string): string | undefined {
+  const slash = deploymentSecretName.indexOf('/');
+  return slash > 0 ? deploymentSecretName.slice(0, slash + 1) : undefined;
+}
 
-/** The secret `accounts add` creates for an account when none is named. */
-export function defaultSecretName(accountId: string): string {
-  return `${ACCOUNT_SECRET_PREFIX}accounts/${accountId}`;
+/** The secret name an account gets when none is named: `<prefix>accounts/<id>`. */
+export function defaultSecretName(prefix: string, accountId: string): string {
+  return `${prefix}accounts/${accountId}`;
+}
+
+/** The problems of an entry whose secret is not under the deployment's prefix (none when it is). */
+export function secretPrefixProblems(entry: Pick<AccountEntry, 'accountId' | 'secretName'>, prefix: string): string[] {
+  if (entry.secretName.startsWith(prefix) && entry.secretName.length > prefix.length) return [];
+  return [`account "${entry.accountId}": secretName: must start with "${prefix}" (the deployment's secrets: the functions may read only those)`];
 }
 
 // Ids go into table keys (`RUN#<id>`), alarm dimensions and execution names: no separators.
@@ -49,12 +62,7 @@ const guardrailsSchema = z.strictObject({
 export const accountEntrySchema = z.strictObject({
   accountId: z.string({ error: 'must be text' }).regex(ACCOUNT_ID, { error: 'must be 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }),
   displayName: z.string({ error: 'must be text' }).trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
-  secretName: z
-    .string({ error: 'must be text' })
-    .regex(SECRET_NAME, { error: 'must be a Secrets Manager name (letters, digits and /_+=.@-)' })
-    .refine((name) => name.startsWith(ACCOUNT_SECRET_PREFIX) && name.length > ACCOUNT_SECRET_PREFIX.length, {
-      error: `must start with "${ACCOUNT_SECRET_PREFIX}" (the functions may read only those secrets)`,
-    }),
+  secretName: z.string({ error: 'must be text' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager name (letters, digits and /_+=.@-)' }),
   baseUrl: z.string({ error: 'must be text' }).refine(isBaseUrl, { error: 'must be an https origin such as https://www.terabox.com (http only to localhost)' }).default('https://www.terabox.com'),
   enabled: z.boolean({ error: 'must be true or false' }).default(true),
   timeZone: z.string({ error: 'must be text' }).refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin' }).default('UTC'),

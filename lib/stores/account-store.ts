@@ -3,7 +3,7 @@
  * can name (account ids have no `#`). One item per account:
  * ```
  * { "accountId": "#registry", "itemId": "account#brand", "kind": "account", "account": "brand",
- *   "displayName": "Brand", "secretName": "terabox-share-lifecycle/accounts/brand",
+ *   "displayName": "Brand", "secretName": "ShareLifecycle/accounts/brand",
  *   "baseUrl": "https://www.terabox.com", "enabled": true, "timeZone": "Europe/Berlin",
  *   "createdAtMs": 1796300000000, "updatedAtMs": 1796300000000 }
  * ```

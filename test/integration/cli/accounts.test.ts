@@ -11,7 +11,7 @@ describe('share-lifecycle accounts', () => {
 
   beforeAll(async () => {
     [cli, tables] = await Promise.all([buildCli(), cliTables('cli-acct')]);
-    env = cliEnv(tables.env);
+    env = { ...cliEnv(tables.env), TERABOX_SECRET_ID: 'ShareLifecycle/terabox-session' };
   });
 
   afterAll(async () => {
@@ -21,16 +21,16 @@ describe('share-lifecycle accounts', () => {
 
   it('adds accounts, lists them as a table and as JSON, disables, enables and removes one', async () => {
     const brand = await runCli(cli, ['accounts', 'add', 'brand', '--name', 'Brand account', '--time-zone', 'Europe/Berlin'], { env });
-    expect(brand).toMatchObject({ code: 0, stderr: '', stdout: 'added account brand (Brand account): its secret is terabox-share-lifecycle/accounts/brand\n' });
-    const support = await runCli(cli, ['accounts', 'add', 'support', '--name', 'Support', '--secret-name', 'terabox-share-lifecycle/support-cookie', '--rate', '2', '--max-cancellations', '25', '--json'], { env });
+    expect(brand).toMatchObject({ code: 0, stderr: '', stdout: 'added account brand (Brand account): its secret is ShareLifecycle/accounts/brand\n' });
+    const support = await runCli(cli, ['accounts', 'add', 'support', '--name', 'Support', '--secret-name', 'ShareLifecycle/support-cookie', '--rate', '2', '--max-cancellations', '25', '--json'], { env });
     expect(support.code).toBe(0);
     expect(JSON.parse(support.stdout)).toMatchObject({ accountId: 'support', requestsPerSecond: 2, guardrails: { maxCancellations: 25 }, enabled: true, timeZone: 'UTC' });
 
     const table = await runCli(cli, ['accounts', 'list'], { env });
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ACCOUNT\s+NAME\s+ENABLED\s+TIME ZONE\s+SECRET\s+OWN SETTINGS/);
-    expect(table.stdout).toMatch(/brand\s+Brand account\s+yes\s+Europe\/Berlin\s+terabox-share-lifecycle\/accounts\/brand\s+-/);
-    expect(table.stdout).toMatch(/support\s+Support\s+yes\s+UTC\s+terabox-share-lifecycle\/support-cookie\s+2 requests\/s, at most 25 cancels/);
+    expect(table.stdout).toMatch(/brand\s+Brand account\s+yes\s+Europe\/Berlin\s+ShareLifecycle\/accounts\/brand\s+-/);
+    expect(table.stdout).toMatch(/support\s+Support\s+yes\s+UTC\s+ShareLifecycle\/support-cookie\s+2 requests\/s, at most 25 cancels/);
     expect(table.stdout).toMatch(/2 accounts\n$/);
 
     expect(await runCli(cli, ['accounts', 'disable', 'support'], { env })).toMatchObject({ code: 0, stdout: 'disabled account support\n' });
@@ -54,12 +54,15 @@ describe('share-lifecycle accounts', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('the account entry is invalid; nothing was written');
     expect(bad.stderr).toContain('accountId: must be 1-64 letters');
-    expect(bad.stderr).toContain('secretName: must start with "terabox-share-lifecycle/"');
+    expect(bad.stderr).toContain('secretName: must start with "ShareLifecycle/"');
     expect(bad.stderr).toContain('timeZone: must be an IANA time zone');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
 
     const rate = await runCli(cli, ['accounts', 'add', 'x', '--name', 'X', '--rate', 'fast'], { env });
     expect(rate).toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number (got "fast")') });
+
+    const noPrefix = await runCli(cli, ['accounts', 'add', 'local', '--name', 'Local'], { env: cliEnv(tables.env) });
+    expect(noPrefix).toMatchObject({ code: 2, stderr: expect.stringContaining("name the account's secret with --secret-name") });
 
     await runCli(cli, ['accounts', 'add', 'twice', '--name', 'First'], { env });
     const again = await runCli(cli, ['accounts', 'add', 'twice', '--name', 'Second'], { env });

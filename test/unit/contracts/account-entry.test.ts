@@ -1,6 +1,6 @@
-import { ACCOUNT_SECRET_PREFIX, defaultSecretName, validateAccountEntry } from '../../../lib/contracts/account-entry';
+import { defaultSecretName, secretPrefixOf, secretPrefixProblems, validateAccountEntry } from '../../../lib/contracts/account-entry';
 
-const good = { accountId: 'brand', displayName: 'Brand account', secretName: defaultSecretName('brand') };
+const good = { accountId: 'brand', displayName: 'Brand account', secretName: defaultSecretName('ShareLifecycle/', 'brand') };
 
 describe('account registry entries', () => {
   it('fills in the defaults of a minimal entry', () => {
@@ -8,7 +8,7 @@ describe('account registry entries', () => {
       ok: true,
       entry: { ...good, baseUrl: 'https://www.terabox.com', enabled: true, timeZone: 'UTC' },
     });
-    expect(defaultSecretName('brand')).toBe(`${ACCOUNT_SECRET_PREFIX}accounts/brand`);
+    expect(good.secretName).toBe('ShareLifecycle/accounts/brand');
   });
 
   it('keeps the optional settings of an account', () => {
@@ -21,8 +21,7 @@ describe('account registry entries', () => {
     ['an id with a key separator', { accountId: 'brand#1' }, 'account: accountId: must be 1-64 letters'],
     ['an id with spaces', { accountId: 'my brand' }, 'account: accountId: must be 1-64 letters'],
     ['an empty name', { displayName: '   ' }, 'account "brand": displayName: must not be empty'],
-    ['a secret outside the prefix', { secretName: 'prod/terabox' }, 'account "brand": secretName: must start with "terabox-share-lifecycle/"'],
-    ['the prefix alone', { secretName: ACCOUNT_SECRET_PREFIX }, 'secretName: must start with'],
+    ['a secret name with spaces', { secretName: 'my secret' }, 'account "brand": secretName: must be a Secrets Manager name'],
     ['a plain-http origin elsewhere', { baseUrl: 'http://www.terabox.com' }, 'baseUrl: must be an https origin'],
     ['an origin with a path', { baseUrl: 'https://www.terabox.com/main' }, 'baseUrl: must be an https origin'],
     ['an unknown time zone', { timeZone: 'Mars/Olympus' }, 'timeZone: must be an IANA time zone'],
@@ -37,7 +36,19 @@ describe('account registry entries', () => {
   });
 
   it('reports every problem of an entry at once', () => {
-    const checked = validateAccountEntry({ accountId: 'x', displayName: '', secretName: 'nope', timeZone: 'Nowhere' });
+    const checked = validateAccountEntry({ accountId: 'x', displayName: '', secretName: 'no pe', timeZone: 'Nowhere' });
     expect(checked.ok ? 0 : checked.errors.length).toBe(3);
+  });
+
+  it("keeps an account's secret under the deployment's prefix (the stack's secret up to its first slash)", () => {
+    expect(secretPrefixOf('ShareLifecycle/terabox-session')).toBe('ShareLifecycle/');
+    expect(secretPrefixOf('terabox-session')).toBeUndefined();
+    expect(secretPrefixProblems(good, 'ShareLifecycle/')).toEqual([]);
+    // The deployment's own secret is an account's secret too (the migrated default account).
+    expect(secretPrefixProblems({ accountId: 'default', secretName: 'ShareLifecycle/terabox-session' }, 'ShareLifecycle/')).toEqual([]);
+    expect(secretPrefixProblems({ accountId: 'brand', secretName: 'prod/terabox' }, 'ShareLifecycle/')).toEqual([
+      'account "brand": secretName: must start with "ShareLifecycle/" (the deployment\'s secrets: the functions may read only those)',
+    ]);
+    expect(secretPrefixProblems({ accountId: 'brand', secretName: 'ShareLifecycle/' }, 'ShareLifecycle/')).toHaveLength(1);
   });
 });
