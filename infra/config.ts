@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../lib/shared/time-zone';
 
 /**
  * The stack's settings, read from CDK context (`cdk.json` or `cdk synth -c key=value`) and
@@ -148,15 +149,6 @@ export function scheduleExpressionProblem(expression: string): string | undefine
   }
   if (expression.startsWith('at(')) return 'one-time at(...) schedules are not allowed: the sweep must recur';
   return 'must be rate(value unit) or cron(minutes hours day-of-month month day-of-week year)';
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const schema = z.object({

@@ -5,6 +5,7 @@
  * by hand in the console is refused with the same words as a bad command line.
  */
 import * as z from 'zod';
+import { isTimeZone } from '../shared/time-zone';
 import { formatIssues } from './issues';
 
 /**
@@ -32,15 +33,6 @@ export function secretPrefixProblems(entry: Pick<AccountEntry, 'accountId' | 'se
 const ACCOUNT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
 // The characters Secrets Manager allows in a name.
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** https, or http to this machine (an emulator). */
 function isBaseUrl(text: string): boolean {

@@ -19,15 +19,19 @@ const LEASE_CHECK_EVERY = 1000;
 /** Chunks one run may take before it is failed (a listing that never ends). */
 export const DEFAULT_MAX_CHUNKS = 200;
 
+/** Copies the optional fields staging keeps (StagedShare) from `from` onto `to`, one by one. */
+function withStagedFields<T extends StagedShare>(to: T, from: StagedShare): T {
+  if (from.shortUrl !== undefined) to.shortUrl = from.shortUrl;
+  if (from.createdAtMs !== undefined) to.createdAtMs = from.createdAtMs;
+  if (from.visibility !== undefined) to.visibility = from.visibility;
+  if (from.dead !== undefined) to.dead = from.dead;
+  if (from.deadReason !== undefined) to.deadReason = from.deadReason;
+  return to;
+}
+
 /** The staged form of a listed share (see StagedShare). */
 export function stagedShare(share: Share): StagedShare {
-  const out: StagedShare = { shareId: share.shareId, paths: share.paths };
-  if (share.shortUrl !== undefined) out.shortUrl = share.shortUrl;
-  if (share.createdAtMs !== undefined) out.createdAtMs = share.createdAtMs;
-  if (share.visibility !== undefined) out.visibility = share.visibility;
-  if (share.dead !== undefined) out.dead = share.dead;
-  if (share.deadReason !== undefined) out.deadReason = share.deadReason;
-  return out;
+  return withStagedFields({ shareId: share.shareId, paths: share.paths }, share);
 }
 
 /** The page the listing reached: the last one read (an ended listing's empty last page included). */
@@ -110,13 +114,7 @@ export async function listChunk(ctx: SweepContext): Promise<SweepCheckpoint> {
  * of the parsed objects gave every share hidden classes of its own, about twice the memory.
  */
 function listedShare(s: StagedShare): Share {
-  const share: Share = { shareId: s.shareId, paths: s.paths, fsIds: NO_FS_IDS, raw: NO_RAW };
-  if (s.shortUrl !== undefined) share.shortUrl = s.shortUrl;
-  if (s.createdAtMs !== undefined) share.createdAtMs = s.createdAtMs;
-  if (s.visibility !== undefined) share.visibility = s.visibility;
-  if (s.dead !== undefined) share.dead = s.dead;
-  if (s.deadReason !== undefined) share.deadReason = s.deadReason;
-  return share;
+  return withStagedFields<Share>({ shareId: s.shareId, paths: s.paths, fsIds: NO_FS_IDS, raw: NO_RAW }, s);
 }
 
 /**
