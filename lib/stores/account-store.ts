@@ -13,9 +13,9 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { validateAccountEntry, type AccountEntry } from '../contracts/account-entry';
 import type { AccountRegistry, InvalidAccountItem, RegisteredAccount } from '../app/store-ports';
-import { documentClient, num, queryAll, str, type Item } from './dynamo';
+import { documentClient, num, queryAll, sendConditional, str, type Item } from './dynamo';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { StoreError, isConditionalCheckFailed, toStoreError } from './errors';
+import { StoreError, toStoreError } from './errors';
 
 /** The registry's partition in the policies table. */
 export const REGISTRY_PARTITION = '#registry';
@@ -62,26 +62,25 @@ export class DynamoDbAccountRegistry implements AccountRegistry {
     const checked = validateAccountEntry(entry);
     if (!checked.ok) throw new StoreError(checked.errors.join('; '), { code: 'InvalidAccountEntry' });
     const { accountId, ...fields } = checked.entry;
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: { ...this.key(accountId), kind: 'account', account: accountId, ...fields, createdAtMs: nowMs, updatedAtMs: nowMs },
-          ConditionExpression: 'attribute_not_exists(itemId)',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw toStoreError(err, 'PutItem', this.options.tableName);
-    }
+    const written = await sendConditional(
+      () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: { ...this.key(accountId), kind: 'account', account: accountId, ...fields, createdAtMs: nowMs, updatedAtMs: nowMs },
+            ConditionExpression: 'attribute_not_exists(itemId)',
+          }),
+        ),
+      'PutItem',
+      this.options.tableName,
+    );
+    return written !== undefined;
   }
 
   async setEnabled(accountId: string, enabled: boolean, nowMs: number): Promise<RegisteredAccount | undefined> {
-    let item: Item | undefined;
-    try {
-      item = (
-        await this.doc.send(
+    const updated = await sendConditional(
+      () =>
+        this.doc.send(
           new UpdateCommand({
             TableName: this.options.tableName,
             Key: this.key(accountId),
@@ -91,13 +90,12 @@ export class DynamoDbAccountRegistry implements AccountRegistry {
             ExpressionAttributeValues: { ':enabled': enabled, ':now': nowMs },
             ReturnValues: 'ALL_NEW',
           }),
-        )
-      ).Attributes;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw toStoreError(err, 'UpdateItem', this.options.tableName);
-    }
-    const read = item === undefined ? undefined : fromItem(item);
+        ),
+      'UpdateItem',
+      this.options.tableName,
+    );
+    if (updated === undefined) return undefined;
+    const read = updated.Attributes === undefined ? undefined : fromItem(updated.Attributes);
     if (read === undefined || 'errors' in read) throw new StoreError(`account ${JSON.stringify(accountId)} was updated but its item is invalid: ${read?.errors.join('; ') ?? 'no item'}`, { code: 'InvalidAccountItem' });
     return read;
   }

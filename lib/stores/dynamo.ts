@@ -14,7 +14,7 @@ import { DEFAULT_ACCOUNT_ID } from '../domain/share';
 import { fullJitterDelayMs, sleepMs } from '../shared/backoff';
 import { forEachLimit } from '../shared/concurrency';
 import { sendUntilProcessed, type ResendPolicy } from '../shared/until-processed';
-import { StoreError, toStoreError } from './errors';
+import { StoreError, isConditionalCheckFailed, toStoreError } from './errors';
 
 /** Options every store takes. Without `client`, the store builds its own from the SDK's defaults. */
 export interface StoreOptions {
@@ -129,6 +129,19 @@ export async function batchWriteAll<T>(
     if (failure) throw failure.error;
   });
   return items.length;
+}
+
+/**
+ * Sends one conditional write: its answer, or undefined when the condition did not hold. Any
+ * other failure becomes a StoreError naming the operation and the table.
+ */
+export async function sendConditional<T>(send: () => Promise<T>, operation: string, tableName: string): Promise<T | undefined> {
+  try {
+    return await send();
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw toStoreError(err, operation, tableName);
+  }
 }
 
 /** Every item a query returns, following LastEvaluatedKey past DynamoDB's 1 MB page limit. */

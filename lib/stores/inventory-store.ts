@@ -25,8 +25,9 @@ import {
   type BatchOptions,
   type Item,
   type StoreOptions,
+  sendConditional,
 } from './dynamo';
-import { isConditionalCheckFailed, toStoreError } from './errors';
+import { toStoreError } from './errors';
 import { forEachLimit } from '../shared/concurrency';
 
 /** DynamoDB repository of the share inventory and its grace marks. */
@@ -247,22 +248,22 @@ export class DynamoDbInventoryStore implements InventoryStore {
     names: Record<string, string>,
     values: Record<string, unknown> | undefined,
   ): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(shareId),
-          UpdateExpression: expression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw toStoreError(err, 'UpdateItem', this.tableName);
-    }
+    const written = await sendConditional(
+      () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(shareId),
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      'UpdateItem',
+      this.tableName,
+    );
+    return written !== undefined;
   }
 
   private key(shareId: ShareId): Item {

@@ -7,8 +7,8 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lease, LeaseHolder } from '../app/store-ports';
-import { documentClient, num, resolveAccountId, str, type Item, type StoreOptions } from './dynamo';
-import { isConditionalCheckFailed, toStoreError } from './errors';
+import { documentClient, num, resolveAccountId, sendConditional, str, type Item, type StoreOptions } from './dynamo';
+import { toStoreError } from './errors';
 
 /** DynamoDB implementation of the run lease. */
 export class DynamoDbLease implements Lease {
@@ -89,12 +89,6 @@ export class DynamoDbLease implements Lease {
 
   /** Sends a conditional write: true when it was applied, false when its condition did not hold. */
   private async conditional(send: () => Promise<unknown>, operation: string): Promise<boolean> {
-    try {
-      await send();
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw toStoreError(err, operation, this.tableName);
-    }
+    return (await sendConditional(send, operation, this.tableName)) !== undefined;
   }
 }

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Exemption, Policy } from '../domain/policy-types';
 import type { PolicyItems, PolicyStore, PutPoliciesResult, StoredPolicy } from '../app/store-ports';
-import { documentClient, queryAll, resolveAccountId, str, type Item, type StoreOptions } from './dynamo';
+import { documentClient, queryAll, resolveAccountId, sendConditional, str, type Item, type StoreOptions } from './dynamo';
 import {
   PolicyBatchTooLargeError,
   PolicyConflictError,
@@ -216,19 +216,19 @@ export class DynamoDbPolicyStore implements PolicyStore {
 
   /** A conditional delete: the condition failing means "there was nothing to delete". */
   private async deleteItem(itemId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { accountId: this.accountId, itemId },
-          ConditionExpression: 'attribute_exists(itemId)',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw toStoreError(err, 'DeleteItem', this.tableName);
-    }
+    const written = await sendConditional(
+      () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { accountId: this.accountId, itemId },
+            ConditionExpression: 'attribute_exists(itemId)',
+          }),
+        ),
+      'DeleteItem',
+      this.tableName,
+    );
+    return written !== undefined;
   }
 
   private queryItems(prefix?: string, keysAndVersionOnly = false): AsyncGenerator<Item, void, undefined> {

@@ -33,6 +33,7 @@ import {
   strList,
   type Item,
   type StoreOptions,
+  sendConditional,
 } from './dynamo';
 import { ClaimLostError, StoreError, isConditionalCheckFailed, toStoreError } from './errors';
 import { SHARES_TABLE } from './table-design';
@@ -244,22 +245,22 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
     update.values[':attempt'] = input.attemptId;
     update.name('status');
     update.name('attemptId');
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(input.requestId),
-          UpdateExpression: update.expression,
-          ConditionExpression: '#status = :inProgress AND #attemptId = :attempt',
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw toStoreError(err, 'UpdateItem', this.tableName);
-    }
+    const written = await sendConditional(
+      () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(input.requestId),
+            UpdateExpression: update.expression,
+            ConditionExpression: '#status = :inProgress AND #attemptId = :attempt',
+            ExpressionAttributeNames: update.names,
+            ExpressionAttributeValues: update.values,
+          }),
+        ),
+      'UpdateItem',
+      this.tableName,
+    );
+    return written !== undefined;
   }
 
   async get(requestId: string): Promise<ShareRecord | undefined> {
@@ -302,21 +303,21 @@ export class DynamoDbShareRecordStore implements ShareRecordStore {
   }
 
   async attachShareId(requestId: string, shareId: ShareId, now: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(requestId),
-          UpdateExpression: 'SET shareId = :s, updatedAtMs = :now',
-          ConditionExpression: 'attribute_exists(requestId) AND attribute_not_exists(shareId)',
-          ExpressionAttributeValues: { ':s': shareId, ':now': now },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw toStoreError(err, 'UpdateItem', this.tableName);
-    }
+    const written = await sendConditional(
+      () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(requestId),
+            UpdateExpression: 'SET shareId = :s, updatedAtMs = :now',
+            ConditionExpression: 'attribute_exists(requestId) AND attribute_not_exists(shareId)',
+            ExpressionAttributeValues: { ':s': shareId, ':now': now },
+          }),
+        ),
+      'UpdateItem',
+      this.tableName,
+    );
+    return written !== undefined;
   }
 
   /**
