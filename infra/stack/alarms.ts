@@ -127,21 +127,19 @@ export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, func
       'Messages reached a dead-letter queue: they failed every retry. Inspect them, fix the cause, then redrive.',
     );
   }
-  const functionAlarmIds: Record<FunctionName, string> = {
-    'create-shares': 'CreateSharesErrors',
-    'sweep-shares': 'SweepSharesErrors',
-    'cancel-shares': 'CancelSharesErrors',
+  const anyError = (name: FunctionName): string => `The ${name} function failed (an invocation threw or timed out).`;
+  const functionAlarms: Record<FunctionName, { id: string; description: string; threshold: number }> = {
+    'create-shares': { id: 'CreateSharesErrors', description: anyError('create-shares'), threshold: 0 },
+    'sweep-shares': {
+      id: 'SweepSharesErrors',
+      description: `The sweep-shares function failed more often than the state machine's retries absorb (more than ${SWEEP_ERRORS_ABSORBED} errors in 5 minutes).`,
+      threshold: SWEEP_ERRORS_ABSORBED,
+    },
+    'cancel-shares': { id: 'CancelSharesErrors', description: anyError('cancel-shares'), threshold: 0 },
   };
   for (const name of FUNCTION_NAMES) {
-    const sweep = name === 'sweep-shares';
-    alarm(
-      functionAlarmIds[name],
-      functions[name].function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      sweep
-        ? `The ${name} function failed more often than the state machine's retries absorb (more than ${SWEEP_ERRORS_ABSORBED} errors in 5 minutes).`
-        : `The ${name} function failed (an invocation threw or timed out).`,
-      sweep ? SWEEP_ERRORS_ABSORBED : 0,
-    );
+    const { id, description, threshold } = functionAlarms[name];
+    alarm(id, functions[name].function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), description, threshold);
   }
   alarm(
     'SweepExecutionsFailed',
