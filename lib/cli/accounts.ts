@@ -67,8 +67,8 @@ function numberOption(value: string | undefined, option: string): number | undef
   return n;
 }
 
-/** The entry the options describe (validated by the caller). */
-export function entryFromOptions(accountId: string, options: AddOptions, prefix: string | undefined): AccountEntryInput {
+/** The entry the options describe, with its secret's name (validated by the caller). */
+function entryFromOptions(accountId: string, options: AddOptions, secretName: string): AccountEntryInput {
   const rate = numberOption(options.rate, '--rate');
   const maxCancellations = numberOption(options.maxCancellations, '--max-cancellations');
   const maxCancellationPercent = numberOption(options.maxCancellationPercent, '--max-cancellation-percent');
@@ -79,7 +79,7 @@ export function entryFromOptions(accountId: string, options: AddOptions, prefix:
   return {
     accountId,
     displayName: options.name,
-    secretName: options.secretName ?? (prefix !== undefined ? defaultSecretName(prefix, accountId) : ''),
+    secretName,
     ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
     ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
     ...(rate !== undefined ? { requestsPerSecond: rate } : {}),
@@ -92,10 +92,11 @@ async function addAccount(run: Run, accountId: string, options: AddOptions): Pro
   await run.context.check({ tables: ['policies'] });
   const deploymentSecret = (await run.context.env()).TERABOX_SECRET_ID;
   const prefix = deploymentSecret !== undefined && deploymentSecret.trim() !== '' ? secretPrefixOf(deploymentSecret) : undefined;
-  if (prefix === undefined && options.secretName === undefined) {
+  const secretName = options.secretName ?? (prefix !== undefined ? defaultSecretName(prefix, accountId) : undefined);
+  if (secretName === undefined) {
     throw new UsageError("name the account's secret with --secret-name: the deployment's secret prefix is not known (set TERABOX_SECRET_ID or pass --stack)");
   }
-  const input = entryFromOptions(accountId, options, prefix);
+  const input = entryFromOptions(accountId, options, secretName);
   const checked = validateAccountEntry(input);
   const problems = [...(checked.ok ? [] : checked.errors), ...(prefix !== undefined ? secretPrefixProblems(input, prefix) : [])];
   if (!checked.ok || problems.length > 0) throw new CliError(`the account entry is invalid; nothing was written`, EXIT.failure, problems);

@@ -105,7 +105,7 @@ export class SweepContext {
 function emptyResult(deps: SweepDeps, request: SweepRequest, startedAtMs: number): SweepResult {
   const mode: RunMode = deps.settings.globalDryRun || request.dryRun === true ? 'dry-run' : 'enforce';
   return {
-    runId: request.run?.runId ?? (request.execution ? deps.runs.newRunId(request.execution.startedAtMs, request.execution.id) : deps.runs.newRunId(startedAtMs)),
+    runId: request.run?.runId ?? deps.runs.newRunId(request.execution?.startedAtMs ?? startedAtMs, request.execution?.id),
     accountId: deps.settings.accountId,
     status: 'completed',
     mode,
