@@ -24,7 +24,9 @@ interface AddOptions {
 
 /** Registers the `accounts` command group. */
 export function registerAccountCommands(program: Command, runner: CommandRunner): void {
-  const accounts = program.command('accounts').description('Add, list, enable, disable and remove the TeraBox accounts this deployment serves (the account registry).');
+  const accounts = program
+    .command('accounts')
+    .description("Add, list, enable, disable and remove entries of the account registry (the functions still serve ACCOUNT_ID only; see the README).");
   accounts
     .command('add')
     .description('Register a TeraBox account. Nothing is written when the entry is invalid or the id is taken.')
@@ -36,7 +38,7 @@ export function registerAccountCommands(program: Command, runner: CommandRunner)
     .option('--rate <requests-per-second>', "this account's TeraBox request rate (default: the deployment's)")
     .option('--max-cancellations <n>', "this account's cancellation cap per run (default: the deployment's)")
     .option('--max-cancellation-percent <p>', "this account's cap as a percentage of its shares (default: the deployment's)")
-    .option('--disabled', 'register it disabled (sweeps skip it until `accounts enable`)')
+    .option('--disabled', 'register it disabled (until `accounts enable`)')
     .option('--json', 'print the registered entry as JSON')
     .addHelpText('after', '\nExample:\n  share-lifecycle --stack ShareLifecycle accounts add brand --name "Brand account" --time-zone Europe/Berlin')
     .action(runner(addAccount));
@@ -47,7 +49,7 @@ export function registerAccountCommands(program: Command, runner: CommandRunner)
   ] as const) {
     accounts
       .command(name)
-      .description(enabled ? 'Enable an account: sweeps cover it again.' : 'Disable an account: sweeps skip it and its requests are refused; its data stays.')
+      .description(enabled ? 'Enable an account in the registry.' : 'Disable an account in the registry; its data stays.')
       .argument('<account-id>')
       .action(runner((run: Run, id: string) => setEnabled(run, id, enabled)));
   }
