@@ -1,13 +1,19 @@
 /**
  * What a run records while its policies look at the shares: the findings per share, the planned
- * cancellations, the grace marks to write and the notices due. The engine (evaluate.ts) decides
- * which finding a policy has; this file turns it into text, counts and marks.
+ * cancellations, the grace marks to write and the notices due. The engine (evaluation-run.ts)
+ * decides which verdict a policy has; this file turns it into an outcome, counts, marks and text.
+ *
+ * A finding is judged at once (its outcome, the counts, the marks and notices) and written out as
+ * text either at once (per-share rules) or when its decision is asked for (set rules, which can
+ * flag most of a large account: see SetRuleSelection).
  */
-import type { PolicyFinding, PolicySummary } from './decision';
+import type { FindingOutcome, PolicyFinding, PolicySummary } from './decision';
 import type { CompiledExemption } from './exemptions';
-import { isFiniteNumber, type InventoryShare, type Tri } from './inventory';
+import { isFiniteNumber, type Tri } from './inventory';
 import type { Policy } from './policy-types';
 import type { CompiledScope } from './scope';
+import type { ShareFacts } from './share';
+import { ByteColumn } from '../shared/columns';
 
 const HOUR_MS = 3_600_000;
 
@@ -21,126 +27,197 @@ export interface PolicyRun {
   readonly summary: PolicySummary;
 }
 
-/** A grace mark or notice of a share, by its position in the inventory. */
+/** A share's grace marks, as the inventory holds them. */
+export type Marks = Pick<ShareFacts, 'violatingSince' | 'notifiedAt'>;
+
+/** A grace mark or notice of a share, by its slot. */
 export interface MarkRef {
-  index: number;
+  slot: number;
   policyId: string;
 }
 
 export interface NoticeRef extends MarkRef {
   graceHours: number;
-  reason: string;
+  /** The reason, or how to build it (a set rule's findings are written out late). */
+  reason: string | (() => string);
 }
+
+/** What a policy says of a share before mode, grace and exemption text are applied. */
+export type Verdict = 'flag' | 'exempt' | 'unevaluable';
+
+/** Where a mark's grace stands (see graceOf). */
+type Grace =
+  | { kind: 'new' }
+  | { kind: 'pending'; since: number }
+  | { kind: 'running'; since: number; noticed: number; ends: number }
+  | { kind: 'over'; ends: number };
 
 function toIso(ms: number): string {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
+/**
+ * The grace of a mark counts from its notice, not from the mark. A notice counts only for the
+ * mark it was sent for: one older than the mark was sent for an earlier mark of the same pair
+ * (since cleared) and starts nothing.
+ */
+function graceOf(marks: Marks | undefined, policyId: string, hours: number, now: number): Grace {
+  const since = marks?.violatingSince?.[policyId];
+  if (!isFiniteNumber(since)) return { kind: 'new' };
+  const noticed = marks?.notifiedAt?.[policyId];
+  if (!isFiniteNumber(noticed) || noticed < since) return { kind: 'pending', since };
+  const ends = noticed + hours * HOUR_MS;
+  return now < ends ? { kind: 'running', since, noticed, ends } : { kind: 'over', ends };
+}
+
+export const OUTCOME_CODE: Record<FindingOutcome, number> = { exempt: 1, unevaluable: 2, 'would-cancel': 3, marked: 4, cancel: 5 };
+export const OUTCOME_OF: readonly (FindingOutcome | undefined)[] = [undefined, 'exempt', 'unevaluable', 'would-cancel', 'marked', 'cancel'];
+
+/** The facts a finding's text needs beyond the rule's own reason. */
+export interface FindingContext {
+  marks: Marks | undefined;
+  scope: Tri;
+  exempt: Tri;
+  /** c.scope.explainUnknown / c.exempt.explain of the share, where `doubtsNeeded` says the text needs them. */
+  scopeWhy: string;
+  exemptWhy: string;
+}
 
 export class RunFindings {
-  /** Per share (by inventory index): the findings of the policies that had something to say. */
-  readonly byShare: (PolicyFinding[] | undefined)[];
+  /** Per slot: the findings written out so far (per-share rules), in policy id order. */
+  private readonly written: (PolicyFinding[] | undefined)[] = [];
+  /** Per slot: the strongest outcome so far (OUTCOME_CODE; 0: none). */
+  readonly top = new ByteColumn();
   /** 1 for the shares a policy cancels. */
-  readonly planned: Uint8Array;
+  readonly planned = new ByteColumn();
   /** 1 for the shares an age or quota rule judged: their decision names the clock. */
-  readonly usedClock: Uint8Array;
+  readonly usedClock = new ByteColumn();
   readonly newMarks: MarkRef[] = [];
   readonly notices: NoticeRef[] = [];
 
   constructor(
-    size: number,
     private readonly now: number,
     private readonly globalDryRun: boolean,
-  ) {
-    this.byShare = new Array<PolicyFinding[] | undefined>(size);
-    this.planned = new Uint8Array(size);
-    this.usedClock = new Uint8Array(size);
-  }
+  ) {}
 
-  /** Keeps each share's findings in policy id order (quotas run after the per-share policies). */
-  private add(share: InventoryShare, finding: PolicyFinding): void {
-    const list = this.byShare[share.index];
-    if (list === undefined) {
-      this.byShare[share.index] = [finding];
-      return;
-    }
-    let k = list.length;
-    list.push(finding);
-    for (; k > 0 && list[k - 1]!.policyId > finding.policyId; k -= 1) list[k] = list[k - 1]!;
-    list[k] = finding;
-  }
-
-  /** A share the policy flags with certainty: mode and grace decide what happens. */
-  flag(share: InventoryShare, c: PolicyRun, why: string): void {
-    const { policy, summary } = c;
-    const id = policy.policyId;
-    summary.flagged += 1;
-    if (policy.mode === 'dry-run') {
-      summary.wouldCancel += 1;
-      const grace = policy.graceHours > 0 ? `; a grace of ${policy.graceHours} h would apply` : '';
-      this.add(share, { policyId: id, outcome: 'would-cancel', reason: `${why}${grace} (${id}, dry-run)` });
-      return;
-    }
-    const cancelWhy = policy.graceHours > 0 ? this.graceOver(share, c, why) : why;
-    if (cancelWhy === undefined) return;
-    this.planned[share.index] = 1;
-    summary.cancel += 1;
-    this.add(share, { policyId: id, outcome: 'cancel', reason: `${cancelWhy} (${id})` });
+  /** The findings written out for a slot (undefined: none). */
+  writtenAt(slot: number): readonly PolicyFinding[] | undefined {
+    return this.written[slot];
   }
 
   /**
-   * An enforce policy with a grace period flags the share: the reason to cancel it when its grace
-   * is over, else undefined after recording it `marked` (a new mark, or one whose notice is
-   * pending or whose grace is running). The grace counts from the mark's notice, not the mark.
+   * Judges one verdict: the outcome (mode, grace), the counts, the marks and notices.
+   * `why` is the rule's reason, or how to build it when a notice needs it.
    */
-  private graceOver(share: InventoryShare, c: PolicyRun, why: string): string | undefined {
-    const id = c.policy.policyId;
-    const hours = c.policy.graceHours;
-    const since = share.facts.violatingSince?.[id];
-    const marked = (reason: string, graceEndsAt?: number): undefined => {
-      this.add(share, graceEndsAt === undefined ? { policyId: id, outcome: 'marked', reason } : { policyId: id, outcome: 'marked', reason, graceEndsAt: toIso(graceEndsAt) });
-      c.summary.marked += 1;
-      return undefined;
-    };
-    if (!isFiniteNumber(since)) {
-      // No (readable) mark yet: mark now; the grace starts when the mark's notice is sent.
-      const verb = this.globalDryRun ? 'would be marked' : 'marked';
-      this.newMarks.push({ index: share.index, policyId: id });
-      this.notices.push({ index: share.index, policyId: id, graceHours: hours, reason: `${why} (${id})` });
-      return marked(`${why}; ${verb} for cancellation, the grace of ${hours} h starts when its notice is sent (${id})`);
+  judge(slot: number, c: PolicyRun, verdict: Verdict, marks: Marks | undefined, why: string | (() => string)): FindingOutcome {
+    const { summary } = c;
+    let outcome: FindingOutcome;
+    if (verdict === 'exempt') {
+      summary.exempt += 1;
+      outcome = 'exempt';
+    } else if (verdict === 'unevaluable') {
+      summary.unevaluable += 1;
+      outcome = 'unevaluable';
+    } else {
+      summary.flagged += 1;
+      outcome = this.flagOutcome(slot, c, marks, why);
     }
-    const noticed = share.facts.notifiedAt?.[id];
-    // A notice counts only for the mark it was sent for; one older than the mark was sent for an
-    // earlier mark of the same pair (since cleared) and starts nothing.
-    if (!isFiniteNumber(noticed) || noticed < since) {
-      // Marked, but the notice never went out (a failed publish, a run that stopped after the
-      // mark): the grace has not started, however old the mark is. The notice is due again.
-      this.notices.push({ index: share.index, policyId: id, graceHours: hours, reason: `${why} (${id})` });
-      return marked(`${why}; marked for cancellation since ${toIso(since)}, notice not sent yet: the grace of ${hours} h starts when it is (${id})`);
-    }
-    const ends = noticed + hours * HOUR_MS;
-    if (this.now < ends) {
-      return marked(`${why}; marked for cancellation since ${toIso(since)}, notice sent ${toIso(noticed)}, grace ends ${toIso(ends)} (${id})`, ends);
-    }
-    return `${why}; grace of ${hours} h ended ${toIso(ends)}`;
+    if (outcome === 'cancel') {
+      this.planned.set(slot, 1);
+      summary.cancel += 1;
+    } else if (outcome === 'would-cancel') summary.wouldCancel += 1;
+    else if (outcome === 'marked') summary.marked += 1;
+    if (OUTCOME_CODE[outcome] > this.top.get(slot)) this.top.set(slot, OUTCOME_CODE[outcome]);
+    return outcome;
   }
 
-  /** A share the rule flags but an exemption protects. */
-  exempted(share: InventoryShare, c: PolicyRun, why: string): void {
-    const id = c.policy.policyId;
-    c.summary.exempt += 1;
-    this.add(share, { policyId: id, outcome: 'exempt', reason: `${why}, but ${c.exempt.explain(share)} (${id})` });
+  /** A flag's outcome: a dry-run policy would cancel; an enforce one cancels, unless its grace is not over. */
+  private flagOutcome(slot: number, c: PolicyRun, marks: Marks | undefined, why: string | (() => string)): FindingOutcome {
+    const { policy } = c;
+    if (policy.mode === 'dry-run') return 'would-cancel';
+    if (policy.graceHours <= 0) return 'cancel';
+    const id = policy.policyId;
+    const grace = graceOf(marks, id, policy.graceHours, this.now);
+    if (grace.kind === 'over') return 'cancel';
+    if (grace.kind === 'new') this.newMarks.push({ slot, policyId: id });
+    // A new mark, or one whose notice never went out (a failed publish, a run that stopped after
+    // the mark): the grace has not started, however old the mark is. The notice is due.
+    if (grace.kind !== 'running') {
+      const reason = typeof why === 'string' ? `${why} (${id})` : () => `${why()} (${id})`;
+      this.notices.push({ slot, policyId: id, graceHours: policy.graceHours, reason });
+    }
+    return 'marked';
   }
 
-  /** `why` says what the rule found (or why it could not judge); the doubts about scope and exemption are added. */
-  unevaluable(share: InventoryShare, c: PolicyRun, why: string, scope: Tri, exempt: Tri): void {
-    const id = c.policy.policyId;
-    c.summary.unevaluable += 1;
-    const scopeDoubt = scope === 'unknown' ? c.scope.explainUnknown(share) : '';
-    const exemptDoubt = exempt === 'unknown' ? c.exempt.explain(share) : '';
-    const doubt = scopeDoubt && exemptDoubt ? `${scopeDoubt}; ${exemptDoubt}` : scopeDoubt || exemptDoubt;
-    const text = doubt === '' ? why : `${why}, but cannot tell whether the policy applies: ${doubt}`;
-    this.add(share, { policyId: id, outcome: 'unevaluable', reason: `${text} (${id})` });
+  /** Records a finding written out (per-share rules), keeping the slot's findings in policy id order. */
+  record(slot: number, finding: PolicyFinding): void {
+    const list = this.written[slot];
+    if (list === undefined) this.written[slot] = [finding];
+    else insertByPolicy(list, finding);
   }
+
+  /** The text of a judged finding. */
+  write(c: PolicyRun, outcome: FindingOutcome, why: string, f: FindingContext): PolicyFinding {
+    const id = c.policy.policyId;
+    if (outcome === 'exempt') return { policyId: id, outcome, reason: `${why}, but ${f.exemptWhy} (${id})` };
+    if (outcome === 'unevaluable') {
+      const scopeDoubt = f.scope === 'unknown' ? f.scopeWhy : '';
+      const exemptDoubt = f.exempt === 'unknown' ? f.exemptWhy : '';
+      const doubt = scopeDoubt && exemptDoubt ? `${scopeDoubt}; ${exemptDoubt}` : scopeDoubt || exemptDoubt;
+      const text = doubt === '' ? why : `${why}, but cannot tell whether the policy applies: ${doubt}`;
+      return { policyId: id, outcome, reason: `${text} (${id})` };
+    }
+    if (outcome === 'would-cancel') {
+      const grace = c.policy.graceHours > 0 ? `; a grace of ${c.policy.graceHours} h would apply` : '';
+      return { policyId: id, outcome, reason: `${why}${grace} (${id}, dry-run)` };
+    }
+    return this.graceText(c, outcome, why, f.marks);
+  }
+
+  private graceText(c: PolicyRun, outcome: 'cancel' | 'marked', why: string, marks: Marks | undefined): PolicyFinding {
+    const { policyId: id, graceHours: hours } = c.policy;
+    if (hours <= 0) return { policyId: id, outcome, reason: `${why} (${id})` };
+    const grace = graceOf(marks, id, hours, this.now);
+    switch (grace.kind) {
+      case 'over':
+        return { policyId: id, outcome, reason: `${why}; grace of ${hours} h ended ${toIso(grace.ends)} (${id})` };
+      case 'new': {
+        const verb = this.globalDryRun ? 'would be marked' : 'marked';
+        return { policyId: id, outcome, reason: `${why}; ${verb} for cancellation, the grace of ${hours} h starts when its notice is sent (${id})` };
+      }
+      case 'pending':
+        return {
+          policyId: id,
+          outcome,
+          reason: `${why}; marked for cancellation since ${toIso(grace.since)}, notice not sent yet: the grace of ${hours} h starts when it is (${id})`,
+        };
+      case 'running':
+        return {
+          policyId: id,
+          outcome,
+          reason: `${why}; marked for cancellation since ${toIso(grace.since)}, notice sent ${toIso(grace.noticed)}, grace ends ${toIso(grace.ends)} (${id})`,
+          graceEndsAt: toIso(grace.ends),
+        };
+    }
+  }
+}
+
+/** Which explanations a finding's text reads: the exemption's for `exempt`, the doubts' for `unevaluable`. */
+export function doubtsNeeded(outcome: FindingOutcome, scope: Tri, exempt: Tri): { scope: boolean; exempt: boolean } {
+  if (outcome === 'exempt') return NEEDS_EXEMPT;
+  if (outcome !== 'unevaluable') return NEEDS_NONE;
+  return scope === 'unknown' ? (exempt === 'unknown' ? NEEDS_BOTH : NEEDS_SCOPE) : exempt === 'unknown' ? NEEDS_EXEMPT : NEEDS_NONE;
+}
+const NEEDS_NONE = { scope: false, exempt: false } as const;
+const NEEDS_SCOPE = { scope: true, exempt: false } as const;
+const NEEDS_EXEMPT = { scope: false, exempt: true } as const;
+const NEEDS_BOTH = { scope: true, exempt: true } as const;
+
+/** Inserts a finding into a list kept in policy id order. */
+export function insertByPolicy(list: PolicyFinding[], finding: PolicyFinding): void {
+  let k = list.length;
+  list.push(finding);
+  for (; k > 0 && list[k - 1]!.policyId > finding.policyId; k -= 1) list[k] = list[k - 1]!;
+  list[k] = finding;
 }

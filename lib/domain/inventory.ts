@@ -1,6 +1,6 @@
 /**
- * The inventory as the engine sees it: every share once, in share id order, with the facts the
- * policies read (known paths, visibility, requester, age clock) taken from its raw facts once.
+ * A share as the policies see it: the facts they read (known paths, visibility, requester, age
+ * clock) taken from its raw facts once.
  */
 import type { ShareFacts, ShareId, Visibility } from './share';
 
@@ -14,8 +14,8 @@ export type Tri = 'no' | 'yes' | 'unknown';
 export type AgeClock = 'terabox-created' | 'product-created' | 'first-seen';
 
 export interface InventoryShare {
-  /** Position in the inventory (share id order). */
-  index: number;
+  /** The share's slot in the evaluation (the order it was added in). */
+  readonly index: number;
   readonly id: ShareId;
   readonly facts: ShareFacts;
   /** The shared paths; undefined when unknown (none, or not all absolute path strings). */
@@ -26,16 +26,6 @@ export interface InventoryShare {
   /** The share's age clock (epoch ms) and where it comes from; undefined when none is known. */
   readonly clockMs: number | undefined;
   readonly clock: AgeClock | undefined;
-  /** The number of entries with this id when it appears more than once, else 0. */
-  duplicates: number;
-}
-
-export interface Inventory {
-  readonly now: number;
-  /** Every entry, duplicates included, in share id order. */
-  readonly shares: readonly InventoryShare[];
-  /** Number of distinct share ids. */
-  readonly distinct: number;
 }
 
 /**
@@ -72,7 +62,8 @@ function knownPaths(p: unknown): readonly string[] | undefined {
   return p as string[];
 }
 
-function entry(f: ShareFacts): InventoryShare {
+/** The share's facts as the policies read them, at slot `index`. */
+export function inventoryShare(f: ShareFacts, index: number): InventoryShare {
   const { share } = f;
   const rawId: unknown = share.shareId;
   const v = share.visibility;
@@ -91,7 +82,7 @@ function entry(f: ShareFacts): InventoryShare {
     clock = 'first-seen';
   }
   return {
-    index: 0,
+    index,
     id: typeof rawId === 'string' ? rawId : String(rawId),
     facts: f,
     paths: knownPaths(share.paths),
@@ -99,25 +90,7 @@ function entry(f: ShareFacts): InventoryShare {
     requester: typeof r === 'string' && r !== '' ? r : undefined,
     clockMs,
     clock,
-    duplicates: 0,
   };
-}
-
-/** Sorts the shares by id (a stable sort: the input order decides nothing) and marks duplicated ids. */
-export function prepareInventory(input: readonly ShareFacts[], now: number): Inventory {
-  const sorted = input.map(entry).sort((a, b) => compareShareIds(a.id, b.id));
-  let distinct = 0;
-  for (let start = 0; start < sorted.length; ) {
-    let end = start + 1;
-    while (end < sorted.length && sorted[end]!.id === sorted[start]!.id) end += 1;
-    for (let k = start; k < end; k += 1) {
-      sorted[k]!.index = k;
-      if (end - start > 1) sorted[k]!.duplicates = end - start;
-    }
-    distinct += 1;
-    start = end;
-  }
-  return { now, shares: sorted, distinct };
 }
 
 /** A number of days with one decimal, more when one decimal would hide that it is past a limit. */

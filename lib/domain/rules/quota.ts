@@ -22,10 +22,9 @@
  * - `maxShares: 0` flags every share in scope.
  */
 import * as z from 'zod';
-import type { InventoryShare } from '../inventory';
 import type { QuotaRule } from '../policy-types';
 import { countSchema } from '../schema-parts';
-import type { RuleKind, SetRule, SetRuleContext, SetRuleOutcome, SetRuleSelection } from './rule-kind';
+import type { RuleKind, SetRule, SetRuleContext, SetRuleSelection, SetVerdict } from './rule-kind';
 
 export const quotaRuleSchema = z.strictObject({
   type: z.literal('quota'),
@@ -40,21 +39,21 @@ export function ordinal(n: number): string {
   return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 }
 
-/** The shares of one group (the account, or one requester) and the texts of its reasons. */
+/** The shares of one group (the account, or one requester), by slot. */
 interface Group {
   label: string;
   /** Certainly in scope, with a clock. */
-  ranked: InventoryShare[];
+  ranked: number[];
   /** Certainly in scope, without a clock. */
-  unranked: InventoryShare[];
-  scopeUnknown: InventoryShare[];
+  unranked: number[];
+  scopeUnknown: number[];
 }
 
 /** The shares by group; shares without a requester are out of a per-requester quota. */
-function groupsOf(rule: QuotaRule, ctx: SetRuleContext): Map<string, Group> {
+function groupsOf(rule: QuotaRule, ctx: SetRuleContext): Group[] {
   const groups = new Map<string, Group>();
-  const groupOf = (share: InventoryShare): Group | undefined => {
-    const key = rule.per === 'requester' ? share.requester : '';
+  const groupOf = (slot: number): Group | undefined => {
+    const key = rule.per === 'requester' ? ctx.requester(slot) : '';
     if (key === undefined) return undefined;
     let g = groups.get(key);
     if (!g) {
@@ -63,61 +62,92 @@ function groupsOf(rule: QuotaRule, ctx: SetRuleContext): Map<string, Group> {
     }
     return g;
   };
-  for (let k = 0; k < ctx.inScope.length; k += 1) {
-    const share = ctx.inScope[k]!;
-    const g = groupOf(share);
-    if (g) (share.clockMs === undefined ? g.unranked : g.ranked).push(share);
+  for (const slot of ctx.inScope) {
+    const g = groupOf(slot);
+    if (g) (Number.isNaN(ctx.clocks[slot]!) ? g.unranked : g.ranked).push(slot);
   }
-  for (const share of ctx.undecided) groupOf(share)?.scopeUnknown.push(share);
-  return groups;
+  for (const slot of ctx.undecided) groupOf(slot)?.scopeUnknown.push(slot);
+  return [...groups.values()];
 }
 
 /**
  * The group's ranked shares in keep order (the shares to keep first): newest first, ties the
  * higher share id first, for `keep: "newest"`; the reverse for `keep: "oldest"`.
  */
-function keepOrder(shares: InventoryShare[], keep: QuotaRule['keep']): InventoryShare[] {
+function keepOrder(slots: number[], keep: QuotaRule['keep'], ctx: SetRuleContext): number[] {
   const sign = keep === 'newest' ? 1 : -1;
-  return shares.sort((a, b) => sign * (b.clockMs! - a.clockMs! || b.index - a.index));
+  const clocks = ctx.clocks;
+  return slots.sort((a, b) => {
+    const d = clocks[b]! - clocks[a]!;
+    return sign * (d > 0 ? 1 : d < 0 ? -1 : ctx.compareIds(b, a));
+  });
+}
+
+/** Outcome k's reason, as two numbers: the group, and the position in keep order (or why there is none). */
+const UNRANKED = -1;
+const SCOPE_UNKNOWN = -2;
+
+class QuotaSelection implements SetRuleSelection {
+  readonly slots: number[] = [];
+  readonly verdicts: SetVerdict[] = [];
+  private readonly groupOf: number[] = [];
+  private readonly positionOf: number[] = [];
+  inScope = 0;
+
+  constructor(
+    private readonly rule: QuotaRule,
+    private readonly groups: readonly Group[],
+  ) {}
+
+  add(slot: number, verdict: SetVerdict, group: number, position: number): void {
+    this.slots.push(slot);
+    this.verdicts.push(verdict);
+    this.groupOf.push(group);
+    this.positionOf.push(position);
+  }
+
+  reason(k: number): string {
+    const { maxShares: max, keep } = this.rule;
+    const g = this.groups[this.groupOf[k]!]!;
+    const quotaText = `quota ${max} ${g.label}, keeps the ${keep}`;
+    const position = this.positionOf[k]!;
+    if (position === UNRANKED) return `no creation or first-seen time known, so it cannot be ranked (${quotaText})`;
+    if (position === SCOPE_UNKNOWN) return `cannot tell whether it counts toward the ${quotaText}`;
+    return `${ordinal(position + 1)} ${keep} of ${g.ranked.length} shares in scope, ${quotaText}`;
+  }
 }
 
 /** The outcomes of one group over its quota. */
-function overQuota(rule: QuotaRule, g: Group, ctx: SetRuleContext, out: SetRuleOutcome[]): void {
-  const { maxShares: max, keep } = rule;
-  const quotaText = `quota ${max} ${g.label}, keeps the ${keep}`;
+function overQuota(rule: QuotaRule, g: Group, group: number, ctx: SetRuleContext, out: QuotaSelection): void {
+  const max = rule.maxShares;
   if (g.ranked.length > max) {
     // Walk the keep order from its end: exempt shares stay (and count), the next in line goes instead.
-    const order = keepOrder(g.ranked, keep);
+    const order = keepOrder(g.ranked, rule.keep, ctx);
     const count = order.length;
     let removed = 0;
     for (let pos = count - 1; pos >= 0 && removed < count - max; pos -= 1) {
-      const share = order[pos]!;
-      const reason = `${ordinal(pos + 1)} ${keep} of ${count} shares in scope, ${quotaText}`;
-      const ex = ctx.exempt(share);
+      const slot = order[pos]!;
+      const ex = ctx.exempt(slot);
       if (ex === 'yes') {
-        out.push({ share, verdict: 'exempt', reason });
+        out.add(slot, 'exempt', group, pos);
       } else {
-        out.push({ share, verdict: ex === 'unknown' ? 'unknown' : 'break', reason });
+        out.add(slot, ex === 'unknown' ? 'unknown' : 'break', group, pos);
         removed += 1;
       }
     }
   }
-  if (g.ranked.length + g.unranked.length > max) {
-    const reason = `no creation or first-seen time known, so it cannot be ranked (${quotaText})`;
-    for (const share of g.unranked) out.push({ share, verdict: 'unknown', reason });
-  }
-  const reason = `cannot tell whether it counts toward the ${quotaText}`;
-  for (const share of g.scopeUnknown) out.push({ share, verdict: 'unknown', reason });
+  if (g.ranked.length + g.unranked.length > max) for (const slot of g.unranked) out.add(slot, 'unknown', group, UNRANKED);
+  for (const slot of g.scopeUnknown) out.add(slot, 'unknown', group, SCOPE_UNKNOWN);
 }
 
 function selectQuota(rule: QuotaRule, ctx: SetRuleContext): SetRuleSelection {
-  const outcomes: SetRuleOutcome[] = [];
-  let inScope = 0;
-  for (const g of groupsOf(rule, ctx).values()) {
-    inScope += g.ranked.length + g.unranked.length;
-    if (g.ranked.length + g.unranked.length + g.scopeUnknown.length > rule.maxShares) overQuota(rule, g, ctx, outcomes);
-  }
-  return { outcomes, inScope };
+  const groups = groupsOf(rule, ctx);
+  const out = new QuotaSelection(rule, groups);
+  groups.forEach((g, k) => {
+    out.inScope += g.ranked.length + g.unranked.length;
+    if (g.ranked.length + g.unranked.length + g.scopeUnknown.length > rule.maxShares) overQuota(rule, g, k, ctx, out);
+  });
+  return out;
 }
 
 export const quotaRuleKind = {

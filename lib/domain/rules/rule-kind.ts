@@ -17,35 +17,47 @@ export interface ShareRule {
   explain(share: InventoryShare): string;
 }
 
-/** What the engine lends a set rule. */
+/**
+ * What the engine lends a set rule. Shares are named by their slot (the engine's number for a
+ * share, in the order the shares arrived): a set rule sees a few facts per share, never the share.
+ */
 export interface SetRuleContext {
   /**
-   * The shares certainly in the policy's scope, and those whose scope is undecided, in share id
-   * order; without duplicated ids and without the shares an earlier policy already cancels this run.
+   * The slots of the shares certainly in the policy's scope, and of those whose scope is
+   * undecided; without duplicated ids and without the shares an earlier policy already cancels.
    */
-  readonly inScope: readonly InventoryShare[];
-  readonly undecided: readonly InventoryShare[];
+  readonly inScope: readonly number[];
+  readonly undecided: readonly number[];
+  /** Each slot's age clock (epoch ms), NaN when none is known. */
+  readonly clocks: Float64Array;
+  /** The requester recorded when the product created it. */
+  requester(slot: number): string | undefined;
+  /** Orders two slots by share id (numeric order): ties of the clock are broken by it. */
+  compareIds(a: number, b: number): number;
   /** Whether the policy may not touch the share (per-policy and global exemptions). */
-  exempt(share: InventoryShare): Tri;
+  exempt(slot: number): Tri;
 }
 
 /**
- * One share a set rule has something to say about:
+ * What one share is to a set rule:
  * - `break`: it breaks the rule (the engine applies mode and grace);
  * - `exempt`: it would break it, but an exemption protects it;
  * - `unknown`: it cannot be judged (no clock, scope or exemption undecidable); never cancelled.
  */
-export interface SetRuleOutcome {
-  share: InventoryShare;
-  verdict: 'break' | 'exempt' | 'unknown';
-  /** Why, without the policy id. */
-  reason: string;
-}
+export type SetVerdict = 'break' | 'exempt' | 'unknown';
 
-/** What a set rule found: its outcomes, and how many shares it counted as certainly in scope. */
+/**
+ * What a set rule found, as parallel lists (a quota over a million shares can flag most of them:
+ * one small record each, the text of a reason only when a decision is written out).
+ */
 export interface SetRuleSelection {
-  outcomes: SetRuleOutcome[];
-  inScope: number;
+  /** The slot and verdict of outcome k. */
+  readonly slots: readonly number[];
+  readonly verdicts: readonly SetVerdict[];
+  /** Why outcome k, without the policy id. */
+  reason(k: number): string;
+  /** How many shares it counted as certainly in scope. */
+  readonly inScope: number;
 }
 
 /** A rule decided over a set of shares at once (quota). */
