@@ -9,6 +9,7 @@ import { Redactor } from '../../lib/terabox/redact';
 import { buildRuntime, useCaseLog, useCaseMetrics, type Runtime, type RuntimeOverrides } from '../shared';
 import { deadlineSignal } from './deadline';
 import { abandonReason, SweepEventError, type ParsedStepEvent } from './event';
+import { MAX_RETURNED_DECISIONS } from './report';
 
 export interface SweepHandlerDeps {
   /** Default: `loadSweepConfig(env)`. */
@@ -54,7 +55,8 @@ function stepReport(result: SweepResult): SweepStepReport {
 export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
   const config = deps.config ?? loadSweepConfig(deps.env ?? process.env);
   const runtime = deps.runtime ?? buildRuntime(config, { functionName: 'sweep-shares', ...deps.overrides });
-  const settings: SweepSettings = { ...sweepSettingsFromConfig(config), ...deps.settings };
+  // The invocation returns at most MAX_RETURNED_DECISIONS decisions: the result holds no more (the audit trail has them all).
+  const settings: SweepSettings = { ...sweepSettingsFromConfig(config), reportDecisions: MAX_RETURNED_DECISIONS, ...deps.settings };
   const policies = deps.policies ?? policyStoreSource(runtime.stores.policies);
 
   /** `staged`: the listing goes to the Runs table between steps; a whole sweep in one invocation keeps it in memory. */
@@ -120,7 +122,7 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
 /** The run's full report in the log (the state machine gets only its status and counts). */
 function logReport(runtime: Runtime, result: SweepResult): SweepResult {
   const report = buildSweepReport(result);
-  runtime.logger.info('sweep report', { report: { ...report, decisions: report.decisions.slice(0, 100), decisionCount: report.decisions.length } });
+  runtime.logger.info('sweep report', { report: { ...report, decisions: report.decisions.slice(0, 100), decisionCount: report.decisionsTotal ?? report.decisions.length } });
   return result;
 }
 

@@ -18,8 +18,10 @@ export class SweepFailedError extends Error {
 /** The handler's answer: the report with at most `MAX_RETURNED_DECISIONS` decisions; a failed run throws. */
 export function sweepHandlerResult(full: SweepReport): SweepHandlerResult {
   let report: SweepHandlerResult = full;
-  if (report.decisions.length > MAX_RETURNED_DECISIONS) {
-    report = { ...report, decisions: report.decisions.slice(0, MAX_RETURNED_DECISIONS), decisionsTruncated: { total: report.decisions.length, returned: MAX_RETURNED_DECISIONS } };
+  const total = full.decisionsTotal ?? full.decisions.length;
+  if (total > MAX_RETURNED_DECISIONS) {
+    const decisions = full.decisions.slice(0, MAX_RETURNED_DECISIONS);
+    report = { ...report, decisions, decisionsTruncated: { total, returned: decisions.length } };
   }
   if (report.status === 'failed') throw new SweepFailedError(report);
   return report;

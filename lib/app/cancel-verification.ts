@@ -29,7 +29,7 @@
  */
 import type { Decision } from '../domain/decision';
 import type { ShareId } from '../domain/share';
-import type { AuditEntry, IneffectiveCancel, InventoryItem, RunMode } from './store-ports';
+import type { AuditEntry, IneffectiveCancel, InventoryItem, InventoryLookup, RunMode } from './store-ports';
 import { auditEntry, type ShareSubject } from './audit-entry';
 
 /** Misses after which the product stops cancelling a share. */
@@ -46,19 +46,10 @@ export interface VerificationCandidates {
   givenUp: ShareId[];
 }
 
-/** The listed shares whose earlier cancel can be judged, and those given up on earlier. */
-export function verificationCandidates(listed: Iterable<ShareId>, previous: ReadonlyMap<ShareId, InventoryItem>): VerificationCandidates {
-  const toCheck: VerificationCandidates['toCheck'] = [];
-  const givenUp: ShareId[] = [];
-  const seen = new Set<ShareId>();
-  for (const shareId of listed) {
-    if (seen.has(shareId)) continue;
-    seen.add(shareId);
-    const prev = previous.get(shareId);
-    if (prev?.cancelGaveUpAtMs !== undefined) givenUp.push(shareId);
-    else if (prev?.cancelRunId !== undefined) toCheck.push({ runId: prev.cancelRunId, shareId });
-  }
-  return { toCheck, givenUp };
+/** Adds a listed share (once) to the candidates when its earlier cancel can be judged, or when it was given up on earlier. */
+export function addVerificationCandidate(out: VerificationCandidates, shareId: ShareId, prev: InventoryItem | undefined): void {
+  if (prev?.cancelGaveUpAtMs !== undefined) out.givenUp.push(shareId);
+  else if (prev?.cancelRunId !== undefined) out.toCheck.push({ runId: prev.cancelRunId, shareId });
 }
 
 export type Judgement =
@@ -119,7 +110,7 @@ function notRetriedBecause(decision: Decision | undefined, toCancel: ReadonlySet
 export function planVerification(input: {
   judgements: readonly Judgement[];
   givenUp: readonly ShareId[];
-  previous: ReadonlyMap<ShareId, InventoryItem>;
+  previous: InventoryLookup;
   decisions: ReadonlyMap<ShareId, Decision>;
   toCancel: readonly ShareId[];
   mode: RunMode;

@@ -75,6 +75,8 @@ export interface SweepReport {
   mode: RunMode;
   inventory: ReportInventory;
   decisions: ReportDecision[];
+  /** How many decisions the run made when `decisions` holds only the first ones (SweepSettings.reportDecisions). */
+  decisionsTotal?: number;
   cancelled: string[];
   /** Present when some of `cancelled` were answered without proof (errno -7/-21): the next listing checks them. */
   unconfirmed?: string[];
@@ -111,6 +113,14 @@ function cancelledOf(result: SweepResult, outcomes: readonly CancelOutcome[] | u
     else errors.push(`share ${String(o.shareId)}: cancel failed${o.errno !== undefined ? ` (errno ${o.errno})` : ''}${o.error ? `: ${o.error}` : ''}`);
   }
   return { cancelled: [...new Set(cancelled)], unconfirmed: [...new Set(unconfirmed)], errors };
+}
+
+/** The run's count of decisions (every one but a plain keep), when the result carries fewer. */
+function decisionsTotalOf(result: SweepResult, reported: number, options: SweepReportOptions): { decisionsTotal?: number } {
+  const c = result.evaluation?.counts;
+  if (c === undefined || options.includeKeep) return {};
+  const total = c.shares - c.keep + c.marked;
+  return total > reported ? { decisionsTotal: total } : {};
 }
 
 /** Builds the `sweep --json` report from a sweep result (and the cancel outcomes, when the run cancelled directly). */
@@ -150,6 +160,7 @@ export function buildSweepReport(result: SweepResult, options: SweepReportOption
       gone: result.inventory.gone,
     },
     decisions,
+    ...decisionsTotalOf(result, decisions.length, options),
     cancelled,
     ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
     guardrail: e

@@ -15,9 +15,10 @@ export interface FunctionSize {
 
 export const FUNCTION_SIZES = {
   'create-shares': { memoryMb: 512 },
-  // The evaluating step of a sweep holds the facts of every listed share (bench/NOTES.md,
-  // "Checkpointed sweep"); the list steps stay near 200 MB.
-  'sweep-shares': { memoryMb: 3072, heapMb: 2048 },
+  // The evaluating step streams the staged listing and holds a few dozen bytes per share (bench/NOTES.md,
+  // "Checkpointed sweep"); the old space is capped so that garbage never grows past 512 MB. 1,769 MB
+  // is one full vCPU, for the evaluating step's CPU, not for its memory.
+  'sweep-shares': { memoryMb: 1769, heapMb: 400 },
   'cancel-shares': { memoryMb: 512 },
 } as const satisfies Record<string, FunctionSize>;
 

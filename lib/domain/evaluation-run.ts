@@ -396,6 +396,11 @@ export class EvaluationRun {
     return decision;
   }
 
+  /** Every share id added, in share id order. */
+  sortedIds(): ShareId[] {
+    return [...this.ids].sort(compareShareIds);
+  }
+
   /** The slots with a decision, in share id order. */
   decidedSlots(): number[] {
     const slots: number[] = [];

@@ -10,7 +10,7 @@
  * BatchWriteItem calls of 25, several in flight, with `putChanged` skipping items that did not change.
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GraceMark, InventoryItem, InventoryStore } from '../app/store-ports';
+import type { GraceMark, InventoryItem, InventoryLookup, InventoryStore } from '../app/store-ports';
 import type { ShareId } from '../domain/share';
 import {
   batchWriteAll,
@@ -47,15 +47,19 @@ export class DynamoDbInventoryStore implements InventoryStore {
   /** The whole inventory of the account, following pages past 1 MB. */
   async loadAll(): Promise<Map<ShareId, InventoryItem>> {
     const out = new Map<ShareId, InventoryItem>();
+    for await (const item of this.scan()) out.set(item.shareId, item);
+    return out;
+  }
+
+  async *scan(): AsyncIterable<InventoryItem> {
     for await (const item of queryAll(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: 'accountId = :a',
       ExpressionAttributeValues: { ':a': this.accountId },
     })) {
       const parsed = toInventoryItem(item);
-      if (parsed) out.set(parsed.shareId, parsed);
+      if (parsed) yield parsed;
     }
-    return out;
   }
 
   async putMany(items: Iterable<InventoryItem>): Promise<number> {
@@ -71,7 +75,7 @@ export class DynamoDbInventoryStore implements InventoryStore {
 
   putChanged(
     items: Iterable<InventoryItem>,
-    previous: ReadonlyMap<ShareId, InventoryItem>,
+    previous: InventoryLookup,
     options: { lastSeenResolutionMs?: number } = {},
   ): Promise<number> {
     const resolution = options.lastSeenResolutionMs ?? 0;

@@ -231,7 +231,7 @@ describe('functions', () => {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: 'INFO',
       // The sweep's evaluating step needs V8 to collect before the process passes the function's memory.
-      NODE_OPTIONS: name === 'sweep-shares' ? '--enable-source-maps --max-old-space-size=2048' : '--enable-source-maps',
+      NODE_OPTIONS: name === 'sweep-shares' ? '--enable-source-maps --max-old-space-size=400' : '--enable-source-maps',
     });
   });
 

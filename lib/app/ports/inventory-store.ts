@@ -27,6 +27,11 @@ export interface InventoryItem {
   cancelGaveUpAtMs?: number;
 }
 
+/** The stored items by share id (a Map, or a compact table of them). */
+export interface InventoryLookup {
+  get(shareId: ShareId): InventoryItem | undefined;
+}
+
 /** A grace mark to write or clear (the engine's `GraceMark` fits as is). */
 export interface GraceMark {
   shareId: ShareId;
@@ -37,16 +42,19 @@ export interface GraceMark {
 
 export interface InventoryStore {
   loadAll(): Promise<Map<ShareId, InventoryItem>>;
+  /** Every item of the account, one at a time (what loadAll collects into a map). */
+  scan(): AsyncIterable<InventoryItem>;
   /** Batched writes (25 a call, several calls in flight, unprocessed items retried). Returns the count written. */
   putMany(items: Iterable<InventoryItem>): Promise<number>;
   /**
-   * Writes only the items that differ from `previous` (as loaded by `loadAll`). A change of
+   * Writes only the items that differ from `previous` (as loaded by `loadAll`, or any lookup of
+   * the stored items). A change of
    * `lastSeenAtMs` alone counts only when it moved by at least `lastSeenResolutionMs` (default 0),
    * so that a sweep of 100,000 unchanged shares need not rewrite them all every run.
    */
   putChanged(
     items: Iterable<InventoryItem>,
-    previous: ReadonlyMap<ShareId, InventoryItem>,
+    previous: InventoryLookup,
     options?: { lastSeenResolutionMs?: number },
   ): Promise<number>;
   /** Adds grace marks; an existing mark keeps its original time (and its notice). Creates the item when missing. */

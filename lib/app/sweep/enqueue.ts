@@ -2,17 +2,16 @@
  * The sweep's `enqueue` phase: the cancel batches (only when enforcing with no guardrail
  * tripped), the audit of batches that could not be queued, and which run queued each cancel.
  */
-import type { EvaluationResult } from '../../domain/decision';
 import type { ShareId } from '../../domain/share';
 import { buildCancelBatches, MAX_SHARES_PER_CANCEL_BATCH } from '../../contracts/cancel-batch';
 import { unsentCancels } from '../messaging-ports';
 import type { SweepContext } from './context';
-import { cancelInputsOf, unsentAuditEntries, type Joined } from './plan';
+import { cancelInputsOf, unsentAuditEntries, type CancelFacts } from './plan';
 import { SWEEP_METRICS, SweepPhaseError } from './types';
 
-export async function enqueueCancels(ctx: SweepContext, evaluation: EvaluationResult, toCancel: readonly ShareId[], joined: Joined, now: number): Promise<void> {
+export async function enqueueCancels(ctx: SweepContext, toCancel: readonly ShareId[], facts: CancelFacts, now: number): Promise<void> {
   const { deps, result } = ctx;
-  const inputs = cancelInputsOf(toCancel, evaluation, joined, result.startedAtMs);
+  const inputs = cancelInputsOf(toCancel, facts, result.startedAtMs);
   const batches = buildCancelBatches({ runId: result.runId, accountId: result.accountId }, inputs, deps.settings.cancelBatchSize ?? MAX_SHARES_PER_CANCEL_BATCH);
   try {
     await deps.cancelQueue.send(batches);

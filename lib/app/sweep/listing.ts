@@ -113,34 +113,17 @@ export async function listChunk(ctx: SweepContext): Promise<SweepCheckpoint> {
  * A staged share as a Share again, its properties named one by one: a spread (`{ ...share, raw }`)
  * of the parsed objects gave every share hidden classes of its own, about twice the memory.
  */
-function listedShare(s: StagedShare): Share {
-  return withStagedFields<Share>({ shareId: s.shareId, paths: s.paths, fsIds: NO_FS_IDS, raw: NO_RAW }, s);
-}
-
-/**
- * The staged listing of an ended checkpoint, every share once (the first time it was listed: a
- * share pushed down across a chunk boundary appears twice), as staged: no raw item, no fs ids.
- */
-export async function readListing(ctx: SweepContext, checkpoint: SweepCheckpoint): Promise<Share[]> {
-  const listed: Share[] = [];
-  const seen = new Set<ShareId>();
-  for await (const page of ctx.staging.readPages(checkpoint.runId, lastPageOf(checkpoint))) {
-    for (const share of page.shares) {
-      if (seen.has(share.shareId)) continue;
-      seen.add(share.shareId);
-      listed.push(listedShare(share));
-    }
-  }
-  return listed;
+export function listedShare(s: StagedShare, shareId: ShareId = s.shareId): Share {
+  return withStagedFields<Share>({ shareId, paths: s.paths, fsIds: NO_FS_IDS, raw: NO_RAW }, s);
 }
 
 /** Records a complete listing in the run's result and metrics. */
-export function countListing(ctx: SweepContext, checkpoint: SweepCheckpoint, listed: readonly Share[]): void {
+export function countListing(ctx: SweepContext, checkpoint: SweepCheckpoint, listed: number): void {
   const { result } = ctx;
   const pages = lastPageOf(checkpoint);
   result.inventory.pages = pages;
-  result.inventory.listed = listed.length;
+  result.inventory.listed = listed;
   result.inventory.complete = true;
-  ctx.metric(SWEEP_METRICS.sharesListed, listed.length);
+  ctx.metric(SWEEP_METRICS.sharesListed, listed);
   ctx.metric(SWEEP_METRICS.listPages, pages);
 }

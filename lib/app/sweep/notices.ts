@@ -6,7 +6,7 @@ import type { GraceNotice } from '../../domain/decision';
 import type { ProductEvent } from '../../contracts/events';
 import { unacceptedEvents } from '../messaging-ports';
 import type { SweepContext } from './context';
-import { graceNoticeEvent, type Joined } from './plan';
+import { graceNoticeEvent } from './plan';
 import { HOUR_MS, SWEEP_METRICS } from './types';
 
 export async function publishEvents(ctx: SweepContext, events: ProductEvent[]): Promise<void> {
@@ -25,12 +25,12 @@ export async function publishEvents(ctx: SweepContext, events: ProductEvent[]): 
  * its accepted notice: a notice that was not accepted, or whose time could not be recorded,
  * leaves its mark waiting and the next run sends it again. A delay, never a silent cancellation.
  */
-export async function sendNotices(ctx: SweepContext, due: readonly GraceNotice[], joined: Joined): Promise<void> {
+export async function sendNotices(ctx: SweepContext, due: readonly GraceNotice[], requestIdOf: (shareId: string) => string | undefined): Promise<void> {
   if (due.length === 0) return;
   // The notice's own time: its graceEndsAt is this plus the grace, so never later than the
   // grace the engine counts from the (later) acceptance time recorded below.
   const sentAt = ctx.deps.clock.now();
-  const built = buildNotices(ctx, due, joined, sentAt);
+  const built = buildNotices(ctx, due, requestIdOf, sentAt);
   if (built.length === 0) return;
   const accepted = await publishNotices(ctx, built);
   ctx.metric(SWEEP_METRICS.noticesSent, accepted.length);
@@ -42,12 +42,12 @@ interface BuiltNotice {
   event: ProductEvent;
 }
 
-function buildNotices(ctx: SweepContext, due: readonly GraceNotice[], joined: Joined, sentAt: number): BuiltNotice[] {
+function buildNotices(ctx: SweepContext, due: readonly GraceNotice[], requestIdOf: (shareId: string) => string | undefined, sentAt: number): BuiltNotice[] {
   const { result } = ctx;
   const built: BuiltNotice[] = [];
   for (const notice of due) {
     try {
-      built.push({ notice, event: graceNoticeEvent(notice, result.subjects.get(notice.shareId), joined.requestIds.get(notice.shareId), sentAt) });
+      built.push({ notice, event: graceNoticeEvent(notice, result.subjects.get(notice.shareId), requestIdOf(notice.shareId), sentAt) });
     } catch (error) {
       result.unnotified.push({ shareId: notice.shareId, policyId: notice.policyId });
       ctx.addError(`could not build the grace notice of share ${notice.shareId} (${notice.policyId}): ${ctx.describe(error)}; its mark waits for one`);

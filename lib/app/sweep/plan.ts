@@ -4,7 +4,7 @@
  * items, audit entries, cancel inputs, events, the summary's counts). No port, no clock: the run
  * (run.ts) passes `now` and performs the writes.
  */
-import type { EvaluationResult, GraceNotice } from '../../domain/decision';
+import type { Decision, EvaluationResult, GraceNotice } from '../../domain/decision';
 import type { Share, ShareFacts, ShareId } from '../../domain/share';
 import { canonicalShortUrl } from '../../domain/short-url';
 import type { CancelDecisionInput } from '../../contracts/cancel-batch';
@@ -16,8 +16,8 @@ import {
 } from '../../contracts/events';
 import { truncate } from '../../shared/text';
 import { auditEntry, type RunAuditEntry, type ShareSubject } from '../audit-entry';
-import { applyVerificationToAudit, ineffectiveReason, withVerification, type VerificationPlan } from '../cancel-verification';
-import type { IneffectiveCancel, InventoryItem, ShareRecord } from '../store-ports';
+import { applyVerificationToAudit, ineffectiveReason, withVerification, type VerificationPlan, type VerificationUpdate } from '../cancel-verification';
+import type { IneffectiveCancel, InventoryItem, InventoryLookup, ShareRecord } from '../store-ports';
 import { HOUR_MS, MAX_CANCEL_POLICIES, MAX_CANCEL_REASON, MAX_ERROR_TEXT, NO_RECORD_AGE_MS, type SweepResult } from './types';
 
 /** The listing joined with the share records and the inventory. */
@@ -29,51 +29,60 @@ export interface Joined {
   requestIds: Map<ShareId, string>;
 }
 
-/** Records by share id (the older of two claiming one share) and, for records without one, by canonical short url. */
-function indexRecords(records: readonly ShareRecord[]): { byShareId: Map<ShareId, ShareRecord>; byShortUrl: Map<string, ShareRecord | null> } {
-  const byShareId = new Map<ShareId, ShareRecord>();
-  const byShortUrl = new Map<string, ShareRecord | null>(); // null: two records claim it
-  for (const r of records) {
-    if (r.shareId !== undefined && r.shareId !== '') {
-      const other = byShareId.get(r.shareId);
-      if (!other || (r.createdAtMs ?? Infinity) < (other.createdAtMs ?? Infinity)) byShareId.set(r.shareId, r);
-    } else {
-      // Keyed in canonical form: a record may hold a full link or the code without its leading 1.
-      const code = canonicalShortUrl(r.shortUrl);
-      if (code !== undefined) byShortUrl.set(code, byShortUrl.has(code) ? null : r);
+/**
+ * The share records, for matching listed shares: by share id (the older of two claiming one
+ * share) and, for records created without one, by canonical short url (one record, one share).
+ */
+export class RecordIndex {
+  private readonly byShareId = new Map<ShareId, ShareRecord>();
+  private readonly byShortUrl = new Map<string, ShareRecord | null>(); // null: two records claim it
+
+  constructor(records: readonly ShareRecord[]) {
+    for (const r of records) {
+      if (r.shareId !== undefined && r.shareId !== '') {
+        const other = this.byShareId.get(r.shareId);
+        if (!other || (r.createdAtMs ?? Infinity) < (other.createdAtMs ?? Infinity)) this.byShareId.set(r.shareId, r);
+      } else {
+        // Keyed in canonical form: a record may hold a full link or the code without its leading 1.
+        const code = canonicalShortUrl(r.shortUrl);
+        if (code !== undefined) this.byShortUrl.set(code, this.byShortUrl.has(code) ? null : r);
+      }
     }
   }
-  return { byShareId, byShortUrl };
+
+  /** The record of a listed share; `attach` when it was found by short url (its share id is to be recorded). Each share once. */
+  match(share: Pick<Share, 'shareId' | 'shortUrl'>): { record: ShareRecord; attach: boolean } | undefined {
+    const record = this.byShareId.get(share.shareId);
+    if (record !== undefined) return { record, attach: false };
+    const code = canonicalShortUrl(share.shortUrl);
+    const candidate = code !== undefined ? this.byShortUrl.get(code) : undefined;
+    if (code === undefined || !candidate) return undefined;
+    this.byShortUrl.delete(code);
+    return { record: candidate, attach: true };
+  }
+}
+
+/** A listed share's facts: its record, and its inventory history. */
+export function joinShare(share: Share, prev: InventoryItem | undefined, record: ShareRecord | undefined, now: number): ShareFacts {
+  return {
+    share,
+    requester: record?.requester,
+    recordedCreatedAtMs: record?.createdAtMs,
+    firstSeenAtMs: prev?.firstSeenAtMs ?? now,
+    violatingSince: prev?.violatingSince,
+    notifiedAt: prev?.notifiedAt,
+  };
 }
 
 /** Each listed share's facts: its record (by share id, else by short url: one record, one share) and its inventory history. */
-export function joinListing(
-  listed: readonly Share[],
-  previous: ReadonlyMap<ShareId, InventoryItem>,
-  records: readonly ShareRecord[],
-  now: number,
-): Joined {
-  const { byShareId, byShortUrl } = indexRecords(records);
+export function joinListing(listed: readonly Share[], previous: InventoryLookup, records: readonly ShareRecord[], now: number): Joined {
+  const index = new RecordIndex(records);
   const joined: Joined = { facts: [], attach: [], requestIds: new Map() };
   for (const share of listed) {
-    let record = byShareId.get(share.shareId);
-    const code = record === undefined ? canonicalShortUrl(share.shortUrl) : undefined;
-    const candidate = code !== undefined ? byShortUrl.get(code) : undefined;
-    if (code !== undefined && candidate) {
-      record = candidate;
-      joined.attach.push({ requestId: candidate.requestId, shareId: share.shareId });
-      byShortUrl.delete(code);
-    }
-    if (record !== undefined) joined.requestIds.set(share.shareId, record.requestId);
-    const prev = previous.get(share.shareId);
-    joined.facts.push({
-      share,
-      requester: record?.requester,
-      recordedCreatedAtMs: record?.createdAtMs,
-      firstSeenAtMs: prev?.firstSeenAtMs ?? now,
-      violatingSince: prev?.violatingSince,
-      notifiedAt: prev?.notifiedAt,
-    });
+    const match = index.match(share);
+    if (match?.attach) joined.attach.push({ requestId: match.record.requestId, shareId: share.shareId });
+    if (match) joined.requestIds.set(share.shareId, match.record.requestId);
+    joined.facts.push(joinShare(share, previous.get(share.shareId), match?.record, now));
   }
   return joined;
 }
@@ -116,10 +125,27 @@ export interface InventoryPlan {
   gone: number;
 }
 
+/** A listed share's sighting: marks and cancel bookkeeping carried unchanged, except what the verification changes. */
+export function sightingOf(shareId: ShareId, prev: InventoryItem | undefined, update: VerificationUpdate | undefined, now: number): InventoryItem {
+  const item: InventoryItem = { shareId, firstSeenAtMs: prev?.firstSeenAtMs ?? now, lastSeenAtMs: now };
+  if (prev?.violatingSince !== undefined) item.violatingSince = prev.violatingSince;
+  if (prev?.notifiedAt !== undefined) item.notifiedAt = prev.notifiedAt;
+  if (prev?.cancelRunId !== undefined) item.cancelRunId = prev.cancelRunId;
+  if (prev?.cancelRequestedAtMs !== undefined) item.cancelRequestedAtMs = prev.cancelRequestedAtMs;
+  if (prev?.cancelMisses !== undefined) item.cancelMisses = prev.cancelMisses;
+  if (prev?.cancelGaveUpAtMs !== undefined) item.cancelGaveUpAtMs = prev.cancelGaveUpAtMs;
+  return withVerification(item, update);
+}
+
+/** What becomes of a stored share a complete listing no longer shows: its first miss, its expiry, or nothing yet. */
+export function unlistedOf(prev: InventoryItem, now: number, retentionMs: number): { gone: InventoryItem } | { expired: ShareId } | undefined {
+  if (prev.goneAtMs === undefined) return { gone: { ...prev, goneAtMs: now } };
+  return now - prev.goneAtMs >= retentionMs ? { expired: prev.shareId } : undefined;
+}
+
 /**
- * Inventory upkeep after a complete listing: a sighting of every listed share (marks and cancel
- * bookkeeping carried unchanged, except what the verification changes), a first miss for shares
- * no longer listed, and the expiry of those gone for `retentionMs`.
+ * Inventory upkeep after a complete listing: a sighting of every listed share, a first miss for
+ * shares no longer listed, and the expiry of those gone for `retentionMs`.
  */
 export function planInventory(
   listed: readonly Share[],
@@ -135,31 +161,47 @@ export function planInventory(
     seen.add(share.shareId);
     const prev = previous.get(share.shareId);
     if (!prev) plan.fresh += 1;
-    const item: InventoryItem = { shareId: share.shareId, firstSeenAtMs: prev?.firstSeenAtMs ?? now, lastSeenAtMs: now };
-    if (prev?.violatingSince !== undefined) item.violatingSince = prev.violatingSince;
-    if (prev?.notifiedAt !== undefined) item.notifiedAt = prev.notifiedAt;
-    if (prev?.cancelRunId !== undefined) item.cancelRunId = prev.cancelRunId;
-    if (prev?.cancelRequestedAtMs !== undefined) item.cancelRequestedAtMs = prev.cancelRequestedAtMs;
-    if (prev?.cancelMisses !== undefined) item.cancelMisses = prev.cancelMisses;
-    if (prev?.cancelGaveUpAtMs !== undefined) item.cancelGaveUpAtMs = prev.cancelGaveUpAtMs;
-    plan.items.push(withVerification(item, verification?.updates.get(share.shareId)));
+    plan.items.push(sightingOf(share.shareId, prev, verification?.updates.get(share.shareId), now));
   }
   for (const [shareId, prev] of previous) {
     if (seen.has(shareId)) continue;
-    if (prev.goneAtMs === undefined) {
-      plan.items.push({ ...prev, goneAtMs: now });
+    const next = unlistedOf(prev, now, retentionMs);
+    if (next && 'gone' in next) {
+      plan.items.push(next.gone);
       plan.gone += 1;
-    } else if (now - prev.goneAtMs >= retentionMs) {
-      plan.expired.push(shareId);
-    }
+    } else if (next) plan.expired.push(next.expired);
   }
   return plan;
 }
 
+/** How the run treats cancels in its audit: `enqueued` when it enforces, `skipped` with why when the guardrail held them. */
+export interface AuditTreatment {
+  enforcing: boolean;
+  heldBy: string | undefined;
+}
+
+export function auditTreatment(plan: Pick<EvaluationResult, 'toCancel' | 'guardrail'>): AuditTreatment {
+  const g = plan.guardrail;
+  return { enforcing: plan.toCancel.length > 0, heldBy: g.tripped ? `held by the guardrail: ${g.trips.map((t) => t.message).join('; ')}` : undefined };
+}
+
+/** A decision's audit entry; undefined for a plain keep (a keep with a grace mark is `marked`). */
+export function auditEntryOfDecision(d: Decision, subject: ShareSubject | undefined, treatment: AuditTreatment, now: number): RunAuditEntry | undefined {
+  const marked = d.decision === 'keep' && d.findings.some((f) => f.outcome === 'marked');
+  if (d.decision === 'keep' && !marked) return undefined;
+  const entry = auditEntry(d.shareId, marked ? 'marked' : d.decision, d, subject, now);
+  if (d.decision === 'cancel' && treatment.enforcing) entry.outcome = 'enqueued';
+  else if (d.decision === 'cancel' && treatment.heldBy !== undefined) {
+    entry.outcome = 'skipped';
+    entry.error = truncate(treatment.heldBy, MAX_ERROR_TEXT);
+  }
+  return entry;
+}
+
 /**
- * The run's audit trail: every decision but a plain keep (a keep with a grace mark is `marked`);
- * cancels say `enqueued` when the run enforces, `skipped` when the guardrail held them; then the
- * verification's findings (cancel-verification.ts).
+ * The run's audit trail: every decision but a plain keep; cancels say `enqueued` when the run
+ * enforces, `skipped` when the guardrail held them; then the verification's findings
+ * (cancel-verification.ts).
  */
 export function auditEntriesOf(
   evaluation: EvaluationResult,
@@ -167,19 +209,11 @@ export function auditEntriesOf(
   verification: VerificationPlan | undefined,
   now: number,
 ): RunAuditEntry[] {
-  const enforcing = evaluation.toCancel.length > 0;
-  const heldBy = evaluation.guardrail.tripped ? `held by the guardrail: ${evaluation.guardrail.trips.map((t) => t.message).join('; ')}` : undefined;
+  const treatment = auditTreatment(evaluation);
   const entries: RunAuditEntry[] = [];
   for (const d of evaluation.decisions) {
-    const marked = d.decision === 'keep' && d.findings.some((f) => f.outcome === 'marked');
-    if (d.decision === 'keep' && !marked) continue;
-    const entry = auditEntry(d.shareId, marked ? 'marked' : d.decision, d, subjects.get(d.shareId), now);
-    if (d.decision === 'cancel' && enforcing) entry.outcome = 'enqueued';
-    else if (d.decision === 'cancel' && heldBy !== undefined) {
-      entry.outcome = 'skipped';
-      entry.error = truncate(heldBy, MAX_ERROR_TEXT);
-    }
-    entries.push(entry);
+    const entry = auditEntryOfDecision(d, subjects.get(d.shareId), treatment, now);
+    if (entry) entries.push(entry);
   }
   if (verification) applyVerificationToAudit(entries, verification, subjects, now);
   return entries;
@@ -191,19 +225,23 @@ export function unsentAuditEntries(entries: readonly RunAuditEntry[], unsent: Re
   return entries.filter((e) => unsent.has(e.shareId)).map((e) => ({ ...e, outcome: 'skipped', error }));
 }
 
+/** What a cancel input reads of a share to cancel. */
+export interface CancelFacts {
+  decisionOf(shareId: ShareId): Decision | undefined;
+  requestIdOf(shareId: ShareId): string | undefined;
+  createdAtOf(shareId: ShareId): number | undefined;
+}
+
 /**
  * One cancel input per share to cancel: the policies and reasons that cancel it, and what
  * cancel-shares needs of its share record so that it need not look it up (see NO_RECORD_AGE_MS).
  */
-export function cancelInputsOf(toCancel: readonly ShareId[], evaluation: EvaluationResult, joined: Joined, listingStartedAtMs: number): CancelDecisionInput[] {
-  const decisionById = new Map(evaluation.decisions.map((d) => [d.shareId, d] as const));
-  const createdAtById = new Map<ShareId, number | undefined>();
-  for (const f of joined.facts) createdAtById.set(f.share.shareId, f.share.createdAtMs);
+export function cancelInputsOf(toCancel: readonly ShareId[], facts: CancelFacts, listingStartedAtMs: number): CancelDecisionInput[] {
   return toCancel.map((shareId) => {
-    const findings = decisionById.get(shareId)?.findings.filter((f) => f.outcome === 'cancel') ?? [];
+    const findings = facts.decisionOf(shareId)?.findings.filter((f) => f.outcome === 'cancel') ?? [];
     const input: CancelDecisionInput = { shareId };
-    const requestId = joined.requestIds.get(shareId);
-    const createdAtMs = createdAtById.get(shareId);
+    const requestId = facts.requestIdOf(shareId);
+    const createdAtMs = facts.createdAtOf(shareId);
     if (requestId !== undefined) input.requestId = requestId;
     else if (createdAtMs !== undefined && createdAtMs < listingStartedAtMs - NO_RECORD_AGE_MS) input.requestId = null;
     if (findings.length > 0) {
@@ -215,7 +253,7 @@ export function cancelInputsOf(toCancel: readonly ShareId[], evaluation: Evaluat
 }
 
 /** The guardrail's trips in the GuardrailTripped event's words (a percentage with two decimals). */
-export function guardrailEventTrips(evaluation: EvaluationResult): EventGuardrailTrip[] {
+export function guardrailEventTrips(evaluation: Pick<EvaluationResult, 'counts' | 'guardrail'>): EventGuardrailTrip[] {
   const size = evaluation.counts.shares;
   return evaluation.guardrail.trips.map((t) => {
     if (t.limit === 'policy') {
@@ -241,7 +279,7 @@ function shareEventFields(subject: ShareSubject | undefined, requestId: string |
 export function givenUpEvents(
   ineffective: readonly IneffectiveCancel[],
   subjects: ReadonlyMap<ShareId, ShareSubject>,
-  requestIds: ReadonlyMap<ShareId, string>,
+  requestIds: { get(shareId: ShareId): string | undefined },
   runId: string,
   now: number,
 ): ProductEvent[] {

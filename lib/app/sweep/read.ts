@@ -3,18 +3,26 @@
  * listing lets the run judge (drift of the response shape, created shares missing, earlier
  * cancels that did not take), then the engine. A failure here fails the run with nothing done.
  */
-import type { EvaluationResult } from '../../domain/decision';
-import { evaluate } from '../../domain/evaluate';
+import type { Decision, EvaluationResult } from '../../domain/decision';
+import { EvaluationRun, type EvaluationPlan } from '../../domain/evaluation-run';
 import { PolicyValidationError } from '../../domain/policy-errors';
 import type { Exemption, Policy } from '../../domain/policy-types';
-import type { Share, ShareFacts, ShareId } from '../../domain/share';
+import type { ShareId } from '../../domain/share';
 import { validatePolicyItems } from '../../domain/validate';
-import { DEFAULT_CANCEL_SETTLE_MS, judgeAnswers, planVerification, verificationCandidates, type Judgement, type VerificationPlan } from '../cancel-verification';
+import {
+  DEFAULT_CANCEL_SETTLE_MS,
+  judgeAnswers,
+  planVerification,
+  type Judgement,
+  type VerificationCandidates,
+  type VerificationPlan,
+} from '../cancel-verification';
 import { judgeDrift } from '../listing-drift';
 import { DEFAULT_MISSING_GRACE_MS, findMissingCreatedShares, missingSharesMessage } from '../missing-shares';
 import type { ResponseShape } from '../response-shape';
-import type { InventoryItem, ShareRecord, StoredApiShape } from '../store-ports';
+import type { ShareRecord, StoredApiShape } from '../store-ports';
 import type { SweepContext } from './context';
+import type { StreamedListing } from './streamed-listing';
 import { MAX_REPORTED_INEFFECTIVE, SWEEP_METRICS, SweepPhaseError } from './types';
 
 
@@ -65,7 +73,7 @@ export async function judgeShape(ctx: SweepContext, shape: ResponseShape, baseli
 }
 
 /** Fails the run when a share the product created is missing from the complete listing (missing-shares.ts). */
-export function checkMissing(ctx: SweepContext, listed: readonly Share[], records: readonly ShareRecord[]): void {
+export function checkMissing(ctx: SweepContext, listed: readonly { shareId: ShareId; shortUrl?: string }[], records: readonly ShareRecord[]): void {
   const { deps, result } = ctx;
   const missing = findMissingCreatedShares({
     records,
@@ -85,12 +93,9 @@ export interface JudgedCancels {
 }
 
 /** What the audit trail says of the earlier cancels of shares this complete listing still shows. */
-export async function judgeCancels(ctx: SweepContext, listed: readonly Share[], previous: ReadonlyMap<ShareId, InventoryItem>): Promise<JudgedCancels> {
+export async function judgeCancels(ctx: SweepContext, candidates: VerificationCandidates): Promise<JudgedCancels> {
   const { deps, result } = ctx;
-  const { toCheck, givenUp } = verificationCandidates(
-    listed.map((s) => s.shareId),
-    previous,
-  );
+  const { toCheck, givenUp } = candidates;
   if (toCheck.length === 0) return { judgements: [], givenUp };
   try {
     const entries = await deps.runs.getAuditEntries(toCheck);
@@ -103,50 +108,49 @@ export async function judgeCancels(ctx: SweepContext, listed: readonly Share[], 
 }
 
 /** The evaluation's cancels after the verification: ineffective ones retried once or given up on. */
-export function planCancels(
-  ctx: SweepContext,
-  judged: JudgedCancels,
-  listed: readonly Share[],
-  previous: ReadonlyMap<ShareId, InventoryItem>,
-  evaluation: EvaluationResult,
-  now: number,
-): VerificationPlan {
+export function planCancels(ctx: SweepContext, judged: JudgedCancels, listing: StreamedListing, plan: EvaluationPlan, now: number): VerificationPlan {
   const { deps, result } = ctx;
-  const plan = planVerification({
+  const decisions = new Map<ShareId, Decision>();
+  for (const j of judged.judgements) {
+    const slot = listing.slotOf(j.shareId);
+    const d = slot === undefined ? undefined : listing.engine.decisionOf(slot);
+    if (d) decisions.set(j.shareId, d);
+  }
+  const verification = planVerification({
     judgements: judged.judgements,
     givenUp: judged.givenUp,
-    previous,
-    decisions: new Map(evaluation.decisions.map((d) => [d.shareId, d] as const)),
-    toCancel: evaluation.toCancel,
+    previous: listing.previous,
+    decisions,
+    toCancel: plan.toCancel,
     mode: result.mode,
-    guardrailTripped: evaluation.guardrail.tripped,
+    guardrailTripped: plan.guardrail.tripped,
     now,
   });
-  ctx.verification = plan;
-  const givenUpNow = plan.ineffective.filter((c) => c.action === 'given-up').length;
+  ctx.verification = verification;
+  const givenUpNow = verification.ineffective.filter((c) => c.action === 'given-up').length;
   result.cancelVerification = {
     checked: judged.judgements.filter((j) => j.kind !== 'pending').length,
-    ineffective: plan.ineffective.slice(0, MAX_REPORTED_INEFFECTIVE),
+    ineffective: verification.ineffective.slice(0, MAX_REPORTED_INEFFECTIVE),
     givenUpEarlier: judged.givenUp.slice(0, MAX_REPORTED_INEFFECTIVE),
   };
-  ctx.metric(SWEEP_METRICS.cancelsIneffective, plan.ineffective.length);
+  ctx.metric(SWEEP_METRICS.cancelsIneffective, verification.ineffective.length);
   ctx.metric(SWEEP_METRICS.cancelsGivenUp, givenUpNow);
-  if (plan.ineffective.length > 0) {
-    deps.logger?.warn('cancels answered done did not take', { runId: result.runId, shares: plan.ineffective.length, givenUp: givenUpNow, listed: listed.length });
+  if (verification.ineffective.length > 0) {
+    deps.logger?.warn('cancels answered done did not take', { runId: result.runId, shares: verification.ineffective.length, givenUp: givenUpNow, listed: listing.listed });
   }
-  return plan;
+  return verification;
 }
 
 /**
- * The engine, with the guardrails. It refuses a policy it cannot compile (one that skipped
- * validation): that policy is reported and left out, and the others are evaluated again.
+ * The engine, ready for the listing. It refuses a policy it cannot compile (one that skipped
+ * validation): that policy is reported and left out, and the engine is built with the others.
  */
-export function evaluatePolicies(ctx: SweepContext, facts: readonly ShareFacts[], policies: Policy[], exemptions: Exemption[], now: number): EvaluationResult {
+export function startEvaluation(ctx: SweepContext, policies: Policy[], exemptions: Exemption[], now: number): EvaluationRun {
   const { deps, result } = ctx;
   let remaining = policies;
   for (;;) {
     try {
-      return evaluate({ shares: facts, policies: remaining, exemptions, now, guardrails: deps.settings.guardrails, globalDryRun: result.mode === 'dry-run' });
+      return new EvaluationRun({ policies: remaining, exemptions, now, guardrails: deps.settings.guardrails, globalDryRun: result.mode === 'dry-run' });
     } catch (error) {
       const bad = error instanceof PolicyValidationError ? error.policyId : undefined;
       if (bad === undefined || !remaining.some((p) => p.policyId === bad)) {
@@ -157,4 +161,15 @@ export function evaluatePolicies(ctx: SweepContext, facts: readonly ShareFacts[]
       result.policyIds = remaining.map((p) => p.policyId);
     }
   }
+}
+
+/**
+ * The evaluation as the run's result and reports carry it: the plan, and the decisions in share
+ * id order, at most `limit` of them (the audit trail holds them all). With no limit, every
+ * evaluated share id too (a report that lists the plain keeps walks them).
+ */
+export function reportedEvaluation(engine: EvaluationRun, plan: EvaluationPlan, limit = Infinity): EvaluationResult {
+  const slots = engine.decidedSlots();
+  const decisions = slots.slice(0, limit).map((slot) => engine.decisionOf(slot)!);
+  return { ...plan, decisions, shareIds: Number.isFinite(limit) ? [] : engine.sortedIds() };
 }

@@ -77,18 +77,19 @@
  * audit entries, cancel inputs, events, counts), write.ts, notices.ts, enqueue.ts, and this file:
  * the run from lease to release.
  */
-import type { EvaluationResult } from '../../domain/decision';
-import type { Exemption, GuardrailLimits, Policy } from '../../domain/policy-types';
-import type { Share, ShareId } from '../../domain/share';
+import type { EvaluationPlan } from '../../domain/evaluation-run';
+import type { GuardrailLimits } from '../../domain/policy-types';
 import { sweepCompletedEvent } from '../../contracts/events';
-import type { InventoryItem, RunSummary, ShareRecord, SweepCheckpoint } from '../store-ports';
+import type { RunSummary, SweepCheckpoint } from '../store-ports';
 import { SweepContext } from './context';
 import { enqueueCancels } from './enqueue';
 import { publishEvents } from './notices';
-import { joinListing, runCounts, subjectsOf, type Joined } from './plan';
-import { countListing, listChunk, readListing } from './listing';
-import { checkMissing, evaluatePolicies, judgeCancels, judgeShape, loadPolicies, planCancels } from './read';
-import { SWEEP_METRICS, SweepPhaseError, type SweepDeps, type SweepRequest, type SweepResult, type SweepSettings } from './types';
+import { RecordIndex, runCounts } from './plan';
+import { PreviousInventory } from './previous-inventory';
+import { countListing, listChunk } from './listing';
+import { checkMissing, judgeCancels, judgeShape, loadPolicies, planCancels, reportedEvaluation, startEvaluation } from './read';
+import { StreamedListing } from './streamed-listing';
+import { LeaseLostError, SWEEP_METRICS, SweepPhaseError, type SweepDeps, type SweepRequest, type SweepResult, type SweepSettings } from './types';
 import { writePhase } from './write';
 
 /**
@@ -132,15 +133,6 @@ function early<T>(start: () => Promise<T>): Promise<T> {
   const promise = Promise.resolve().then(start);
   promise.catch(() => undefined);
   return promise;
-}
-
-/** What the listing and the join give the later phases. */
-interface Listing {
-  listed: Share[];
-  previous: Map<ShareId, InventoryItem>;
-  joined: Joined;
-  policies: Policy[];
-  exemptions: Exemption[];
 }
 
 export class SweepRun {
@@ -212,61 +204,64 @@ export class SweepRun {
     return this.ctx.result;
   }
 
-  /** The policies, the complete listing read back from staging, the inventory and the share records, and the join. */
-  private async read(checkpoint: SweepCheckpoint): Promise<Listing> {
+  /**
+   * The policies, the inventory and the share records, then the staged listing read back page by
+   * page, each share joined and handed to the engine as it comes (streamed-listing.ts).
+   */
+  private async read(checkpoint: SweepCheckpoint): Promise<StreamedListing> {
     const { ctx } = this;
     const { deps } = ctx;
     const now = ctx.result.startedAtMs;
     ctx.progress({ phase: 'policies' });
     const { policies, exemptions } = await ctx.phase('policies', () => loadPolicies(ctx));
-    const previousP = early(() => deps.inventory.loadAll());
+    const previousP = early(() => PreviousInventory.load(deps.inventory.scan()));
     const recordsP = early(() => collect(deps.shareRecords.listCreated()));
     const baselineP = early(() => deps.runs.getApiShape());
-    const listed = await ctx.phase('list', async () => {
+    const engine = startEvaluation(ctx, policies, exemptions, now);
+    const [previous, records] = await ctx.phase('join', async () => {
       try {
-        return await readListing(ctx, checkpoint);
-      } catch (error) {
-        throw new SweepPhaseError('list', `could not read the staged listing back: ${ctx.describe(error)}; nothing was cancelled`, { cause: error });
-      }
-    });
-    countListing(ctx, checkpoint, listed);
-    await judgeShape(ctx, checkpoint.shape, baselineP, now);
-    await ctx.keepLease();
-    return ctx.phase('join', async () => {
-      let previous: Map<ShareId, InventoryItem>;
-      let records: ShareRecord[];
-      try {
-        [previous, records] = await Promise.all([previousP, recordsP]);
+        return await Promise.all([previousP, recordsP]);
       } catch (error) {
         throw new SweepPhaseError('join', `could not read the inventory or the share records: ${ctx.describe(error)}; nothing was cancelled`, { cause: error });
       }
-      checkMissing(ctx, listed, records);
-      return { listed, previous, joined: joinListing(listed, previous, records, now), policies, exemptions };
     });
+    const listing = new StreamedListing(ctx, checkpoint, engine, previous, new RecordIndex(records));
+    await ctx.phase('list', async () => {
+      try {
+        await listing.evaluate(now);
+      } catch (error) {
+        if (error instanceof SweepPhaseError || error instanceof LeaseLostError) throw error;
+        throw new SweepPhaseError('list', `could not read the staged listing back: ${ctx.describe(error)}; nothing was cancelled`, { cause: error });
+      }
+    });
+    countListing(ctx, checkpoint, listing.listed);
+    await judgeShape(ctx, checkpoint.shape, baselineP, now);
+    await ctx.keepLease();
+    checkMissing(ctx, listing.recordedListed, records);
+    return listing;
   }
 
   /** Evaluate, write, enqueue (without the shares the product gave up cancelling). */
-  private async act({ listed, previous, joined, policies, exemptions }: Listing): Promise<void> {
+  private async act(listing: StreamedListing): Promise<void> {
     const { ctx } = this;
     const { result } = ctx;
     const now = result.startedAtMs;
-    const judged = await ctx.phase('join', () => judgeCancels(ctx, listed, previous));
-    ctx.progress({ phase: 'evaluate', shares: joined.facts.length });
-    const evaluation = await ctx.phase('evaluate', () => evaluatePolicies(ctx, joined.facts, policies, exemptions, now));
-    result.evaluation = evaluation;
-    const verification = planCancels(ctx, judged, listed, previous, evaluation, now);
-    result.subjects = subjectsOf(evaluation, joined.facts, verification.ineffective);
-    this.reportGuardrail(evaluation);
+    const judged = await ctx.phase('join', () => judgeCancels(ctx, listing.candidates));
+    ctx.progress({ phase: 'evaluate', shares: listing.listed });
+    const plan = await ctx.phase('evaluate', () => listing.engine.finish());
+    const verification = planCancels(ctx, judged, listing, plan, now);
+    result.evaluation = reportedEvaluation(listing.engine, plan, ctx.deps.settings.reportDecisions);
+    this.reportGuardrail(plan);
     await ctx.keepLease();
     ctx.progress({ phase: 'write' });
-    await ctx.phase('write', () => writePhase(ctx, listed, previous, joined, evaluation, now));
+    const written = await ctx.phase('write', () => writePhase(ctx, listing, plan, now));
     await ctx.keepLease();
     if (verification.toCancel.length > 0) {
-      await ctx.phase('enqueue', () => enqueueCancels(ctx, evaluation, verification.toCancel, joined, now));
+      await ctx.phase('enqueue', () => enqueueCancels(ctx, verification.toCancel, written.cancelFacts, now));
     }
   }
 
-  private reportGuardrail(evaluation: EvaluationResult): void {
+  private reportGuardrail(evaluation: EvaluationPlan): void {
     if (!evaluation.guardrail.tripped) return;
     this.ctx.metric(SWEEP_METRICS.guardrailTripped, 1);
     this.ctx.deps.logger?.warn('guardrail tripped: nothing is cancelled', { runId: this.ctx.result.runId, trips: evaluation.guardrail.trips.map((t) => t.message) });

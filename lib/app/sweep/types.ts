@@ -97,6 +97,12 @@ export interface SweepSettings {
   cancelSettleMs?: number;
   /** A share the product created this recently is not looked for in the listing. Default 30 min. */
   missingShareGraceMs?: number;
+  /**
+   * Decisions the run's result carries (in share id order; the audit trail holds them all).
+   * Default: all, with every evaluated id (the CLI's report); a Lambda step keeps its memory
+   * bounded with a limit.
+   */
+  reportDecisions?: number;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 20 * 60_000;
@@ -124,7 +130,7 @@ export interface SweepDeps {
   shares: ShareLister;
   policies: PolicySource;
   shareRecords: Pick<ShareRecordStore, 'listCreated' | 'attachShareId'>;
-  inventory: Pick<InventoryStore, 'loadAll' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany' | 'recordCancelRequests'>;
+  inventory: Pick<InventoryStore, 'scan' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany' | 'recordCancelRequests'>;
   runs: Pick<RunStore, 'newRunId' | 'getRun' | 'startRun' | 'finishRun' | 'putAuditEntries' | 'getAuditEntries' | 'getApiShape' | 'putApiShape'>;
   lease: Pick<Lease, 'acquire' | 'renew' | 'release' | 'current'>;
   /** Where the listing is staged between chunks. Default: in memory (a run in one process). */
@@ -214,9 +220,9 @@ export interface SweepResult {
   /** Policies that were evaluated (valid ones), by id. */
   policyIds: string[];
   inventory: SweepInventoryStats;
-  /** The engine's result; absent when the run stopped before evaluating. */
+  /** The engine's result (its decisions as many as `reportDecisions`); absent when the run stopped before evaluating. */
   evaluation?: EvaluationResult;
-  /** Paths, short url and requester of every share with a decision other than a plain keep. */
+  /** Paths, short url and requester of the shares with a reported decision, a due notice or a verified cancel. */
   subjects: ReadonlyMap<ShareId, ShareSubject>;
   /** Share ids handed to the cancel queue, sorted. */
   enqueued: ShareId[];

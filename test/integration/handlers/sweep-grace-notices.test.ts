@@ -262,6 +262,7 @@ describe('grace notices (sweep-shares on DynamoDB Local)', () => {
 function pick(store: InventoryStore): InventoryStore {
   return {
     loadAll: () => store.loadAll(),
+    scan: () => store.scan(),
     putMany: (items) => store.putMany(items),
     putChanged: (items, previous, options) => store.putChanged(items, previous, options),
     setMarks: (marks, now) => store.setMarks(marks, now),

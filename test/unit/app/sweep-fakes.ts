@@ -115,7 +115,11 @@ export class FakeInventory {
     return new Map([...this.items].map(([k, v]) => [k, structuredClone(v)]));
   }
 
-  async putChanged(items: Iterable<InventoryItem>, previous: ReadonlyMap<string, InventoryItem>, options: { lastSeenResolutionMs?: number } = {}): Promise<number> {
+  async *scan(): AsyncIterable<InventoryItem> {
+    for (const item of [...this.items.values()]) yield structuredClone(item);
+  }
+
+  async putChanged(items: Iterable<InventoryItem>, previous: { get(id: string): InventoryItem | undefined }, options: { lastSeenResolutionMs?: number } = {}): Promise<number> {
     if (this.failPut) throw this.failPut;
     const changed = [...items].filter((i) => {
       const before = previous.get(i.shareId);

@@ -11,6 +11,7 @@ import type { InventoryItem, ShareRecord } from '../../../lib/app/store-ports';
 import {
   auditEntriesOf,
   cancelInputsOf,
+  type CancelFacts,
   guardrailEventTrips,
   joinListing,
   planInventory,
@@ -140,6 +141,13 @@ describe('audit entries', () => {
   });
 });
 
+/** What cancelInputsOf reads, from an evaluation over a joined listing. */
+function cancelFactsOf(evaluation: ReturnType<typeof evaluate>, joined: ReturnType<typeof joinListing>): CancelFacts {
+  const decisionById = new Map(evaluation.decisions.map((d) => [d.shareId, d] as const));
+  const createdAtById = new Map(joined.facts.map((f) => [f.share.shareId, f.share.createdAtMs] as const));
+  return { decisionOf: (id) => decisionById.get(id), requestIdOf: (id) => joined.requestIds.get(id), createdAtOf: (id) => createdAtById.get(id) };
+}
+
 describe('cancelInputsOf', () => {
   it('names the record when known, none for an old share without one, and leaves a young one to be looked up', () => {
     const startedAt = NOW;
@@ -150,7 +158,7 @@ describe('cancelInputsOf', () => {
     ];
     const joined = joinListing(listed, new Map(), [record('r22', { shareId: '22' })], NOW - 400 * DAY);
     const evaluation = evaluate({ shares: joined.facts, policies: [maxAge(1)], exemptions: [], now: NOW, guardrails: { maxCancellations: 100, maxCancellationPercent: 100 } });
-    const inputs = cancelInputsOf(evaluation.toCancel, evaluation, joined, startedAt);
+    const inputs = cancelInputsOf(evaluation.toCancel, cancelFactsOf(evaluation, joined), startedAt);
     expect(inputs.map((i) => [i.shareId, i.requestId])).toEqual([
       ['20', null],
       ['21', undefined],

@@ -1,6 +1,6 @@
 import { runSweep, SWEEP_METRICS, type SweepResult } from '../../../lib/app/sweep';
-import * as engine from '../../../lib/domain/evaluate';
-import { PolicyValidationError } from '../../../lib/domain/policy-errors';
+import { RULE_KINDS } from '../../../lib/domain/rules/registry';
+import type { MaxAgeRule } from '../../../lib/domain/policy-types';
 import { CancelQueueSendError } from '../../../lib/messages/sqs-cancel-queue';
 import type { Share } from '../../../lib/domain/share';
 import { aShare, DAY, HOUR, maxAgePolicy, sweepWorld, T0, type SweepWorld } from './sweep-fakes';
@@ -345,7 +345,7 @@ describe('runSweep', () => {
   it.each([
     ['the policies cannot be loaded', (w: SweepWorld) => (w.deps = ((d) => () => ({ ...d(), policies: { description: 'policies table', load: () => Promise.reject(new Error('ResourceNotFoundException')) } }))(w.deps)), 'policies'],
     ['the inventory cannot be written', (w: SweepWorld) => (w.inventory.failPut = new Error('ProvisionedThroughputExceededException')), 'write'],
-    ['the inventory cannot be read', (w: SweepWorld) => (w.inventory.loadAll = () => Promise.reject(new Error('AccessDeniedException'))), 'join'],
+    ['the inventory cannot be read', (w: SweepWorld) => (w.inventory.scan = () => rejectingScan(new Error('AccessDeniedException'))), 'join'],
   ])('fails without cancelling anything when %s', async (_label, breakIt, phase) => {
     const w = world();
     breakIt(w);
@@ -421,14 +421,18 @@ describe('runSweep', () => {
   });
 
   it('leaves out a policy the engine refuses and evaluates the others', async () => {
-    const spy = jest.spyOn(engine, 'evaluate').mockImplementationOnce(() => {
-      throw new PolicyValidationError('zz-broken', ['policy "zz-broken": rule: pattern does not compile']);
+    // zz-broken's rule (31 days) stands for one that skipped validation and does not compile.
+    const kind = RULE_KINDS['max-age'];
+    const compile = kind.compile.bind(kind);
+    const spy = jest.spyOn(kind, 'compile').mockImplementation((rule: MaxAgeRule, now: number) => {
+      if (rule.maxAgeDays === 31) throw new Error('pattern does not compile');
+      return compile(rule, now);
     });
     try {
-      const w = world({ policies: [maxAgePolicy(), maxAgePolicy({ policyId: 'zz-broken' })] });
+      const w = world({ policies: [maxAgePolicy(), maxAgePolicy({ policyId: 'zz-broken', rule: { type: 'max-age', maxAgeDays: 31 } })] });
       const result = await sweep(w);
-      expect(spy).toHaveBeenCalledTimes(2);
-      expect(spy.mock.calls[1]![0].policies.map((p) => p.policyId)).toEqual(['public-30d']);
+      // Built twice: public-30d and zz-broken (refused), then public-30d alone.
+      expect(spy.mock.calls.map(([rule]) => rule.maxAgeDays)).toEqual([30, 31, 30]);
       expect(result.policyIds).toEqual(['public-30d']);
       expect(result.errors).toEqual(['invalid policy skipped: policy "zz-broken": rule: pattern does not compile']);
       expect(result.enqueued).toEqual(['101', '104']);
@@ -623,3 +627,9 @@ describe('runSweep', () => {
     });
   });
 });
+
+/** A scan of the inventory that fails when it is read. */
+async function* rejectingScan(error: Error): AsyncGenerator<never> {
+  yield* [];
+  throw error;
+}
