@@ -138,11 +138,16 @@ async function showRun(run: Run, runId: string, options: ShowOptions): Promise<n
   run.io.out('\n');
   const table = tableLines(
     ['SHARE ID', 'DECISION', 'OUTCOME', 'POLICIES', 'REASONS'],
-    entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', e.policyIds.join(','), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
+    entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', policiesText(e), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
     90,
   );
   await writeOut(run.io, [...table, `${plural(entries.length, 'audit entry', 'audit entries')}\n`]);
   return EXIT.ok;
+}
+
+/** An entry's policies, each with the version that decided where known (`public-30d@v3`). */
+function policiesText(entry: AuditEntry): string {
+  return entry.policyIds.map((id) => (entry.policyVersions?.[id] !== undefined ? `${id}@v${entry.policyVersions[id]}` : id)).join(',');
 }
 
 /** Collects a run's audit entries (those with the `--decision` asked for), counting them on stderr. */

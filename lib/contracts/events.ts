@@ -59,6 +59,8 @@ export interface ShareCancelledDetail {
   shareId: string;
   runId: string;
   policyIds: string[];
+  /** The version of each of `policyIds` that decided, where known (`policies history ID` shows it). */
+  policyVersions?: Record<string, number>;
   reason: string;
   requestId?: string;
 }
@@ -238,7 +240,7 @@ export function shareMarkedForCancelEvent(
 
 /** `ShareCancelled`: a share was cancelled (or found already gone) by a run. */
 export function shareCancelledEvent(
-  input: { shareId: string; runId: string; policyIds: readonly string[]; reason: string; requestId?: string },
+  input: { shareId: string; runId: string; policyIds: readonly string[]; policyVersions?: Readonly<Record<string, number>>; reason: string; requestId?: string },
   at?: number,
 ): ProductEventOf<'ShareCancelled'> {
   const detail: ShareCancelledDetail = {
@@ -248,6 +250,14 @@ export function shareCancelledEvent(
     reason: freeText(input.reason),
   };
   if (input.requestId !== undefined) detail.requestId = input.requestId;
+  // Only the versions of the policies named, and only whole numbers: never a field handed in as is.
+  const versions = Object.fromEntries(
+    input.policyIds.flatMap((id) => {
+      const v = input.policyVersions?.[id];
+      return typeof v === 'number' && Number.isInteger(v) ? [[id, v] as const] : [];
+    }),
+  );
+  if (Object.keys(versions).length > 0) detail.policyVersions = versions;
   return withTime({ source: EVENT_SOURCE, detailType: 'ShareCancelled', detail }, at);
 }
 

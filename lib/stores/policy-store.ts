@@ -71,7 +71,7 @@ export class DynamoDbPolicyStore implements PolicyStore {
    * whose key disagrees with the id inside it is reported rather than guessed at.
    */
   async loadItems(): Promise<PolicyItems> {
-    const result: PolicyItems = { policies: [], exemptions: [], unrecognized: [] };
+    const result: PolicyItems = { policies: [], exemptions: [], unrecognized: [], versions: {} };
     for await (const item of this.queryItems()) {
       const itemId = str(item.itemId) ?? '';
       const kind = str(item.kind) ?? kindFromItemId(itemId);
@@ -80,6 +80,7 @@ export class DynamoDbPolicyStore implements PolicyStore {
         const mismatch = keyMismatch(itemId, POLICY_PREFIX, body.policyId, 'policyId');
         if (mismatch) result.unrecognized.push({ itemId, reason: mismatch });
         else result.policies.push(body);
+        if (!mismatch && typeof body.policyId === 'string' && typeof item.version === 'number') (result.versions ??= {})[body.policyId] = item.version;
       } else if (kind === 'exemption') {
         const mismatch = keyMismatch(itemId, EXEMPTION_PREFIX, body.exemptionId, 'exemptionId');
         if (mismatch) result.unrecognized.push({ itemId, reason: mismatch });

@@ -34,6 +34,11 @@ export interface PolicyItems {
   exemptions: unknown[];
   /** Items that are neither (unknown `kind`, a key that disagrees with the id inside): reported, never used. */
   unrecognized: Array<{ itemId: string; reason: string }>;
+  /**
+   * The stored version of each policy that has one, by policy id (the table's bookkeeping, not part
+   * of the documented JSON). Absent for a policy file: its policies have no version.
+   */
+  versions?: Record<string, number>;
 }
 
 export interface StoredPolicy {

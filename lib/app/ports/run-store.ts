@@ -96,6 +96,8 @@ export interface AuditEntry {
   shareId: ShareId;
   decision: AuditDecision;
   policyIds: readonly string[];
+  /** The version of each of `policyIds` that decided, where the policy has one (`policies history` shows it). */
+  policyVersions?: Readonly<Record<string, number>>;
   reasons: readonly string[];
   outcome?: AuditOutcome;
   error?: string;

@@ -13,7 +13,7 @@ import { SWEEP_METRICS, SweepPhaseError } from './types';
 export async function enqueueCancels(ctx: SweepContext, evaluation: EvaluationResult, toCancel: readonly ShareId[], joined: Joined, now: number): Promise<void> {
   const { deps, result } = ctx;
   const inputs = cancelInputsOf(toCancel, evaluation, joined, result.startedAtMs);
-  const batches = buildCancelBatches({ runId: result.runId, accountId: result.accountId }, inputs, deps.settings.cancelBatchSize ?? MAX_SHARES_PER_CANCEL_BATCH);
+  const batches = buildCancelBatches({ runId: result.runId, accountId: result.accountId, policyVersions: result.policyVersions }, inputs, deps.settings.cancelBatchSize ?? MAX_SHARES_PER_CANCEL_BATCH);
   try {
     await deps.cancelQueue.send(batches);
     result.enqueued = [...toCancel];

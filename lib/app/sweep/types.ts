@@ -213,6 +213,8 @@ export interface SweepResult {
   invalidPolicies: InvalidItem[];
   /** Policies that were evaluated (valid ones), by id. */
   policyIds: string[];
+  /** The stored version of each evaluated policy that has one (policies from a file have none). */
+  policyVersions: Record<string, number>;
   inventory: SweepInventoryStats;
   /** The engine's result; absent when the run stopped before evaluating. */
   evaluation?: EvaluationResult;

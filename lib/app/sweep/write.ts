@@ -8,6 +8,7 @@ import type { EvaluationResult } from '../../domain/decision';
 import type { Share, ShareId } from '../../domain/share';
 import { guardrailTrippedEvent } from '../../contracts/events';
 import { forEachLimit } from '../../shared/concurrency';
+import { withPolicyVersions } from '../audit-entry';
 import type { InventoryItem } from '../store-ports';
 import type { SweepContext } from './context';
 import { publishEvents, sendNotices } from './notices';
@@ -89,7 +90,7 @@ async function attachShareIds(ctx: SweepContext, joined: Joined, now: number): P
 /** The audit trail, written before any cancel batch is sent (an action never goes without its trail). */
 async function writeAudit(ctx: SweepContext, evaluation: EvaluationResult, now: number): Promise<void> {
   const { deps, result } = ctx;
-  const entries = auditEntriesOf(evaluation, result.subjects, ctx.verification, now);
+  const entries = withPolicyVersions(auditEntriesOf(evaluation, result.subjects, ctx.verification, now), result.policyVersions);
   if (entries.length > 0) await writing(ctx, 'the audit entries', () => deps.runs.putAuditEntries(result.runId, entries));
   ctx.auditEntries = entries;
   result.counts.auditEntries = entries.length;

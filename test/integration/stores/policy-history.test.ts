@@ -74,6 +74,7 @@ describe('policy history', () => {
       policies: [aPolicy({ policyId: 'kept', description: 'edited' })],
       exemptions: [anExemption()],
       unrecognized: [],
+      versions: { kept: 2 },
     });
     expect((await store.listPolicies()).map((p) => [p.policyId, p.version])).toEqual([['kept', 2]]);
     expect((await store.listHistory('kept')).map((e) => e.versionAfter)).toEqual([2, 1]);

@@ -54,6 +54,7 @@ describe('DynamoDbPolicyStore items', () => {
       policies: asJson([naming, aPolicy(), quota]), // in key order
       exemptions: [anExemption()],
       unrecognized: [],
+      versions: { 'no-env-files': 1, 'public-links-30-days': 1, 'quota-per-requester': 1 },
     });
   });
 
@@ -74,6 +75,7 @@ describe('DynamoDbPolicyStore items', () => {
           reason: 'itemId policy#renamed does not match policyId "other-name" (expected policy#other-name)',
         },
       ],
+      versions: {}, // hand-made items carry no version
     });
   });
 
@@ -161,6 +163,6 @@ describe('DynamoDbPolicyStore deletes', () => {
     await put(store);
     expect(await remove(store)).toBe(true);
     expect(await remove(store)).toBe(false);
-    expect(await store.loadItems()).toEqual({ policies: [], exemptions: [], unrecognized: [] });
+    expect(await store.loadItems()).toEqual({ policies: [], exemptions: [], unrecognized: [], versions: {} });
   });
 });
