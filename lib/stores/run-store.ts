@@ -476,6 +476,7 @@ export function toRunSummary(item: Item, accountId: string): RunSummary {
     cancelVerification: Array.isArray((item.cancelVerification as { ineffective?: unknown } | undefined)?.ineffective)
       ? (item.cancelVerification as RunSummary['cancelVerification'])
       : undefined,
+    diff: typeof (item.diff as { totals?: unknown } | undefined)?.totals === 'object' ? (item.diff as RunSummary['diff']) : undefined,
   });
 }
 

@@ -11,6 +11,7 @@ import { forEachLimit } from '../../shared/concurrency';
 import { withPolicyVersions } from '../audit-entry';
 import type { InventoryItem } from '../store-ports';
 import type { SweepContext } from './context';
+import { recordFlagged } from './diff';
 import { publishEvents, sendNotices } from './notices';
 import { auditEntriesOf, givenUpEvents, guardrailEventTrips, planInventory, type Joined } from './plan';
 import { DEFAULT_GONE_RETENTION_MS, DEFAULT_LAST_SEEN_RESOLUTION_MS, SWEEP_METRICS, SweepPhaseError } from './types';
@@ -39,6 +40,7 @@ export async function writePhase(
   await writeMarks(ctx, evaluation, now);
   await attachShareIds(ctx, joined, now);
   await writeAudit(ctx, evaluation, now);
+  await recordFlagged(ctx, evaluation, now);
   await sendNotices(ctx, evaluation.noticesDue, joined);
   if (evaluation.guardrail.tripped) await publishEvents(ctx, [guardrailTrippedEvent({ runId: result.runId, trips: guardrailEventTrips(evaluation) }, now)]);
   await publishEvents(ctx, givenUpEvents(ctx.verification?.ineffective ?? [], result.subjects, joined.requestIds, result.runId, now));
