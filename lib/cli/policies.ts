@@ -82,7 +82,7 @@ function registerApply(policies: Command, runner: CommandRunner): void {
     .option('--json', 'print what was written as JSON')
     .addHelpText(
       'after',
-      '\nPolicies are created or replaced by policyId; policies not in the file are left as they are\n(remove them with `policies delete`). The policies go in one DynamoDB transaction.\n\nExample:\n  share-lifecycle --stack ShareLifecycle policies apply samples/policies.json',
+      '\nPolicies are created or replaced by policyId; policies not in the file are left as they are\n(remove them with `policies delete`). The policies go in one DynamoDB transaction, each with\nits history entry (`policies history ID`): at most 50 policies a file.\n\nExample:\n  share-lifecycle --stack ShareLifecycle policies apply samples/policies.json',
     )
     .action(runner(applyPolicies));
 }

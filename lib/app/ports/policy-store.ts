@@ -3,14 +3,14 @@ import type { PolicyFieldChange } from '../../domain/policy-diff';
 import type { Exemption, Policy } from '../../domain/policy-types';
 import { StoreError } from './store-error';
 
-/** More policies in one `putPolicies` call than one DynamoDB transaction can hold (100). Nothing was written. */
+/** More policies in one `putPolicies` call than one DynamoDB transaction can hold (50: each with its history entry). Nothing was written. */
 export class PolicyBatchTooLargeError extends StoreError {
   override name = 'PolicyBatchTooLargeError';
   constructor(
     readonly count: number,
     readonly limit: number,
   ) {
-    super(`cannot apply ${count} policies at once: one transaction holds at most ${limit}; nothing was written`);
+    super(`cannot apply ${count} policies at once: one transaction holds at most ${limit} (each with its history entry); nothing was written`);
   }
 }
 
@@ -94,7 +94,7 @@ export interface PolicyStore {
   loadItems(): Promise<PolicyItems>;
   /**
    * Writes the given (already validated) policies all-or-nothing in one transaction.
-   * Throws `PolicyBatchTooLargeError` above 100 and `PolicyConflictError` on a concurrent edit;
+   * Throws `PolicyBatchTooLargeError` above 50 (each policy takes two actions: itself and its history entry) and `PolicyConflictError` on a concurrent edit;
    * in both cases nothing was written. Each policy's history entry is written in the same
    * transaction. (On dynalite, which has no transactions, the policies are written one by one,
    * each still conditional, each followed by its history entry; see DynamoDbPolicyStore.)
