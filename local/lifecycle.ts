@@ -19,6 +19,7 @@ import type { ShareRecordStatus } from '../lib/app/store-ports';
 import { compareShareIds, describeRule, parsePolicyFile, type ValidatedItems } from '../lib/domain';
 import type { PolicyMode } from '../lib/domain/policy-types';
 import { parseShareRequestLines } from '../lib/contracts/share-request';
+import { osUserName } from '../lib/cli/caller-identity';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
 
@@ -214,7 +215,9 @@ async function applyPolicies(stack: LocalStack, policiesFile: string, timed: Tim
   }
   await timed('policies', async () => {
     const now = Date.now();
-    await stores.policies.putPolicies(validated.policies, now);
+    // The embedded run has no AWS identity: the history names the OS user, and says so.
+    const actor = { id: osUserName(process.env), source: 'os-user' as const, note: 'the OS user name: the embedded local run (npm start) has no AWS caller identity' };
+    await stores.policies.putPolicies(validated.policies, now, { actor });
     for (const exemption of validated.exemptions) await stores.policies.putExemption(exemption, now);
   });
   return validated;

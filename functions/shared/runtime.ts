@@ -18,11 +18,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CancelQueue, EventPublisher } from '../../lib/app/messaging-ports';
 import { systemClock, type Clock } from '../../lib/app/ports';
-import type { InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
+import type { FlaggedSetStore, InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
 import { SecretsManagerCredentialsProvider, type TeraboxCredentialsProvider } from '../../lib/config/terabox-credentials';
 import { EventBridgePublisher } from '../../lib/messages/eventbridge-publisher';
 import { SqsCancelQueue } from '../../lib/messages/sqs-cancel-queue';
 import {
+  DynamoDbFlaggedSetStore,
   DynamoDbInventoryStore,
   DynamoDbLease,
   DynamoDbListingStagingStore,
@@ -66,6 +67,8 @@ export interface RuntimeStores {
   lease: Lease;
   /** The checkpointed sweep's staged listing (the Runs table). */
   listingStaging: ListingStagingStore;
+  /** Each run's flagged set, for the run diffs (the Runs table). */
+  flaggedSets: FlaggedSetStore;
 }
 
 export interface RuntimeOverrides {
@@ -199,7 +202,13 @@ function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): Runtim
   const listingStaging = lazy(
     () => storeOverrides.listingStaging ?? new DynamoDbListingStagingStore({ client: dynamo(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the listing staging') }),
   );
+  const flaggedSets = lazy(
+    () => storeOverrides.flaggedSets ?? new DynamoDbFlaggedSetStore({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the flagged sets') }),
+  );
   return {
+    get flaggedSets() {
+      return flaggedSets();
+    },
     get shareRecords() {
       return shareRecords();
     },

@@ -77,6 +77,7 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
       logger: useCaseLog(runtime.logger),
       redact: (text) => redactor.redact(text),
       ...(staged ? { staging: runtime.stores.listingStaging } : {}),
+      diffs: { flaggedSets: runtime.stores.flaggedSets, runs: runtime.stores.runs },
     };
   };
 

@@ -17,6 +17,29 @@ export const MAX_AUDIT_PATHS = 20;
 
 export type RunAuditEntry = Omit<AuditEntry, 'runId'>;
 
+/** The versions of `policyIds` that `versions` knows (undefined when it knows none). */
+export function policyVersionsOf(
+  policyIds: readonly string[],
+  versions: Readonly<Record<string, number>> | undefined,
+): Record<string, number> | undefined {
+  if (versions === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const id of policyIds) {
+    const version = versions[id];
+    if (version !== undefined) out[id] = version;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The entries, each naming the versions of its policies that decided (a run evaluates one version of each). */
+export function withPolicyVersions(entries: RunAuditEntry[], versions: Readonly<Record<string, number>>): RunAuditEntry[] {
+  for (const entry of entries) {
+    const named = policyVersionsOf(entry.policyIds, versions);
+    if (named !== undefined) entry.policyVersions = named;
+  }
+  return entries;
+}
+
 export function auditEntry(
   shareId: ShareId,
   decision: AuditDecision,

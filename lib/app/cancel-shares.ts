@@ -188,6 +188,7 @@ function cancelledEvent(batch: CancelBatchMessage, outcome: CancelOutcome, recor
       shareId,
       runId: batch.runId,
       policyIds: batch.policyIds?.[shareId] ?? [],
+      ...(batch.policyVersions !== undefined ? { policyVersions: batch.policyVersions } : {}),
       reason:
         outcome.outcome === 'already-gone'
           ? `${reason} (already gone)`

@@ -17,3 +17,4 @@ export * from './ports/run-store';
 export * from './ports/lease';
 export * from './ports/listing-staging';
 export * from './ports/account-registry';
+export * from './ports/flagged-set-store';

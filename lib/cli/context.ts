@@ -18,6 +18,8 @@ import { SqsShareRequestQueue } from '../messages/sqs-request-queue';
 import { createStores, type Stores } from '../stores/create-stores';
 import type { TableNames } from '../stores/create-tables';
 import { createTeraboxClient, type TeraboxClient, type TeraboxClientOptions } from '../terabox';
+import type { PolicyActor } from '../app/store-ports';
+import { resolveActor, type CallerIdentityLookup } from './caller-identity';
 import { UsageError, type CliIo } from './io';
 
 /** Every environment variable the CLI reads, with what it is for (printed by `--help`). */
@@ -59,6 +61,8 @@ export interface ContextDeps {
   dynamo?: DynamoDBClient;
   /** Passed to createTeraboxClient (tests inject a logger or a shorter retry policy). */
   terabox?: Partial<Omit<TeraboxClientOptions, 'credentials'>>;
+  /** Who the caller is for the policy history (default: STS GetCallerIdentity). */
+  callerIdentity?: CallerIdentityLookup;
 }
 
 const isBlank = (value: string | undefined): boolean => value === undefined || value.trim() === '';
@@ -154,6 +158,11 @@ export class CliContext {
       if (error instanceof ConfigError) throw new UsageError(`invalid settings: ${error.problems.join('; ')}`);
       throw error;
     }
+  }
+
+  /** Who makes a policy change: the AWS caller identity, or the OS user name where there is none (caller-identity.ts). */
+  async actor(): Promise<PolicyActor> {
+    return resolveActor(await this.env(), this.deps.callerIdentity);
   }
 
   /** The DynamoDB client: the SDK's defaults (AWS_REGION, credentials, AWS_ENDPOINT_URL_DYNAMODB). */

@@ -1,5 +1,5 @@
 /**
- * `share-lifecycle policies validate|apply|list|delete`: the policies table from the command line.
+ * `share-lifecycle policies validate|apply|list|delete|history`: the policies table from the command line.
  * `apply` validates every item of the file first and writes nothing when one is invalid.
  */
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { describeRule, parsePolicyFile, PolicyValidationError, validatePolicyIte
 import { CliError, EXIT, printJson } from './io';
 import { readInput, type CommandRunner, type Run } from './command';
 import { renderTable, plural } from '../format/plain-text';
+import { registerPolicyHistory } from './policy-history';
 
 interface JsonOption {
   json?: boolean;
@@ -37,6 +38,7 @@ export function registerPolicyCommands(program: Command, runner: CommandRunner):
   registerApply(policies, runner);
   registerList(policies, runner);
   registerDelete(policies, runner);
+  registerPolicyHistory(policies, runner);
 }
 
 function registerValidate(policies: Command, runner: CommandRunner): void {
@@ -80,7 +82,7 @@ function registerApply(policies: Command, runner: CommandRunner): void {
     .option('--json', 'print what was written as JSON')
     .addHelpText(
       'after',
-      '\nPolicies are created or replaced by policyId; policies not in the file are left as they are\n(remove them with `policies delete`). The policies go in one DynamoDB transaction.\n\nExample:\n  share-lifecycle --stack ShareLifecycle policies apply samples/policies.json',
+      '\nPolicies are created or replaced by policyId; policies not in the file are left as they are\n(remove them with `policies delete`). The policies go in one DynamoDB transaction, each with\nits history entry (`policies history ID`): at most 50 policies a file.\n\nExample:\n  share-lifecycle --stack ShareLifecycle policies apply samples/policies.json',
     )
     .action(runner(applyPolicies));
 }
@@ -93,12 +95,14 @@ async function applyPolicies(run: Run, file: string, options: JsonOption): Promi
   await run.context.check({ tables: ['policies'] });
   const stores = await run.context.stores();
   const now = Date.now();
-  const written = result.policies.length > 0 ? await stores.policies.putPolicies(result.policies, now) : { created: [], updated: [] };
+  const actor = await run.context.actor();
+  const written = result.policies.length > 0 ? await stores.policies.putPolicies(result.policies, now, { actor }) : { created: [], updated: [] };
   for (const exemption of result.exemptions) await stores.policies.putExemption(exemption, now);
   const exemptions = result.exemptions.map((e) => e.exemptionId);
   if (options.json === true) {
-    await printJson(run.io, { created: written.created, updated: written.updated, exemptions });
+    await printJson(run.io, { created: written.created, updated: written.updated, exemptions, actor });
   } else {
+    if (result.policies.length > 0) run.io.out(`history  recorded as ${actor.id} (${actor.source === 'sts' ? 'AWS caller identity' : actor.note ?? actor.source})\n`);
     for (const id of written.created) run.io.out(`created  policy ${id}\n`);
     for (const id of written.updated) run.io.out(`updated  policy ${id}\n`);
     for (const id of exemptions) run.io.out(`written  exemption ${id}\n`);
@@ -203,7 +207,10 @@ async function deletePolicy(run: Run, id: string, options: { exemption?: boolean
   await run.context.check({ tables: ['policies'] });
   const stores = await run.context.stores();
   const kind = options.exemption === true ? 'exemption' : 'policy';
-  const deleted = options.exemption === true ? await stores.policies.deleteExemption(id) : await stores.policies.deletePolicy(id);
+  const deleted =
+    options.exemption === true
+      ? await stores.policies.deleteExemption(id)
+      : await stores.policies.deletePolicy(id, Date.now(), { actor: await run.context.actor() });
   if (!deleted) throw new CliError(`no ${kind} ${JSON.stringify(id)} in the policies table`, EXIT.failure);
   run.io.out(`deleted ${kind} ${id}\n`);
   return EXIT.ok;

@@ -1,5 +1,5 @@
 /**
- * `share-lifecycle runs list|show|acknowledge-missing`: the audit trail of sweeps (the runs
+ * `share-lifecycle runs list|show|diff|acknowledge-missing`: the audit trail of sweeps (the runs
  * table): every run's summary, and for one run each share's decision, the policies behind it and
  * what happened; and the way out of a sweep that fails because shares the product created are
  * missing from the listing (lib/app/missing-shares.ts).
@@ -11,6 +11,7 @@ import { describeShapeChange } from '../app/response-shape';
 import type { CommandRunner, Run } from './command';
 import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
+import { registerRunsDiff } from './runs-diff';
 
 function parseLimit(raw: string): number {
   const n = Number(raw);
@@ -64,6 +65,7 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
   const runs = program.command('runs').description('Read the audit trail of sweep runs.');
   registerRunsList(runs, runner);
   registerRunsShow(runs, runner);
+  registerRunsDiff(runs, runner);
   registerAcknowledgeMissing(runs, runner);
 }
 
@@ -138,11 +140,16 @@ async function showRun(run: Run, runId: string, options: ShowOptions): Promise<n
   run.io.out('\n');
   const table = tableLines(
     ['SHARE ID', 'DECISION', 'OUTCOME', 'POLICIES', 'REASONS'],
-    entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', e.policyIds.join(','), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
+    entries.map((e) => [e.shareId, e.decision, e.outcome ?? '-', policiesText(e), e.reasons.join('; ') + (e.error ? ` [${e.error}]` : '')]),
     90,
   );
   await writeOut(run.io, [...table, `${plural(entries.length, 'audit entry', 'audit entries')}\n`]);
   return EXIT.ok;
+}
+
+/** An entry's policies, each with the version that decided where known (`public-30d@v3`). */
+function policiesText(entry: AuditEntry): string {
+  return entry.policyIds.map((id) => (entry.policyVersions?.[id] !== undefined ? `${id}@v${entry.policyVersions[id]}` : id)).join(',');
 }
 
 /** Collects a run's audit entries (those with the `--decision` asked for), counting them on stderr. */
@@ -157,6 +164,13 @@ async function readAuditEntries(run: Run, audit: AsyncIterable<AuditEntry>, opti
   return entries;
 }
 
+/** The summary's diff counts in one line: `new 2, still 5, resolved 1 against run ...`. */
+function diffText(diff: RunSummary['diff']): string | undefined {
+  if (diff === undefined) return undefined;
+  const t = diff.totals;
+  return `new ${t.new}, still ${t.still}, resolved ${t.resolved} ${diff.fromRunId === undefined ? '(first run: everything is new)' : `against run ${diff.fromRunId}`}`;
+}
+
 /** The summary block of `runs show`, as label/value pairs (undefined values are left out). */
 function summaryFields(summary: RunSummary): Array<[string, string | undefined]> {
   return [
@@ -167,6 +181,7 @@ function summaryFields(summary: RunSummary): Array<[string, string | undefined]>
     ['started', formatTime(summary.startedAtMs)],
     ['finished', summary.finishedAtMs === undefined ? undefined : formatTime(summary.finishedAtMs)],
     ['counts', countsText(summary.counts)],
+    ['diff', diffText(summary.diff)],
     ['guardrail', summary.guardrail === undefined ? undefined : summary.guardrail.tripped ? 'TRIPPED: nothing was cancelled' : `ok (${summary.guardrail.planned} planned)`],
     ['reason', summary.reason],
     [

@@ -114,6 +114,7 @@ async function sweep(run: Run, options: SweepOptions): Promise<number> {
     clock: systemClock,
     settings: { accountId, guardrails: limits, globalDryRun },
     redact: (text) => redactor.redact(text),
+    diffs: { flaggedSets: stores.flaggedSets, runs: stores.runs },
   };
   const result = await runSweep(deps, {
     trigger: 'cli',

@@ -9,9 +9,14 @@
  * index (one Query per share): a request id marks that record cancelled directly; `null` says the
  * sweep found no record and none can have appeared since (see NO_RECORD_AGE_MS in lib/app/sweep/types.ts). A share without an
  * entry (and every share of a message written before the field existed) is looked up as before.
+ *
+ * `policyVersions` (added with the policy history, optional) names the version of each policy
+ * the batch's shares break, as the run evaluated it: one run evaluates one version of each policy,
+ * so the map is per batch, not per share. A message without it (older, or policies from a file)
+ * is as valid as before; its ShareCancelled events then carry no versions.
  */
 import * as z from 'zod';
-import { isJsonObject, parseJsonBody } from './json-body';
+import { isJsonObject, JsonNumber, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';
 
 export const MAX_SHARES_PER_CANCEL_BATCH = 100;
@@ -35,6 +40,8 @@ export interface CancelBatchMessage {
    * record. A share missing here is looked up by share id.
    */
   requestIds?: Record<string, string | null>;
+  /** The version of each policy named in `policyIds` that decided (keyed by policy id). */
+  policyVersions?: Record<string, number>;
   dryRun: false;
 }
 
@@ -57,6 +64,16 @@ const reasonSchema = z
   .string({ error: 'must be a string' })
   .max(MAX_REASON_LENGTH, { error: `must be at most ${MAX_REASON_LENGTH} characters` });
 
+/** A policy version: a whole number from 1 (parseJsonBody keeps numbers as JsonNumber: read as a number here). */
+const versionSchema = z.preprocess(
+  (value) => (value instanceof JsonNumber ? Number(value.text) : value),
+  z
+    .number({ error: 'must be a policy version (a whole number from 1)' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(Number.MAX_SAFE_INTEGER, { error: 'is too large' }),
+);
+
 /** The cancel batch schema (strict). */
 export const cancelBatchSchema = z
   .strictObject({
@@ -78,6 +95,9 @@ export const cancelBatchSchema = z
       .optional(),
     requestIds: z
       .record(shareIdSchema, idSchema.nullable(), { error: 'must be an object of share id to request id (or null)' })
+      .optional(),
+    policyVersions: z
+      .record(idSchema, versionSchema, { error: 'must be an object of policy id to version' })
       .optional(),
     dryRun: z.literal(false, { error: 'must be false (a cancel batch is never a dry run)' }),
   })
@@ -126,7 +146,7 @@ export interface CancelDecisionInput {
  * (two different request ids for one share leave it unknown, so that cancel-shares looks it up).
  */
 export function buildCancelBatches(
-  run: { runId: string; accountId: string },
+  run: { runId: string; accountId: string; policyVersions?: Readonly<Record<string, number>> },
   decisions: readonly CancelDecisionInput[],
   batchSize: number = MAX_SHARES_PER_CANCEL_BATCH,
 ): CancelBatchMessage[] {
@@ -159,9 +179,19 @@ export function buildCancelBatches(
     if (Object.keys(reasons).length > 0) batch.reasons = reasons;
     if (Object.keys(policyIds).length > 0) batch.policyIds = policyIds;
     if (Object.keys(requestIds).length > 0) batch.requestIds = requestIds;
+    const versions = versionsNamed(Object.values(policyIds).flat(), run.policyVersions);
+    if (versions !== undefined) batch.policyVersions = versions;
     batches.push(batch);
   }
   return batches;
+}
+
+/** The versions of the named policies that `versions` knows; undefined when none. */
+function versionsNamed(policyIds: readonly string[], versions: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
+  if (versions === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const id of policyIds) if (versions[id] !== undefined) out[id] = versions[id];
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**

@@ -59,6 +59,8 @@ export interface ShareCancelledDetail {
   shareId: string;
   runId: string;
   policyIds: string[];
+  /** The version of each of `policyIds` that decided, where known (`policies history ID` shows it). */
+  policyVersions?: Record<string, number>;
   reason: string;
   requestId?: string;
 }
@@ -89,6 +91,23 @@ export interface SweepCompletedDetail {
   runId: string;
   mode: PolicyMode;
   counts: Record<string, number>;
+  /** New / still / resolved flagged shares against the previous completed run (absent when not compared). */
+  diff?: SweepDiffCounts;
+}
+
+/** Counts of new / still / resolved flagged shares. */
+export interface FlaggedCounts {
+  new: number;
+  still: number;
+  resolved: number;
+}
+
+/** The diff counts a SweepCompleted event carries (the shape of lib/app/run-diff.ts's RunDiffCounts). */
+export interface SweepDiffCounts {
+  /** Absent on a first run: everything is new. */
+  fromRunId?: string;
+  totals: FlaggedCounts;
+  perPolicy: Record<string, FlaggedCounts>;
 }
 
 export interface GuardrailTrip {
@@ -238,7 +257,7 @@ export function shareMarkedForCancelEvent(
 
 /** `ShareCancelled`: a share was cancelled (or found already gone) by a run. */
 export function shareCancelledEvent(
-  input: { shareId: string; runId: string; policyIds: readonly string[]; reason: string; requestId?: string },
+  input: { shareId: string; runId: string; policyIds: readonly string[]; policyVersions?: Readonly<Record<string, number>>; reason: string; requestId?: string },
   at?: number,
 ): ProductEventOf<'ShareCancelled'> {
   const detail: ShareCancelledDetail = {
@@ -248,6 +267,14 @@ export function shareCancelledEvent(
     reason: freeText(input.reason),
   };
   if (input.requestId !== undefined) detail.requestId = input.requestId;
+  // Only the versions of the policies named, and only whole numbers: never a field handed in as is.
+  const versions = Object.fromEntries(
+    input.policyIds.flatMap((id) => {
+      const v = input.policyVersions?.[id];
+      return typeof v === 'number' && Number.isInteger(v) ? [[id, v] as const] : [];
+    }),
+  );
+  if (Object.keys(versions).length > 0) detail.policyVersions = versions;
   return withTime({ source: EVENT_SOURCE, detailType: 'ShareCancelled', detail }, at);
 }
 
@@ -285,13 +312,19 @@ export function shareCancelIneffectiveEvent(
 
 /** `SweepCompleted`: a sweep run finished (counts such as listed, violating, cancelled). */
 export function sweepCompletedEvent(
-  input: { runId: string; mode: PolicyMode; counts: Readonly<Record<string, number>> },
+  input: { runId: string; mode: PolicyMode; counts: Readonly<Record<string, number>>; diff?: SweepDiffCounts },
   at?: number,
 ): ProductEventOf<'SweepCompleted'> {
-  return withTime(
-    { source: EVENT_SOURCE, detailType: 'SweepCompleted', detail: { runId: input.runId, mode: input.mode, counts: { ...input.counts } } },
-    at,
-  );
+  const detail: SweepCompletedDetail = { runId: input.runId, mode: input.mode, counts: { ...input.counts } };
+  if (input.diff !== undefined) {
+    const only = (c: FlaggedCounts): FlaggedCounts => ({ new: c.new, still: c.still, resolved: c.resolved });
+    detail.diff = {
+      ...(input.diff.fromRunId !== undefined ? { fromRunId: input.diff.fromRunId } : {}),
+      totals: only(input.diff.totals),
+      perPolicy: Object.fromEntries(Object.entries(input.diff.perPolicy).map(([id, c]) => [id, only(c)])),
+    };
+  }
+  return withTime({ source: EVENT_SOURCE, detailType: 'SweepCompleted', detail }, at);
 }
 
 /** `GuardrailTripped`: a run would have exceeded a blast-radius limit and cancelled nothing. */

@@ -13,3 +13,4 @@ export type { PathMatcher } from './matchers';
 export { compareShareIds, type AgeClock } from './inventory';
 export { RULE_KINDS, describeRule } from './rules/registry';
 export type { RuleKind } from './rules/rule-kind';
+export { diffPolicyDocuments, type PolicyFieldChange } from './policy-diff';

@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAccountRegistry } from './account-store';
 import type { TableNames } from './create-tables';
 import type { BatchOptions } from './dynamo';
+import { DynamoDbFlaggedSetStore } from './flagged-set-store';
 import { DynamoDbInventoryStore } from './inventory-store';
 import { DynamoDbLease } from './lease';
 import { DynamoDbListingStagingStore } from './listing-staging-store';
@@ -22,6 +23,8 @@ export interface Stores {
   listingStaging: DynamoDbListingStagingStore;
   /** The account registry (every account's, in the policies table). */
   accounts: DynamoDbAccountRegistry;
+  /** Each run's flagged set (the runs table). */
+  flaggedSets: DynamoDbFlaggedSetStore;
 }
 
 /** All stores over `names`, sharing `client` (or one default client built here). */
@@ -40,6 +43,7 @@ export function createStores(options: {
     runs: new DynamoDbRunStore({ ...common, tableName: names.runs }),
     lease: new DynamoDbLease({ ...common, tableName: names.runs }),
     listingStaging: new DynamoDbListingStagingStore({ ...common, tableName: names.runs }),
+    flaggedSets: new DynamoDbFlaggedSetStore({ ...common, tableName: names.runs }),
     accounts: new DynamoDbAccountRegistry({ ...(common.client ? { client: common.client } : {}), tableName: names.policies }),
   };
 }

@@ -13,13 +13,22 @@
  */
 import {
   DeleteCommand,
+  GetCommand,
   PutCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Exemption, Policy } from '../domain/policy-types';
-import type { PolicyItems, PolicyStore, PutPoliciesResult, StoredPolicy } from '../app/store-ports';
+import type {
+  PolicyChangeOptions,
+  PolicyHistoryEntry,
+  PolicyItems,
+  PolicyStore,
+  PutPoliciesResult,
+  StoredPolicy,
+} from '../app/store-ports';
+import { historyItem, historyPartition, historyPrefix, historyPut, lastHistoryVersion, toHistoryEntry } from './policy-history';
 import { documentClient, queryAll, resolveAccountId, sendConditional, str, type Item, type StoreOptions } from './dynamo';
 import {
   PolicyBatchTooLargeError,
@@ -32,6 +41,8 @@ import {
 
 /** DynamoDB's limit of actions in one TransactWriteItems call. */
 export const TRANSACTION_LIMIT = 100;
+/** Policies one `putPolicies` call can write: each takes two actions (the policy and its history entry). */
+export const MAX_POLICIES_PER_APPLY = TRANSACTION_LIMIT / 2;
 
 /** Attributes the table adds around the documented JSON; removed before validation. */
 export const POLICY_TABLE_ATTRIBUTES = ['accountId', 'itemId', 'kind', 'updatedAt', 'version'] as const;
@@ -60,7 +71,7 @@ export class DynamoDbPolicyStore implements PolicyStore {
    * whose key disagrees with the id inside it is reported rather than guessed at.
    */
   async loadItems(): Promise<PolicyItems> {
-    const result: PolicyItems = { policies: [], exemptions: [], unrecognized: [] };
+    const result: PolicyItems = { policies: [], exemptions: [], unrecognized: [], versions: {} };
     for await (const item of this.queryItems()) {
       const itemId = str(item.itemId) ?? '';
       const kind = str(item.kind) ?? kindFromItemId(itemId);
@@ -69,6 +80,7 @@ export class DynamoDbPolicyStore implements PolicyStore {
         const mismatch = keyMismatch(itemId, POLICY_PREFIX, body.policyId, 'policyId');
         if (mismatch) result.unrecognized.push({ itemId, reason: mismatch });
         else result.policies.push(body);
+        if (!mismatch && typeof body.policyId === 'string' && typeof item.version === 'number') (result.versions ??= {})[body.policyId] = item.version;
       } else if (kind === 'exemption') {
         const mismatch = keyMismatch(itemId, EXEMPTION_PREFIX, body.exemptionId, 'exemptionId');
         if (mismatch) result.unrecognized.push({ itemId, reason: mismatch });
@@ -84,86 +96,101 @@ export class DynamoDbPolicyStore implements PolicyStore {
   }
 
   /**
-   * All-or-nothing in one TransactWriteItems call: every policy is written, or none. Each put is
-   * conditional on the version read just before, so two admins applying at once cannot silently
-   * overwrite each other (the loser gets `PolicyConflictError` and nothing of theirs is written).
-   * A transaction holds at most 100 actions: a larger set is refused whole rather than split,
-   * because a split would give up the all-or-nothing promise.
+   * All-or-nothing in one TransactWriteItems call: every policy is written with its history entry
+   * (policy-history.ts), or none. Each put is conditional on the version read just before, so
+   * two admins applying at once cannot silently overwrite each other (the loser gets
+   * `PolicyConflictError` and nothing of theirs is written, history included). A transaction holds
+   * at most 100 actions, two per policy: a set of more than 50 is refused whole rather than split,
+   * because a split would give up the all-or-nothing promise. Versions never go back: a policy
+   * created again after a delete continues from the last version its history shows.
    */
-  async putPolicies(policies: readonly Policy[], now: number): Promise<PutPoliciesResult> {
+  async putPolicies(policies: readonly Policy[], now: number, options: PolicyChangeOptions = {}): Promise<PutPoliciesResult> {
     if (policies.length === 0) return { created: [], updated: [] };
-    if (policies.length > TRANSACTION_LIMIT) throw new PolicyBatchTooLargeError(policies.length, TRANSACTION_LIMIT);
+    if (policies.length > MAX_POLICIES_PER_APPLY) throw new PolicyBatchTooLargeError(policies.length, MAX_POLICIES_PER_APPLY);
     const seen = new Set<string>();
     for (const p of policies) {
       if (seen.has(p.policyId)) throw new StoreError(`policy ${p.policyId} appears twice; nothing was written`);
       seen.add(p.policyId);
     }
-    const versions = new Map<string, number | null>(); // null: exists without a version (hand-made item)
-    for await (const item of this.queryItems(POLICY_PREFIX, true)) {
-      versions.set(str(item.itemId) ?? '', typeof item.version === 'number' ? item.version : null);
-    }
-    const updatedAt = new Date(now).toISOString();
+    const current = new Map<string, StoredItem>();
+    for await (const item of this.queryItems(POLICY_PREFIX)) current.set(str(item.itemId) ?? '', storedItem(item));
     const created: string[] = [];
     const updated: string[] = [];
-    const actions = policies.map((policy): { Put: PutCommandInput } => {
-      const itemId = policyItemId(policy.policyId);
-      const previous = versions.get(itemId);
+    const puts: Array<{ Put: PutCommandInput }> = [];
+    const histories: Item[] = [];
+    for (const policy of policies) {
+      const previous = current.get(policyItemId(policy.policyId));
       (previous === undefined ? created : updated).push(policy.policyId);
-      const condition =
-        previous === undefined
-          ? { ConditionExpression: 'attribute_not_exists(itemId)' }
-          : previous === null
-            ? {
-                ConditionExpression: 'attribute_exists(itemId) AND attribute_not_exists(#version)',
-                ExpressionAttributeNames: { '#version': 'version' },
-              }
-            : {
-              ConditionExpression: '#version = :previous',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':previous': previous },
-            };
-      return {
-        Put: {
-          TableName: this.tableName,
-          // Keys and bookkeeping last: nothing in the policy can overwrite them.
-          Item: { ...policy, accountId: this.accountId, itemId, kind: 'policy', updatedAt, version: (previous ?? 0) + 1 },
-          ...condition,
-        },
-      };
-    });
+      const base = typeof previous?.version === 'number' ? previous.version : await this.lastVersion(policy.policyId);
+      puts.push(this.policyPut(policy, previous, base + 1, now));
+      histories.push(this.history(policy.policyId, now, options, previous, { version: base + 1, body: jsonOf(policy) }));
+    }
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: actions }));
+      await this.doc.send(new TransactWriteCommand({ TransactItems: [...puts, ...histories.map((h) => historyPut(this.tableName, h))] }));
     } catch (err) {
-      if (errorName(err) === 'UnknownOperationException') {
-        // dynalite (the embedded `npm start` run) has no transactions; DynamoDB and DynamoDB Local
-        // never answer this. Write one by one, each still conditional: the set was validated
-        // before, so only a concurrent edit can stop it halfway there, and that is reported.
-        await this.putOneByOne(actions, policies);
-        return { created, updated };
-      }
-      const conflicted = conditionFailures(err).map((i) => policies[i]?.policyId ?? '?');
-      if (conflicted.length > 0) {
-        throw new PolicyConflictError(
-          `policies changed while applying (${conflicted.join(', ')}); nothing was written, apply again`,
-          conflicted,
-          err,
-        );
-      }
-      const translated = toStoreError(err, 'TransactWriteItems', this.tableName);
-      if (!translated.retryable && cancelledByContention(err)) {
-        throw new StoreError(translated.message, { cause: err, retryable: true, code: translated.code });
-      }
-      throw translated;
+      if (errorName(err) !== 'UnknownOperationException') throw this.transactionError(err, policies.map((p) => p.policyId), 'applying', 'written');
+      // dynalite (the embedded `npm start` run) has no transactions; DynamoDB and DynamoDB Local
+      // never answer this. Write one by one, each still conditional and followed by its history:
+      // the set was validated before, so only a concurrent edit can stop it halfway, and that is reported.
+      await this.putOneByOne(puts, histories, policies);
     }
     return { created, updated };
   }
 
-  private async putOneByOne(actions: Array<{ Put: PutCommandInput }>, policies: readonly Policy[]): Promise<void> {
-    for (const [i, action] of actions.entries()) {
+  /** The conditional put of one policy over the item read before (none, one without a version, one with). */
+  private policyPut(policy: Policy, previous: StoredItem | undefined, version: number, now: number): { Put: PutCommandInput } {
+    const itemId = policyItemId(policy.policyId);
+    return {
+      Put: {
+        TableName: this.tableName,
+        // Keys and bookkeeping last: nothing in the policy can overwrite them.
+        Item: { ...policy, accountId: this.accountId, itemId, kind: 'policy', updatedAt: new Date(now).toISOString(), version },
+        ...versionCondition(previous),
+      },
+    };
+  }
+
+  private history(
+    policyId: string,
+    now: number,
+    options: PolicyChangeOptions,
+    previous: StoredItem | undefined,
+    next: { version: number; body: Record<string, unknown> } | undefined,
+  ): Item {
+    return historyItem({
+      accountId: this.accountId,
+      policyId,
+      now,
+      actor: options.actor,
+      versionBefore: typeof previous?.version === 'number' ? previous.version : undefined,
+      versionAfter: next?.version,
+      before: previous?.body,
+      after: next?.body,
+    });
+  }
+
+  /**
+   * A cancelled transaction as the caller's error: a conflict naming the policies, or the store's
+   * error. Action i of the transaction is policy i, or the history entry of policy i - n.
+   */
+  private transactionError(err: unknown, policyIds: readonly string[], doing: string, done: string): Error {
+    const conflicted = [...new Set(conditionFailures(err).map((i) => policyIds[i % policyIds.length] ?? '?'))];
+    if (conflicted.length > 0) {
+      return new PolicyConflictError(`policies changed while ${doing} (${conflicted.join(', ')}); nothing was ${done}, ${doing === 'applying' ? 'apply' : 'delete'} again`, conflicted, err);
+    }
+    const translated = toStoreError(err, 'TransactWriteItems', this.tableName);
+    if (!translated.retryable && cancelledByContention(err)) {
+      return new StoreError(translated.message, { cause: err, retryable: true, code: translated.code });
+    }
+    return translated;
+  }
+
+  private async putOneByOne(puts: Array<{ Put: PutCommandInput }>, histories: readonly Item[], policies: readonly Policy[]): Promise<void> {
+    for (const [i, action] of puts.entries()) {
+      const policyId = policies[i]?.policyId ?? '?';
       try {
         await this.doc.send(new PutCommand(action.Put));
       } catch (err) {
-        const policyId = policies[i]?.policyId ?? '?';
         const written = policies.slice(0, i).map((p) => p.policyId);
         if (isConditionalCheckFailed(err)) {
           throw new PolicyConflictError(
@@ -174,11 +201,71 @@ export class DynamoDbPolicyStore implements PolicyStore {
         }
         throw toStoreError(err, 'PutItem', this.tableName);
       }
+      await this.putHistoryAlone(histories[i], policyId);
     }
   }
 
-  deletePolicy(policyId: string): Promise<boolean> {
-    return this.deleteItem(policyItemId(policyId));
+  /** A history entry written after its change (dynalite only): a failure says the change itself was made. */
+  private async putHistoryAlone(item: Item | undefined, policyId: string): Promise<void> {
+    if (item === undefined) return;
+    try {
+      await this.doc.send(new PutCommand(historyPut(this.tableName, item).Put));
+    } catch (err) {
+      const cause = toStoreError(err, 'PutItem', this.tableName);
+      throw new StoreError(`policy ${policyId} was changed but its history entry was not written: ${cause.message}`, { cause: err, code: cause.code });
+    }
+  }
+
+  /**
+   * Deletes the policy as read a moment before, with its history entry, in one transaction; false
+   * when there is no such policy. `PolicyConflictError` when it changed between the read and the delete.
+   */
+  async deletePolicy(policyId: string, now: number, options: PolicyChangeOptions = {}): Promise<boolean> {
+    const key = { accountId: this.accountId, itemId: policyItemId(policyId) };
+    let item: Item | undefined;
+    try {
+      item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item;
+    } catch (err) {
+      throw toStoreError(err, 'GetItem', this.tableName);
+    }
+    if (item === undefined) return false;
+    const previous = storedItem(item);
+    const remove = { TableName: this.tableName, Key: key, ...versionCondition(previous) };
+    const history = this.history(policyId, now, options, previous, undefined);
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: [{ Delete: remove }, historyPut(this.tableName, history)] }));
+    } catch (err) {
+      if (errorName(err) !== 'UnknownOperationException') throw this.transactionError(err, [policyId], 'deleting', 'deleted');
+      const deleted = await sendConditional(() => this.doc.send(new DeleteCommand(remove)), 'DeleteItem', this.tableName);
+      if (deleted === undefined) throw new PolicyConflictError(`policy ${policyId} changed while deleting; nothing was deleted, delete again`, [policyId]);
+      await this.putHistoryAlone(history, policyId);
+    }
+    return true;
+  }
+
+  /** The policy's changes, newest first. */
+  async listHistory(policyId: string, options: { limit?: number } = {}): Promise<PolicyHistoryEntry[]> {
+    const out: PolicyHistoryEntry[] = [];
+    const limit = options.limit ?? Infinity;
+    if (limit <= 0) return out;
+    for await (const item of queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'accountId = :a AND begins_with(itemId, :p)',
+      ExpressionAttributeValues: { ':a': historyPartition(this.accountId), ':p': historyPrefix(policyId) },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      ...(Number.isFinite(limit) ? { Limit: Math.min(limit, 1000) } : {}),
+    })) {
+      out.push(toHistoryEntry(item));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The last version the policy's history shows (0 when it has none). */
+  private async lastVersion(policyId: string): Promise<number> {
+    const [last] = await this.listHistory(policyId, { limit: 1 });
+    return lastHistoryVersion(last);
   }
 
   async listPolicies(): Promise<StoredPolicy[]> {
@@ -231,17 +318,44 @@ export class DynamoDbPolicyStore implements PolicyStore {
     return written !== undefined;
   }
 
-  private queryItems(prefix?: string, keysAndVersionOnly = false): AsyncGenerator<Item, void, undefined> {
+  private queryItems(prefix?: string): AsyncGenerator<Item, void, undefined> {
     return queryAll(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: prefix ? 'accountId = :a AND begins_with(itemId, :p)' : 'accountId = :a',
       ExpressionAttributeValues: prefix ? { ':a': this.accountId, ':p': prefix } : { ':a': this.accountId },
-      ...(keysAndVersionOnly
-        ? { ProjectionExpression: 'itemId, #version', ExpressionAttributeNames: { '#version': 'version' } }
-        : {}),
       ConsistentRead: true,
     });
   }
+}
+
+/** A stored policy as a change reads it: its version (null: a hand-made item without one) and its documented JSON. */
+interface StoredItem {
+  version: number | null;
+  body: Record<string, unknown>;
+}
+
+function storedItem(item: Item): StoredItem {
+  return { version: typeof item.version === 'number' ? item.version : null, body: stripTableAttributes(item) };
+}
+
+type Condition = Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
+/** The condition that the item is still as read: absent, present without a version, or at that version. */
+function versionCondition(previous: StoredItem | undefined): Condition {
+  if (previous === undefined) return { ConditionExpression: 'attribute_not_exists(itemId)' };
+  if (previous.version === null) {
+    return { ConditionExpression: 'attribute_exists(itemId) AND attribute_not_exists(#version)', ExpressionAttributeNames: { '#version': 'version' } };
+  }
+  return {
+    ConditionExpression: '#version = :previous',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':previous': previous.version },
+  };
+}
+
+/** The policy as its JSON document (what a policy file holds: no undefined fields). */
+function jsonOf(policy: Policy): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(policy)) as Record<string, unknown>;
 }
 
 function kindFromItemId(itemId: string): string | undefined {

@@ -5,7 +5,7 @@
  *   `{ kind: "run", accountId, runId, status, mode, trigger, startedAt, startedAtMs, finishedAtMs,
  *      counts, guardrail, errors, timings, reason }`
  * - audit entry: pk `AUDIT#<runId>`, sk `<shareId>`
- *   `{ kind: "audit", runId, shareId, decision, policyIds, reasons, outcome, error, shortUrl, paths,
+ *   `{ kind: "audit", runId, shareId, decision, policyIds, policyVersions, reasons, outcome, error, shortUrl, paths,
  *      requester, recordedAtMs, outcomeAtMs, expiresAt }` - `expiresAt` (epoch seconds) is the
  *   table's TTL attribute, so DynamoDB deletes entries after the retention (default 90 days).
  *
@@ -476,6 +476,7 @@ export function toRunSummary(item: Item, accountId: string): RunSummary {
     cancelVerification: Array.isArray((item.cancelVerification as { ineffective?: unknown } | undefined)?.ineffective)
       ? (item.cancelVerification as RunSummary['cancelVerification'])
       : undefined,
+    diff: typeof (item.diff as { totals?: unknown } | undefined)?.totals === 'object' ? (item.diff as RunSummary['diff']) : undefined,
   });
 }
 
@@ -485,6 +486,7 @@ export function toAuditEntry(item: Item, runId: string): AuditEntry {
     shareId: str(item.sk) ?? '',
     decision: DECISIONS.find((d) => d === item.decision) ?? 'unevaluable',
     policyIds: strList(item.policyIds) ?? [],
+    policyVersions: numRecord(item.policyVersions),
     reasons: strList(item.reasons) ?? [],
     outcome: OUTCOMES.find((o) => o === item.outcome),
     error: str(item.error),

@@ -3,6 +3,7 @@ import type { GuardrailReport } from '../../domain/decision';
 import type { ShareId } from '../../domain/share';
 import type { CancelOutcomeKind } from '../ports';
 import type { ResponseShape, ShapeChange } from '../response-shape';
+import type { RunDiffCounts } from '../run-diff';
 import { StoreError } from './store-error';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'skipped';
@@ -32,6 +33,8 @@ export interface RunSummary {
   apiShape?: RunApiShape;
   /** Shares whose cancel was answered done and that a complete listing still showed. */
   cancelVerification?: RunCancelVerification;
+  /** The flagged set compared with the previous completed run's (lib/app/run-diff.ts); absent when it could not be. */
+  diff?: RunDiffCounts;
 }
 
 /** The run summary's record of the list response's shape (lib/app/listing-drift.ts). */
@@ -96,6 +99,8 @@ export interface AuditEntry {
   shareId: ShareId;
   decision: AuditDecision;
   policyIds: readonly string[];
+  /** The version of each of `policyIds` that decided, where the policy has one (`policies history` shows it). */
+  policyVersions?: Readonly<Record<string, number>>;
   reasons: readonly string[];
   outcome?: AuditOutcome;
   error?: string;

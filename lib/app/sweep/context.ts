@@ -115,6 +115,7 @@ function emptyResult(deps: SweepDeps, request: SweepRequest, startedAtMs: number
     errors: [],
     invalidPolicies: [],
     policyIds: [],
+    policyVersions: {},
     inventory: { listed: 0, pages: 0, complete: false, new: 0, gone: 0, deleted: 0, written: 0 },
     subjects: new Map(),
     enqueued: [],

@@ -12,7 +12,7 @@ import { SWEEP_METRICS, SweepPhaseError } from './types';
 export async function enqueueCancels(ctx: SweepContext, toCancel: readonly ShareId[], facts: CancelFacts, now: number): Promise<void> {
   const { deps, result } = ctx;
   const inputs = cancelInputsOf(toCancel, facts, result.startedAtMs);
-  const batches = buildCancelBatches({ runId: result.runId, accountId: result.accountId }, inputs, deps.settings.cancelBatchSize ?? MAX_SHARES_PER_CANCEL_BATCH);
+  const batches = buildCancelBatches({ runId: result.runId, accountId: result.accountId, policyVersions: result.policyVersions }, inputs, deps.settings.cancelBatchSize ?? MAX_SHARES_PER_CANCEL_BATCH);
   try {
     await deps.cancelQueue.send(batches);
     result.enqueued = [...toCancel];

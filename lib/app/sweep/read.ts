@@ -21,6 +21,7 @@ import { judgeDrift } from '../listing-drift';
 import { DEFAULT_MISSING_GRACE_MS, findMissingCreatedShares, missingSharesMessage } from '../missing-shares';
 import type { ResponseShape } from '../response-shape';
 import type { ShareRecord, StoredApiShape } from '../store-ports';
+import { policyVersionsOf } from '../audit-entry';
 import type { SweepContext } from './context';
 import type { StreamedListing } from './streamed-listing';
 import { MAX_REPORTED_INEFFECTIVE, SWEEP_METRICS, SweepPhaseError } from './types';
@@ -47,6 +48,7 @@ export async function loadPolicies(ctx: SweepContext): Promise<{ policies: Polic
   if (invalidCount > 0) deps.logger?.warn('invalid policies skipped', { runId: result.runId, count: invalidCount });
   ctx.metric(SWEEP_METRICS.invalidPolicies, invalidCount);
   result.policyIds = validated.policies.map((p) => p.policyId);
+  result.policyVersions = policyVersionsOf(result.policyIds, items.versions) ?? {};
   return { policies: validated.policies, exemptions: validated.exemptions };
 }
 

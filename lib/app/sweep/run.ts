@@ -316,7 +316,8 @@ export class SweepRun {
     if (e) ctx.metric(SWEEP_METRICS.plannedForCancel, e.guardrail.planned);
     if (result.status === 'completed') {
       // Counts as they will be stored, so that subscribers see what the summary says.
-      await publishEvents(ctx, [sweepCompletedEvent({ runId: result.runId, mode: result.mode, counts: runCounts(result, ctx.verification) }, deps.clock.now())]);
+      const completed = { runId: result.runId, mode: result.mode, counts: runCounts(result, ctx.verification), ...(result.diff ? { diff: result.diff } : {}) };
+      await publishEvents(ctx, [sweepCompletedEvent(completed, deps.clock.now())]);
     }
     ctx.metric(SWEEP_METRICS.failed, result.status === 'failed' ? 1 : 0);
     result.finishedAtMs = deps.clock.now();
@@ -358,6 +359,7 @@ export class SweepRun {
       ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
       ...(result.apiShape !== undefined ? { apiShape: result.apiShape } : {}),
       ...(result.cancelVerification !== undefined ? { cancelVerification: result.cancelVerification } : {}),
+      ...(result.diff !== undefined ? { diff: result.diff } : {}),
     });
   }
 

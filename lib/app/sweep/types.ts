@@ -12,7 +12,9 @@ import type { CancelQueue, EventPublisher } from '../messaging-ports';
 import type { MissingShare } from '../missing-shares';
 import type { PolicySource } from '../policy-source';
 import type { Clock, ShareChunkReader } from '../ports';
+import type { RunDiffCounts } from '../run-diff';
 import type {
+  FlaggedSetStore,
   InventoryStore,
   ListingStagingStore,
   Lease,
@@ -133,6 +135,11 @@ export interface SweepDeps {
   inventory: Pick<InventoryStore, 'scan' | 'putChanged' | 'setMarks' | 'setNotified' | 'clearMarks' | 'deleteMany' | 'recordCancelRequests'>;
   runs: Pick<RunStore, 'newRunId' | 'getRun' | 'startRun' | 'finishRun' | 'putAuditEntries' | 'getAuditEntries' | 'getApiShape' | 'putApiShape'>;
   lease: Pick<Lease, 'acquire' | 'renew' | 'release' | 'current'>;
+  /**
+   * Where each run's flagged set is stored and the runs it is compared with (the summary's
+   * `diff`, `runs diff`). Absent: no flagged set is stored and no diff computed.
+   */
+  diffs?: { flaggedSets: FlaggedSetStore; runs: Pick<RunStore, 'listRuns'> };
   /** Where the listing is staged between chunks. Default: in memory (a run in one process). */
   staging?: ListingStagingStore;
   events: EventPublisher;
@@ -219,6 +226,8 @@ export interface SweepResult {
   invalidPolicies: InvalidItem[];
   /** Policies that were evaluated (valid ones), by id. */
   policyIds: string[];
+  /** The stored version of each evaluated policy that has one (policies from a file have none). */
+  policyVersions: Record<string, number>;
   inventory: SweepInventoryStats;
   /** The engine's result (its decisions as many as `reportDecisions`); absent when the run stopped before evaluating. */
   evaluation?: EvaluationResult;
@@ -244,6 +253,8 @@ export interface SweepResult {
   missingShares: MissingShare[];
   /** The run summary's counts. */
   counts: Record<string, number>;
+  /** The flagged set's diff against the previous completed run (absent when it could not be compared). */
+  diff?: RunDiffCounts;
   /** Phase durations (ms). */
   timings: Partial<Record<SweepPhase | 'total', number>>;
 }

@@ -8,13 +8,15 @@
  */
 import type { Decision } from '../../domain/decision';
 import type { EvaluationPlan } from '../../domain/evaluation-run';
+import { FlaggedSetBuilder } from '../run-diff';
 import type { ShareId } from '../../domain/share';
 import { guardrailTrippedEvent } from '../../contracts/events';
 import { forEachLimit } from '../../shared/concurrency';
-import type { RunAuditEntry, ShareSubject } from '../audit-entry';
+import { withPolicyVersions, type RunAuditEntry, type ShareSubject } from '../audit-entry';
 import { applyVerificationToAudit } from '../cancel-verification';
 import type { InventoryItem } from '../store-ports';
 import type { SweepContext } from './context';
+import { recordFlagged } from './diff';
 import { publishEvents, sendNotices } from './notices';
 import {
   auditEntryOfDecision,
@@ -55,6 +57,7 @@ export async function writePhase(ctx: SweepContext, listing: StreamedListing, pl
   await writeMarks(ctx, plan, now);
   await attachShareIds(ctx, listing.attach, now);
   await pass.writeVerified();
+  await recordFlagged(ctx, pass.flagged.build(), now);
   const requestIdOf = (shareId: ShareId): string | undefined => listing.records.get(shareId)?.requestId;
   await sendNotices(ctx, plan.noticesDue, requestIdOf);
   if (plan.guardrail.tripped) await publishEvents(ctx, [guardrailTrippedEvent({ runId: result.runId, trips: guardrailEventTrips(plan) }, now)]);
@@ -77,6 +80,8 @@ class SecondPass {
   private readonly verifiedIds: Set<ShareId>;
   private readonly cancels: Set<ShareId>;
   private readonly treatment: AuditTreatment;
+  /** The run's flagged set, for `runs diff` (run-diff.ts). */
+  readonly flagged = new FlaggedSetBuilder();
   private items: InventoryItem[] = [];
   private entries: RunAuditEntry[] = [];
   private auditCount = 0;
@@ -124,7 +129,7 @@ class SecondPass {
         const subject = subjectOf({ share, requester: listing.records.get(id)?.requester });
         if (this.wanted.has(id)) this.subjects.set(id, subject);
         if (this.cancels.has(id)) this.createdAt.set(id, share.createdAtMs);
-        if (listing.engine.hasDecision(slot)) this.audit(listing.engine.decisionOf(slot), subject);
+        if (listing.engine.hasDecision(slot)) this.decided(listing.engine.decisionOf(slot), subject);
       }
       if (this.items.length >= WRITE_BATCH) await this.flushItems();
       if (this.entries.length >= WRITE_BATCH) await this.flushEntries();
@@ -136,8 +141,9 @@ class SecondPass {
     result.subjects = this.subjects;
   }
 
-  private audit(decision: Decision | undefined, subject: ShareSubject): void {
+  private decided(decision: Decision | undefined, subject: ShareSubject): void {
     if (decision === undefined) return;
+    this.flagged.add(decision);
     const entry = auditEntryOfDecision(decision, subject, this.treatment, this.now);
     if (entry === undefined) return;
     if (this.cancels.has(entry.shareId)) this.ctx.auditEntries.push(entry);
@@ -158,7 +164,8 @@ class SecondPass {
     const entries = this.entries;
     this.entries = [];
     if (entries.length === 0) return;
-    await writing(this.ctx, 'the audit entries', () => this.ctx.deps.runs.putAuditEntries(this.ctx.result.runId, entries));
+    const { result } = this.ctx;
+    await writing(this.ctx, 'the audit entries', () => this.ctx.deps.runs.putAuditEntries(result.runId, withPolicyVersions(entries, result.policyVersions)));
     this.auditCount += entries.length;
     this.ctx.result.counts.auditEntries = this.auditCount;
   }

@@ -79,7 +79,12 @@ describe('share-lifecycle policies', () => {
   it('applies a valid file, lists it as a table and as JSON, then deletes a policy', async () => {
     const applied = await runCli(cli, ['policies', 'apply', '--json', validFile()], { env });
     expect(applied.code).toBe(0);
-    expect(JSON.parse(applied.stdout)).toEqual({ created: ['no-env', 'public-30d'], updated: [], exemptions: ['legal-hold'] });
+    expect(JSON.parse(applied.stdout)).toEqual({
+      created: ['no-env', 'public-30d'],
+      updated: [],
+      exemptions: ['legal-hold'],
+      actor: { id: expect.any(String), source: 'os-user', note: expect.stringContaining('AWS_ENDPOINT_URL_DYNAMODB points at a local DynamoDB') },
+    });
 
     const again = await runCli(cli, ['policies', 'apply', validFile()], { env });
     expect(again.stdout).toContain('updated  policy public-30d');
@@ -104,6 +109,32 @@ describe('share-lifecycle policies', () => {
     const gone = await runCli(cli, ['policies', 'delete', 'no-env'], { env });
     expect(gone.code).toBe(1);
     expect(gone.stderr).toBe('share-lifecycle: no policy "no-env" in the policies table\n');
+  });
+
+  it('shows a policy\'s history newest first, as text and as JSON, and refuses a policy it never saw', async () => {
+    // After the test above: both policies applied twice, then no-env deleted.
+    const text = await runCli(cli, ['policies', 'history', 'public-30d'], { env });
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}update {2}v1 -> v2 {2}by \S+ \(the OS user name: AWS_ENDPOINT_URL_DYNAMODB points/);
+    expect(lines[1]).toBe('    (no field changed)');
+    expect(lines[2]).toMatch(/ create {2}v1 {2}by /);
+    expect(text.stdout).toMatch(/ {4}rule: \(none\) -> \{"type":"max-age","maxAgeDays":30\}/);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('2 changes of policy public-30d');
+
+    const json = await runCli(cli, ['policies', 'history', 'no-env', '--json'], { env });
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { policyId: string; entries: Array<{ change: string; versionBefore?: number; versionAfter?: number; before?: unknown }> };
+    expect(parsed.policyId).toBe('no-env');
+    expect(parsed.entries.map((e) => [e.change, e.versionBefore ?? null, e.versionAfter ?? null])).toEqual([
+      ['delete', 2, null],
+      ['update', 1, 2],
+      ['create', null, 1],
+    ]);
+    expect(parsed.entries[0]?.before).toMatchObject({ policyId: 'no-env', rule: { type: 'name', deny: ['**/*.env'] } });
+
+    const none = await runCli(cli, ['policies', 'history', 'never-was'], { env });
+    expect(none).toMatchObject({ code: 1, stderr: 'share-lifecycle: no policy "never-was" and no recorded change of one in the policies table\n' });
   });
 
   it('names the missing setting in one line and exits 2', async () => {

@@ -69,7 +69,9 @@ describe('sweep-shares handler', () => {
     expect([...inventory.keys()].sort()).toEqual(SHARES.map((s) => s.shareId).sort());
     // Which run cancelled it, so that the next complete listing can verify the cancel took.
     expect(inventory.get(BIG_ID)).toEqual({ shareId: BIG_ID, firstSeenAtMs: T0, lastSeenAtMs: T0, cancelRunId: report.runId, cancelRequestedAtMs: T0 });
-    expect(w.bus.detailsOf('SweepCompleted')).toEqual([{ runId: report.runId, mode: 'enforce', counts: expect.objectContaining({ enqueued: 3 }) }]);
+    // A first run: everything flagged is new (no fromRunId).
+    const diff = { totals: { new: 4, still: 0, resolved: 0 }, perPolicy: { 'no-docx': { new: 1, still: 0, resolved: 0 }, 'public-30d': { new: 3, still: 0, resolved: 0 } } };
+    expect(w.bus.detailsOf('SweepCompleted')).toEqual([{ runId: report.runId, mode: 'enforce', counts: expect.objectContaining({ enqueued: 3 }), diff }]);
     expect(await w.stores.lease.current()).toBeUndefined();
     expect(w.metrics.get('SharesListed')).toEqual([7]);
     expect(w.metrics.get('SharesPlannedForCancel')).toEqual([3]);

@@ -55,6 +55,25 @@ describe('the stores on dynalite', () => {
     expect(items.exemptions).toEqual([anExemption()]);
   });
 
+  it('records the policy history without transactions too: each change, then its entry', async () => {
+    const actor = { id: 'ana', source: 'os-user' as const, note: 'the OS user name: the embedded local run' };
+    await stores.policies.putPolicies([aPolicy({ policyId: 'hist' })], T0, { actor });
+    await stores.policies.putPolicies([aPolicy({ policyId: 'hist', description: 'edited' })], T0 + 1, { actor });
+    expect(await stores.policies.deletePolicy('hist', T0 + 2, { actor })).toBe(true);
+    const history = await stores.policies.listHistory('hist');
+    expect(history.map((e) => [e.change, e.versionBefore ?? null, e.versionAfter ?? null, e.actor.id])).toEqual([
+      ['delete', 2, null, 'ana'],
+      ['update', 1, 2, 'ana'],
+      ['create', null, 1, 'ana'],
+    ]);
+    expect(history[1]?.diff).toEqual([{ field: 'description', old: aPolicy().description, new: 'edited' }]);
+  });
+
+  it('stores and reads a run\'s flagged set', async () => {
+    await stores.flaggedSets.putFlaggedSet('20310501T100000000Z-0000000a', { p: ['2', '1'] }, T0);
+    expect(await stores.flaggedSets.getFlaggedSet('20310501T100000000Z-0000000a')).toEqual({ p: ['1', '2'] });
+  });
+
   it('claims, completes and finds a share record', async () => {
     const result = await stores.shareRecords.claim(aClaim());
     if (result.kind !== 'claimed') throw new Error(result.kind);

@@ -54,6 +54,7 @@ describe('DynamoDbPolicyStore items', () => {
       policies: asJson([naming, aPolicy(), quota]), // in key order
       exemptions: [anExemption()],
       unrecognized: [],
+      versions: { 'no-env-files': 1, 'public-links-30-days': 1, 'quota-per-requester': 1 },
     });
   });
 
@@ -74,6 +75,7 @@ describe('DynamoDbPolicyStore items', () => {
           reason: 'itemId policy#renamed does not match policyId "other-name" (expected policy#other-name)',
         },
       ],
+      versions: {}, // hand-made items carry no version
     });
   });
 
@@ -136,7 +138,7 @@ describe('DynamoDbPolicyStore.putPolicies', () => {
   });
 
   it.each([
-    ['more than one transaction holds', Array.from({ length: 101 }, (_, i) => aPolicy({ policyId: `p-${i}` })), PolicyBatchTooLargeError],
+    ['more than one transaction holds (50 policies and their history entries)', Array.from({ length: 51 }, (_, i) => aPolicy({ policyId: `p-${i}` })), PolicyBatchTooLargeError],
     ['the same policy id twice', [aPolicy(), aPolicy()], StoreError],
   ])('refuses %s before writing anything', async (_label, policies, errorClass) => {
     const { store } = freshStore();
@@ -144,23 +146,23 @@ describe('DynamoDbPolicyStore.putPolicies', () => {
     expect(await store.listPolicies()).toEqual([]);
   });
 
-  it('applies exactly 100 policies in one go', async () => {
+  it('applies exactly 50 policies in one go (100 actions with their history entries)', async () => {
     const { store } = freshStore();
-    const hundred = Array.from({ length: 100 }, (_, i) => aPolicy({ policyId: `p-${String(i).padStart(3, '0')}` }));
-    expect((await store.putPolicies(hundred, T0)).created).toHaveLength(100);
-    expect((await store.loadItems()).policies).toHaveLength(100);
+    const fifty = Array.from({ length: 50 }, (_, i) => aPolicy({ policyId: `p-${String(i).padStart(3, '0')}` }));
+    expect((await store.putPolicies(fifty, T0)).created).toHaveLength(50);
+    expect((await store.loadItems()).policies).toHaveLength(50);
   });
 });
 
 describe('DynamoDbPolicyStore deletes', () => {
   it.each([
-    ['a policy', (s: DynamoDbPolicyStore) => s.putPolicies([aPolicy({ policyId: 'x' })], T0), (s: DynamoDbPolicyStore) => s.deletePolicy('x')],
+    ['a policy', (s: DynamoDbPolicyStore) => s.putPolicies([aPolicy({ policyId: 'x' })], T0), (s: DynamoDbPolicyStore) => s.deletePolicy('x', T0 + 1)],
     ['an exemption', (s: DynamoDbPolicyStore) => s.putExemption(anExemption({ exemptionId: 'x' }), T0), (s: DynamoDbPolicyStore) => s.deleteExemption('x')],
   ])('deletes %s and reports one that is not there', async (_kind, put, remove) => {
     const { store } = freshStore();
     await put(store);
     expect(await remove(store)).toBe(true);
     expect(await remove(store)).toBe(false);
-    expect(await store.loadItems()).toEqual({ policies: [], exemptions: [], unrecognized: [] });
+    expect(await store.loadItems()).toEqual({ policies: [], exemptions: [], unrecognized: [], versions: {} });
   });
 });

@@ -73,6 +73,17 @@ describe('cancelShareBatch', () => {
     ]);
   });
 
+  it('names in ShareCancelled the version of each policy that decided, when the batch carries them', async () => {
+    const w = world();
+    await w.run({ policyIds: { '1001': ['max-age-30'], '1002': ['no-temp'] }, policyVersions: { 'max-age-30': 3, 'no-temp': 1 } });
+    const details = w.events.published.map((e) => e.detail as ShareCancelledDetail).sort((a, b) => a.shareId.localeCompare(b.shareId));
+    expect(details.map((d) => [d.shareId, d.policyIds, d.policyVersions])).toEqual([
+      ['1001', ['max-age-30'], { 'max-age-30': 3 }],
+      ['1002', ['no-temp'], { 'no-temp': 1 }],
+      ['1003', [], undefined],
+    ]);
+  });
+
   it('counts an unconfirmed cancel (errno -7) as done: record cancelled, audit outcome unconfirmed, an event that says so', async () => {
     const w = world();
     w.terabox.cancelOutcomes.set('1001', { shareId: '1001', outcome: 'unconfirmed', errno: -7 });

@@ -12,6 +12,7 @@ describe('parseCancelBatch', () => {
     ['with a 20-digit share id', { set: { shareIds: ['18446744073709551615'], reasons: {}, policyIds: {} } }],
     ['with a request id for one share and null (no record) for the other', { set: { requestIds: { '1001': 'req-1', '1002': null } } }],
     ['with request ids for some shares only', { set: { requestIds: { '1002': 'req-2' } } }],
+    ['with the version of each policy', { set: { policyVersions: { 'max-age-30': 3, 'no-temp-files': 1 } } }],
   ])('accepts a batch %s', (_name, change) => {
     expect(parseCancelBatch(cancelBatchBody(change)).ok).toBe(true);
   });
@@ -28,6 +29,9 @@ describe('parseCancelBatch', () => {
     ['dryRun true', { set: { dryRun: true } }, 'dryRun: must be false (a cancel batch is never a dry run)'],
     ['dryRun missing', { omit: ['dryRun'] }, 'dryRun: must be false (a cancel batch is never a dry run)'],
     ['a missing run id', { omit: ['runId'] }, 'runId: is required'],
+    ['a policy version of 0', { set: { policyVersions: { 'max-age-30': 0 } } }, 'policyVersions.max-age-30: must be at least 1'],
+    ['a fractional policy version', { set: { policyVersions: { 'max-age-30': 1.5 } } }, 'policyVersions.max-age-30: must be a whole number'],
+    ['a policy version as text', { set: { policyVersions: { 'max-age-30': '3' } } }, 'policyVersions.max-age-30: must be a policy version (a whole number from 1)'],
     ['a missing account id', { omit: ['accountId'] }, 'accountId: is required'],
     ['an unknown field', { set: { force: true } }, 'force: unknown field'],
     ['a request id for a share not in the batch', { set: { requestIds: { '9999': 'req-9' } } }, 'requestIds.9999: names a share that is not in shareIds'],
@@ -119,5 +123,21 @@ describe('buildCancelBatches', () => {
 
   it.each([[0], [101], [1.5]])('refuses batch size %s', (size) => {
     expect(() => buildCancelBatches(run, [{ shareId: '1' }], size)).toThrow(RangeError);
+  });
+});
+
+describe('buildCancelBatches and policy versions', () => {
+  it('gives each batch the versions of the policies its shares name, and none to a batch whose policies have none', () => {
+    const batches = buildCancelBatches(
+      { runId: 'r', accountId: 'default', policyVersions: { 'max-age': 4, name: 2, unused: 9 } },
+      [
+        { shareId: '1', policyIds: ['max-age'] },
+        { shareId: '2', policyIds: ['max-age', 'name'] },
+        { shareId: '3', policyIds: ['from-a-file'] },
+      ],
+      2,
+    );
+    expect(batches.map((b) => b.policyVersions)).toEqual([{ 'max-age': 4, name: 2 }, undefined]);
+    for (const b of batches) expect(parseCancelBatch(JSON.stringify(b))).toEqual({ ok: true, batch: b });
   });
 });

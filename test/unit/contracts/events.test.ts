@@ -87,6 +87,11 @@ describe('event builders', () => {
       shareCancelledEvent({ shareId: '5', runId: 'run-1', policyIds: ['max-age'], reason: 'older than 30 days', requestId: 'req-1' }),
       { shareId: '5', runId: 'run-1', policyIds: ['max-age'], reason: 'older than 30 days', requestId: 'req-1' },
     ],
+    [
+      'ShareCancelled with policy versions (only those of the policies named, only whole numbers)',
+      shareCancelledEvent({ shareId: '5', runId: 'run-1', policyIds: ['max-age', 'name'], policyVersions: { 'max-age': 3, name: 1.5, other: 7 }, reason: 'old' }),
+      { shareId: '5', runId: 'run-1', policyIds: ['max-age', 'name'], policyVersions: { 'max-age': 3 }, reason: 'old' },
+    ],
     ['SweepCompleted', sweepCompletedEvent({ runId: 'run-1', mode: 'dry-run', counts: { listed: 300, violating: 4 } }), { runId: 'run-1', mode: 'dry-run', counts: { listed: 300, violating: 4 } }],
     [
       'GuardrailTripped',
