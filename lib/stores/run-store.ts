@@ -476,6 +476,7 @@ export function toRunSummary(item: Item, accountId: string): RunSummary {
     cancelVerification: Array.isArray((item.cancelVerification as { ineffective?: unknown } | undefined)?.ineffective)
       ? (item.cancelVerification as RunSummary['cancelVerification'])
       : undefined,
+    ages: Array.isArray((item.ages as { dayCounts?: unknown } | undefined)?.dayCounts) ? (item.ages as RunSummary['ages']) : undefined,
   });
 }
 

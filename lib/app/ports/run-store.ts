@@ -1,4 +1,5 @@
 /** The runs and audit port: run summaries, audit entries and their outcomes. */
+import type { AgeHistogram } from '../../domain/age-histogram';
 import type { GuardrailReport } from '../../domain/decision';
 import type { ShareId } from '../../domain/share';
 import type { CancelOutcomeKind } from '../ports';
@@ -32,6 +33,8 @@ export interface RunSummary {
   apiShape?: RunApiShape;
   /** Shares whose cancel was answered done and that a complete listing still showed. */
   cancelVerification?: RunCancelVerification;
+  /** The inventory's share ages at the run's start, by whole days (runs that evaluated; the HTML report draws them). */
+  ages?: AgeHistogram;
 }
 
 /** The run summary's record of the list response's shape (lib/app/listing-drift.ts). */

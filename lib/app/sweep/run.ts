@@ -77,6 +77,7 @@
  * audit entries, cancel inputs, events, counts), write.ts, notices.ts, enqueue.ts, and this file:
  * the run from lease to release.
  */
+import { ageHistogram } from '../../domain/age-histogram';
 import type { EvaluationResult } from '../../domain/decision';
 import type { Exemption, GuardrailLimits, Policy } from '../../domain/policy-types';
 import type { Share, ShareId } from '../../domain/share';
@@ -254,6 +255,7 @@ export class SweepRun {
     ctx.progress({ phase: 'evaluate', shares: joined.facts.length });
     const evaluation = await ctx.phase('evaluate', () => evaluatePolicies(ctx, joined.facts, policies, exemptions, now));
     result.evaluation = evaluation;
+    result.ages = ageHistogram(joined.facts, now);
     const verification = planCancels(ctx, judged, listed, previous, evaluation, now);
     result.subjects = subjectsOf(evaluation, joined.facts, verification.ineffective);
     this.reportGuardrail(evaluation);
@@ -363,6 +365,7 @@ export class SweepRun {
       ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
       ...(result.apiShape !== undefined ? { apiShape: result.apiShape } : {}),
       ...(result.cancelVerification !== undefined ? { cancelVerification: result.cancelVerification } : {}),
+      ...(result.ages !== undefined ? { ages: result.ages } : {}),
     });
   }
 
