@@ -19,6 +19,7 @@ import type { ShareRecordStatus } from '../lib/app/store-ports';
 import { compareShareIds, describeRule, parsePolicyFile, type ValidatedItems } from '../lib/domain';
 import type { PolicyMode } from '../lib/domain/policy-types';
 import { parseShareRequestLines } from '../lib/contracts/share-request';
+import { htmlReportInput, writeHtmlReport } from '../lib/cli/html-report';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
 
@@ -31,6 +32,8 @@ export interface LocalRunOptions extends LocalStackOptions {
   badMessages?: boolean;
   /** Called with one line per step as the run goes (progress for a person). */
   onStep?: (line: string) => void;
+  /** Write the enforcing run's HTML report to this file (lib/cli/html-report.ts). */
+  htmlFile?: string;
 }
 
 export interface RequestOutcome {
@@ -102,6 +105,8 @@ export interface LocalRunReport {
   metrics: Record<string, Record<string, number>>;
   /** Milliseconds per step, and `total`. */
   timings: Record<string, number>;
+  /** The file the enforcing run's HTML report was written to, when one was asked for. */
+  htmlReport?: string;
 }
 
 /** A problem with the sample inputs themselves (the run stops before touching anything). */
@@ -161,6 +166,10 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const cancelledOnTerabox = sorted([...beforeEnforce].filter((id) => !stack.emulator.state.shares.has(id)));
   step(`enforced (${enforce.runId}): ${enforce.cancelled.length} shares sent to the cancel queue; cancel-shares ran ${cancelDrain.batches} batch(es)`);
   const cancelled = await cancelledShares(stack, enforce.runId);
+  if (options.htmlFile !== undefined) {
+    await timed('html', () => writeEnforceReport(stack, enforce.runId, options.htmlFile as string));
+    step(`wrote the HTML report of ${enforce.runId} to ${options.htmlFile}`);
+  }
 
   // 5. the enforcing run against its plan.
   const problems = checkAgainstPlan(plan, enforce, cancelledOnTerabox);
@@ -188,7 +197,16 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
     events: eventCounts(stack),
     metrics: metricTotals(stack),
     timings,
+    ...(options.htmlFile !== undefined ? { htmlReport: options.htmlFile } : {}),
   };
+}
+
+/** The enforcing run's HTML report, from the run summary and audit trail the sweep wrote. */
+async function writeEnforceReport(stack: LocalStack, runId: string, file: string): Promise<void> {
+  const stores = stack.dynamo.stores;
+  const summary = await stores.runs.getRun(runId);
+  if (summary === undefined) throw new LocalRunError(`the enforcing run ${runId} has no run summary`);
+  await writeHtmlReport(file, await htmlReportInput(stores, summary, { now: Date.now() }));
 }
 
 type Timed = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
