@@ -107,7 +107,7 @@ describe('the HTML run report', () => {
               planned: 600,
               maxCancellations: 500,
               maxCancellationPercent: 20,
-              trips: [{ limit: 'global-count', limitValue: 500, allowed: 500, planned: 600, message: 'run would cancel 600 shares, above the limit of 500' }],
+              trips: [{ limit: 'global-count', limitValue: 500, allowed: 500, planned: 600, excess: 100, message: 'run would cancel 600 shares, above the limit of 500' }],
             },
           }),
         }),
