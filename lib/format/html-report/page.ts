@@ -67,6 +67,7 @@ ul.legend { list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-w
 ul.legend li { display: flex; align-items: center; gap: 6px; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
 .controls { margin: 0 0 10px; display: flex; gap: 14px; align-items: center; flex-wrap: wrap; }
+.controls[hidden] { display: none; }
 .controls input { width: 280px; padding: 4px 6px; }
 .ids { max-width: 420px; word-break: break-all; }
 footer { padding: 16px 32px; color: var(--muted); border-top: 1px solid var(--line); }
