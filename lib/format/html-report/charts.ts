@@ -52,7 +52,7 @@ export function policyBarChart(bars: readonly PolicyBar[]): string {
   );
 }
 
-const LIMIT_COLOURS = ['#c0392b', '#d35400', '#16a085', '#2c3e50', '#8e44ad'];
+const LIMIT_COLOURS = ['#b03a2e', '#7d3c98', '#117a65', '#b9770e', '#2e4053'];
 const HIST_H = 240;
 const M = { left: 50, right: 20, top: 16, bottom: 34 };
 

@@ -41,12 +41,12 @@ table.numbers td.num { text-align: right; min-width: 70px; }
 table.list th, table.list td, table.decisions th, table.decisions td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 table.list th.num, table.list td.num, table.decisions th.num, table.decisions td.num { text-align: right; }
 table.decisions { width: 100%; }
-table.decisions thead th { position: sticky; top: 0; background: var(--bg-alt); }
+table.decisions thead th { position: sticky; top: 0; background: var(--bg-alt); white-space: nowrap; }
 table.decisions tbody tr:nth-child(even) { background: #fafbfc; }
 th.sortable { cursor: pointer; user-select: none; }
 th[aria-sort="ascending"]::after { content: " ▲"; }
 th[aria-sort="descending"]::after { content: " ▼"; }
-.path { word-break: break-all; min-width: 220px; max-width: 380px; }
+.path { overflow-wrap: anywhere; min-width: 220px; max-width: 380px; }
 td.policies { white-space: nowrap; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; color: #fff; font-size: 12px; white-space: nowrap; }
 ${REPORT_DECISIONS.map((d) => `.d-${d} { background: ${DECISION_COLOURS[d]}; }`).join('\n')}
@@ -57,7 +57,8 @@ ${REPORT_DECISIONS.map((d) => `.d-${d} { background: ${DECISION_COLOURS[d]}; }`)
 .errors { background: #fdedec; padding: 8px 12px; border-radius: 6px; margin-top: 10px; }
 .warnings { background: #fef5e7; padding: 8px 12px; border-radius: 6px; margin-top: 10px; }
 svg.chart { max-width: 100%; height: auto; display: block; }
-svg .label, svg .value, svg .tick, svg .limit { font-size: 12px; fill: var(--fg); }
+svg .label, svg .value, svg .tick { font-size: 12px; fill: var(--fg); }
+svg .limit { font-size: 12px; }
 svg .limit { font-weight: 600; }
 svg .tick { fill: var(--muted); }
 svg .axis { stroke: #85929e; }
