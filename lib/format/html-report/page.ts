@@ -58,8 +58,7 @@ ${REPORT_DECISIONS.map((d) => `.d-${d} { background: ${DECISION_COLOURS[d]}; }`)
 .warnings { background: #fef5e7; padding: 8px 12px; border-radius: 6px; margin-top: 10px; }
 svg.chart { max-width: 100%; height: auto; display: block; }
 svg .label, svg .value, svg .tick { font-size: 12px; fill: var(--fg); }
-svg .limit { font-size: 12px; }
-svg .limit { font-weight: 600; }
+svg .limit { font-size: 12px; font-weight: 600; }
 svg .tick { fill: var(--muted); }
 svg .axis { stroke: #85929e; }
 svg .grid { stroke: #eaeded; }
