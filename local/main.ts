@@ -96,7 +96,7 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
       const report = await runLocalLifecycle(common);
       io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderLocalReport(report, { runShowable: false }));
       if (o.json !== true) io.out(`\nDone in ${formatDuration(performance.now() - t0)}. Try \`npm start -- --watch\` to keep it running and use the CLI against it.\n`);
-      return report.check.matches ? 0 : 1;
+      return report.check.matches && report.htmlReport?.error === undefined ? 0 : 1;
     }
     const stack = await startLocalStack(common);
     try {

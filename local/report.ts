@@ -137,7 +137,9 @@ function checkSection(report: LocalRunReport): string[] {
     for (const p of check.problems) out.push(`    - ${p}\n`);
   }
   out.push(`  TeraBox account: ${a.seeded} shares seeded, ${a.beforeSweeps} after the requests, ${a.after} after the enforcing run\n`);
-  if (report.htmlReport !== undefined) out.push(`  HTML report of the enforcing run: ${report.htmlReport} (open it in a browser)\n`);
+  const html = report.htmlReport;
+  if (html?.error !== undefined) out.push(`  ✗ ${html.error}\n`);
+  else if (html !== undefined) out.push(`  HTML report of the enforcing run: ${html.file} (open it in a browser)\n`);
   return out;
 }
 

@@ -83,7 +83,7 @@ describe('the local run (npm start)', () => {
   });
 
   it("writes the enforcing run's HTML report: a row for every decision, cancelled ones with their outcome", () => {
-    expect(report.htmlReport).toBe(htmlFile);
+    expect(report.htmlReport).toEqual({ file: htmlFile });
     expect(renderLocalReport(report)).toContain(`HTML report of the enforcing run: ${htmlFile}`);
     const html = readFileSync(htmlFile, 'utf8');
     expect(html).not.toContain('emulator-ndus');
@@ -98,6 +98,16 @@ describe('the local run (npm start)', () => {
   it('records events and metrics as the deployed functions would publish them', () => {
     expect(report.events).toMatchObject({ ShareCreated: report.requests.created, ShareCancelled: report.check.planned, SweepCompleted: 2 });
     expect(report.metrics['cancel-shares']).toMatchObject({ SharesCancelled: report.check.planned });
+  });
+});
+
+describe('the local run with an HTML report it cannot write', () => {
+  it('says so in its report and keeps everything else', async () => {
+    const htmlFile = join(tmpdir(), 'no-such-dir-for-the-report', 'report.html');
+    const report = await runLocalLifecycle({ htmlFile });
+    expect(report.check.matches).toBe(true);
+    expect(report.htmlReport).toEqual({ file: htmlFile, error: `cannot write the HTML report to ${htmlFile}: ENOENT` });
+    expect(renderLocalReport(report)).toContain(`✗ cannot write the HTML report to ${htmlFile}: ENOENT`);
   });
 });
 
