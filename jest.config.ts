@@ -5,8 +5,8 @@ import type { Config } from 'jest';
 const transform: Config['transform'] = {
   '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
 };
-// Middy 5+ is ESM-only, as are a few small helpers: let ts-jest transform them.
-const transformIgnorePatterns = ['/node_modules/(?!(@middy|re2js)/)'];
+// Middy 5+ is ESM-only, as are a few small helpers and parse5 (the HTML report tests): let ts-jest transform them.
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|re2js|parse5|entities)/)'];
 
 const common = {
   preset: undefined,

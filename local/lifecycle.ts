@@ -20,6 +20,7 @@ import { compareShareIds, describeRule, parsePolicyFile, type ValidatedItems } f
 import type { PolicyMode } from '../lib/domain/policy-types';
 import { parseShareRequestLines } from '../lib/contracts/share-request';
 import { osUserName } from '../lib/cli/caller-identity';
+import { htmlReportInput, writeHtmlReport } from '../lib/cli/html-report';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
 
@@ -32,6 +33,8 @@ export interface LocalRunOptions extends LocalStackOptions {
   badMessages?: boolean;
   /** Called with one line per step as the run goes (progress for a person). */
   onStep?: (line: string) => void;
+  /** Write the enforcing run's HTML report to this file (lib/cli/html-report.ts). */
+  htmlFile?: string;
 }
 
 export interface RequestOutcome {
@@ -103,6 +106,8 @@ export interface LocalRunReport {
   metrics: Record<string, Record<string, number>>;
   /** Milliseconds per step, and `total`. */
   timings: Record<string, number>;
+  /** The enforcing run's HTML report, when one was asked for: its file, or why it could not be written. */
+  htmlReport?: { file: string; error?: string };
 }
 
 /** A problem with the sample inputs themselves (the run stops before touching anything). */
@@ -162,6 +167,8 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const cancelledOnTerabox = sorted([...beforeEnforce].filter((id) => !stack.emulator.state.shares.has(id)));
   step(`enforced (${enforce.runId}): ${enforce.cancelled.length} shares sent to the cancel queue; cancel-shares ran ${cancelDrain.batches} batch(es)`);
   const cancelled = await cancelledShares(stack, enforce.runId);
+  const htmlReport = options.htmlFile === undefined ? undefined : await timed('html', () => writeEnforceReport(stack, enforce.runId, options.htmlFile as string));
+  if (htmlReport !== undefined) step(htmlReport.error ?? `wrote the HTML report of ${enforce.runId} to ${htmlReport.file}`);
 
   // 5. the enforcing run against its plan.
   const problems = checkAgainstPlan(plan, enforce, cancelledOnTerabox);
@@ -189,7 +196,24 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
     events: eventCounts(stack),
     metrics: metricTotals(stack),
     timings,
+    ...(htmlReport !== undefined ? { htmlReport } : {}),
   };
+}
+
+/**
+ * The enforcing run's HTML report, from the run summary and audit trail the sweep wrote. A report
+ * that cannot be written is said in the result (the run and its text report are not lost for it).
+ */
+async function writeEnforceReport(stack: LocalStack, runId: string, file: string): Promise<{ file: string; error?: string }> {
+  const stores = stack.dynamo.stores;
+  try {
+    const summary = await stores.runs.getRun(runId);
+    if (summary === undefined) return { file, error: `the enforcing run ${runId} has no run summary: no HTML report` };
+    await writeHtmlReport(file, await htmlReportInput(stores, summary, { now: Date.now() }));
+    return { file };
+  } catch (error) {
+    return { file, error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 type Timed = <T>(name: string, fn: () => Promise<T>) => Promise<T>;

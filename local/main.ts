@@ -25,6 +25,8 @@ interface StartOptions {
   json?: boolean;
   logLevel?: string;
   listEndpoint?: ListEndpointSetting;
+  /** The HTML report's file; false with --no-html. */
+  html: string | false;
 }
 
 function listEndpointArg(raw: string): ListEndpointSetting {
@@ -65,6 +67,8 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
     .option('--policies <file>', 'policy file (default samples/policies.json)')
     .option('--requests <file>', 'request file (default samples/requests.jsonl)')
     .option('--json', 'print the report data as JSON')
+    .option('--html <file>', "write the enforcing run's HTML report (open it in a browser) to this file", 'local-report.html')
+    .option('--no-html', 'write no HTML report')
     .option('--log-level <level>', 'Powertools log level of the handlers (default SILENT)')
     .option('--list-endpoint <name>', 'TERABOX_LIST_ENDPOINT of the handlers: sharelist (default) or record', listEndpointArg)
     .exitOverride()
@@ -84,6 +88,7 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
     ...(o.requests !== undefined ? { requestsFile: o.requests } : {}),
     ...(o.logLevel !== undefined ? { logLevel: o.logLevel } : {}),
     ...(o.listEndpoint !== undefined ? { listEndpoint: o.listEndpoint } : {}),
+    ...(o.html !== false ? { htmlFile: o.html } : {}),
     onStep: (line: string) => (o.json === true ? undefined : io.out(`▸ ${line}\n`)),
   };
   try {
@@ -91,7 +96,7 @@ export async function startMain(argv: string[], io: { out: (t: string) => void; 
       const report = await runLocalLifecycle(common);
       io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderLocalReport(report, { runShowable: false }));
       if (o.json !== true) io.out(`\nDone in ${formatDuration(performance.now() - t0)}. Try \`npm start -- --watch\` to keep it running and use the CLI against it.\n`);
-      return report.check.matches ? 0 : 1;
+      return report.check.matches && report.htmlReport?.error === undefined ? 0 : 1;
     }
     const stack = await startLocalStack(common);
     try {

@@ -127,7 +127,8 @@ function cancelledLines(report: LocalRunReport, options: RenderOptions): string[
   return out;
 }
 
-function checkSection({ check, account: a }: LocalRunReport): string[] {
+function checkSection(report: LocalRunReport): string[] {
+  const { check, account: a } = report;
   const out = [heading('5. Check')];
   if (check.matches) {
     out.push(`  ✓ the enforcing run cancelled exactly the ${check.planned} shares the plan planned\n`);
@@ -136,6 +137,9 @@ function checkSection({ check, account: a }: LocalRunReport): string[] {
     for (const p of check.problems) out.push(`    - ${p}\n`);
   }
   out.push(`  TeraBox account: ${a.seeded} shares seeded, ${a.beforeSweeps} after the requests, ${a.after} after the enforcing run\n`);
+  const html = report.htmlReport;
+  if (html?.error !== undefined) out.push(`  ✗ ${html.error}\n`);
+  else if (html !== undefined) out.push(`  HTML report of the enforcing run: ${html.file} (open it in a browser)\n`);
   return out;
 }
 

@@ -10,6 +10,7 @@ import type { AuditEntry, RunSummary } from '../app/store-ports';
 import { describeShapeChange } from '../app/response-shape';
 import type { CommandRunner, Run } from './command';
 import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from '../format/plain-text';
+import { htmlReportInput, writeHtmlReport } from './html-report';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
 import { registerRunsDiff } from './runs-diff';
 
@@ -111,6 +112,7 @@ async function listRuns(run: Run, options: { limit: number; json?: boolean }): P
 interface ShowOptions {
   decision?: string;
   json?: boolean;
+  html?: string;
 }
 
 function registerRunsShow(runs: Command, runner: CommandRunner): void {
@@ -120,15 +122,22 @@ function registerRunsShow(runs: Command, runner: CommandRunner): void {
     .argument('<runId>', 'a run id from `runs list`')
     .addOption(new Option('--decision <kind>', 'only entries with this decision').choices([...DECISIONS]))
     .option('--json', 'print the summary and the entries as JSON')
+    .option('--html <file>', 'also write a self-contained HTML report of the run (charts, every decision) to this file')
     .action(runner(showRun));
 }
 
 async function showRun(run: Run, runId: string, options: ShowOptions): Promise<number> {
-  await run.context.check({ tables: ['runs'] });
+  await run.context.check({ tables: options.html === undefined ? ['runs'] : ['runs', 'policies'] });
   const stores = await run.context.stores();
   const summary = await stores.runs.getRun(runId);
   if (summary === undefined) throw new CliError(`no run ${JSON.stringify(runId)} in the runs table`, EXIT.failure);
-  const entries = await readAuditEntries(run, stores.runs.listAudit(runId), options);
+  const all = await readAuditEntries(run, stores.runs.listAudit(runId), options.html === undefined ? options : { ...options, decision: undefined });
+  const entries = options.decision === undefined ? all : all.filter((e) => e.decision === options.decision);
+  if (options.html !== undefined) {
+    // No run diff is passed in: the page then says there is no previous run to compare with.
+    await writeHtmlReport(options.html, await htmlReportInput(stores, summary, { entries: all, now: Date.now() }));
+    run.io.err(`wrote the HTML report of run ${runId} to ${options.html}\n`);
+  }
   if (options.json === true) {
     await printJson(run.io, { run: runToJson(summary), entries });
     return EXIT.ok;

@@ -62,25 +62,21 @@ function knownPaths(p: unknown): readonly string[] | undefined {
   return p as string[];
 }
 
+/** The best age clock known for a share (see AgeClock); both fields undefined when none is. */
+export function ageClockOf(f: ShareFacts): { clockMs: number | undefined; clock: AgeClock | undefined } {
+  if (isFiniteNumber(f.share.createdAtMs)) return { clockMs: f.share.createdAtMs, clock: 'terabox-created' };
+  if (isFiniteNumber(f.recordedCreatedAtMs)) return { clockMs: f.recordedCreatedAtMs, clock: 'product-created' };
+  if (isFiniteNumber(f.firstSeenAtMs)) return { clockMs: f.firstSeenAtMs, clock: 'first-seen' };
+  return { clockMs: undefined, clock: undefined };
+}
+
 /** The share's facts as the policies read them, at slot `index`. */
 export function inventoryShare(f: ShareFacts, index: number): InventoryShare {
   const { share } = f;
   const rawId: unknown = share.shareId;
   const v = share.visibility;
   const r: unknown = f.requester;
-  // The best clock known (see AgeClock).
-  let clockMs: number | undefined;
-  let clock: AgeClock | undefined;
-  if (isFiniteNumber(share.createdAtMs)) {
-    clockMs = share.createdAtMs;
-    clock = 'terabox-created';
-  } else if (isFiniteNumber(f.recordedCreatedAtMs)) {
-    clockMs = f.recordedCreatedAtMs;
-    clock = 'product-created';
-  } else if (isFiniteNumber(f.firstSeenAtMs)) {
-    clockMs = f.firstSeenAtMs;
-    clock = 'first-seen';
-  }
+  const { clockMs, clock } = ageClockOf(f);
   return {
     index,
     id: typeof rawId === 'string' ? rawId : String(rawId),

@@ -477,6 +477,7 @@ export function toRunSummary(item: Item, accountId: string): RunSummary {
       ? (item.cancelVerification as RunSummary['cancelVerification'])
       : undefined,
     diff: typeof (item.diff as { totals?: unknown } | undefined)?.totals === 'object' ? (item.diff as RunSummary['diff']) : undefined,
+    ages: Array.isArray((item.ages as { dayCounts?: unknown } | undefined)?.dayCounts) ? (item.ages as RunSummary['ages']) : undefined,
   });
 }
 

@@ -13,6 +13,7 @@ import { parseShareRequestLines } from '../../lib/contracts/share-request';
 import { PassThrough } from 'node:stream';
 import { aShareRequest } from '../factories/messages';
 import { aPolicy } from '../factories/store-items';
+import { descendants, parsePage, textOf } from '../support/html';
 import { waitUntil } from '../support/waiting';
 
 const SAMPLE_REQUESTS = (() => {
@@ -24,10 +25,14 @@ const SAMPLE_REQUESTS = (() => {
 describe('the local run (npm start)', () => {
   let report: LocalRunReport;
   const steps: string[] = [];
+  const htmlDir = mkdtempSync(join(tmpdir(), 'local-html-'));
+  const htmlFile = join(htmlDir, 'report.html');
 
   beforeAll(async () => {
-    report = await runLocalLifecycle({ onStep: (line) => steps.push(line) });
+    report = await runLocalLifecycle({ onStep: (line) => steps.push(line), htmlFile });
   });
+
+  afterAll(() => rmSync(htmlDir, { recursive: true, force: true }));
 
   it('creates the sample requests through create-shares and records the bad ones', () => {
     const byId = Object.fromEntries(report.requests.outcomes.map((o) => [o.requestId, o.status]));
@@ -73,13 +78,36 @@ describe('the local run (npm start)', () => {
       expect(text).toContain(heading);
     }
     expect(text).toContain(`✓ the enforcing run cancelled exactly the ${report.check.planned} shares the plan planned`);
-    expect(steps).toHaveLength(5);
+    expect(steps).toHaveLength(6);
     expect(text).not.toContain('emulator-ndus'); // the emulator's cookie stays out of the report
+  });
+
+  it("writes the enforcing run's HTML report: a row for every decision, cancelled ones with their outcome", () => {
+    expect(report.htmlReport).toEqual({ file: htmlFile });
+    expect(renderLocalReport(report)).toContain(`HTML report of the enforcing run: ${htmlFile}`);
+    const html = readFileSync(htmlFile, 'utf8');
+    expect(html).not.toContain('emulator-ndus');
+    const page = parsePage(html);
+    const rows = descendants(page.byId('decisions') as never, 'tbody').flatMap((b) => descendants(b, 'tr'));
+    const cells = new Map(rows.map((r) => [textOf(descendants(r, 'td')[0] as never), descendants(r, 'td').map(textOf)]));
+    expect([...cells.keys()].sort()).toEqual(report.enforce.decisions.filter((d) => d.action !== 'keep').map((d) => d.shareId).sort());
+    for (const c of report.cancellation.cancelled) expect(cells.get(c.shareId)?.slice(1, 3)).toEqual(['cancel', 'cancelled']);
+    expect(textOf(page.byId('ages') as never)).toContain(`${report.enforce.inventory.shares} from TeraBox's creation time`);
   });
 
   it('records events and metrics as the deployed functions would publish them', () => {
     expect(report.events).toMatchObject({ ShareCreated: report.requests.created, ShareCancelled: report.check.planned, SweepCompleted: 2 });
     expect(report.metrics['cancel-shares']).toMatchObject({ SharesCancelled: report.check.planned });
+  });
+});
+
+describe('the local run with an HTML report it cannot write', () => {
+  it('says so in its report and keeps everything else', async () => {
+    const htmlFile = join(tmpdir(), 'no-such-dir-for-the-report', 'report.html');
+    const report = await runLocalLifecycle({ htmlFile });
+    expect(report.check.matches).toBe(true);
+    expect(report.htmlReport).toEqual({ file: htmlFile, error: `cannot write the HTML report to ${htmlFile}: ENOENT` });
+    expect(renderLocalReport(report)).toContain(`✗ cannot write the HTML report to ${htmlFile}: ENOENT`);
   });
 });
 

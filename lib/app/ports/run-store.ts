@@ -1,4 +1,5 @@
 /** The runs and audit port: run summaries, audit entries and their outcomes. */
+import type { AgeHistogram } from '../../domain/age-histogram';
 import type { GuardrailReport } from '../../domain/decision';
 import type { ShareId } from '../../domain/share';
 import type { CancelOutcomeKind } from '../ports';
@@ -35,6 +36,8 @@ export interface RunSummary {
   cancelVerification?: RunCancelVerification;
   /** The flagged set compared with the previous completed run's (lib/app/run-diff.ts); absent when it could not be. */
   diff?: RunDiffCounts;
+  /** The inventory's share ages at the run's start, by whole days (runs that evaluated; the HTML report draws them). */
+  ages?: AgeHistogram;
 }
 
 /** The run summary's record of the list response's shape (lib/app/listing-drift.ts). */

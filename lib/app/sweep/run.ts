@@ -225,7 +225,7 @@ export class SweepRun {
         throw new SweepPhaseError('join', `could not read the inventory or the share records: ${ctx.describe(error)}; nothing was cancelled`, { cause: error });
       }
     });
-    const listing = new StreamedListing(ctx, checkpoint, engine, previous, new RecordIndex(records));
+    const listing = new StreamedListing(ctx, checkpoint, engine, previous, new RecordIndex(records), now);
     await ctx.phase('list', async () => {
       try {
         await listing.evaluate(now);
@@ -251,6 +251,7 @@ export class SweepRun {
     const plan = await ctx.phase('evaluate', () => listing.engine.finish());
     const verification = planCancels(ctx, judged, listing, plan, now);
     result.evaluation = reportedEvaluation(listing.engine, plan, ctx.deps.settings.reportDecisions);
+    result.ages = listing.ages.histogram();
     this.reportGuardrail(plan);
     await ctx.keepLease();
     ctx.progress({ phase: 'write' });
@@ -360,6 +361,7 @@ export class SweepRun {
       ...(result.apiShape !== undefined ? { apiShape: result.apiShape } : {}),
       ...(result.cancelVerification !== undefined ? { cancelVerification: result.cancelVerification } : {}),
       ...(result.diff !== undefined ? { diff: result.diff } : {}),
+      ...(result.ages !== undefined ? { ages: result.ages } : {}),
     });
   }
 

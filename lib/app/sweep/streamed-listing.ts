@@ -7,6 +7,7 @@
  * verify or a mark. The write phase reads the pages a second time (`pages`) to write sightings
  * and audit entries, so no share's paths are held for the length of the run.
  */
+import { AgeCounter } from '../../domain/age-histogram';
 import type { EvaluationRun } from '../../domain/evaluation-run';
 import type { Share, ShareId } from '../../domain/share';
 import { Int32Column } from '../../shared/columns';
@@ -33,6 +34,8 @@ export class StreamedListing {
   /** The listed shares' ids and short urls that a record names (the missing-shares check reads these only). */
   readonly recordedListed: { shareId: ShareId; shortUrl?: string }[] = [];
   readonly candidates: VerificationCandidates = { toCheck: [], givenUp: [] };
+  /** The listed shares' ages at the run's start (the HTML report draws them). */
+  readonly ages: AgeCounter;
   /** Slots of the listed shares: by previous-inventory row (most of them), and of the new ones. */
   private readonly slotByRow = new Int32Column();
   private readonly newSlots = new Map<ShareId, number>();
@@ -45,7 +48,10 @@ export class StreamedListing {
     readonly engine: EvaluationRun,
     readonly previous: PreviousInventory,
     private readonly index: RecordIndex,
-  ) {}
+    now: number,
+  ) {
+    this.ages = new AgeCounter(now);
+  }
 
   /** Reads the staged listing once, evaluating each share's per-share policies as it comes. */
   async evaluate(now: number): Promise<void> {
@@ -66,7 +72,9 @@ export class StreamedListing {
       if (match.attach) this.attach.push({ requestId: match.record.requestId, shareId: id });
     }
     addVerificationCandidate(this.candidates, id, prev);
-    const slot = engine.add(joinShare(share, prev, match?.record, now));
+    const facts = joinShare(share, prev, match?.record, now);
+    this.ages.add(facts);
+    const slot = engine.add(facts);
     const row = previous.rowOf(id);
     if (row === undefined) this.newSlots.set(id, slot);
     else this.slotByRow.set(row, slot);

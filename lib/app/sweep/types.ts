@@ -2,6 +2,7 @@
  * The sweep's words: the ports it needs beyond the stores, its settings, its request and result,
  * its metric names and its errors. The run itself is in run.ts; the pure plan-building in plan.ts.
  */
+import type { AgeHistogram } from '../../domain/age-histogram';
 import type { EvaluationResult, GraceMark as EngineMark } from '../../domain/decision';
 import type { GuardrailLimits } from '../../domain/policy-types';
 import type { ShareId } from '../../domain/share';
@@ -255,6 +256,8 @@ export interface SweepResult {
   counts: Record<string, number>;
   /** The flagged set's diff against the previous completed run (absent when it could not be compared). */
   diff?: RunDiffCounts;
+  /** The evaluated shares' ages at the run's start (absent when the run stopped before evaluating). */
+  ages?: AgeHistogram;
   /** Phase durations (ms). */
   timings: Partial<Record<SweepPhase | 'total', number>>;
 }

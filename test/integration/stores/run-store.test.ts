@@ -55,6 +55,7 @@ describe('DynamoDbRunStore runs', () => {
       guardrail: aTrippedGuardrail(),
       errors: [],
       timings: { listMs: 30_000, evaluateMs: 120 },
+      ages: { dayCounts: [0, 3, 0, 997], unknown: 2, clocks: { 'terabox-created': 990, 'first-seen': 10 } },
     });
     const expected: RunSummary = {
       accountId: started.accountId,
@@ -68,6 +69,7 @@ describe('DynamoDbRunStore runs', () => {
       guardrail: aTrippedGuardrail(),
       errors: [],
       timings: { listMs: 30_000, evaluateMs: 120 },
+      ages: { dayCounts: [0, 3, 0, 997], unknown: 2, clocks: { 'terabox-created': 990, 'first-seen': 10 } },
     };
     expect(finished).toEqual(expected);
     expect(await store.getRun(runId)).toEqual(expected);

@@ -53,6 +53,10 @@ describe('runSweep', () => {
     expect(run).toMatchObject({ status: 'completed', mode: 'enforce', trigger: 'schedule', errors: [] });
     expect(run.counts).toMatchObject({ inventory: 4, cancel: 2, keep: 2, planned: 2, enqueued: 2, batches: 1, new: 4 });
     expect(Object.keys(run.timings!)).toEqual(expect.arrayContaining(['lease', 'policies', 'list', 'join', 'evaluate', 'write', 'enqueue', 'total']));
+    // The share ages the HTML report draws: every listed share on the day of its age, by TeraBox's clock.
+    expect(run.ages).toMatchObject({ unknown: 0, clocks: { 'terabox-created': 4 } });
+    expect(run.ages!.dayCounts.reduce((a, b) => a + b, 0)).toBe(4);
+    expect([run.ages!.dayCounts[40], run.ages!.dayCounts[50]]).toEqual([1, 1]);
     expect(w.events.detailsOf('SweepCompleted')).toEqual([{ runId: result.runId, mode: 'enforce', counts: expect.objectContaining({ enqueued: 2 }) }]);
     expect(w.lease.holder).toBeUndefined();
     expect(w.lease.releases).toEqual([result.runId]);
