@@ -17,3 +17,5 @@ export * from './ports/run-store';
 export * from './ports/lease';
 export * from './ports/listing-staging';
 export * from './ports/account-registry';
+export * from './ports/requester-directory';
+export * from './ports/notice-ledger';

@@ -9,7 +9,9 @@ import type { BatchOptions } from './dynamo';
 import { DynamoDbInventoryStore } from './inventory-store';
 import { DynamoDbLease } from './lease';
 import { DynamoDbListingStagingStore } from './listing-staging-store';
+import { DynamoDbNoticeLedger } from './notice-ledger-store';
 import { DynamoDbPolicyStore } from './policy-store';
+import { DynamoDbRequesterDirectory } from './requester-store';
 import { DynamoDbRunStore } from './run-store';
 import { DynamoDbShareRecordStore } from './share-record-store';
 
@@ -22,6 +24,10 @@ export interface Stores {
   listingStaging: DynamoDbListingStagingStore;
   /** The account registry (every account's, in the policies table). */
   accounts: DynamoDbAccountRegistry;
+  /** The requester directory of this account (the policies table). */
+  requesters: DynamoDbRequesterDirectory;
+  /** The digests the notifier sent (the runs table). */
+  noticeLedger: DynamoDbNoticeLedger;
 }
 
 /** All stores over `names`, sharing `client` (or one default client built here). */
@@ -41,5 +47,7 @@ export function createStores(options: {
     lease: new DynamoDbLease({ ...common, tableName: names.runs }),
     listingStaging: new DynamoDbListingStagingStore({ ...common, tableName: names.runs }),
     accounts: new DynamoDbAccountRegistry({ ...(common.client ? { client: common.client } : {}), tableName: names.policies }),
+    requesters: new DynamoDbRequesterDirectory({ ...common, tableName: names.policies }),
+    noticeLedger: new DynamoDbNoticeLedger({ ...common, tableName: names.runs }),
   };
 }

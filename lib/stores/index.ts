@@ -8,5 +8,7 @@ export * from './inventory-store';
 export * from './run-store';
 export * from './lease';
 export * from './listing-staging-store';
+export * from './requester-store';
+export * from './notice-ledger-store';
 export * from './create-tables';
 export * from './create-stores';
