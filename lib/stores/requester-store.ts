@@ -12,7 +12,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { validateFallbackEntry, validateRequesterEntry, type FallbackEntry, type RequesterEntry } from '../contracts/requester-entry';
+import { validateFallbackEntry, validateRequesterEntry, type FallbackEntry, type RequesterEntryInput } from '../contracts/requester-entry';
 import type { DirectoryEntry, InvalidDirectoryItem, RequesterDirectory } from '../app/store-ports';
 import { documentClient, num, queryAll, resolveAccountId, str, type Item } from './dynamo';
 import { StoreError, toStoreError } from './errors';
@@ -65,7 +65,7 @@ export class DynamoDbRequesterDirectory implements RequesterDirectory {
     return { entries, ...(fallback ? { fallback } : {}), invalid };
   }
 
-  async set(entry: RequesterEntry, nowMs: number): Promise<DirectoryEntry> {
+  async set(entry: RequesterEntryInput, nowMs: number): Promise<DirectoryEntry> {
     const checked = validateRequesterEntry(entry);
     if (!checked.ok) throw new StoreError(checked.errors.join('; '), { code: 'InvalidRequesterEntry' });
     const previous = await this.getItem(`${ITEM_PREFIX}${checked.entry.requester}`);

@@ -1,7 +1,7 @@
 /** The requester directory port: where a requester's notices go, and the account's fallback. */
-import type { FallbackEntry, RequesterEntry } from '../../contracts/requester-entry';
+import type { FallbackEntry, RequesterEntry, RequesterEntryInput } from '../../contracts/requester-entry';
 
-export type { FallbackEntry, RequesterEntry } from '../../contracts/requester-entry';
+export type { FallbackEntry, RequesterEntry, RequesterEntryInput } from '../../contracts/requester-entry';
 
 export interface DirectoryEntry extends RequesterEntry {
   createdAtMs: number;
@@ -19,7 +19,7 @@ export interface RequesterDirectory {
   get(requester: string): Promise<DirectoryEntry | undefined>;
   list(): Promise<{ entries: DirectoryEntry[]; fallback?: FallbackEntry; invalid: InvalidDirectoryItem[] }>;
   /** Writes (creates or replaces) an entry after validating it; `createdAtMs` survives a replace. */
-  set(entry: RequesterEntry, nowMs: number): Promise<DirectoryEntry>;
+  set(entry: RequesterEntryInput, nowMs: number): Promise<DirectoryEntry>;
   /** Whether there was an entry to remove. */
   remove(requester: string): Promise<boolean>;
   /** The account's fallback addresses (undefined when none is set). */
