@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isEmailAddress } from '../lib/contracts/email-address';
 import { isTimeZone } from '../lib/shared/time-zone';
 
 /**
@@ -42,6 +43,24 @@ export interface StackConfig {
    * the functions use their default, sharelist.
    */
   teraboxListEndpoint?: 'sharelist' | 'record';
+  /**
+   * Notices by email: the verified SES address digests are sent from. Unset: no notifier is
+   * deployed and grace notices stay events on the bus (the grace starts when the bus accepts them).
+   */
+  noticeSender?: string;
+  /**
+   * The SES identity the sender belongs to (the address itself, or its verified domain); the
+   * notifier may send only as this identity. Default: the sender address.
+   */
+  noticeIdentity?: string;
+  /** Optional SES configuration set the digests are sent with. */
+  noticeConfigurationSet?: string;
+  /** Optional reply-to address (where people ask for exemptions); default the sender. */
+  noticeReplyTo?: string;
+  /** With a sender configured, turns the notifier off (false) without removing the sender. */
+  noticesEnabled: boolean;
+  /** SES sends per second the notifier may start in all (SES's account limit; the sandbox's is 1). */
+  noticeSendsPerSecond: number;
 }
 
 /** Every context key the app reads, all under the `shareLifecycle:` prefix. */
@@ -62,6 +81,12 @@ export const CONTEXT_KEYS = {
   teraboxListConcurrency: 'shareLifecycle:teraboxListConcurrency',
   teraboxCancelBatchSize: 'shareLifecycle:teraboxCancelBatchSize',
   teraboxListEndpoint: 'shareLifecycle:teraboxListEndpoint',
+  noticeSender: 'shareLifecycle:noticeSender',
+  noticeIdentity: 'shareLifecycle:noticeIdentity',
+  noticeConfigurationSet: 'shareLifecycle:noticeConfigurationSet',
+  noticeReplyTo: 'shareLifecycle:noticeReplyTo',
+  noticesEnabled: 'shareLifecycle:noticesEnabled',
+  noticeSendsPerSecond: 'shareLifecycle:noticeSendsPerSecond',
 } as const satisfies Record<keyof StackConfig, string>;
 
 /**
@@ -83,6 +108,9 @@ export const CONFIG_DEFAULTS = {
   secretCacheSeconds: 300,
   // Conservative: TeraBox's limits are not published, and an account that goes too fast gets refused or flagged.
   teraboxRequestsPerSecond: 5,
+  noticesEnabled: true,
+  // The SES sandbox's rate; raise it to the account's limit once out of the sandbox.
+  noticeSendsPerSecond: 1,
 } as const;
 
 /** Log retention values CloudWatch Logs accepts. */
@@ -202,6 +230,18 @@ const schema = z.object({
   teraboxCancelBatchSize: intSetting(1, 999).optional(),
   // infra imports no runtime code: the names are those of lib/terabox SHARE_LIST_ENDPOINT_NAMES (a test keeps them equal).
   teraboxListEndpoint: z.enum(['sharelist', 'record'], { error: 'must be sharelist or record' }).optional(),
+  noticeSender: z.string({ error: 'must be a string' }).refine(isEmailAddress, { error: 'must be an email address (an SES verified identity, no display name)' }).optional(),
+  noticeIdentity: z
+    .string({ error: 'must be a string' })
+    .refine((v) => isEmailAddress(v) || /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/.test(v), { error: 'must be an email address or a domain' })
+    .optional(),
+  noticeConfigurationSet: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an SES configuration set name (1-64 of A-Z a-z 0-9 _ -)' }).optional(),
+  noticeReplyTo: z.string({ error: 'must be a string' }).refine(isEmailAddress, { error: 'must be an email address' }).optional(),
+  noticesEnabled: booleanSetting,
+  noticeSendsPerSecond: z.preprocess(
+    fromString,
+    z.number({ error: 'must be a number above 0 and at most 1000' }).gt(0, { error: 'must be a number above 0 and at most 1000' }).max(1000, { error: 'must be a number above 0 and at most 1000' }),
+  ),
 });
 
 /** Anything that can answer context lookups: an `App`'s or a construct's `node`. */
@@ -242,5 +282,23 @@ export function readStackConfig(source: ContextSource): StackConfig {
     throw new InfraConfigError([...issues, ...unknownKeys], { cause: result.error });
   }
   const config = result.data;
+  const problems = noticeProblems(config);
+  if (problems.length > 0) throw new InfraConfigError(problems);
   return { ...config, scheduleExpression: config.scheduleExpression.trim() };
+}
+
+/** Notice settings that make sense only together (a domain identity must be the sender's). */
+function noticeProblems(config: Pick<StackConfig, 'noticeSender' | 'noticeIdentity'>): string[] {
+  const { noticeSender: sender, noticeIdentity: identity } = config;
+  if (identity === undefined) return [];
+  if (sender === undefined) return [`${CONTEXT_KEYS.noticeIdentity}: needs ${CONTEXT_KEYS.noticeSender}`];
+  const domain = sender.slice(sender.lastIndexOf('@') + 1).toLowerCase();
+  const lower = identity.toLowerCase();
+  if (lower === sender.toLowerCase() || lower === domain) return [];
+  return [`${CONTEXT_KEYS.noticeIdentity}: must be the sender address or its domain (${domain}): the notifier may send only as it`];
+}
+
+/** Whether the stack deploys the notifier: a sender is configured and notices are not switched off. */
+export function noticesOn(config: Pick<StackConfig, 'noticeSender' | 'noticesEnabled'>): boolean {
+  return config.noticeSender !== undefined && config.noticesEnabled;
 }

@@ -20,7 +20,7 @@ export interface NagAcknowledgement {
  * with its reason. Kept in one list so that a reviewer sees all exceptions in one place.
  */
 export function nagAcknowledgements(stack: ShareLifecycleStack): NagAcknowledgement[] {
-  const functionRoles = Object.values(stack.functions).map((fn) => ({
+  const functionRoles = [...Object.values(stack.functions), ...(stack.notices ? [stack.notices.notifier] : [])].map((fn) => ({
     id: 'AwsSolutions-IAM5[Resource::*]',
     scope: fn.role,
     reason:

@@ -15,6 +15,7 @@ import { SecureQueue } from './constructs/secure-queue';
 import type { ServiceFunction } from './constructs/service-function';
 import { addAlarms } from './stack/alarms';
 import { addDashboard } from './stack/dashboard';
+import { addEmailNotices, type NoticeResources } from './stack/notices';
 import { addFunctions } from './stack/functions';
 import { grantLeastPrivilege } from './stack/grants';
 import { CANCEL_TIMEOUT, CREATE_TIMEOUT, SECRET_PLACEHOLDER, type FunctionName } from './stack/names';
@@ -53,6 +54,8 @@ export class ShareLifecycleStack extends Stack {
   readonly scheduleRole: Role;
   readonly alarmTopic: AlarmTopic;
   readonly alarms: readonly Alarm[];
+  /** The notifier and its queue, rule and alarms; undefined when notices by email are off. */
+  readonly notices: NoticeResources | undefined;
 
   constructor(scope: Construct, id: string, props: ShareLifecycleStackProps) {
     super(scope, id, {
@@ -87,7 +90,8 @@ export class ShareLifecycleStack extends Stack {
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', config.alarmEmail ? { email: config.alarmEmail } : {});
     const observed = { functions: this.functions, sweepStateMachine: this.sweepStateMachine, ...wiring };
-    this.alarms = addAlarms(this, { topic: this.alarmTopic, ...observed });
+    this.notices = addEmailNotices(this, { config, tables: this.tables, eventBus: this.eventBus, sweep: this.functions['sweep-shares'], topic: this.alarmTopic });
+    this.alarms = [...addAlarms(this, { topic: this.alarmTopic, ...observed }), ...(this.notices?.alarms ?? [])];
     addDashboard(this, observed);
     addOutputs(this, { alarmTopic: this.alarmTopic, secretName: this.secretName, ...observed });
   }

@@ -22,6 +22,7 @@ import { parseShareRequestLines } from '../lib/contracts/share-request';
 import { osUserName } from '../lib/cli/caller-identity';
 import { htmlReportInput, writeHtmlReport } from '../lib/cli/html-report';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
+import { applyRequesters } from './notices';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
 
 export interface LocalRunOptions extends LocalStackOptions {
@@ -29,6 +30,8 @@ export interface LocalRunOptions extends LocalStackOptions {
   policiesFile?: string;
   /** Default samples/requests.jsonl. */
   requestsFile?: string;
+  /** The requester directory and fallback (default samples/requesters.json). */
+  requestersFile?: string;
   /** Also put the malformed and the unreadable sample message on the queue (default true). */
   badMessages?: boolean;
   /** Called with one line per step as the run goes (progress for a person). */
@@ -102,6 +105,15 @@ export interface LocalRunReport {
     matches: boolean;
     problems: string[];
   };
+  /** The digests the notifier mailed for the enforcing run's grace notices, through the local SES server. */
+  notices: {
+    sesUrl: string;
+    /** ShareMarkedForCancel events delivered to the notifier. */
+    delivered: number;
+    mails: { to: string[]; subject: string; messageId: string }[];
+    /** Records the notifier handed back (none expected). */
+    retried: number;
+  };
   events: Record<string, number>;
   metrics: Record<string, Record<string, number>>;
   /** Milliseconds per step, and `total`. */
@@ -148,7 +160,13 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
 
   const policiesFile = options.policiesFile ?? join(samples, 'policies.json');
   const validated = await applyPolicies(stack, policiesFile, timed);
-  step(`applied ${validated.policies.length} policies and ${validated.exemptions.length} exemption(s) from ${policiesFile}`);
+  const requestersFile = options.requestersFile ?? join(samples, 'requesters.json');
+  const directory = await timed('requesters', () => applyRequesters(stack.dynamo.stores.requesters, requestersFile, Date.now()));
+  if (directory.errors.length > 0) throw new LocalRunError(`${requestersFile} has invalid entries: ${directory.errors.join('; ')}`);
+  step(
+    `applied ${validated.policies.length} policies and ${validated.exemptions.length} exemption(s) from ${policiesFile}, ` +
+      `and ${directory.requesters} requester(s)${directory.fallback ? ' and a fallback address' : ''} from ${requestersFile}`,
+  );
 
   const badMessages = options.badMessages !== false;
   const { requests, batches } = await createRequests(stack, options.requestsFile ?? join(samples, 'requests.jsonl'), badMessages, timed);
@@ -167,6 +185,8 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const cancelledOnTerabox = sorted([...beforeEnforce].filter((id) => !stack.emulator.state.shares.has(id)));
   step(`enforced (${enforce.runId}): ${enforce.cancelled.length} shares sent to the cancel queue; cancel-shares ran ${cancelDrain.batches} batch(es)`);
   const cancelled = await cancelledShares(stack, enforce.runId);
+  const mailed = await timed('notify', () => stack.notices.deliver());
+  step(`notify-owners mailed ${mailed.mails.length} digest(s) for ${mailed.notices} grace notice(s) through the local SES server; read them at ${stack.notices.ses.url}`);
   const htmlReport = options.htmlFile === undefined ? undefined : await timed('html', () => writeEnforceReport(stack, enforce.runId, options.htmlFile as string));
   if (htmlReport !== undefined) step(htmlReport.error ?? `wrote the HTML report of ${enforce.runId} to ${htmlReport.file}`);
 
@@ -193,6 +213,12 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
       deadLettered: stack.cancelDeadLetters.approximateNumberOfMessages,
     },
     check: { planned: plan.guardrail?.planned ?? 0, cancelledOnTerabox, matches: problems.length === 0, problems },
+    notices: {
+      sesUrl: stack.notices.ses.url,
+      delivered: mailed.notices,
+      mails: mailed.mails.map((m) => ({ to: m.destination.to, subject: m.subject, messageId: m.messageId })),
+      retried: mailed.retried,
+    },
     events: eventCounts(stack),
     metrics: metricTotals(stack),
     timings,
@@ -359,5 +385,6 @@ function eventCounts(stack: LocalStack): Record<string, number> {
 function metricTotals(stack: LocalStack): Record<string, Record<string, number>> {
   const metrics: Record<string, Record<string, number>> = {};
   for (const [fn, m] of Object.entries(stack.metrics)) metrics[fn] = Object.fromEntries(m.totals);
+  metrics['notify-owners'] = Object.fromEntries(stack.notices.metrics.totals);
   return metrics;
 }

@@ -27,6 +27,7 @@ import {
 import type { ShareRequestMessage } from '../lib/contracts/share-request';
 import { startEmulator, type RunningEmulator } from '../lib/terabox/emulator';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../lib/stores/embedded-dynamodb';
+import { startLocalNotices, type LocalNotices } from './notices';
 import { localObservability, type RecordingMetrics } from './observability';
 import { LOCAL_SEED, SAMPLE_FILES } from './sample-account';
 
@@ -40,6 +41,8 @@ export interface LocalStackOptions {
   /** Loopback ports (default: any free one). */
   emulatorPort?: number;
   dynamoPort?: number;
+  /** The local SES server's port (default: any free one). */
+  sesPort?: number;
   accountId?: string;
   guardrails?: GuardrailLimits;
   /** Shares per cancel message (default 100, as in the stack). */
@@ -67,6 +70,8 @@ export interface LocalStack {
   cancelQueue: InMemoryQueue;
   cancelDeadLetters: InMemoryQueue;
   accountId: string;
+  /** The local SES server and the notify-owners handler: `deliver()` mails the notices published so far. */
+  notices: LocalNotices;
   /** Metric totals of each function (what CloudWatch would have received). */
   metrics: Record<'create-shares' | 'sweep-shares' | 'cancel-shares', RecordingMetrics>;
   /** Validated requests onto the request queue, as `requests send` would put them on SQS. */
@@ -95,6 +100,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const cancels = localQueue('share-cancel', clock, options);
   const events = new InMemoryEventBus({ busName: 'local-bus', clock });
   const handlers = buildHandlers(options, { clock, accountId, emulator, dynamo, events, cancelQueue: cancels.main });
+  const notices = await startNoticesOrClose(options, { clock, accountId, emulator, dynamo, events }, async () => {
+    handlers.close();
+    await Promise.all([emulator.close(), dynamo.close()]);
+  });
   const requestPort = new InMemoryShareRequestQueue(requests.main);
   // The scheduled function's timeout in the stack: 15 minutes.
   const sweepContext = (): Context => localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 });
@@ -109,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cancelQueue: cancels.main,
     cancelDeadLetters: cancels.dlq,
     accountId,
+    notices,
     metrics: handlers.metrics,
     send: (messages) => requestPort.send(messages),
     sendRaw: (body) => void requests.main.sendMessage(body),
@@ -131,9 +141,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (closed) return;
       closed = true;
       handlers.close();
-      await Promise.all([emulator.close(), dynamo.close()]);
+      await Promise.all([emulator.close(), dynamo.close(), notices.close()]);
     },
   };
+}
+
+/** The local SES server and the notifier; on failure the services already started are closed. */
+async function startNoticesOrClose(
+  options: LocalStackOptions,
+  wiring: Pick<HandlerWiring, 'clock' | 'accountId' | 'emulator' | 'dynamo' | 'events'>,
+  closeOthers: () => Promise<void>,
+): Promise<LocalNotices> {
+  try {
+    return await startLocalNotices({
+      accountId: wiring.accountId,
+      tables: wiring.dynamo.names,
+      dynamoClient: wiring.dynamo.client,
+      events: wiring.events,
+      clock: wiring.clock,
+      linkBase: wiring.emulator.url,
+      ...(options.sesPort !== undefined ? { sesPort: options.sesPort } : {}),
+      ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+    });
+  } catch (error) {
+    await closeOthers();
+    throw error;
+  }
 }
 
 /** The emulator (seeded, with the sample files) and dynalite; neither is left running on failure. */
@@ -234,6 +267,8 @@ function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { cr
       cancelBatchSize,
       listEndpoint,
       pagesPerChunk: 2000,
+      // The local notifier mails the notices: the grace starts when the local SES accepted them.
+      noticeDelivery: 'email',
       ...unused,
     },
     cancel: { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },

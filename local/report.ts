@@ -32,17 +32,19 @@ export function renderLocalReport(report: LocalRunReport, options: RenderOptions
     ...planSection(report),
     ...enforceSection(report, options),
     ...checkSection(report),
+    ...noticesSection(report),
     ...observabilitySection(report),
   ].join('');
 }
 
-function environmentSection({ environment: env }: LocalRunReport): string[] {
+function environmentSection({ environment: env, notices }: LocalRunReport): string[] {
   return [
     heading('TeraBox share lifecycle: the local run'),
     `Everything ran on this machine, on loopback only:\n`,
     `  TeraBox emulator     ${env.emulatorUrl}   seed "${env.seed}"\n`,
     `  DynamoDB (dynalite)  ${env.dynamoEndpoint}   tables ${Object.values(env.tables).join(', ')}\n`,
-    `  Lambda handlers      create-shares, sweep-shares, cancel-shares (the deployed code), fed by in-memory SQS queues\n`,
+    `  SES v2 (local)       ${notices.sesUrl}   aws-ses-v2-local: the digests notify-owners sent\n`,
+    `  Lambda handlers      create-shares, sweep-shares, cancel-shares, notify-owners (the deployed code), fed by in-memory SQS queues\n`,
   ];
 }
 
@@ -140,6 +142,15 @@ function checkSection(report: LocalRunReport): string[] {
   const html = report.htmlReport;
   if (html?.error !== undefined) out.push(`  ✗ ${html.error}\n`);
   else if (html !== undefined) out.push(`  HTML report of the enforcing run: ${html.file} (open it in a browser)\n`);
+  return out;
+}
+
+function noticesSection({ notices: n }: LocalRunReport): string[] {
+  const out = [heading('Notices by email')];
+  out.push(`  ${n.mails.length} digest(s) for ${n.delivered} grace notice(s), one per requester of the enforcing run (a requester without an address: the fallback)\n`);
+  for (const m of n.mails) out.push(`    to ${m.to.join(', ')}: ${m.subject}\n`);
+  if (n.retried > 0) out.push(`  ${n.retried} notice(s) were handed back to the queue\n`);
+  out.push(`  Read them in a browser at ${n.sesUrl} (JSON: ${n.sesUrl}/store); the server stops with this run, \`npm start -- --watch\` keeps it up\n`);
   return out;
 }
 

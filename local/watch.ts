@@ -76,7 +76,8 @@ function watchBanner(stack: LocalStack, options: WatchOptions): string {
     `Watching: requests from stdin (JSON lines) and from ${options.inbox}/*.json[l]; an enforcing sweep every ${Math.round(options.intervalMs / 1000)} s.`,
     'Point the CLI at this stack from another terminal:',
     ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
-    '  npx share-lifecycle shares list        # or: policies list, runs list, sweep --dry-run, ...',
+    '  npx share-lifecycle shares list        # or: policies list, runs list, requesters list, sweep --dry-run, ...',
+    `The digests of grace notices (local SES): ${stack.notices.ses.url} in a browser, ${stack.notices.ses.url}/store as JSON.`,
     'Ctrl-C stops.',
     '',
   ].join('\n');
@@ -178,8 +179,10 @@ class WatchSession {
       return;
     }
     const g = report.guardrail;
+    const mailed = await stack.notices.deliver();
     this.options.out(
       `sweep ${report.runId}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
+        `${mailed.mails.length > 0 ? `, ${mailed.mails.length} digest(s) mailed` : ''}` +
         `${g?.tripped ? ' (guardrail TRIPPED: nothing cancelled)' : ''}${report.errors.length > 0 ? `; errors: ${report.errors.join('; ')}` : ''}\n`,
     );
   }

@@ -18,3 +18,5 @@ export * from './ports/lease';
 export * from './ports/listing-staging';
 export * from './ports/account-registry';
 export * from './ports/flagged-set-store';
+export * from './ports/requester-directory';
+export * from './ports/notice-ledger';

@@ -294,6 +294,7 @@ function noticeLinesOf(result: SweepResult): Map<string, string[]> {
     add(n.shareId, `notice sent ${new Date(n.notifiedAtMs).toISOString()}: grace ends ${new Date(n.graceEndsAtMs).toISOString()} (${n.policyId})`);
   }
   for (const n of result.unnotified) add(n.shareId, `notice NOT sent: no grace period yet, the next run sends it (${n.policyId})`);
+  for (const n of result.awaitingDelivery) add(n.shareId, `notice published, to be mailed: the grace starts when SES accepts the digest (${n.policyId})`);
   return noticeLines;
 }
 
@@ -360,9 +361,10 @@ function renderGuardrailsAndMarks({ result, report, options, lines }: RenderCont
     lines.push(`Guardrails: ok (${g.planned} planned; limits ${g.maxCancellations} per run and ${g.maxCancellationPercent}% of the inventory)`);
   }
   const marks = result.marked.length + result.cleared.length;
-  const notices = result.notified.length + result.unnotified.length;
+  const notices = result.notified.length + result.unnotified.length + result.awaitingDelivery.length;
   if (marks > 0 || notices > 0) {
-    const sent = notices > 0 ? `; notices ${result.notified.length} sent${result.unnotified.length > 0 ? `, ${result.unnotified.length} NOT sent (the next run sends them)` : ''}` : '';
+    const mailed = result.awaitingDelivery.length > 0 ? `, ${result.awaitingDelivery.length} published for the notifier to mail` : '';
+    const sent = notices > 0 ? `; notices ${result.notified.length} sent${mailed}${result.unnotified.length > 0 ? `, ${result.unnotified.length} NOT sent (the next run sends them)` : ''}` : '';
     lines.push(`Grace marks: ${result.marked.length} written, ${result.cleared.length} cleared${sent}`);
   }
   if (result.mode === 'enforce' && report.cancelled.length > 0 && !options.outcomes) {

@@ -21,6 +21,7 @@ import { CliError, EXIT, processIo, type CliIo } from './io';
 import { registerAccountCommands } from './accounts';
 import { registerPolicyCommands } from './policies';
 import { registerRequestCommands } from './requests';
+import { registerRequesterCommands } from './requesters';
 import { registerRunCommands } from './runs';
 import { registerShareCommands } from './shares';
 import { registerSweepCommand } from './sweep';
@@ -73,6 +74,7 @@ export function buildProgram(io: CliIo, holder: ExitCodeHolder, deps: ContextDep
   const runner = commandRunner(io, holder, deps);
   registerPolicyCommands(program, runner);
   registerAccountCommands(program, runner);
+  registerRequesterCommands(program, runner);
   registerRequestCommands(program, runner);
   registerCreateCommand(program, runner);
   registerShareCommands(program, runner);

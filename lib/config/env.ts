@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { SharePeriod } from '../app/ports';
 import { DEFAULT_ACCOUNT_ID } from '../domain/share';
 import type { GuardrailLimits } from '../domain/policy-types';
+import { isEmailAddress } from '../contracts/email-address';
 
 /** An environment object (`process.env` fits). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -152,6 +153,38 @@ const listEndpoint = () =>
     'sharelist',
   );
 
+const noticeDelivery = () =>
+  withDefault(
+    required('bus or email').transform((value, ctx): 'bus' | 'email' => {
+      const trimmed = value.trim().toLowerCase();
+      if (trimmed === 'bus' || trimmed === 'email') return trimmed;
+      ctx.addIssue({ code: 'custom', message: 'must be bus or email', input: value });
+      return z.NEVER;
+    }),
+    'bus',
+  );
+
+const emailAddress = () => setting(required('an email address').refine((value) => isEmailAddress(value.trim()), { error: 'must be an email address' }).transform((v) => v.trim()));
+const optionalEmailAddress = () =>
+  setting(z.string().optional().refine((value) => value === undefined || isEmailAddress(value.trim()), { error: 'must be an email address' }).transform((v) => v?.trim()));
+const optionalName = () =>
+  setting(z.string().optional().refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(value.trim()), { error: 'must be an SES configuration set name (1-64 of A-Z a-z 0-9 _ -)' }).transform((v) => v?.trim()));
+const httpsOrigin = (fallback: string) =>
+  withDefault(
+    required('an https origin').refine(
+      (value) => {
+        try {
+          const url = new URL(value.trim());
+          return (url.protocol === 'https:' || url.protocol === 'http:') && url.pathname === '/' && url.search === '';
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be an origin such as https://www.terabox.com' },
+    ),
+    fallback,
+  );
+
 const period = () =>
   withDefault(
     required('0, 1, 7 or 30').transform((value, ctx): SharePeriod => {
@@ -187,6 +220,15 @@ export const SETTINGS = {
   TERABOX_REQUESTS_PER_SECOND: optionalRate(),
   // List pages one invocation of the sweep state machine reads (it also stops well before its deadline).
   SWEEP_PAGES_PER_CHUNK: integer(2000, 1, 100_000),
+  // Who starts the grace clock: the sweep on bus acceptance (bus), or the notifier on SES acceptance (email).
+  NOTICE_DELIVERY: noticeDelivery(),
+  // The notifier's SES identity, optional reply-to and configuration set, and its pace.
+  NOTICE_SENDER: emailAddress(),
+  NOTICE_REPLY_TO: optionalEmailAddress(),
+  NOTICE_CONFIGURATION_SET: optionalName(),
+  NOTICE_SENDS_PER_SECOND: optionalRate(),
+  // Where share links live, for the links in the digest.
+  NOTICE_LINK_BASE: httpsOrigin('https://www.terabox.com'),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -246,6 +288,8 @@ export interface SweepConfig {
   requestsPerSecond?: number;
   /** SWEEP_PAGES_PER_CHUNK: list pages one step of the sweep state machine reads. */
   pagesPerChunk: number;
+  /** NOTICE_DELIVERY: `email` when the notifier starts the grace clock (a sender is configured); absent = bus. */
+  noticeDelivery?: 'bus' | 'email';
 }
 
 export interface CancelConfig {
@@ -297,6 +341,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     'TERABOX_LIST_ENDPOINT',
     'TERABOX_REQUESTS_PER_SECOND',
     'SWEEP_PAGES_PER_CHUNK',
+    'NOTICE_DELIVERY',
   ]);
   return {
     accountId: s.ACCOUNT_ID,
@@ -315,6 +360,7 @@ export function loadSweepConfig(env: Env): SweepConfig {
     listEndpoint: s.TERABOX_LIST_ENDPOINT,
     ...(s.TERABOX_REQUESTS_PER_SECOND !== undefined ? { requestsPerSecond: s.TERABOX_REQUESTS_PER_SECOND } : {}),
     pagesPerChunk: s.SWEEP_PAGES_PER_CHUNK,
+    noticeDelivery: s.NOTICE_DELIVERY,
   };
 }
 
@@ -341,5 +387,44 @@ export function loadCancelConfig(env: Env): CancelConfig {
     secretCacheSeconds: s.SECRET_CACHE_SECONDS,
     cancelBatchSize: s.TERABOX_CANCEL_BATCH_SIZE,
     ...(s.TERABOX_REQUESTS_PER_SECOND !== undefined ? { requestsPerSecond: s.TERABOX_REQUESTS_PER_SECOND } : {}),
+  };
+}
+
+export interface NotifyConfig {
+  accountId: string;
+  policiesTable: string;
+  inventoryTable: string;
+  runsTable: string;
+  sender: string;
+  replyTo?: string;
+  configurationSet?: string;
+  /** NOTICE_SENDS_PER_SECOND: this instance's share of SES's send rate (default 1). */
+  sendsPerSecond: number;
+  linkBase: string;
+}
+
+/** notify-owners: the directory (policies), the inventory, the ledger (runs), the SES sender and pace. */
+export function loadNotifyConfig(env: Env): NotifyConfig {
+  const s = readSettings(env, [
+    'ACCOUNT_ID',
+    'POLICIES_TABLE',
+    'INVENTORY_TABLE',
+    'RUNS_TABLE',
+    'NOTICE_SENDER',
+    'NOTICE_REPLY_TO',
+    'NOTICE_CONFIGURATION_SET',
+    'NOTICE_SENDS_PER_SECOND',
+    'NOTICE_LINK_BASE',
+  ]);
+  return {
+    accountId: s.ACCOUNT_ID,
+    policiesTable: s.POLICIES_TABLE,
+    inventoryTable: s.INVENTORY_TABLE,
+    runsTable: s.RUNS_TABLE,
+    sender: s.NOTICE_SENDER,
+    ...(s.NOTICE_REPLY_TO !== undefined ? { replyTo: s.NOTICE_REPLY_TO } : {}),
+    ...(s.NOTICE_CONFIGURATION_SET !== undefined ? { configurationSet: s.NOTICE_CONFIGURATION_SET } : {}),
+    sendsPerSecond: s.NOTICE_SENDS_PER_SECOND ?? 1,
+    linkBase: s.NOTICE_LINK_BASE.trim(),
   };
 }

@@ -53,6 +53,12 @@ export interface ShareMarkedForCancelDetail {
   /** Who asked for the share and under which request id, when the product created it. */
   requester?: string;
   requestId?: string;
+  /**
+   * The run that sent the notice, and the policy's grace in hours. The email notifier builds one
+   * digest per run and requester from them, and starts the grace when its mail was accepted.
+   */
+  runId?: string;
+  graceHours?: number;
 }
 
 export interface ShareCancelledDetail {
@@ -238,6 +244,8 @@ export function shareMarkedForCancelEvent(
     paths: readonly string[];
     requester?: string;
     requestId?: string;
+    runId?: string;
+    graceHours?: number;
   },
   at?: number,
 ): ProductEventOf<'ShareMarkedForCancel'> {
@@ -252,6 +260,8 @@ export function shareMarkedForCancelEvent(
   if (input.shortUrl !== undefined) detail.shortUrl = freeText(input.shortUrl);
   if (input.requester !== undefined) detail.requester = freeText(input.requester);
   if (input.requestId !== undefined) detail.requestId = freeText(input.requestId);
+  if (input.runId !== undefined) detail.runId = input.runId;
+  if (input.graceHours !== undefined) detail.graceHours = input.graceHours;
   return withTime({ source: EVENT_SOURCE, detailType: 'ShareMarkedForCancel', detail }, at);
 }
 

@@ -16,4 +16,11 @@ export const METRIC_NAMES = {
   cancelsGivenUp: 'CancelsGivenUp',
   createdSharesMissing: 'CreatedSharesMissing',
   verificationRequired: 'TeraboxVerificationRequired',
+  /** Digests SES refused or that could not be sent (the notices stay undelivered; the next run sends them again). */
+  noticeSendFailures: 'NoticeSendFailures',
+  /** Digests SES accepted, and the marks they carried (their grace started). */
+  noticeDigestsSent: 'NoticeDigestsSent',
+  noticesDelivered: 'NoticesDelivered',
+  /** Marks with no address to send them to (no directory entry and no fallback). */
+  noticesUnaddressed: 'NoticesUnaddressed',
 } as const;

@@ -10,7 +10,9 @@ import { DynamoDbFlaggedSetStore } from './flagged-set-store';
 import { DynamoDbInventoryStore } from './inventory-store';
 import { DynamoDbLease } from './lease';
 import { DynamoDbListingStagingStore } from './listing-staging-store';
+import { DynamoDbNoticeLedger } from './notice-ledger-store';
 import { DynamoDbPolicyStore } from './policy-store';
+import { DynamoDbRequesterDirectory } from './requester-store';
 import { DynamoDbRunStore } from './run-store';
 import { DynamoDbShareRecordStore } from './share-record-store';
 
@@ -25,6 +27,10 @@ export interface Stores {
   accounts: DynamoDbAccountRegistry;
   /** Each run's flagged set (the runs table). */
   flaggedSets: DynamoDbFlaggedSetStore;
+  /** The requester directory of this account (the policies table). */
+  requesters: DynamoDbRequesterDirectory;
+  /** The digests the notifier sent (the runs table). */
+  noticeLedger: DynamoDbNoticeLedger;
 }
 
 /** All stores over `names`, sharing `client` (or one default client built here). */
@@ -45,5 +51,7 @@ export function createStores(options: {
     listingStaging: new DynamoDbListingStagingStore({ ...common, tableName: names.runs }),
     flaggedSets: new DynamoDbFlaggedSetStore({ ...common, tableName: names.runs }),
     accounts: new DynamoDbAccountRegistry({ ...(common.client ? { client: common.client } : {}), tableName: names.policies }),
+    requesters: new DynamoDbRequesterDirectory({ ...common, tableName: names.policies }),
+    noticeLedger: new DynamoDbNoticeLedger({ ...common, tableName: names.runs }),
   };
 }

@@ -10,5 +10,7 @@ export * from './lease';
 export * from './listing-staging-store';
 export * from './flagged-set-store';
 export * from './policy-history';
+export * from './requester-store';
+export * from './notice-ledger-store';
 export * from './create-tables';
 export * from './create-stores';

@@ -78,6 +78,8 @@ describe('readStackConfig', () => {
       teraboxListConcurrency: 4,
       teraboxCancelBatchSize: 200,
       teraboxListEndpoint: 'record',
+      noticesEnabled: true,
+      noticeSendsPerSecond: 1,
     });
   });
 

@@ -542,6 +542,8 @@ describe('outputs', () => {
         'AlarmTopicArn',
         'SweepFunctionName',
         'SweepStateMachineArn',
+        // Says whether notices by email are on (infra/stack/notices.ts); the CLI does not read it.
+        'EmailNotices',
       ].sort(),
     );
   });

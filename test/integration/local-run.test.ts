@@ -95,6 +95,16 @@ describe('the local run (npm start)', () => {
     expect(textOf(page.byId('ages') as never)).toContain(`${report.enforce.inventory.shares} from TeraBox's creation time`);
   });
 
+  it('mails one digest per requester of the grace notices through the local SES server, the fallback for a requester without an address', () => {
+    // samples/policies.json: agency-links-review marks the shares of sales and design (72 h grace);
+    // samples/requesters.json gives sales two addresses and design none (the fallback gets it).
+    expect(report.notices.delivered).toBe(2);
+    expect(report.notices.mails.map((m) => m.to.join(',')).sort()).toEqual(['links-admin@example.com', 'sales@example.com,sales-lead@example.com']);
+    expect(report.notices.retried).toBe(0);
+    expect(report.metrics['notify-owners']).toMatchObject({ NoticeDigestsSent: 2, NoticesDelivered: 2 });
+    expect(renderLocalReport(report)).toContain(`Read them in a browser at ${report.notices.sesUrl}`);
+  });
+
   it('records events and metrics as the deployed functions would publish them', () => {
     expect(report.events).toMatchObject({ ShareCreated: report.requests.created, ShareCancelled: report.check.planned, SweepCompleted: 2 });
     expect(report.metrics['cancel-shares']).toMatchObject({ SharesCancelled: report.check.planned });

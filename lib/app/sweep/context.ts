@@ -124,6 +124,7 @@ function emptyResult(deps: SweepDeps, request: SweepRequest, startedAtMs: number
     cleared: [],
     notified: [],
     unnotified: [],
+    awaitingDelivery: [],
     warnings: [],
     missingShares: [],
     counts: {},

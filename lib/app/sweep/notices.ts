@@ -21,7 +21,9 @@ export async function publishEvents(ctx: SweepContext, events: ProductEvent[]): 
 
 /**
  * One `ShareMarkedForCancel` per due notice, in one publish, then `notifiedAt` for exactly the
- * ones the bus accepted (EventBridge can accept part of a call). The grace of a mark counts from
+ * ones the bus accepted (EventBridge can accept part of a call). With `noticeDelivery: 'email'`
+ * the sweep records nothing: the notifier sets `notifiedAt` when the mail is accepted, and a
+ * mark still without it is due again in the next run (the engine's `noticesDue`). The grace of a mark counts from
  * its accepted notice: a notice that was not accepted, or whose time could not be recorded,
  * leaves its mark waiting and the next run sends it again. A delay, never a silent cancellation.
  */
@@ -34,7 +36,14 @@ export async function sendNotices(ctx: SweepContext, due: readonly GraceNotice[]
   if (built.length === 0) return;
   const accepted = await publishNotices(ctx, built);
   ctx.metric(SWEEP_METRICS.noticesSent, accepted.length);
-  if (accepted.length > 0) await recordNotified(ctx, accepted);
+  if (accepted.length === 0) return;
+  if (ctx.deps.settings.noticeDelivery === 'email') {
+    // The notifier (lib/app/notify-owners) records `notifiedAt` once SES accepted the digest: a
+    // notice the bus took is not yet a notice a person got, so its grace has not started.
+    ctx.result.awaitingDelivery.push(...accepted.map((n) => ({ shareId: n.shareId, policyId: n.policyId })));
+    return;
+  }
+  await recordNotified(ctx, accepted);
 }
 
 interface BuiltNotice {
@@ -47,7 +56,7 @@ function buildNotices(ctx: SweepContext, due: readonly GraceNotice[], requestIdO
   const built: BuiltNotice[] = [];
   for (const notice of due) {
     try {
-      built.push({ notice, event: graceNoticeEvent(notice, result.subjects.get(notice.shareId), requestIdOf(notice.shareId), sentAt) });
+      built.push({ notice, event: graceNoticeEvent(notice, result.subjects.get(notice.shareId), requestIdOf(notice.shareId), sentAt, result.runId) });
     } catch (error) {
       result.unnotified.push({ shareId: notice.shareId, policyId: notice.policyId });
       ctx.addError(`could not build the grace notice of share ${notice.shareId} (${notice.policyId}): ${ctx.describe(error)}; its mark waits for one`);

@@ -301,8 +301,17 @@ export function givenUpEvents(
     );
 }
 
-/** A grace notice's `ShareMarkedForCancel`: its grace ends `graceHours` after `sentAt`. Throws when the event is invalid. */
-export function graceNoticeEvent(notice: GraceNotice, subject: ShareSubject | undefined, requestId: string | undefined, sentAt: number): ProductEvent {
+/**
+ * A grace notice's `ShareMarkedForCancel` of run `runId`: its grace ends `graceHours` after
+ * `sentAt`. Throws when the event is invalid.
+ */
+export function graceNoticeEvent(
+  notice: GraceNotice,
+  subject: ShareSubject | undefined,
+  requestId: string | undefined,
+  sentAt: number,
+  runId: string,
+): ProductEvent {
   return shareMarkedForCancelEvent(
     {
       shareId: notice.shareId,
@@ -310,6 +319,8 @@ export function graceNoticeEvent(notice: GraceNotice, subject: ShareSubject | un
       graceEndsAtMs: sentAt + notice.graceHours * HOUR_MS,
       reason: notice.reason,
       ...shareEventFields(subject, requestId),
+      runId,
+      graceHours: notice.graceHours,
     },
     sentAt,
   );
@@ -333,6 +344,7 @@ export function runCounts(result: SweepResult, verification: VerificationPlan | 
     clearedMarks: result.cleared.length,
     noticesSent: result.notified.length,
     noticesFailed: result.unnotified.length,
+    noticesAwaitingDelivery: result.awaitingDelivery.length,
     errors: result.errors.length,
     warnings: result.warnings.length,
     cancelsIneffective: verification?.ineffective.length ?? 0,

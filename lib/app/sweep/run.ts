@@ -111,6 +111,7 @@ export function sweepSettingsFromConfig(config: {
   listConcurrency: number;
   cancelBatchSize: number;
   pagesPerChunk?: number;
+  noticeDelivery?: 'bus' | 'email';
 }): SweepSettings {
   return {
     accountId: config.accountId,
@@ -119,6 +120,7 @@ export function sweepSettingsFromConfig(config: {
     listConcurrency: config.listConcurrency,
     cancelBatchSize: config.cancelBatchSize,
     ...(config.pagesPerChunk !== undefined ? { pagesPerChunk: config.pagesPerChunk } : {}),
+    ...(config.noticeDelivery !== undefined ? { noticeDelivery: config.noticeDelivery } : {}),
   };
 }
 

@@ -106,6 +106,12 @@ export interface SweepSettings {
    * bounded with a limit.
    */
   reportDecisions?: number;
+  /**
+   * Who starts the grace clock. `bus` (default): the sweep records `notifiedAt` when the event bus
+   * accepted the notice. `email`: the notifier Lambda records it once SES accepted the digest
+   * (NOTICE_DELIVERY=email, set by the stack when a sender is configured).
+   */
+  noticeDelivery?: 'bus' | 'email';
 }
 
 export const DEFAULT_LEASE_TTL_MS = 20 * 60_000;
@@ -244,6 +250,11 @@ export interface SweepResult {
   notified: SentNotice[];
   /** Marks whose notice was due but not accepted: their grace has not started; the next run sends it again. */
   unnotified: EngineMark[];
+  /**
+   * With email delivery: notices the bus accepted, waiting for the notifier to mail them (their
+   * grace starts when it has; a mark still undelivered at the next run is noticed again).
+   */
+  awaitingDelivery: EngineMark[];
   /** Things to look at that did not stop the run (the list response changed shape). */
   warnings: string[];
   /** This listing's shape and its comparison with the last completed run's; absent for an empty or unfinished listing. */

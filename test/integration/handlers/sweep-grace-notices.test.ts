@@ -91,6 +91,8 @@ function expectedNotices(sentAt: number, ids: readonly string[] = MARKED): Share
     paths: [paths[shareId]!],
     pathCount: 1,
     ...(shareId === A ? { requester: 'marketing', requestId: 'req-grace-a' } : {}),
+    runId: expect.any(String),
+    graceHours: GRACE_HOURS,
   }));
 }
 

@@ -463,6 +463,26 @@ describe('runSweep', () => {
       return () => (w.events.publish = real);
     };
 
+    it('with email delivery, publishes the notices but leaves notifiedAt to the notifier, and notices an undelivered mark again', async () => {
+      const w = world({ policies: [maxAgePolicy({ graceHours: 48 })], settings: { noticeDelivery: 'email' } });
+      const first = await sweep(w);
+      expect(notices(w).map((n) => [n.shareId, n.runId, n.graceHours])).toEqual([
+        ['101', first.runId, 48],
+        ['104', first.runId, 48],
+      ]);
+      expect(w.inventory.notifyCalls).toEqual([]);
+      expect([first.notified, first.awaitingDelivery, first.counts.noticesAwaitingDelivery]).toEqual([
+        [],
+        [{ shareId: '101', policyId: 'public-30d' }, { shareId: '104', policyId: 'public-30d' }],
+        2,
+      ]);
+      // Nobody delivered them: the next run sends both notices again, and cancels nothing.
+      w.clock.advance(72 * HOUR);
+      const second = await sweep(w);
+      expect(notices(w).map((n) => n.runId)).toEqual([first.runId, first.runId, second.runId, second.runId]);
+      expect(second.enqueued).toEqual([]);
+    });
+
     it('sends exactly one notice per mark, with what a subscriber needs, and records when the bus accepted it', async () => {
       const w = graced();
       w.records.records = [{ accountId: 'default', requestId: 'req-101', requester: 'marketing', shareId: '101', status: 'created', updatedAtMs: T0, createdAtMs: T0 - 40 * DAY }];
@@ -487,6 +507,8 @@ describe('runSweep', () => {
           pathCount: 1,
           requester: 'marketing',
           requestId: 'req-101',
+          runId: first.runId,
+          graceHours: 48,
         },
         {
           shareId: '104',
@@ -496,6 +518,8 @@ describe('runSweep', () => {
           shortUrl: '1s104',
           paths: Array.from({ length: 20 }, (_, i) => `/Public/f${i}.pdf`),
           pathCount: 25,
+          runId: first.runId,
+          graceHours: 48,
         },
       ]);
       expect(w.inventory.notifyCalls).toEqual([{ marks: [{ shareId: '101', policyId: 'public-30d' }, { shareId: '104', policyId: 'public-30d' }], atMs: T0 + 5_000 }]);

@@ -5,7 +5,7 @@ import { EventBridgeClient, ListEventBusesCommand } from '@aws-sdk/client-eventb
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CONTEXT_KEYS, readStackConfig } from '../../../infra/config';
-import { ConfigError, LIST_ENDPOINT_VALUES, loadCancelConfig, loadCreateSharesConfig, loadSweepConfig, type Env } from '../../../lib/config/env';
+import { ConfigError, LIST_ENDPOINT_VALUES, loadCancelConfig, loadCreateSharesConfig, loadNotifyConfig, loadSweepConfig, type Env } from '../../../lib/config/env';
 import { SHARE_LIST_ENDPOINT_NAMES } from '../../../lib/terabox';
 
 const fullEnv: Env = {
@@ -47,6 +47,7 @@ describe('loadSweepConfig', () => {
       cancelBatchSize: 100,
       listEndpoint: 'sharelist',
       pagesPerChunk: 2000,
+      noticeDelivery: 'bus',
     });
   });
 
@@ -260,5 +261,37 @@ describe('AWS SDK endpoint variables', () => {
     process.env[variable] = url;
     await call();
     expect(requests).toEqual([{ target, path: '/' }]);
+  });
+});
+
+describe('loadNotifyConfig', () => {
+  const base = { POLICIES_TABLE: 'Lifecycle-Policies', INVENTORY_TABLE: 'Lifecycle-Inventory', RUNS_TABLE: 'Lifecycle-Runs', NOTICE_SENDER: 'notices@example.com' };
+
+  it('reads the sender, its pace and the link base, with defaults', () => {
+    expect(loadNotifyConfig(base)).toEqual({
+      accountId: 'default',
+      policiesTable: 'Lifecycle-Policies',
+      inventoryTable: 'Lifecycle-Inventory',
+      runsTable: 'Lifecycle-Runs',
+      sender: 'notices@example.com',
+      sendsPerSecond: 1,
+      linkBase: 'https://www.terabox.com',
+    });
+    expect(loadNotifyConfig({ ...base, NOTICE_REPLY_TO: 'admin@example.com', NOTICE_CONFIGURATION_SET: 'digests', NOTICE_SENDS_PER_SECOND: '7.5' })).toMatchObject({
+      replyTo: 'admin@example.com',
+      configurationSet: 'digests',
+      sendsPerSecond: 7.5,
+    });
+  });
+
+  it('reports every bad notice setting at once', () => {
+    expect(() => loadNotifyConfig({ ...base, NOTICE_SENDER: 'Ana <ana@example.com>', NOTICE_REPLY_TO: 'nope', NOTICE_SENDS_PER_SECOND: '0', NOTICE_DELIVERY: 'x' })).toThrow(
+      /NOTICE_REPLY_TO must be an email address; NOTICE_SENDER must be an email address; NOTICE_SENDS_PER_SECOND must be a number above 0/,
+    );
+  });
+
+  it('reads NOTICE_DELIVERY for the sweep', () => {
+    expect(loadSweepConfig({ ...fullEnv, NOTICE_DELIVERY: 'email' }).noticeDelivery).toBe('email');
+    expect(() => loadSweepConfig({ ...fullEnv, NOTICE_DELIVERY: 'sms' })).toThrow('NOTICE_DELIVERY must be bus or email');
   });
 });
