@@ -78,7 +78,7 @@ describe('the local run (npm start)', () => {
       expect(text).toContain(heading);
     }
     expect(text).toContain(`✓ the enforcing run cancelled exactly the ${report.check.planned} shares the plan planned`);
-    expect(steps).toHaveLength(6);
+    expect(steps).toHaveLength(7);
     expect(text).not.toContain('emulator-ndus'); // the emulator's cookie stays out of the report
   });
 
