@@ -21,6 +21,7 @@ import type { PolicyMode } from '../lib/domain/policy-types';
 import { parseShareRequestLines } from '../lib/contracts/share-request';
 import { osUserName } from '../lib/cli/caller-identity';
 import { htmlReportInput, writeHtmlReport } from '../lib/cli/html-report';
+import { runDiffWithPrevious } from '../lib/cli/runs-diff';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 import { applyRequesters } from './notices';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
@@ -235,7 +236,8 @@ async function writeEnforceReport(stack: LocalStack, runId: string, file: string
   try {
     const summary = await stores.runs.getRun(runId);
     if (summary === undefined) return { file, error: `the enforcing run ${runId} has no run summary: no HTML report` };
-    await writeHtmlReport(file, await htmlReportInput(stores, summary, { now: Date.now() }));
+    const diff = await runDiffWithPrevious(stores, summary);
+    await writeHtmlReport(file, await htmlReportInput(stores, summary, { now: Date.now(), ...(diff ? { diff } : {}) }));
     return { file };
   } catch (error) {
     return { file, error: error instanceof Error ? error.message : String(error) };

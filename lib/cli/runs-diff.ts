@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { computeRunDiff, type FlaggedSet, type RunDiff } from '../app/run-diff';
-import type { RunSummary } from '../app/store-ports';
+import type { FlaggedSetStore, RunStore, RunSummary } from '../app/store-ports';
 import { formatTime, tableLines } from '../format/plain-text';
 import type { CommandRunner, Run } from './command';
 import { CliError, EXIT, printJson, writeOut } from './io';
@@ -79,6 +79,26 @@ async function chooseRuns(run: Run, runA: string | undefined, runB: string | und
   const [newer, older] = completed;
   if (newer === undefined) throw new CliError('no completed run in the runs table yet: nothing to compare', EXIT.failure);
   return { older, newer };
+}
+
+/** What `runDiffWithPrevious` reads. */
+export interface DiffSources {
+  runs: Pick<RunStore, 'listRuns'>;
+  flaggedSets: Pick<FlaggedSetStore, 'getFlaggedSet'>;
+}
+
+/**
+ * The run's diff against the completed run before it (a first run: everything new); undefined
+ * when a flagged set it needs is not stored (the HTML report then says there is nothing to compare).
+ */
+export async function runDiffWithPrevious(sources: DiffSources, summary: RunSummary): Promise<RunDiff | undefined> {
+  const flagged = await sources.flaggedSets.getFlaggedSet(summary.runId);
+  if (flagged === undefined) return undefined;
+  const completed = (await sources.runs.listRuns({ limit: RUN_SEARCH, newestFirst: true })).filter((r) => r.status === 'completed');
+  const older = completed.find((r) => r.startedAtMs < summary.startedAtMs && r.runId !== summary.runId);
+  const olderSet = older === undefined ? undefined : await sources.flaggedSets.getFlaggedSet(older.runId);
+  if (older !== undefined && olderSet === undefined) return undefined;
+  return computeRunDiff(older && olderSet ? { runId: older.runId, flagged: olderSet } : undefined, { runId: summary.runId, flagged });
 }
 
 /** The diff as text: a heading, a table of counts per policy, then the first share ids of each list. */

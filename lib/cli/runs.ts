@@ -12,7 +12,7 @@ import type { CommandRunner, Run } from './command';
 import { formatDuration, formatTime, plural, renderFields, renderTable, tableLines } from '../format/plain-text';
 import { htmlReportInput, writeHtmlReport } from './html-report';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
-import { registerRunsDiff } from './runs-diff';
+import { registerRunsDiff, runDiffWithPrevious } from './runs-diff';
 
 function parseLimit(raw: string): number {
   const n = Number(raw);
@@ -134,8 +134,8 @@ async function showRun(run: Run, runId: string, options: ShowOptions): Promise<n
   const all = await readAuditEntries(run, stores.runs.listAudit(runId), options.html === undefined ? options : { ...options, decision: undefined });
   const entries = options.decision === undefined ? all : all.filter((e) => e.decision === options.decision);
   if (options.html !== undefined) {
-    // No run diff is passed in: the page then says there is no previous run to compare with.
-    await writeHtmlReport(options.html, await htmlReportInput(stores, summary, { entries: all, now: Date.now() }));
+    const diff = await runDiffWithPrevious(stores, summary);
+    await writeHtmlReport(options.html, await htmlReportInput(stores, summary, { entries: all, now: Date.now(), ...(diff ? { diff } : {}) }));
     run.io.err(`wrote the HTML report of run ${runId} to ${options.html}\n`);
   }
   if (options.json === true) {

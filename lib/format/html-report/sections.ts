@@ -116,7 +116,7 @@ function idList(ids: readonly string[]): string {
 
 /** New / still / resolved flagged shares per policy, or "no previous run". */
 export function diffSection(diff: RunDiff | undefined): string {
-  if (diff === undefined) return '<p class="empty">No previous run to compare with.</p>';
+  if (diff === undefined) return '<p class="empty">No diff: the flagged set of this run or of the run before it is not stored.</p>';
   const against =
     diff.fromRunId === undefined ? 'This is the first run: every flagged share is new.' : `Compared with run <span class="mono">${escapeHtml(diff.fromRunId)}</span>.`;
   const t = diff.totals;

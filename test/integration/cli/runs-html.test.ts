@@ -71,7 +71,7 @@ describe('share-lifecycle runs show --html', () => {
     const ages = textOf(page.byId('ages') as never);
     expect(ages).toContain("5 from TeraBox's creation time");
     expect(ages).toContain('public-30d: 30 days (enforce)');
-    expect(textOf(page.byId('diff') as never)).toContain('No previous run to compare with.');
+    expect(textOf(page.byId('diff') as never)).toContain('This is the first run: every flagged share is new.');
   });
 
   it('names the file it cannot write, with exit code 2 and nothing on stdout', async () => {

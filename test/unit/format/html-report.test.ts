@@ -124,7 +124,7 @@ describe('the HTML run report', () => {
     expect(cells).toContainEqual(['public-90', '2', '1', '1']);
     expect(textOf(diff)).toContain('Compared with run 20310430T100000000Z-00000000');
     const none = parsePage(renderHtmlReport(aReportInput({ diff: undefined })));
-    expect(textOf(none.byId('diff') as never)).toBe('Changes since the previous runNo previous run to compare with.');
+    expect(textOf(none.byId('diff') as never)).toBe('Changes since the previous runNo diff: the flagged set of this run or of the run before it is not stored.');
   });
 
   it('renders a run that stopped before evaluating: no verdict, no ages, no decisions', () => {
