@@ -13,10 +13,11 @@
  *   run: nothing is cancelled, no mark and no inventory item is written. A share is never
  *   cancelled on the strength of a list that did not finish.
  * - `policies`: load the raw items (PolicySource) and validate them; an invalid item is reported
- *   in the run's errors and skipped, the valid ones run. Then the staged listing is read back
- *   (every share once), while the inventory table and the share records are read.
- * - `join`: share records (requester, product creation time; a record without a share id is
- *   matched by short url) and the inventory (first seen, grace marks) are joined into ShareFacts.
+ *   in the run's errors and skipped, the valid ones run. The inventory table and the share
+ *   records are read, then the staged listing is read back page by page (every share once).
+ * - `join`: as each share is read, its record (requester, product creation time; a record without
+ *   a share id is matched by short url) and its inventory history (first seen, grace marks) are
+ *   joined into ShareFacts and handed to the engine (streamed-listing.ts).
  *   Before that, the complete listing's shape is compared with the last completed run's
  *   (listing-drift.ts: a warning, the ApiShapeChanged metric); a share the product created that
  *   the listing does not show fails the run (missing-shares.ts); and the answers of earlier
@@ -62,19 +63,21 @@
  *
  * ## Scale
  * 100,000 shares are 1,000 list pages; listing dominates and runs `listConcurrency` pages at a
- * time. Everything else is O(n): one Query for the inventory, one for the share records (both
- * read beside the staged listing), maps for the join, the engine's loop, batched writes
+ * time. Everything else is O(n): one Query for the inventory, one for the share records, two
+ * reads of the staged listing (evaluate, then write), the engine's loop, batched writes
  * (25 items a call, several in flight) of changed items only, 100 ids per cancel message. No
  * per-share round trip, except `attachShareId` for records created without a share id (once per
  * share, the first sweep after its creation) and grace marks (only shares breaking a policy with
- * a grace period). Memory holds the listed shares (without their raw items), their facts, the
- * decisions and the items to write (peak heap figures: bench/NOTES.md). Accounts beyond one
+ * a grace period). Memory holds a few dozen bytes a share: the previous inventory as a compact
+ * table and the engine's columns, never the shares themselves (bench/NOTES.md). Accounts beyond one
  * invocation's listing: docs/checkpointed-sweep.md (the state machine and the staging).
  *
  * ## Files
  * types.ts (ports, settings, result, errors), context.ts (what the phases share), read.ts
- * (policies, listing, judgements, the engine), plan.ts (pure plan-building: join, inventory upkeep,
- * audit entries, cancel inputs, events, counts), write.ts, notices.ts, enqueue.ts, and this file:
+ * (policies, judgements, the engine), streamed-listing.ts and previous-inventory.ts (the staged
+ * listing and the inventory as the evaluating step holds them), plan.ts (pure plan-building:
+ * join, inventory upkeep, audit entries, cancel inputs, events, counts), write.ts, diff.ts,
+ * notices.ts, enqueue.ts, and this file:
  * the run from lease to release.
  */
 import type { EvaluationPlan } from '../../domain/evaluation-run';
