@@ -98,34 +98,57 @@ export function computeRunDiff(older: { runId: string; flagged: FlaggedSet } | u
   return diff;
 }
 
-/** The counts of a diff (what the summary keeps: the share ids stay in the flagged sets). */
-export function diffCounts(diff: RunDiff): RunDiffCounts {
-  const perPolicy: Record<string, DiffCounts> = {};
-  for (const p of diff.policies) perPolicy[p.policyId] = { new: p.new.length, still: p.still.length, resolved: p.resolved.length };
-  return { ...(diff.fromRunId !== undefined ? { fromRunId: diff.fromRunId } : {}), totals: { ...diff.totals }, perPolicy };
+
+function isDistinctSorted(ids: readonly ShareId[]): boolean {
+  for (let k = 1; k < ids.length; k += 1) if (compareShareIds(ids[k - 1]!, ids[k]!) >= 0) return false;
+  return true;
 }
 
-/** The distinct ids of several sorted lists, sorted. */
-function distinctSorted(lists: readonly (readonly ShareId[])[]): ShareId[] {
+/** The distinct ids of several lists, sorted. */
+function distinctSorted(lists: readonly (readonly ShareId[])[]): readonly ShareId[] {
+  if (lists.length === 1 && isDistinctSorted(lists[0]!)) return lists[0]!;
   const all = lists.flat().sort(compareShareIds);
   return all.filter((id, k) => k === 0 || id !== all[k - 1]);
 }
 
-/** Two lists sorted by share id (each id once), merged: what only the second has, what both have, what only the first has. */
-function compareSets(before: readonly ShareId[], after: readonly ShareId[]): { added: ShareId[]; kept: ShareId[]; removed: ShareId[] } {
-  const added: ShareId[] = [];
-  const kept: ShareId[] = [];
-  const removed: ShareId[] = [];
+type Side = 'added' | 'kept' | 'removed';
+
+/** Two lists sorted by share id (each id once), merged: each id with whether only the second list has it, both, or only the first. */
+function mergeSorted(before: readonly ShareId[], after: readonly ShareId[], visit: (side: Side, id: ShareId) => void): void {
   let i = 0;
   let j = 0;
   while (i < before.length || j < after.length) {
     const order = i >= before.length ? 1 : j >= after.length ? -1 : compareShareIds(before[i]!, after[j]!);
     if (order === 0) {
-      kept.push(after[j]!);
+      visit('kept', after[j]!);
       i += 1;
       j += 1;
-    } else if (order < 0) removed.push(before[i++]!);
-    else added.push(after[j++]!);
+    } else if (order < 0) visit('removed', before[i++]!);
+    else visit('added', after[j++]!);
   }
-  return { added, kept, removed };
+}
+
+function compareSets(before: readonly ShareId[], after: readonly ShareId[]): { added: ShareId[]; kept: ShareId[]; removed: ShareId[] } {
+  const out = { added: [] as ShareId[], kept: [] as ShareId[], removed: [] as ShareId[] };
+  mergeSorted(before, after, (side, id) => out[side].push(id));
+  return out;
+}
+
+function countSets(before: readonly ShareId[], after: readonly ShareId[]): DiffCounts {
+  const counts = { added: 0, kept: 0, removed: 0 };
+  mergeSorted(before, after, (side) => (counts[side] += 1));
+  return { new: counts.added, still: counts.kept, resolved: counts.removed };
+}
+
+/** The counts of `computeRunDiff(older, newer)`, without building its lists (a run can flag a million shares). */
+export function countRunDiff(older: { runId: string; flagged: FlaggedSet } | undefined, newer: { runId: string; flagged: FlaggedSet }): RunDiffCounts {
+  const before = older?.flagged ?? {};
+  const after = newer.flagged;
+  const perPolicy: Record<string, DiffCounts> = {};
+  for (const policyId of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    const c = countSets(distinctSorted([before[policyId] ?? []]), distinctSorted([after[policyId] ?? []]));
+    if (c.new + c.still + c.resolved > 0) perPolicy[policyId] = c;
+  }
+  const totals = countSets(distinctSorted(Object.values(before)), distinctSorted(Object.values(after)));
+  return { ...(older !== undefined ? { fromRunId: older.runId } : {}), totals, perPolicy };
 }

@@ -29,7 +29,7 @@ export function encodeFlagged(flagged: FlaggedSet, maxBytes: number = MAX_PART_B
   let part: Record<string, string> = {};
   let size = 0;
   for (const policyId of Object.keys(flagged).sort()) {
-    const ids = [...new Set(flagged[policyId] ?? [])].sort(compareShareIds);
+    const ids = distinctSorted(flagged[policyId] ?? []);
     if (ids.length === 0) continue;
     const decimal = ids.every((id) => DECIMAL.test(id));
     const overhead = policyId.length + 8;
@@ -69,6 +69,15 @@ export function encodeFlagged(flagged: FlaggedSet, maxBytes: number = MAX_PART_B
 }
 
 /** The flagged set of the parts, in order; throws a RangeError on text it did not write. */
+/** The ids sorted by share id, each once: as given when they already are (a run's flagged set is), else a sorted copy. */
+function distinctSorted(ids: readonly ShareId[]): readonly ShareId[] {
+  let ordered = true;
+  for (let k = 1; k < ids.length && ordered; k += 1) ordered = compareShareIds(ids[k - 1]!, ids[k]!) < 0;
+  if (ordered) return ids;
+  const sorted = [...ids].sort(compareShareIds);
+  return sorted.filter((id, k) => k === 0 || id !== sorted[k - 1]);
+}
+
 export function decodeFlagged(parts: ReadonlyArray<Readonly<Record<string, unknown>>>): Record<string, ShareId[]> {
   const out: Record<string, ShareId[]> = {};
   for (const part of parts) {

@@ -3,7 +3,7 @@
  * run, whose counts go into the run summary and the SweepCompleted event. Bookkeeping: a failure
  * is a run error, never a reason to fail the run or to hold a cancel back.
  */
-import { computeRunDiff, diffCounts, type FlaggedSet } from '../run-diff';
+import { countRunDiff, type FlaggedSet } from '../run-diff';
 import type { SweepContext } from './context';
 
 /** How many recent runs are searched for the previous completed one. */
@@ -24,7 +24,7 @@ export async function recordFlagged(ctx: SweepContext, flagged: FlaggedSet, now:
       (r) => r.status === 'completed' && r.runId !== result.runId && r.startedAtMs <= result.startedAtMs,
     );
     if (previous === undefined) {
-      result.diff = diffCounts(computeRunDiff(undefined, { runId: result.runId, flagged }));
+      result.diff = countRunDiff(undefined, { runId: result.runId, flagged });
       return;
     }
     const older = await diffs.flaggedSets.getFlaggedSet(previous.runId);
@@ -33,7 +33,7 @@ export async function recordFlagged(ctx: SweepContext, flagged: FlaggedSet, now:
       deps.logger?.info('no diff: the previous completed run has no stored flagged set', { runId: result.runId, previousRunId: previous.runId });
       return;
     }
-    result.diff = diffCounts(computeRunDiff({ runId: previous.runId, flagged: older }, { runId: result.runId, flagged }));
+    result.diff = countRunDiff({ runId: previous.runId, flagged: older }, { runId: result.runId, flagged });
   } catch (error) {
     ctx.addError(`could not compare the flagged set with the previous run's: ${ctx.describe(error)}`);
   }

@@ -1,4 +1,4 @@
-import { computeRunDiff, diffCounts, flaggedSetOf } from '../../../lib/app/run-diff';
+import { computeRunDiff, countRunDiff, flaggedSetOf } from '../../../lib/app/run-diff';
 import type { Decision, PolicyFinding } from '../../../lib/domain/decision';
 
 const finding = (policyId: string, outcome: PolicyFinding['outcome']): PolicyFinding => ({ policyId, outcome, reason: `(${policyId})` });
@@ -52,8 +52,12 @@ describe('computeRunDiff', () => {
     expect(computeRunDiff({ runId: 'a', flagged: {} }, { runId: 'b', flagged: {} })).toEqual({ fromRunId: 'a', toRunId: 'b', policies: [], totals: { new: 0, still: 0, resolved: 0 } });
   });
 
-  it('gives the counts the summary and the event carry', () => {
-    expect(diffCounts(computeRunDiff(older, newer))).toEqual({
+  it('gives the counts the summary and the event carry, the lengths of the lists', () => {
+    const diff = computeRunDiff(older, newer);
+    const counts = countRunDiff(older, newer);
+    expect(counts.totals).toEqual(diff.totals);
+    for (const p of diff.policies) expect(counts.perPolicy[p.policyId]).toEqual({ new: p.new.length, still: p.still.length, resolved: p.resolved.length });
+    expect(counts).toEqual({
       fromRunId: 'run-1',
       totals: { new: 2, still: 4, resolved: 1 },
       perPolicy: {
@@ -63,6 +67,6 @@ describe('computeRunDiff', () => {
         name: { new: 0, still: 2, resolved: 0 },
       },
     });
-    expect(diffCounts(computeRunDiff(undefined, { runId: 'r', flagged: {} }))).toEqual({ totals: { new: 0, still: 0, resolved: 0 }, perPolicy: {} });
+    expect(countRunDiff(undefined, { runId: 'r', flagged: {} })).toEqual({ totals: { new: 0, still: 0, resolved: 0 }, perPolicy: {} });
   });
 });
