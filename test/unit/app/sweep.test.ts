@@ -1,4 +1,5 @@
 import { runSweep, SWEEP_METRICS, type SweepResult } from '../../../lib/app/sweep';
+import { buildSweepReport } from '../../../lib/app/sweep-report';
 import { RULE_KINDS } from '../../../lib/domain/rules/registry';
 import type { MaxAgeRule } from '../../../lib/domain/policy-types';
 import { CancelQueueSendError } from '../../../lib/messages/sqs-cancel-queue';
@@ -109,6 +110,17 @@ describe('runSweep', () => {
       ['104', 'cancel', 'skipped'],
     ]);
     expect(audit[0]!.error).toMatch(/^held by the guardrail: .*1 over\)$/);
+  });
+
+  it('keeps only the first decisions in its result when told to, with every one in the audit trail', async () => {
+    const full = await sweep(world());
+    const w = world({ settings: { reportDecisions: 1 } });
+    const capped = await sweep(w);
+    expect(capped.enqueued).toEqual(full.enqueued);
+    expect(capped.evaluation?.decisions).toEqual(full.evaluation?.decisions.slice(0, 1));
+    expect(w.runs.auditOf(capped.runId)).toHaveLength(full.evaluation!.decisions.length);
+    expect(buildSweepReport(capped).decisionsTotal).toBe(full.evaluation!.decisions.length);
+    expect(buildSweepReport(full).decisionsTotal).toBeUndefined();
   });
 
   it('writes no grace marks when a guardrail trips', async () => {

@@ -113,6 +113,12 @@ describe('sweepHandlerResult', () => {
     expect(result.decisionsTruncated).toEqual({ total: MAX_RETURNED_DECISIONS + 5, returned: MAX_RETURNED_DECISIONS });
   });
 
+  it('counts the decisions the run made when the report already holds only the first ones', () => {
+    const result = sweepHandlerResult({ ...report('completed', MAX_RETURNED_DECISIONS), decisionsTotal: 750_000 });
+    expect(result.decisions).toHaveLength(MAX_RETURNED_DECISIONS);
+    expect(result.decisionsTruncated).toEqual({ total: 750_000, returned: MAX_RETURNED_DECISIONS });
+  });
+
   it('throws a failed run as SweepFailedError carrying the report', () => {
     expect(() => sweepHandlerResult(report('failed', 1))).toThrow(SweepFailedError);
     expect(() => sweepHandlerResult(report('failed', 1))).toThrow('sweep run-1 failed: listing incomplete');
