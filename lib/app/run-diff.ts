@@ -66,12 +66,6 @@ export class FlaggedSetBuilder {
   }
 }
 
-/** The flagged set of a run's decisions, each policy's shares sorted. */
-export function flaggedSetOf(decisions: readonly Pick<Decision, 'shareId' | 'findings'>[]): Record<string, ShareId[]> {
-  const builder = new FlaggedSetBuilder();
-  for (const d of decisions) builder.add(d);
-  return builder.build();
-}
 
 /**
  * What changed from `older`'s flagged set to `newer`'s: per policy, the shares newly flagged,

@@ -55,10 +55,3 @@ export class AgeCounter {
     return { dayCounts: [...this.dayCounts], ...(this.capped ? { capped: true as const } : {}), unknown: this.unknown, clocks: { ...this.clocks } };
   }
 }
-
-/** Each share's age at `now`, counted by whole days (see AgeCounter). */
-export function ageHistogram(facts: Iterable<ShareFacts>, now: number): AgeHistogram {
-  const counter = new AgeCounter(now);
-  for (const f of facts) counter.add(f);
-  return counter.histogram();
-}

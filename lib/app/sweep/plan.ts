@@ -16,18 +16,9 @@ import {
 } from '../../contracts/events';
 import { truncate } from '../../shared/text';
 import { auditEntry, type RunAuditEntry, type ShareSubject } from '../audit-entry';
-import { applyVerificationToAudit, ineffectiveReason, withVerification, type VerificationPlan, type VerificationUpdate } from '../cancel-verification';
-import type { IneffectiveCancel, InventoryItem, InventoryLookup, ShareRecord } from '../store-ports';
+import { ineffectiveReason, withVerification, type VerificationPlan, type VerificationUpdate } from '../cancel-verification';
+import type { IneffectiveCancel, InventoryItem, ShareRecord } from '../store-ports';
 import { HOUR_MS, MAX_CANCEL_POLICIES, MAX_CANCEL_REASON, MAX_ERROR_TEXT, NO_RECORD_AGE_MS, type SweepResult } from './types';
-
-/** The listing joined with the share records and the inventory. */
-export interface Joined {
-  facts: ShareFacts[];
-  /** Records created without a share id, now matched by short url. */
-  attach: { requestId: string; shareId: ShareId }[];
-  /** The request id of each listed share that has a share record (by share id or short url). */
-  requestIds: Map<ShareId, string>;
-}
 
 /**
  * The share records, for matching listed shares: by share id (the older of two claiming one
@@ -74,19 +65,6 @@ export function joinShare(share: Share, prev: InventoryItem | undefined, record:
   };
 }
 
-/** Each listed share's facts: its record (by share id, else by short url: one record, one share) and its inventory history. */
-export function joinListing(listed: readonly Share[], previous: InventoryLookup, records: readonly ShareRecord[], now: number): Joined {
-  const index = new RecordIndex(records);
-  const joined: Joined = { facts: [], attach: [], requestIds: new Map() };
-  for (const share of listed) {
-    const match = index.match(share);
-    if (match?.attach) joined.attach.push({ requestId: match.record.requestId, shareId: share.shareId });
-    if (match) joined.requestIds.set(share.shareId, match.record.requestId);
-    joined.facts.push(joinShare(share, previous.get(share.shareId), match?.record, now));
-  }
-  return joined;
-}
-
 /** The share's subject for reports and audit entries. */
 export function subjectOf(facts: ShareFacts): ShareSubject {
   const paths = Array.isArray(facts.share.paths) ? facts.share.paths.filter((p): p is string => typeof p === 'string') : [];
@@ -94,35 +72,6 @@ export function subjectOf(facts: ShareFacts): ShareSubject {
   if (facts.share.shortUrl !== undefined) subject.shortUrl = facts.share.shortUrl;
   if (facts.requester !== undefined) subject.requester = facts.requester;
   return subject;
-}
-
-/** Subjects of every share with a decision other than a plain keep, and of every ineffective cancel. */
-export function subjectsOf(
-  evaluation: EvaluationResult,
-  facts: readonly ShareFacts[],
-  ineffective: readonly Pick<IneffectiveCancel, 'shareId'>[],
-): Map<ShareId, ShareSubject> {
-  const factsById = new Map<ShareId, ShareFacts>();
-  for (const f of facts) factsById.set(f.share.shareId, f);
-  const subjects = new Map<ShareId, ShareSubject>();
-  const add = (shareId: ShareId): void => {
-    const f = factsById.get(shareId);
-    if (f && !subjects.has(shareId)) subjects.set(shareId, subjectOf(f));
-  };
-  for (const d of evaluation.decisions) if (d.findings.length > 0 || d.decision !== 'keep') add(d.shareId);
-  for (const c of ineffective) add(c.shareId);
-  return subjects;
-}
-
-export interface InventoryPlan {
-  /** Items to write (the store writes only the changed ones). */
-  items: InventoryItem[];
-  /** Shares gone for longer than the retention: their items are deleted. */
-  expired: ShareId[];
-  /** Shares seen for the first time. */
-  fresh: number;
-  /** Shares missing from this complete listing for the first time. */
-  gone: number;
 }
 
 /** A listed share's sighting: marks and cancel bookkeeping carried unchanged, except what the verification changes. */
@@ -141,37 +90,6 @@ export function sightingOf(shareId: ShareId, prev: InventoryItem | undefined, up
 export function unlistedOf(prev: InventoryItem, now: number, retentionMs: number): { gone: InventoryItem } | { expired: ShareId } | undefined {
   if (prev.goneAtMs === undefined) return { gone: { ...prev, goneAtMs: now } };
   return now - prev.goneAtMs >= retentionMs ? { expired: prev.shareId } : undefined;
-}
-
-/**
- * Inventory upkeep after a complete listing: a sighting of every listed share, a first miss for
- * shares no longer listed, and the expiry of those gone for `retentionMs`.
- */
-export function planInventory(
-  listed: readonly Share[],
-  previous: ReadonlyMap<ShareId, InventoryItem>,
-  verification: VerificationPlan | undefined,
-  now: number,
-  retentionMs: number,
-): InventoryPlan {
-  const plan: InventoryPlan = { items: [], expired: [], fresh: 0, gone: 0 };
-  const seen = new Set<ShareId>();
-  for (const share of listed) {
-    if (seen.has(share.shareId)) continue;
-    seen.add(share.shareId);
-    const prev = previous.get(share.shareId);
-    if (!prev) plan.fresh += 1;
-    plan.items.push(sightingOf(share.shareId, prev, verification?.updates.get(share.shareId), now));
-  }
-  for (const [shareId, prev] of previous) {
-    if (seen.has(shareId)) continue;
-    const next = unlistedOf(prev, now, retentionMs);
-    if (next && 'gone' in next) {
-      plan.items.push(next.gone);
-      plan.gone += 1;
-    } else if (next) plan.expired.push(next.expired);
-  }
-  return plan;
 }
 
 /** How the run treats cancels in its audit: `enqueued` when it enforces, `skipped` with why when the guardrail held them. */
@@ -196,27 +114,6 @@ export function auditEntryOfDecision(d: Decision, subject: ShareSubject | undefi
     entry.error = truncate(treatment.heldBy, MAX_ERROR_TEXT);
   }
   return entry;
-}
-
-/**
- * The run's audit trail: every decision but a plain keep; cancels say `enqueued` when the run
- * enforces, `skipped` when the guardrail held them; then the verification's findings
- * (cancel-verification.ts).
- */
-export function auditEntriesOf(
-  evaluation: EvaluationResult,
-  subjects: ReadonlyMap<ShareId, ShareSubject>,
-  verification: VerificationPlan | undefined,
-  now: number,
-): RunAuditEntry[] {
-  const treatment = auditTreatment(evaluation);
-  const entries: RunAuditEntry[] = [];
-  for (const d of evaluation.decisions) {
-    const entry = auditEntryOfDecision(d, subjects.get(d.shareId), treatment, now);
-    if (entry) entries.push(entry);
-  }
-  if (verification) applyVerificationToAudit(entries, verification, subjects, now);
-  return entries;
 }
 
 /** The entries of cancels that could not be queued, rewritten as `skipped` with the reason. */

@@ -1,10 +1,16 @@
-import { computeRunDiff, countRunDiff, flaggedSetOf } from '../../../lib/app/run-diff';
+import { computeRunDiff, countRunDiff, FlaggedSetBuilder } from '../../../lib/app/run-diff';
 import type { Decision, PolicyFinding } from '../../../lib/domain/decision';
 
 const finding = (policyId: string, outcome: PolicyFinding['outcome']): PolicyFinding => ({ policyId, outcome, reason: `(${policyId})` });
 const decision = (shareId: string, ...findings: PolicyFinding[]): Pick<Decision, 'shareId' | 'findings'> => ({ shareId, findings });
 
-describe('flaggedSetOf', () => {
+function flaggedSetOf(decisions: readonly Pick<Decision, 'shareId' | 'findings'>[]): Record<string, string[]> {
+  const builder = new FlaggedSetBuilder();
+  for (const d of decisions) builder.add(d);
+  return builder.build();
+}
+
+describe('FlaggedSetBuilder', () => {
   it('flags a share for each policy that decided cancel, would-cancel or marked, never for exempt or unevaluable', () => {
     expect(
       flaggedSetOf([

@@ -8,14 +8,19 @@ import type { Share, ShareFacts } from '../../../lib/domain/share';
 import { buildCancelBatches } from '../../../lib/contracts/cancel-batch';
 import { unsentCancels } from '../../../lib/app/messaging-ports';
 import type { InventoryItem, ShareRecord } from '../../../lib/app/store-ports';
+import type { EvaluationResult } from '../../../lib/domain/decision';
+import type { RunAuditEntry, ShareSubject } from '../../../lib/app/audit-entry';
 import {
-  auditEntriesOf,
+  auditEntryOfDecision,
+  auditTreatment,
   cancelInputsOf,
   type CancelFacts,
   guardrailEventTrips,
-  joinListing,
-  planInventory,
-  subjectsOf,
+  joinShare,
+  RecordIndex,
+  sightingOf,
+  subjectOf,
+  unlistedOf,
   unsentAuditEntries,
 } from '../../../lib/app/sweep/plan';
 import { NO_RECORD_AGE_MS } from '../../../lib/app/sweep/types';
@@ -37,6 +42,56 @@ function facts(s: Share, fields: Partial<ShareFacts> = {}): ShareFacts {
 
 const maxAge = (days: number, extra: Partial<Policy> = {}): Policy =>
   ({ policyId: `age-${days}`, enabled: true, mode: 'enforce', graceHours: 0, rule: { type: 'max-age', maxAgeDays: days }, ...extra }) as Policy;
+
+// The run applies these pieces share by share as the staged pages stream by (streamed-listing.ts,
+// write.ts); here they are applied to a whole listing at once.
+
+interface Joined {
+  facts: ShareFacts[];
+  attach: { requestId: string; shareId: string }[];
+  requestIds: Map<string, string>;
+}
+
+function joinListing(listed: readonly Share[], previous: ReadonlyMap<string, InventoryItem>, records: readonly ShareRecord[], now: number): Joined {
+  const index = new RecordIndex(records);
+  const joined: Joined = { facts: [], attach: [], requestIds: new Map() };
+  for (const s of listed) {
+    const match = index.match(s);
+    if (match?.attach) joined.attach.push({ requestId: match.record.requestId, shareId: s.shareId });
+    if (match) joined.requestIds.set(s.shareId, match.record.requestId);
+    joined.facts.push(joinShare(s, previous.get(s.shareId), match?.record, now));
+  }
+  return joined;
+}
+
+function planInventory(listed: readonly Share[], previous: ReadonlyMap<string, InventoryItem>, now: number, retentionMs: number) {
+  const plan = { items: [] as InventoryItem[], expired: [] as string[], fresh: 0, gone: 0 };
+  const seen = new Set<string>();
+  for (const s of listed) {
+    if (seen.has(s.shareId)) continue;
+    seen.add(s.shareId);
+    if (!previous.has(s.shareId)) plan.fresh += 1;
+    plan.items.push(sightingOf(s.shareId, previous.get(s.shareId), undefined, now));
+  }
+  for (const [shareId, prev] of previous) {
+    if (seen.has(shareId)) continue;
+    const next = unlistedOf(prev, now, retentionMs);
+    if (next && 'gone' in next) {
+      plan.items.push(next.gone);
+      plan.gone += 1;
+    } else if (next) plan.expired.push(next.expired);
+  }
+  return plan;
+}
+
+function subjectsOf(evaluation: EvaluationResult, all: readonly ShareFacts[]): Map<string, ShareSubject> {
+  return new Map(all.filter((f) => evaluation.decisions.some((d) => d.shareId === f.share.shareId)).map((f) => [f.share.shareId, subjectOf(f)] as const));
+}
+
+function auditEntriesOf(evaluation: EvaluationResult, subjects: ReadonlyMap<string, ShareSubject>, now: number): RunAuditEntry[] {
+  const treatment = auditTreatment(evaluation);
+  return evaluation.decisions.flatMap((d) => auditEntryOfDecision(d, subjects.get(d.shareId), treatment, now) ?? []);
+}
 
 describe('joinListing', () => {
   it('joins records by share id, the older of two claiming one share', () => {
@@ -85,7 +140,7 @@ describe('planInventory', () => {
     const previous = new Map<string, InventoryItem>([
       ['1', { shareId: '1', firstSeenAtMs: 5, lastSeenAtMs: 6, violatingSince: { p: 7 }, cancelRunId: 'run-0', cancelMisses: 1 }],
     ]);
-    const plan = planInventory([share('1'), share('2'), share('2')], previous, undefined, NOW, retention);
+    const plan = planInventory([share('1'), share('2'), share('2')], previous, NOW, retention);
     expect(plan.items).toEqual([
       { shareId: '1', firstSeenAtMs: 5, lastSeenAtMs: NOW, violatingSince: { p: 7 }, cancelRunId: 'run-0', cancelMisses: 1 },
       { shareId: '2', firstSeenAtMs: NOW, lastSeenAtMs: NOW },
@@ -100,7 +155,7 @@ describe('planInventory', () => {
       ['4', { shareId: '4', firstSeenAtMs: 1, lastSeenAtMs: 2, goneAtMs: NOW - retention }],
       ['5', { shareId: '5', firstSeenAtMs: 1, lastSeenAtMs: 2, goneAtMs: NOW - retention + 1 }],
     ]);
-    const plan = planInventory([], previous, undefined, NOW, retention);
+    const plan = planInventory([], previous, NOW, retention);
     expect(plan.items).toEqual([{ shareId: '3', firstSeenAtMs: 1, lastSeenAtMs: 2, goneAtMs: NOW }]);
     expect(plan.gone).toBe(1);
     expect(plan.expired).toEqual(['4']);
@@ -114,8 +169,8 @@ describe('audit entries', () => {
   it('leaves out plain keeps; a cancel says enqueued when enforcing, with its subject and at most 20 paths', () => {
     const all = [facts(old, { requester: 'ann' }), facts(young)];
     const evaluation = evaluate({ shares: all, policies: [maxAge(30)], exemptions: [], now: NOW, guardrails: { maxCancellations: 100, maxCancellationPercent: 100 } });
-    const subjects = subjectsOf(evaluation, all, []);
-    const entries = auditEntriesOf(evaluation, subjects, undefined, NOW);
+    const subjects = subjectsOf(evaluation, all);
+    const entries = auditEntriesOf(evaluation, subjects, NOW);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ shareId: '10', decision: 'cancel', outcome: 'enqueued', policyIds: ['age-30'], shortUrl: '1old', requester: 'ann', recordedAtMs: NOW });
     expect(entries[0]!.paths).toHaveLength(20);
@@ -125,7 +180,7 @@ describe('audit entries', () => {
     const all = [facts(old), facts(young)];
     const evaluation = evaluate({ shares: all, policies: [maxAge(30)], exemptions: [], now: NOW, guardrails: { maxCancellations: 0, maxCancellationPercent: 100 } });
     expect(evaluation.guardrail.tripped).toBe(true);
-    const [entry] = auditEntriesOf(evaluation, subjectsOf(evaluation, all, []), undefined, NOW);
+    const [entry] = auditEntriesOf(evaluation, subjectsOf(evaluation, all), NOW);
     expect(entry).toMatchObject({ decision: 'cancel', outcome: 'skipped' });
     expect(entry!.error).toMatch(/^held by the guardrail: /);
     expect(guardrailEventTrips(evaluation)).toEqual([{ guardrail: 'maxCancellations', limit: 0, actual: 1 }]);
@@ -134,7 +189,7 @@ describe('audit entries', () => {
   it('rewrites the entries of unsent cancels as skipped, keeping what they said', () => {
     const all = [facts(old), facts(share('12', { createdAtMs: NOW - 50 * DAY }))];
     const evaluation = evaluate({ shares: all, policies: [maxAge(30)], exemptions: [], now: NOW, guardrails: { maxCancellations: 100, maxCancellationPercent: 100 } });
-    const entries = auditEntriesOf(evaluation, subjectsOf(evaluation, all, []), undefined, NOW);
+    const entries = auditEntriesOf(evaluation, subjectsOf(evaluation, all), NOW);
     const rewritten = unsentAuditEntries(entries, new Set(['12']), 'queue down');
     expect(rewritten).toEqual([{ ...entries.find((e) => e.shareId === '12'), outcome: 'skipped', error: 'queue down' }]);
     expect(entries.find((e) => e.shareId === '12')!.outcome).toBe('enqueued');

@@ -1,5 +1,13 @@
 /** The run summary's share ages: whole days, by the clock the max-age rule uses. */
-import { ageHistogram, MAX_AGE_HISTOGRAM_DAYS } from '../../../lib/domain';
+import { AgeCounter, MAX_AGE_HISTOGRAM_DAYS, type AgeHistogram } from '../../../lib/domain';
+import type { ShareFacts } from '../../../lib/domain/share';
+
+/** The histogram of these shares, added one at a time (as the sweep does while its listing streams). */
+function ageHistogram(facts: readonly ShareFacts[], now: number): AgeHistogram {
+  const counter = new AgeCounter(now);
+  for (const f of facts) counter.add(f);
+  return counter.histogram();
+}
 import { NOW, daysAgo, shareFacts } from '../../factories/shares';
 
 describe('ageHistogram', () => {
