@@ -4,23 +4,11 @@
  * the edge; a body that is not such an event is refused with its reasons, never guessed at.
  */
 import * as z from 'zod';
-import { EVENT_SOURCE } from './events';
+import { EVENT_SOURCE, type ShareMarkedForCancelDetail } from './events';
 import { formatIssues } from './issues';
 
-/** One grace notice, as the notifier uses it. */
-export interface MarkNotice {
-  runId: string;
-  shareId: string;
-  policyId: string;
-  graceHours: number;
-  /** What the share breaks, ending with the policy id. */
-  reason: string;
-  shortUrl?: string;
-  paths: string[];
-  pathCount: number;
-  requester?: string;
-  requestId?: string;
-}
+/** One grace notice, as the notifier uses it: the event's detail, with the run and the grace it needs. */
+export type MarkNotice = Omit<ShareMarkedForCancelDetail, 'graceEndsAt' | 'runId' | 'graceHours'> & { runId: string; graceHours: number };
 
 const text = (max: number) => z.string({ error: 'must be text' }).min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
 
