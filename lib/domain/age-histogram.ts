@@ -4,7 +4,7 @@
  * policies used (lib/domain/inventory.ts's AgeClock) at the run's own time, and stays small: one
  * number per day of age, at most MAX_AGE_HISTOGRAM_DAYS + 1 of them, whatever the account's size.
  */
-import { ageClockOf, type AgeClock } from './inventory';
+import { ageClockOf, clockTimeOf, type AgeClock } from './inventory';
 import type { ShareFacts } from './share';
 
 const DAY_MS = 86_400_000;
@@ -36,11 +36,12 @@ export class AgeCounter {
   constructor(private readonly now: number) {}
 
   add(f: ShareFacts): void {
-    const { clockMs, clock } = ageClockOf(f);
-    if (clockMs === undefined || clock === undefined) {
+    const clock = ageClockOf(f);
+    if (clock === undefined) {
       this.unknown += 1;
       return;
     }
+    const clockMs = clockTimeOf(f, clock);
     this.clocks[clock] = (this.clocks[clock] ?? 0) + 1;
     let day = Math.max(0, Math.floor((this.now - clockMs) / DAY_MS));
     if (day > MAX_AGE_HISTOGRAM_DAYS) {

@@ -226,19 +226,21 @@ export class EvaluationRun {
     const slot = share.index;
     this.clockMs.set(slot, share.clockMs ?? Number.NaN);
     if (share.requester !== undefined) this.requesters[slot] = share.requester;
+    // Policies without exemptions of their own share one compiled exemption: tested (and explained) once.
     let tested: CompiledExemption | undefined;
-    let verdict: Tri = 'no';
+    let exempt: Tri = 'no';
+    let why = '';
     for (const s of this.sets) {
       const scope = s.c.scope.test(share);
       if (scope === 'no') continue;
       if (s.c.exempt !== tested) {
         tested = s.c.exempt;
-        verdict = tested.test(share);
+        exempt = tested.test(share);
+        why = exempt === 'no' ? '' : tested.explain(share);
       }
-      const exempt = verdict;
       s.codes.set(slot, 1 + (scope === 'unknown' ? 3 : 0) + TRI_CODE[exempt]);
       if (scope === 'unknown') s.scopeWhy.set(slot, s.c.scope.explainUnknown(share));
-      if (exempt !== 'no') s.exemptWhy.set(slot, s.c.exempt.explain(share));
+      if (exempt !== 'no') s.exemptWhy.set(slot, why);
     }
   }
 

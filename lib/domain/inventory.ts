@@ -62,12 +62,16 @@ function knownPaths(p: unknown): readonly string[] | undefined {
   return p as string[];
 }
 
-/** The best age clock known for a share (see AgeClock); both fields undefined when none is. */
-export function ageClockOf(f: ShareFacts): { clockMs: number | undefined; clock: AgeClock | undefined } {
-  if (isFiniteNumber(f.share.createdAtMs)) return { clockMs: f.share.createdAtMs, clock: 'terabox-created' };
-  if (isFiniteNumber(f.recordedCreatedAtMs)) return { clockMs: f.recordedCreatedAtMs, clock: 'product-created' };
-  if (isFiniteNumber(f.firstSeenAtMs)) return { clockMs: f.firstSeenAtMs, clock: 'first-seen' };
-  return { clockMs: undefined, clock: undefined };
+/** The best age clock known for a share (see AgeClock); undefined when none is. */
+export function ageClockOf(f: ShareFacts): AgeClock | undefined {
+  if (isFiniteNumber(f.share.createdAtMs)) return 'terabox-created';
+  if (isFiniteNumber(f.recordedCreatedAtMs)) return 'product-created';
+  return isFiniteNumber(f.firstSeenAtMs) ? 'first-seen' : undefined;
+}
+
+/** The time of the share's `clock` (epoch ms). */
+export function clockTimeOf(f: ShareFacts, clock: AgeClock): number {
+  return (clock === 'terabox-created' ? f.share.createdAtMs : clock === 'product-created' ? f.recordedCreatedAtMs : f.firstSeenAtMs)!;
 }
 
 /** The share's facts as the policies read them, at slot `index`. */
@@ -76,7 +80,8 @@ export function inventoryShare(f: ShareFacts, index: number): InventoryShare {
   const rawId: unknown = share.shareId;
   const v = share.visibility;
   const r: unknown = f.requester;
-  const { clockMs, clock } = ageClockOf(f);
+  const clock = ageClockOf(f);
+  const clockMs = clock === undefined ? undefined : clockTimeOf(f, clock);
   return {
     index,
     id: typeof rawId === 'string' ? rawId : String(rawId),
