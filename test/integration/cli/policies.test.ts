@@ -50,7 +50,7 @@ describe('share-lifecycle policies', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       valid: true,
-      policies: ['archive-links-60-days', 'marketing-quota', 'no-secret-files', 'public-links-90-days'],
+      policies: ['agency-links-review', 'archive-links-60-days', 'marketing-quota', 'no-secret-files', 'public-links-90-days'],
       exemptions: ['legal-hold-projects'],
       invalid: [],
     });
