@@ -153,11 +153,6 @@ export class EvaluationRun {
     this.findings = new RunFindings(now, this.globalDryRun);
   }
 
-  /** Shares added so far (duplicates counted once). */
-  get size(): number {
-    return this.ids.length;
-  }
-
   /**
    * Evaluates one share against the per-share policies and keeps what the set policies need.
    * Ids must be distinct (a repeated id goes to `addDuplicate` instead); returns the share's slot.
@@ -359,11 +354,6 @@ export class EvaluationRun {
     const s = this.sets.find((x) => x.c.policy.policyId === policyId);
     const k = s ? s.outcomeAt.get(slot) : -1;
     return k >= 0 ? OUTCOME_OF[s!.outcomeCode[k]!] : undefined;
-  }
-
-  /** The share id of a slot. */
-  idOf(slot: number): ShareId {
-    return this.ids[slot]!;
   }
 
   /** Whether some policy had something to say about the slot (its decision is more than a plain keep). */

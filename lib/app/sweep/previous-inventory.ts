@@ -49,10 +49,6 @@ export class PreviousInventory implements InventoryLookup {
     }
   }
 
-  get size(): number {
-    return this.ids.length;
-  }
-
   /** The row of a stored share (undefined: none), for tables kept beside this one. */
   rowOf(shareId: ShareId): number | undefined {
     return this.rows.get(shareId);
@@ -69,7 +65,8 @@ export class PreviousInventory implements InventoryLookup {
     return row === undefined ? undefined : this.itemAt(row);
   }
 
-  private itemAt(row: number): InventoryItem {
+  /** The item at a row (see rowOf). */
+  itemAt(row: number): InventoryItem {
     const whole = this.whole.get(row);
     if (whole) return whole;
     const item: InventoryItem = { shareId: this.ids[row]!, firstSeenAtMs: this.firstSeen.get(row), lastSeenAtMs: this.lastSeen.get(row) };
@@ -78,10 +75,9 @@ export class PreviousInventory implements InventoryLookup {
     return item;
   }
 
-  /** Records that the listing showed the share. */
-  markListed(shareId: ShareId): void {
-    const row = this.rows.get(shareId);
-    if (row !== undefined) this.listed.set(row, 1);
+  /** Records that the listing showed the share at this row. */
+  markListed(row: number): void {
+    this.listed.set(row, 1);
   }
 
   /** The items the listing did not show. */

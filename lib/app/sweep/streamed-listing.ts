@@ -63,8 +63,9 @@ export class StreamedListing {
   private add(share: Share, now: number): void {
     const { previous, engine } = this;
     const id = share.shareId;
-    const prev = previous.get(id);
-    previous.markListed(id);
+    const row = previous.rowOf(id);
+    const prev = row === undefined ? undefined : previous.itemAt(row);
+    if (row !== undefined) previous.markListed(row);
     const match = this.index.match(share);
     if (match) {
       this.records.set(id, match.record);
@@ -75,7 +76,6 @@ export class StreamedListing {
     const facts = joinShare(share, prev, match?.record, now);
     this.ages.add(facts);
     const slot = engine.add(facts);
-    const row = previous.rowOf(id);
     if (row === undefined) this.newSlots.set(id, slot);
     else this.slotByRow.set(row, slot);
     this.listed += 1;
