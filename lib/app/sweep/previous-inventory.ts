@@ -54,10 +54,9 @@ export class PreviousInventory implements InventoryLookup {
     return this.rows.get(shareId);
   }
 
-  /** The stored string of an id when there is one, so that the run's tables share one copy of each id. */
-  intern(shareId: ShareId): ShareId {
-    const row = this.rows.get(shareId);
-    return row === undefined ? shareId : this.ids[row]!;
+  /** The stored id of a row (the string the run's other tables then share). */
+  idAt(row: number): ShareId {
+    return this.ids[row]!;
   }
 
   get(shareId: ShareId): InventoryItem | undefined {

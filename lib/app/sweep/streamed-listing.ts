@@ -22,6 +22,8 @@ import type { PreviousInventory } from './previous-inventory';
 export interface ListedShare {
   share: Share;
   slot: number;
+  /** Its row in the previous inventory (undefined: a new share). */
+  row: number | undefined;
 }
 
 export class StreamedListing {
@@ -56,14 +58,13 @@ export class StreamedListing {
   /** Reads the staged listing once, evaluating each share's per-share policies as it comes. */
   async evaluate(now: number): Promise<void> {
     for await (const page of this.pages()) {
-      for (const { share } of page) this.add(share, now);
+      for (const { share, row } of page) this.add(share, row, now);
     }
   }
 
-  private add(share: Share, now: number): void {
+  private add(share: Share, row: number | undefined, now: number): void {
     const { previous, engine } = this;
     const id = share.shareId;
-    const row = previous.rowOf(id);
     const prev = row === undefined ? undefined : previous.itemAt(row);
     if (row !== undefined) previous.markListed(row);
     const match = this.index.match(share);
@@ -92,12 +93,14 @@ export class StreamedListing {
       const out: ListedShare[] = [];
       const onPage = new Set<ShareId>();
       for (const staged of page.shares) {
-        const shareId = this.previous.intern(staged.shareId);
-        const known = this.slotOf(shareId);
+        // The previous inventory's copy of the id, so that the run's tables share one string per id.
+        const row = this.previous.rowOf(staged.shareId);
+        const shareId = row === undefined ? staged.shareId : this.previous.idAt(row);
+        const known = this.slotAt(row, shareId);
         if (pass === 1 ? known !== undefined || onPage.has(shareId) : known === undefined || this.seenInPass.get(known) === pass) continue;
         if (known !== undefined) this.seenInPass.set(known, pass);
         onPage.add(shareId);
-        out.push({ share: listedShare(staged, shareId), slot: known ?? -1 });
+        out.push({ share: listedShare(staged, shareId), slot: known ?? -1, row });
       }
       yield out;
       await this.ctx.keepLease();
@@ -106,7 +109,10 @@ export class StreamedListing {
 
   /** The slot of a listed share (undefined: not listed). */
   slotOf(shareId: ShareId): number | undefined {
-    const row = this.previous.rowOf(shareId);
+    return this.slotAt(this.previous.rowOf(shareId), shareId);
+  }
+
+  private slotAt(row: number | undefined, shareId: ShareId): number | undefined {
     if (row === undefined) return this.newSlots.get(shareId);
     const slot = this.slotByRow.get(row);
     return slot < 0 ? undefined : slot;

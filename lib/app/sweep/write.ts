@@ -121,9 +121,9 @@ class SecondPass {
     const { result } = ctx;
     ctx.auditEntries = [];
     for await (const page of listing.pages()) {
-      for (const { share, slot } of page) {
+      for (const { share, slot, row } of page) {
         const id = share.shareId;
-        const prev = listing.previous.get(id);
+        const prev = row === undefined ? undefined : listing.previous.itemAt(row);
         if (!prev) result.inventory.new += 1;
         this.items.push(sightingOf(id, prev, ctx.verification?.updates.get(id), now));
         const subject = subjectOf({ share, requester: listing.records.get(id)?.requester });
