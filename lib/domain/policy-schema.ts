@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { Exemption, Policy, PolicyExempt, PolicyRule, PolicyScope } from './policy-types';
 import { RULE_SCHEMAS, RULE_TYPES } from './rules/registry';
 import {
+  accountListSchema,
   countSchema,
   itemIdSchema,
   MAX_EXEMPT_SHARE_IDS,
@@ -63,6 +64,7 @@ export const policySchema = z.strictObject(
   {
     policyId: itemIdSchema,
     description: text().optional(),
+    accounts: accountListSchema.optional(),
     enabled: z.boolean({ error: 'must be true or false' }).default(true),
     mode: z.enum(['enforce', 'dry-run'], { error: 'must be "enforce" or "dry-run"' }).default('dry-run'),
     scope: policyScopeSchema.optional(),
@@ -83,6 +85,7 @@ export const exemptionSchema = z
   .strictObject(
     {
       exemptionId: itemIdSchema,
+      accounts: accountListSchema.optional(),
       shareIds: nonEmptyList(shareIdSchema, MAX_EXEMPT_SHARE_IDS).optional(),
       pathPrefixes: nonEmptyList(pathPrefixSchema, MAX_LIST_ENTRIES).optional(),
       reason: text().min(1, { error: 'must not be empty' }),

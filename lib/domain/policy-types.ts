@@ -40,6 +40,8 @@ export interface PolicyExempt {
 export interface Policy {
   policyId: string;
   description?: string;
+  /** The accounts whose sweeps evaluate this policy; absent: every account. */
+  accounts?: string[];
   enabled: boolean;
   mode: PolicyMode;
   scope?: PolicyScope;
@@ -52,6 +54,8 @@ export interface Policy {
 /** A global exemption (`"kind": "exemption"` items in the policies table). */
 export interface Exemption {
   exemptionId: string;
+  /** The accounts whose sweeps apply this exemption; absent: every account. */
+  accounts?: string[];
   shareIds?: string[];
   pathPrefixes?: string[];
   reason: string;

@@ -46,6 +46,30 @@ export const pathPrefixSchema = z
   .max(1024, { error: 'must be at most 1024 characters' })
   .startsWith('/', { error: 'must start with "/" (shared paths are absolute)' });
 
+/**
+ * A TeraBox account id, as the account registry spells it (the rule of `accountEntrySchema` in
+ * lib/contracts/account-entry.ts, repeated here because the domain imports no contracts; a unit
+ * test checks that both accept the same ids). Ids go into table keys: no separators.
+ */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+
+/** Most accounts one policy or exemption may name. */
+export const MAX_ACCOUNTS = 100;
+
+/** `accounts` of a policy or an exemption: the accounts it applies to, each once (absent: every account). */
+export const accountListSchema = nonEmptyList(
+  z.string({ error: 'must be a string' }).regex(ACCOUNT_ID_PATTERN, {
+    error: 'must be an account id: 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit',
+  }),
+  MAX_ACCOUNTS,
+).superRefine((ids, ctx) => {
+  const seen = new Set<string>();
+  for (const [index, id] of ids.entries()) {
+    if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: `account "${id}" is listed twice` });
+    seen.add(id);
+  }
+});
+
 /** A count: a whole number, not negative. */
 export const countSchema = z
   .number({ error: 'must be a number' })
