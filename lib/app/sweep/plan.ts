@@ -248,6 +248,8 @@ export function runCounts(result: SweepResult, verification: VerificationPlan | 
     cancelsGivenUp: verification?.ineffective.filter((c) => c.action === 'given-up').length ?? 0,
     missingShares: result.missingShares.length,
   };
+  // Only when some were: a one-account deployment's summary stays as it was.
+  if (result.scopedOut) Object.assign(counts, { policiesOtherAccounts: result.scopedOut.policies, exemptionsOtherAccounts: result.scopedOut.exemptions });
   const e = result.evaluation;
   if (e) {
     Object.assign(counts, {

@@ -22,12 +22,17 @@ import { DEFAULT_MISSING_GRACE_MS, findMissingCreatedShares, missingSharesMessag
 import type { ResponseShape } from '../response-shape';
 import type { ShareRecord, StoredApiShape } from '../store-ports';
 import { policyVersionsOf } from '../audit-entry';
+import { policiesForAccount } from '../policy-accounts';
 import type { SweepContext } from './context';
 import type { StreamedListing } from './streamed-listing';
 import { MAX_REPORTED_INEFFECTIVE, SWEEP_METRICS, SweepPhaseError } from './types';
 
 
-/** The valid policies and exemptions; invalid and unrecognized items are run errors, skipped. */
+/**
+ * The valid policies and exemptions that apply to the run's account; invalid and unrecognized
+ * items are run errors, skipped. Those scoped to other accounts are left out before the engine
+ * sees them (counted in `result.scopedOut`, not errors).
+ */
 export async function loadPolicies(ctx: SweepContext): Promise<{ policies: Policy[]; exemptions: Exemption[] }> {
   const { deps, result } = ctx;
   let items;
@@ -47,9 +52,14 @@ export async function loadPolicies(ctx: SweepContext): Promise<{ policies: Polic
   const invalidCount = validated.invalid.length + items.unrecognized.length;
   if (invalidCount > 0) deps.logger?.warn('invalid policies skipped', { runId: result.runId, count: invalidCount });
   ctx.metric(SWEEP_METRICS.invalidPolicies, invalidCount);
-  result.policyIds = validated.policies.map((p) => p.policyId);
+  const mine = policiesForAccount(validated, deps.settings.accountId);
+  if (mine.leftOut.policies + mine.leftOut.exemptions > 0) {
+    result.scopedOut = mine.leftOut;
+    deps.logger?.info('policies scoped to other accounts left out', { runId: result.runId, accountId: deps.settings.accountId, ...mine.leftOut });
+  }
+  result.policyIds = mine.policies.map((p) => p.policyId);
   result.policyVersions = policyVersionsOf(result.policyIds, items.versions) ?? {};
-  return { policies: validated.policies, exemptions: validated.exemptions };
+  return { policies: mine.policies, exemptions: mine.exemptions };
 }
 
 /** Compares the complete listing's shape with the baseline (listing-drift.ts): a warning, never a failure. */

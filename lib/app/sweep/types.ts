@@ -231,6 +231,8 @@ export interface SweepResult {
   /** Every problem of the run, redacted: invalid policies, failed writes, unsent batches... */
   errors: string[];
   invalidPolicies: InvalidItem[];
+  /** Valid policies and exemptions left out because they name only other accounts (absent: none were). */
+  scopedOut?: { policies: number; exemptions: number };
   /** Policies that were evaluated (valid ones), by id. */
   policyIds: string[];
   /** The stored version of each evaluated policy that has one (policies from a file have none). */
