@@ -29,7 +29,11 @@ export function commandRunner(io: CliIo, holder: ExitCodeHolder, deps: ContextDe
       // commander passes the positional arguments, the options, then the command itself.
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const context = new CliContext(io, { ...(globals.stack !== undefined ? { stack: globals.stack } : {}) }, deps);
+      const context = new CliContext(
+        io,
+        { ...(globals.stack !== undefined ? { stack: globals.stack } : {}), ...(globals.account !== undefined ? { account: globals.account } : {}) },
+        deps,
+      );
       try {
         holder.code = await fn({ io, context }, ...(args.slice(0, -1) as A));
       } finally {

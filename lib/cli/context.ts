@@ -10,15 +10,21 @@ import { ConfigError, readSettings, type Env, type ListEndpointSetting } from '.
 import { readStackOutputs, StackOutputsError } from '../config/stack-outputs';
 import {
   credentialsProviderFromEnv,
+  parseTeraboxCredentials,
+  SecretsManagerCredentialsProvider,
   TeraboxCredentialsError,
   type TeraboxCredentials as ConfigCredentials,
 } from '../config/terabox-credentials';
 import type { GuardrailLimits } from '../domain/policy-types';
 import { SqsShareRequestQueue } from '../messages/sqs-request-queue';
+import { DynamoDbAccountRegistry } from '../stores/account-store';
 import { createStores, type Stores } from '../stores/create-stores';
+import { DynamoDbPolicyStore } from '../stores/policy-store';
 import type { TableNames } from '../stores/create-tables';
 import { createTeraboxClient, type TeraboxClient, type TeraboxClientOptions } from '../terabox';
 import type { PolicyActor } from '../app/store-ports';
+import type { RegisteredAccount } from '../app/ports/account-registry';
+import { knownAccountIds, requireEnabled, selectAccount, type SelectedAccount } from './account-option';
 import { resolveActor, type CallerIdentityLookup } from './caller-identity';
 import { UsageError, type CliIo } from './io';
 
@@ -54,6 +60,8 @@ export interface Requirements {
 
 export interface GlobalOptions {
   stack?: string;
+  /** `--account ID` of the command (account-option.ts); absent: ACCOUNT_ID. */
+  account?: string;
 }
 
 export interface ContextDeps {
@@ -71,6 +79,7 @@ const isBlank = (value: string | undefined): boolean => value === undefined || v
 export class CliContext {
   private resolvedEnv: Env | undefined;
   private dynamo: DynamoDBClient | undefined;
+  private selected: Promise<SelectedAccount> | undefined;
   private readonly closers: Array<() => void> = [];
 
   constructor(
@@ -109,9 +118,14 @@ export class CliContext {
       if (isBlank(env[name])) missing.push(name);
     }
     if (requirements.requestQueue === true && isBlank(env.REQUEST_QUEUE_URL)) missing.push('REQUEST_QUEUE_URL');
-    if (requirements.terabox === true && isBlank(env.TERABOX_NDUS) && isBlank(env.TERABOX_SECRET_ID)) {
+    // Another account is looked up in the registry (the policies table); its entry names its secret and origin.
+    const other = this.namesOtherAccount(env);
+    if (other && isBlank(env.POLICIES_TABLE) && !(requirements.tables ?? []).includes('policies')) missing.push('POLICIES_TABLE (the account registry, for --account)');
+    // For another account the entry gives the origin and the secret (TERABOX_NDUS, when set, is its cookie).
+    const ownTerabox = requirements.terabox === true && !other;
+    if (ownTerabox && isBlank(env.TERABOX_NDUS) && isBlank(env.TERABOX_SECRET_ID)) {
       missing.push(isBlank(env.TERABOX_BASE_URL) ? 'TERABOX_NDUS and TERABOX_BASE_URL (or TERABOX_SECRET_ID)' : 'TERABOX_NDUS (or TERABOX_SECRET_ID)');
-    } else if (requirements.terabox === true && !isBlank(env.TERABOX_NDUS) && isBlank(env.TERABOX_BASE_URL)) {
+    } else if (ownTerabox && !isBlank(env.TERABOX_NDUS) && isBlank(env.TERABOX_BASE_URL)) {
       missing.push('TERABOX_BASE_URL');
     }
     if (missing.length > 0) {
@@ -141,8 +155,42 @@ export class CliContext {
     if (problems.length > 0) throw new UsageError(`invalid setting${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`);
   }
 
-  async accountId(): Promise<string> {
+  /** The deployment's own account (ACCOUNT_ID): where the policies are stored, for every account. */
+  async deploymentAccountId(): Promise<string> {
     return readSettings(await this.env(), ['ACCOUNT_ID']).ACCOUNT_ID;
+  }
+
+  /** The account the command works on: `--account`, else ACCOUNT_ID (account-option.ts). */
+  async account(): Promise<SelectedAccount> {
+    this.selected ??= (async () => {
+      const deployment = await this.deploymentAccountId();
+      return selectAccount(this.globals.account, deployment, () => this.registry());
+    })();
+    return this.selected;
+  }
+
+  async accountId(): Promise<string> {
+    return (await this.account()).accountId;
+  }
+
+  /** Every id a policy's `accounts` may name: the registry's and ACCOUNT_ID (call `check` with the policies table first). */
+  async knownAccountIds(): Promise<Set<string>> {
+    return knownAccountIds(await this.deploymentAccountId(), this.registry());
+  }
+
+  private namesOtherAccount(env: Env): boolean {
+    if (this.globals.account === undefined) return false;
+    try {
+      return this.globals.account !== readSettings(env, ['ACCOUNT_ID']).ACCOUNT_ID;
+    } catch {
+      return true;
+    }
+  }
+
+  private registry(): DynamoDbAccountRegistry {
+    const tableName = this.resolvedEnv?.POLICIES_TABLE?.trim() ?? '';
+    if (tableName === '') throw new UsageError('--account needs POLICIES_TABLE (the account registry is in the policies table): set it or pass --stack NAME');
+    return new DynamoDbAccountRegistry({ client: this.dynamoClient(), tableName });
   }
 
   /** Global guardrails and dry-run switch, with the Lambda's defaults (500, 20 %, false). */
@@ -185,7 +233,10 @@ export class CliContext {
       inventory: env.INVENTORY_TABLE?.trim() ?? '',
       runs: env.RUNS_TABLE?.trim() ?? '',
     };
-    return createStores({ client: this.dynamoClient(), names, accountId: await this.accountId() });
+    const stores = createStores({ client: this.dynamoClient(), names, accountId: await this.accountId() });
+    // Policies are stored once, in the deployment account's partition, whichever account is worked on.
+    stores.policies = new DynamoDbPolicyStore({ client: this.dynamoClient(), tableName: names.policies, accountId: await this.deploymentAccountId() });
+    return stores;
   }
 
   async requestQueue(): Promise<SqsShareRequestQueue> {
@@ -195,12 +246,29 @@ export class CliContext {
 
   /** TeraBox credentials from TERABOX_NDUS + TERABOX_BASE_URL, else the secret TERABOX_SECRET_ID. */
   async teraboxCredentials(): Promise<ConfigCredentials> {
+    const env = await this.env();
+    const account = await this.account();
     try {
-      return await credentialsProviderFromEnv(await this.env()).get();
+      if (!account.deployment) return await this.accountCredentials(env, account.entry);
+      return await credentialsProviderFromEnv(env).get();
     } catch (error) {
       if (error instanceof TeraboxCredentialsError) throw new UsageError(error.message);
       throw error;
     }
+  }
+
+  /**
+   * A registered account's credentials: its origin from the entry, its cookie from TERABOX_NDUS
+   * when that is set (said on stderr, since it overrides the account's secret), else from its secret.
+   */
+  private async accountCredentials(env: Env, entry: RegisteredAccount): Promise<ConfigCredentials> {
+    requireEnabled({ accountId: entry.accountId, deployment: false, entry });
+    if (!isBlank(env.TERABOX_NDUS)) {
+      this.io.err(`share-lifecycle: account ${entry.accountId}: using TERABOX_NDUS as its cookie (unset it to use its secret ${entry.secretName})\n`);
+      return parseTeraboxCredentials({ ndus: env.TERABOX_NDUS?.trim(), baseUrl: entry.baseUrl }, `the environment and account ${entry.accountId}`, { ndus: 'TERABOX_NDUS' });
+    }
+    const secret = await new SecretsManagerCredentialsProvider({ secretId: entry.secretName, cacheSeconds: 0 }).get();
+    return { ...secret, baseUrl: entry.baseUrl };
   }
 
   /** The share list endpoint sweeps use (TERABOX_LIST_ENDPOINT; undefined = the client's default). */

@@ -3,6 +3,7 @@
  * `apply` validates every item of the file first and writes nothing when one is invalid.
  */
 import type { Command } from 'commander';
+import { unknownAccountProblems } from '../app/policy-accounts';
 import type { PolicyItems, StoredPolicy } from '../app/store-ports';
 import { describeRule, parsePolicyFile, PolicyValidationError, validatePolicyItems, type ValidatedItems } from '../domain';
 import { CliError, EXIT, printJson } from './io';
@@ -29,6 +30,24 @@ function invalidLines(result: ValidatedItems): string[] {
   return result.invalid.flatMap((item) => item.errors);
 }
 
+const namesAccounts = (result: ValidatedItems): boolean => [...result.policies, ...result.exemptions].some((i) => i.accounts !== undefined);
+
+/**
+ * The `accounts` entries of a valid file that name no registered account (the deployment's own
+ * ACCOUNT_ID always counts). A file that names no accounts is not checked (nothing is read). Without
+ * the policies table (`validate` offline) the check is skipped with a note, unless `required`.
+ */
+async function unregisteredAccounts(run: Run, result: ValidatedItems, required: boolean): Promise<string[]> {
+  if (!namesAccounts(result)) return [];
+  const env = await run.context.env();
+  if (!required && (env.POLICIES_TABLE ?? '').trim() === '') {
+    run.io.err('share-lifecycle: the accounts named were not checked against the registry (no POLICIES_TABLE; set it or pass --stack NAME)\n');
+    return [];
+  }
+  await run.context.check({ tables: ['policies'] });
+  return unknownAccountProblems(result, await run.context.knownAccountIds());
+}
+
 /** Registers the `policies` command group. */
 export function registerPolicyCommands(program: Command, runner: CommandRunner): void {
   const policies = program
@@ -53,20 +72,25 @@ function registerValidate(policies: Command, runner: CommandRunner): void {
 
 async function validatePolicies(run: Run, file: string, options: JsonOption): Promise<number> {
   const result = await loadPolicyFile(file, run);
-  const valid = result.invalid.length === 0;
+  const unknown = result.invalid.length === 0 ? await unregisteredAccounts(run, result, false) : [];
+  const valid = result.invalid.length === 0 && unknown.length === 0;
   if (options.json === true) {
     await printJson(run.io, {
       valid,
       policies: result.policies.map((p) => p.policyId),
       exemptions: result.exemptions.map((e) => e.exemptionId),
       invalid: result.invalid,
+      ...(unknown.length > 0 ? { unregisteredAccounts: unknown } : {}),
     });
   } else {
     for (const p of result.policies) run.io.out(`ok       policy ${p.policyId} (${p.mode}${p.enabled ? '' : ', disabled'}): ${describeRule(p.rule)}\n`);
     for (const e of result.exemptions) run.io.out(`ok       exemption ${e.exemptionId}\n`);
     for (const line of invalidLines(result)) run.io.out(`invalid  ${line}\n`);
+    for (const line of unknown) run.io.out(`invalid  ${line}\n`);
     run.io.out(
-      valid
+      unknown.length > 0
+        ? `${file}: ${plural(unknown.length, 'unregistered account')} named\n`
+        : valid
         ? `${file}: ${plural(result.policies.length, 'policy', 'policies')} and ${plural(result.exemptions.length, 'exemption')}, all valid\n`
         : `${file}: ${plural(result.invalid.length, 'invalid item')}\n`,
     );
@@ -93,6 +117,8 @@ async function applyPolicies(run: Run, file: string, options: JsonOption): Promi
     throw new CliError(`${file}: ${plural(result.invalid.length, 'invalid item')}; nothing was applied`, EXIT.failure, invalidLines(result));
   }
   await run.context.check({ tables: ['policies'] });
+  const unknown = await unregisteredAccounts(run, result, true);
+  if (unknown.length > 0) throw new CliError(`${file}: ${plural(unknown.length, 'unregistered account')} named; nothing was applied`, EXIT.failure, unknown);
   const stores = await run.context.stores();
   const now = Date.now();
   const actor = await run.context.actor();
@@ -176,22 +202,29 @@ function policyListJson({ items, rows }: PolicyListing): Record<string, unknown>
 
 function printPolicyList(run: Run, { items, checked, rows }: PolicyListing): void {
   const validById = new Map(checked.policies.map((p) => [p.policyId, p]));
-  run.io.out(
-    renderTable(
-      ['POLICY', 'MODE', 'ENABLED', 'RULE', 'UPDATED'],
-      rows.map((r) => {
-        const p = validById.get(r.id);
-        return p
-          ? [r.id, p.mode, p.enabled ? 'yes' : 'no', describeRule(p.rule), r.updatedAt]
-          : [r.id, 'INVALID', '-', (r.errors ?? ['invalid']).join('; '), r.updatedAt];
-      }),
-      80,
-    ),
-  );
-  for (const e of checked.exemptions) run.io.out(`exemption ${e.exemptionId}: ${e.reason}${e.expiresAt ? ` (until ${e.expiresAt})` : ''}\n`);
+  // The ACCOUNTS column appears once a policy names accounts: a one-account deployment's list stays as it was.
+  const scoped = checked.policies.some((p) => p.accounts !== undefined);
+  const table = rows.map((r) => {
+    const p = validById.get(r.id);
+    const row = p
+      ? [r.id, p.mode, p.enabled ? 'yes' : 'no', accountsText(p.accounts), describeRule(p.rule), r.updatedAt]
+      : [r.id, 'INVALID', '-', '-', (r.errors ?? ['invalid']).join('; '), r.updatedAt];
+    return scoped ? row : row.filter((_, i) => i !== 3);
+  });
+  const headings = ['POLICY', 'MODE', 'ENABLED', ...(scoped ? ['ACCOUNTS'] : []), 'RULE', 'UPDATED'];
+  run.io.out(renderTable(headings, table, 80));
+  for (const e of checked.exemptions) {
+    const scope = e.accounts ? ` [accounts: ${e.accounts.join(', ')}]` : '';
+    run.io.out(`exemption ${e.exemptionId}: ${e.reason}${e.expiresAt ? ` (until ${e.expiresAt})` : ''}${scope}\n`);
+  }
   for (const bad of checked.invalid.filter((i) => i.kind === 'exemption')) run.io.out(`invalid exemption: ${bad.errors.join('; ')}\n`);
   for (const u of items.unrecognized) run.io.out(`unrecognized item ${u.itemId}: ${u.reason}\n`);
   if (rows.length === 0) run.io.out('no policies\n');
+}
+
+/** The accounts scope as `policies list` shows it: `all`, or the ids. */
+function accountsText(accounts: readonly string[] | undefined): string {
+  return accounts === undefined ? 'all' : accounts.join(', ');
 }
 
 function registerDelete(policies: Command, runner: CommandRunner): void {
