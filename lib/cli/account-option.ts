@@ -6,7 +6,7 @@
  * once for every account. A command that talks to TeraBox takes that account's origin and secret
  * from its entry and refuses a disabled account.
  */
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import type { AccountRegistry, RegisteredAccount } from '../app/ports/account-registry';
 import { accountEntrySchema } from '../contracts/account-entry';
 import { UsageError } from './io';
@@ -17,11 +17,6 @@ export type SelectedAccount = { accountId: string; deployment: true; entry?: Reg
 /** The `--account` option, as every command that touches one account declares it. */
 export function accountOption(): Option {
   return new Option('--account <id>', 'the account to work on (default ACCOUNT_ID; any other must be registered: `accounts list`)');
-}
-
-/** Adds `--account` to `command` (see accountOption) and returns it, for chaining. */
-export function withAccountOption(command: Command): Command {
-  return command.addOption(accountOption());
 }
 
 /**

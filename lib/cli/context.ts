@@ -198,8 +198,13 @@ export class CliContext {
     const env = await this.env();
     try {
       const s = readSettings({ GLOBAL_DRY_RUN: 'false', ...env }, ['MAX_CANCELLATIONS_PER_RUN', 'MAX_CANCELLATION_PERCENT', 'GLOBAL_DRY_RUN']);
+      // A registered account's own guardrails, each field else the deployment's.
+      const own = (await this.account()).entry?.guardrails;
       return {
-        limits: { maxCancellations: s.MAX_CANCELLATIONS_PER_RUN, maxCancellationPercent: s.MAX_CANCELLATION_PERCENT },
+        limits: {
+          maxCancellations: own?.maxCancellations ?? s.MAX_CANCELLATIONS_PER_RUN,
+          maxCancellationPercent: own?.maxCancellationPercent ?? s.MAX_CANCELLATION_PERCENT,
+        },
         globalDryRun: s.GLOBAL_DRY_RUN,
       };
     } catch (error) {
@@ -224,8 +229,13 @@ export class CliContext {
     return this.dynamo;
   }
 
-  /** The stores over the configured tables (call `check` with the tables first). */
+  /** The stores over the configured tables, for the account worked on (call `check` with the tables first). */
   async stores(): Promise<Stores> {
+    return this.storesOf(await this.accountId());
+  }
+
+  /** The stores of `accountId` (policies: always the deployment account's partition). */
+  async storesOf(accountId: string): Promise<Stores> {
     const env = await this.env();
     const names: TableNames = {
       policies: env.POLICIES_TABLE?.trim() ?? '',
@@ -233,7 +243,7 @@ export class CliContext {
       inventory: env.INVENTORY_TABLE?.trim() ?? '',
       runs: env.RUNS_TABLE?.trim() ?? '',
     };
-    const stores = createStores({ client: this.dynamoClient(), names, accountId: await this.accountId() });
+    const stores = createStores({ client: this.dynamoClient(), names, accountId });
     // Policies are stored once, in the deployment account's partition, whichever account is worked on.
     stores.policies = new DynamoDbPolicyStore({ client: this.dynamoClient(), tableName: names.policies, accountId: await this.deploymentAccountId() });
     return stores;
@@ -276,9 +286,10 @@ export class CliContext {
     return readSettings(await this.env(), ['TERABOX_LIST_ENDPOINT']).TERABOX_LIST_ENDPOINT;
   }
 
-  /** The pace of TeraBox requests (TERABOX_REQUESTS_PER_SECOND; undefined = none). */
+  /** The pace of TeraBox requests (the account entry's, else TERABOX_REQUESTS_PER_SECOND; undefined = none). */
   async teraboxRequestsPerSecond(): Promise<number | undefined> {
-    return readSettings(await this.env(), ['TERABOX_REQUESTS_PER_SECOND']).TERABOX_REQUESTS_PER_SECOND;
+    const own = (await this.account()).entry?.requestsPerSecond;
+    return own ?? readSettings(await this.env(), ['TERABOX_REQUESTS_PER_SECOND']).TERABOX_REQUESTS_PER_SECOND;
   }
 
   /** A TeraBox client for the configured account (call `check({ terabox: true })` first). */

@@ -5,6 +5,7 @@ import { VALID_PERIODS } from '../terabox';
 import type { CommandRunner } from './command';
 import { renderFields } from '../format/plain-text';
 import { EXIT, UsageError, printJson } from './io';
+import { accountOption } from './account-option';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -18,6 +19,7 @@ function parsePeriod(raw: string): SharePeriod {
 export function registerCreateCommand(program: Command, runner: CommandRunner): void {
   program
     .command('create')
+    .addOption(accountOption())
     .description('Create one share link straight on TeraBox (no queue, no share record).')
     .option('--fs-id <id>', 'fs id of a file or folder to share (repeatable)', collect)
     .option('--path <path>', 'absolute path of a file or folder to share (repeatable)', collect)

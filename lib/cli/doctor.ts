@@ -4,6 +4,7 @@ import { runDoctor, writeBundle, type DoctorReport } from '../doctor';
 import { globalFetch } from '../terabox';
 import type { CommandRunner } from './command';
 import { CliError, EXIT, UsageError, printJson, writeOut, type CliIo } from './io';
+import { accountOption } from './account-option';
 
 interface DoctorCliOptions {
   json?: boolean;
@@ -73,6 +74,7 @@ function validate(options: DoctorCliOptions): void {
 export function registerDoctorCommand(program: Command, runner: CommandRunner): void {
   program
     .command('doctor')
+    .addOption(accountOption())
     .description('Check, read-only, that the client understands every answer of this TeraBox account, and say whether it is safe to enforce policies.')
     .option('--json', 'print the report as JSON')
     .option('--record <dir>', 'write a redacted bundle of the raw answers and the verdicts into <dir> (to attach to a bug report)')

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { RunDiff } from '../app/run-diff';
 import type { AuditEntry, PolicyStore, RunStore, RunSummary } from '../app/store-ports';
+import { appliesToAccount } from '../app/policy-accounts';
 import { validatePolicyItems } from '../domain/validate';
 import { renderHtmlReport, reportPolicy, type HtmlReportInput } from '../format/html-report';
 import { CliError, EXIT } from './io';
@@ -29,7 +30,9 @@ export async function htmlReportInput(
     entries = read;
   }
   const items = await sources.policies.loadItems();
-  const checked = validatePolicyItems(items.policies);
+  const validated = validatePolicyItems(items.policies);
+  // The run's account evaluated only the policies that apply to it (policy-accounts.ts).
+  const checked = { ...validated, policies: validated.policies.filter((p) => appliesToAccount(p, summary.accountId)) };
   const skipped = checked.invalid.length > 0 ? `; ${checked.invalid.length} invalid stored ${checked.invalid.length === 1 ? 'policy is' : 'policies are'} left out` : '';
   return {
     summary,

@@ -9,6 +9,7 @@ import type { DirectoryEntry } from '../app/store-ports';
 import { plural, renderTable } from '../format/plain-text';
 import { CliError, EXIT, printJson, UsageError } from './io';
 import type { CommandRunner, Run } from './command';
+import { accountOption } from './account-option';
 
 interface SetOptions {
   email?: string[];
@@ -26,6 +27,7 @@ export function registerRequesterCommands(program: Command, runner: CommandRunne
     .description("The requester directory: where each requester's grace notices are mailed, and the account's fallback address.");
   requesters
     .command('set')
+    .addOption(accountOption())
     .description('Create or replace the entry of a requester (the `requester` of share requests), or the fallback with --fallback. Nothing is written when it is invalid.')
     .argument('[requester]', 'the requester, exactly as share requests name it')
     .option('--email <address>', 'an address (repeat for several, at most 10); without any, the requester is known but the fallback gets the notices', collect)
@@ -34,9 +36,10 @@ export function registerRequesterCommands(program: Command, runner: CommandRunne
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', '\nExamples:\n  share-lifecycle requesters set marketing --email mkt@example.com --name "Marketing team"\n  share-lifecycle requesters set --fallback --email links-admin@example.com')
     .action(runner(setEntry));
-  requesters.command('list').description('List the directory, its fallback and any item that is not a valid entry.').option('--json', 'print them as JSON').action(runner(listEntries));
+  requesters.command('list').description('List the directory, its fallback and any item that is not a valid entry.').addOption(accountOption()).option('--json', 'print them as JSON').action(runner(listEntries));
   requesters
     .command('remove')
+    .addOption(accountOption())
     .description('Remove the entry of a requester (their notices then go to the fallback), or the fallback with --fallback.')
     .argument('[requester]')
     .option('--fallback', 'remove the fallback address(es)')

@@ -8,6 +8,7 @@ import { parseShareRequestLines } from '../contracts/share-request';
 import { readInput, type CommandRunner, type Run } from './command';
 import { formatTime, plural, renderFields } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson } from './io';
+import { accountOption } from './account-option';
 
 /** A share record as the CLI prints it (`--json`): ids as strings, times as ISO 8601. */
 export function recordToJson(record: ShareRecord): Record<string, unknown> {
@@ -85,6 +86,7 @@ async function sendRequests(run: Run, file: string, options: { json?: boolean })
 function registerGet(requests: Command, runner: CommandRunner): void {
   requests
     .command('get')
+    .addOption(accountOption())
     .description('Show what became of one share request (its record in the share records table).')
     .argument('<requestId>', 'the requestId that was sent')
     .option('--json', 'print the record as JSON')

@@ -8,6 +8,7 @@ import type { FlaggedSetStore, RunStore, RunSummary } from '../app/store-ports';
 import { formatTime, tableLines } from '../format/plain-text';
 import type { CommandRunner, Run } from './command';
 import { CliError, EXIT, printJson, writeOut } from './io';
+import { accountOption } from './account-option';
 
 /** Share ids printed per list in text (`--json` has them all). */
 const SHOWN_IDS = 10;
@@ -18,6 +19,7 @@ const RUN_SEARCH = 200;
 export function registerRunsDiff(runs: Command, runner: CommandRunner): void {
   runs
     .command('diff')
+    .addOption(accountOption())
     .description('Compare two runs\' flagged shares per policy: new, still flagged, resolved.')
     .argument('[runA]', 'the older run (default: the completed run before RUN_B)')
     .argument('[runB]', 'the newer run (default: the last completed run)')

@@ -13,6 +13,7 @@ import { formatDuration, formatTime, plural, renderFields, renderTable, tableLin
 import { htmlReportInput, writeHtmlReport } from './html-report';
 import { CliError, EXIT, Progress, printJson, writeOut } from './io';
 import { registerRunsDiff, runDiffWithPrevious } from './runs-diff';
+import { accountOption } from './account-option';
 
 function parseLimit(raw: string): number {
   const n = Number(raw);
@@ -73,16 +74,34 @@ export function registerRunCommands(program: Command, runner: CommandRunner): vo
 function registerRunsList(runs: Command, runner: CommandRunner): void {
   runs
     .command('list')
-    .description('List recent runs, newest first.')
+    .addOption(accountOption())
+    .description('List recent runs, newest first: of every account (the deployment\'s and the registered ones), or of --account.')
     .addOption(new Option('--limit <n>', 'how many runs (1-1000)').argParser(parseLimit).default(20))
     .option('--json', 'print the run summaries as JSON')
     .action(runner(listRuns));
 }
 
-async function listRuns(run: Run, options: { limit: number; json?: boolean }): Promise<number> {
+/**
+ * The accounts `runs list` reads: the one of `--account`; else the deployment's and every
+ * registered account (when the registry can be read: without POLICIES_TABLE, the deployment's only).
+ */
+async function listedAccounts(run: Run, account: string | undefined): Promise<string[]> {
+  if (account !== undefined) return [await run.context.accountId()];
+  const env = await run.context.env();
+  if ((env.POLICIES_TABLE ?? '').trim() === '') return [await run.context.deploymentAccountId()];
+  return [...(await run.context.knownAccountIds())].sort();
+}
+
+async function listRuns(run: Run, options: { limit: number; json?: boolean; account?: string }): Promise<number> {
   await run.context.check({ tables: ['runs'] });
-  const stores = await run.context.stores();
-  const list = await stores.runs.listRuns({ limit: options.limit, newestFirst: true });
+  const accounts = await listedAccounts(run, options.account);
+  const lists = await Promise.all(accounts.map(async (id) => (await run.context.storesOf(id)).runs.listRuns({ limit: options.limit, newestFirst: true })));
+  // Newest first across accounts; run ids start with their start time, so they break ties.
+  const list = lists
+    .flat()
+    .sort((a, b) => b.startedAtMs - a.startedAtMs || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
+    .slice(0, options.limit);
+  const withAccount = accounts.length > 1 || options.account !== undefined;
   if (options.json === true) {
     await printJson(run.io, list.map(runToJson));
     return EXIT.ok;
@@ -93,8 +112,9 @@ async function listRuns(run: Run, options: { limit: number; json?: boolean }): P
   }
   run.io.out(
     renderTable(
-      ['RUN ID', 'STARTED', 'MODE', 'STATUS', 'TRIGGER', 'GUARDRAIL', 'COUNTS'],
+      [...(withAccount ? ['ACCOUNT'] : []), 'RUN ID', 'STARTED', 'MODE', 'STATUS', 'TRIGGER', 'GUARDRAIL', 'COUNTS'],
       list.map((r) => [
+        ...(withAccount ? [r.accountId] : []),
         r.runId,
         formatTime(r.startedAtMs),
         r.mode,
@@ -118,6 +138,7 @@ interface ShowOptions {
 function registerRunsShow(runs: Command, runner: CommandRunner): void {
   runs
     .command('show')
+    .addOption(accountOption())
     .description('Show one run: its summary and every audit entry (decision, policies, reasons, outcome).')
     .argument('<runId>', 'a run id from `runs list`')
     .addOption(new Option('--decision <kind>', 'only entries with this decision').choices([...DECISIONS]))
@@ -207,6 +228,7 @@ function summaryFields(summary: RunSummary): Array<[string, string | undefined]>
 function registerAcknowledgeMissing(runs: Command, runner: CommandRunner): void {
   runs
     .command('acknowledge-missing')
+    .addOption(accountOption())
     .description(
       'Confirm that shares the product created were deleted outside it (a sweep fails while a created share is missing from the listing): ' +
         'their share records move to cancelled and the next sweep proceeds.',

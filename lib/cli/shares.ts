@@ -4,6 +4,7 @@ import type { Share } from '../domain/share';
 import type { CommandRunner } from './command';
 import { formatAgeDays, formatTime, plural, tableLines } from '../format/plain-text';
 import { EXIT, Progress, printJson, writeOut } from './io';
+import { accountOption } from './account-option';
 
 function parsePageSize(raw: string): number {
   const n = Number(raw);
@@ -36,6 +37,7 @@ export function registerShareCommands(program: Command, runner: CommandRunner): 
   const shares = program.command('shares').description('Read the share links of the TeraBox account.');
   shares
     .command('list')
+    .addOption(accountOption())
     .description('List every share link of the account (all pages of TeraBox\'s share list).')
     .option('--json', 'print a JSON array of shares (ids as strings)')
     .addOption(new Option('--page-size <n>', 'shares per TeraBox page (1-100)').argParser(parsePageSize).default(100))

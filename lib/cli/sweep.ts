@@ -27,6 +27,7 @@ import { DirectCancelQueue } from './direct-cancel';
 import { CliError, EXIT, EXIT_INTERRUPTED, Progress, printJson, writeJsonFile } from './io';
 import { plural } from '../format/plain-text';
 import { loadPolicyFile } from './policies';
+import { accountOption } from './account-option';
 
 interface SweepOptions {
   dryRun?: boolean;
@@ -70,6 +71,7 @@ const SWEEP_HELP = [
 export function registerSweepCommand(program: Command, runner: CommandRunner): void {
   program
     .command('sweep')
+    .addOption(accountOption())
     .description('Run one sweep from this machine: list every share, evaluate the policies, cancel what breaks them.')
     .option('--dry-run', 'plan only: report what would be cancelled, cancel nothing')
     .option('--policies-file <file>', 'take the policies from this file and keep everything else in memory (no AWS needed)')
