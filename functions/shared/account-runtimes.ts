@@ -97,10 +97,13 @@ export class AccountRuntimes {
     this.view = undefined;
   }
 
-  /** The runtime of `accountId` (the deployment's when absent); throws `AccountUnavailableError`. */
-  async resolve(accountId: string = this.config.accountId): Promise<AccountRuntime> {
+  /**
+   * The runtime of `accountId` (the deployment's when absent); throws `AccountUnavailableError`.
+   * `allowDisabled`: a disabled account is answered too (to finish bookkeeping it started).
+   */
+  async resolve(accountId: string = this.config.accountId, options: { allowDisabled?: boolean } = {}): Promise<AccountRuntime> {
     const view = await this.readRegistry();
-    return this.resolveIn(view, accountId);
+    return this.resolveIn(view, accountId, options.allowDisabled === true);
   }
 
   /**
@@ -126,9 +129,9 @@ export class AccountRuntimes {
     this.built.clear();
   }
 
-  private resolveIn(view: RegistryView, accountId: string): AccountRuntime {
+  private resolveIn(view: RegistryView, accountId: string, allowDisabled: boolean): AccountRuntime {
     const entry = view.byId.get(accountId);
-    if (entry !== undefined && !entry.enabled) {
+    if (entry !== undefined && !entry.enabled && !allowDisabled) {
       throw new AccountUnavailableError(accountId, 'disabled', `account "${accountId}" is disabled in the account registry (share-lifecycle accounts enable ${accountId})`);
     }
     const guardrails = guardrailsOf(this.config.guardrails, entry);
