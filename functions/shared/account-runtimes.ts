@@ -17,7 +17,6 @@
  */
 import type { AccountRegistry, RegisteredAccount } from '../../lib/app/store-ports';
 import type { GuardrailLimits } from '../../lib/domain/policy-types';
-import { DynamoDbAccountRegistry } from '../../lib/stores/account-store';
 import { buildRuntime, buildStores, type Runtime, type RuntimeConfig, type RuntimeOverrides, type RuntimeStores } from './runtime';
 
 export type AccountUnavailableReason = 'unknown' | 'disabled';
@@ -45,7 +44,7 @@ export interface AccountRuntimesOptions {
   overrides?: RuntimeOverrides;
   /** The deployment's runtime when built elsewhere (else built from `config` and `overrides`). */
   runtime?: Runtime;
-  /** Default: `DynamoDbAccountRegistry` on `config.policiesTable`; none without that table (only the deployment's account is served). */
+  /** Default: the deployment runtime's `stores.accounts` (on `config.policiesTable`); none without that table (only the deployment's account is served). */
   registry?: AccountRegistry;
   registryTtlMs?: number;
 }
@@ -81,11 +80,7 @@ export class AccountRuntimes {
     const own = this.overrides.accountOverrides?.(this.config.accountId) ?? {};
     this.deployment = options.runtime ?? buildRuntime(this.config, { ...this.overrides, ...own });
     this.ttlMs = options.registryTtlMs ?? DEFAULT_REGISTRY_TTL_MS;
-    this.registry =
-      options.registry ??
-      (this.config.policiesTable !== undefined && this.config.policiesTable !== ''
-        ? new DynamoDbAccountRegistry({ ...(this.overrides.dynamoClient ? { client: this.overrides.dynamoClient } : {}), tableName: this.config.policiesTable })
-        : undefined);
+    this.registry = options.registry ?? (this.config.policiesTable !== undefined && this.config.policiesTable !== '' ? this.deployment.stores.accounts : undefined);
   }
 
   get deploymentAccountId(): string {

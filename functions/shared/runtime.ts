@@ -18,10 +18,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CancelQueue, EventPublisher } from '../../lib/app/messaging-ports';
 import { systemClock, type Clock } from '../../lib/app/ports';
-import type { FlaggedSetStore, InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
+import type { AccountRegistry, FlaggedSetStore, InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
 import { SecretsManagerCredentialsProvider, type TeraboxCredentialsProvider } from '../../lib/config/terabox-credentials';
 import { EventBridgePublisher } from '../../lib/messages/eventbridge-publisher';
 import { SqsCancelQueue } from '../../lib/messages/sqs-cancel-queue';
+import { DynamoDbAccountRegistry } from '../../lib/stores/account-store';
 import {
   DynamoDbFlaggedSetStore,
   DynamoDbInventoryStore,
@@ -71,6 +72,8 @@ export interface RuntimeStores {
   listingStaging: ListingStagingStore;
   /** Each run's flagged set, for the run diffs (the Runs table). */
   flaggedSets: FlaggedSetStore;
+  /** The account registry (the Policies table's `#registry` partition; the same for every account). */
+  accounts: AccountRegistry;
 }
 
 export interface RuntimeOverrides {
@@ -218,7 +221,13 @@ export function buildStores(config: RuntimeConfig, overrides: Pick<RuntimeOverri
   const flaggedSets = lazy(
     () => storeOverrides.flaggedSets ?? new DynamoDbFlaggedSetStore({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the flagged sets') }),
   );
+  const accounts = lazy(
+    () => storeOverrides.accounts ?? new DynamoDbAccountRegistry({ client: dynamo(), tableName: need(config.policiesTable, 'POLICIES_TABLE', 'the account registry') }),
+  );
   return {
+    get accounts() {
+      return accounts();
+    },
     get flaggedSets() {
       return flaggedSets();
     },
