@@ -9,14 +9,14 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadCancelConfig } from '../../lib/config/env';
 import { parseCancelBatch } from '../../lib/contracts/cancel-batch';
-import { lazyHandler, recordFields, runRecordUseCase, settleRecord, sqsBatchHandler, type LambdaHandler, type Runtime } from '../shared';
+import { lazyHandler, recordFields, runRecordUseCase, settleRecord, sqsBatchHandler, type AccountRuntimes, type LambdaHandler, type Runtime } from '../shared';
 import { composeCancel, type CancelSharesHandlerDeps } from './compose';
 import { cancelOutcomeVerdict } from './outcome';
 
 export { FUNCTION_NAME, type CancelSharesHandlerDeps } from './compose';
 
 /** The handler, with the runtime it was built on. */
-export type CancelSharesHandler = LambdaHandler<SQSEvent, SQSBatchResponse> & { runtime: Runtime };
+export type CancelSharesHandler = LambdaHandler<SQSEvent, SQSBatchResponse> & { runtime: Runtime; accounts: AccountRuntimes };
 
 /** A cancel message handed back to SQS (delivered again, then moved to the DLQ). */
 export class CancelBatchRetryError extends Error {
@@ -33,12 +33,13 @@ export function createCancelSharesHandler(deps: CancelSharesHandlerDeps): Cancel
     const message = recordFields(record);
     const parsed = parseCancelBatch(record.body);
     const runId = parsed.ok ? parsed.batch.runId : parsed.runId;
-    const outcome = await runRecordUseCase(logger, 'cancel batch failed; it will be retried', { ...message, runId }, () => composed.cancelBatch(parsed));
+    const account = parsed.ok ? { account: parsed.batch.accountId } : {};
+    const outcome = await runRecordUseCase(logger, 'cancel batch failed; it will be retried', { ...message, ...account, runId }, () => composed.cancelBatch(parsed));
     settleRecord(logger, cancelOutcomeVerdict(outcome, message), CancelBatchRetryError);
   };
 
   const handler = sqsBatchHandler(onRecord, runtime);
-  return Object.assign((event: SQSEvent, context: Context) => handler(event, context), { runtime });
+  return Object.assign((event: SQSEvent, context: Context) => handler(event, context), { runtime, accounts: composed.accounts });
 }
 
 /** The Lambda entry point: configuration from the environment, adapters built on the first invocation. */

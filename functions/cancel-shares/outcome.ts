@@ -15,6 +15,13 @@ export function cancelOutcomeVerdict(outcome: CancelBatchOutcome, message: Recor
         attributes: { ...message, runId: outcome.runId, reasons: outcome.reasons },
         retry: `invalid cancel batch: ${outcome.reasons.join('; ')}`,
       };
+    case 'refused':
+      // Done, not retried: the audit entries say why; the next sweep of the account (once it is served) decides again.
+      return {
+        level: 'error',
+        message: 'cancel batch refused: its account is not served by this deployment; nothing cancelled',
+        attributes: { ...message, runId: outcome.runId, account: outcome.accountId, reason: outcome.reason, shares: outcome.shareIds.length },
+      };
     case 'skipped':
       return {
         level: 'warn',

@@ -6,17 +6,16 @@
  * statuses and reasons, never a message body (it may hold a share password).
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { BatchShareIdLookup } from '../../lib/app/create-share';
 import { loadCreateSharesConfig } from '../../lib/config/env';
 import { parseShareRequest } from '../../lib/contracts/share-request';
-import { lazyHandler, recordFields, runRecordUseCase, settleRecord, sqsBatchHandler, type LambdaHandler, type Runtime } from '../shared';
-import { composeCreate, type CreateSharesHandlerDeps } from './compose';
+import { lazyHandler, recordFields, runRecordUseCase, settleRecord, sqsBatchHandler, type AccountRuntimes, type LambdaHandler, type Runtime } from '../shared';
+import { composeCreate, type CreateBatch, type CreateSharesHandlerDeps } from './compose';
 import { createOutcomeVerdict } from './outcome';
 
 export { FUNCTION_NAME, type CreateSharesHandlerDeps } from './compose';
 
 /** The handler, with the runtime it was built on (to close it, or to reach its adapters in tests). */
-export type CreateSharesHandler = LambdaHandler<SQSEvent, SQSBatchResponse> & { runtime: Runtime };
+export type CreateSharesHandler = LambdaHandler<SQSEvent, SQSBatchResponse> & { runtime: Runtime; accounts: AccountRuntimes };
 
 /** A record handed back to SQS; the message is delivered again (then moved to the DLQ). */
 export class RetryLaterError extends Error {
@@ -29,19 +28,18 @@ export function createCreateSharesHandler(deps: CreateSharesHandlerDeps): Create
   const { runtime } = composed;
   const { logger } = runtime;
 
-  const onRecord = async (record: SQSRecord, _context: Context, shareIdLookup: BatchShareIdLookup): Promise<void> => {
-    const message = recordFields(record);
+  const onRecord = async (record: SQSRecord, _context: Context, batch: CreateBatch): Promise<void> => {
     const parsed = parseShareRequest(record.body, { period: deps.config.defaultPeriod });
+    const account = parsed.ok && parsed.request.account !== undefined ? { account: parsed.request.account } : {};
+    const message = { ...recordFields(record), ...account };
     const requestId = parsed.ok ? parsed.request.requestId : parsed.requestId;
-    const outcome = await runRecordUseCase(logger, 'share request failed; it will be retried', { ...message, requestId }, () =>
-      composed.createShare(parsed, shareIdLookup),
-    );
+    const outcome = await runRecordUseCase(logger, 'share request failed; it will be retried', { ...message, requestId }, () => composed.createShare(parsed, batch));
     const verdict = createOutcomeVerdict(outcome, { ...message, bodyBytes: Buffer.byteLength(record.body, 'utf8') });
     settleRecord(logger, verdict, RetryLaterError);
   };
 
-  const handler = sqsBatchHandler(onRecord, runtime, { perBatch: () => composed.newShareIdLookup() });
-  return Object.assign((event: SQSEvent, context: Context) => handler(event, context), { runtime });
+  const handler = sqsBatchHandler(onRecord, runtime, { perBatch: () => composed.newBatch() });
+  return Object.assign((event: SQSEvent, context: Context) => handler(event, context), { runtime, accounts: composed.accounts });
 }
 
 /** The Lambda entry point: configuration from the environment, adapters built on the first invocation. */

@@ -2,7 +2,9 @@
  * Powertools Logger and Metrics, set up the same way for every function: the service name is the
  * function's name (`create-shares`, `sweep-shares`, `cancel-shares`), the metrics namespace is the
  * product's. The alarms in infra/ select metrics by namespace, name and the `service` dimension
- * Powertools adds by default, so no other dimension is ever added to a product metric.
+ * Powertools adds by default, so no other dimension is added to a product metric's stored copy;
+ * the auth metrics are also sent once more with an `account` dimension (`countAccountMetric`), so
+ * that an alarm can name the account whose cookie must be refreshed.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/types';
@@ -40,6 +42,20 @@ export function createObservability(serviceName: string, env: Env = process.env)
 /** Adds 1 (or `value`) to a product counter; published when the invocation ends. */
 export function countMetric(metrics: Metrics, name: string, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/** The dimension naming the TeraBox account of a per-account metric. */
+export const ACCOUNT_DIMENSION = 'account';
+
+/**
+ * Adds 1 to a product counter twice: the stored, dimensionless one (the existing alarms select
+ * it) and a single metric published at once with the `account` dimension (per-account alarms).
+ */
+export function countAccountMetric(metrics: Metrics, name: string, accountId: string): void {
+  countMetric(metrics, name);
+  const single = metrics.singleMetric();
+  single.addDimension(ACCOUNT_DIMENSION, accountId);
+  single.addMetric(name, MetricUnit.Count, 1);
 }
 
 /**

@@ -18,10 +18,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CancelQueue, EventPublisher } from '../../lib/app/messaging-ports';
 import { systemClock, type Clock } from '../../lib/app/ports';
-import type { FlaggedSetStore, InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
+import type { AccountRegistry, FlaggedSetStore, InventoryStore, Lease, ListingStagingStore, PolicyStore, RunStore, ShareRecordStore } from '../../lib/app/store-ports';
 import { SecretsManagerCredentialsProvider, type TeraboxCredentialsProvider } from '../../lib/config/terabox-credentials';
 import { EventBridgePublisher } from '../../lib/messages/eventbridge-publisher';
 import { SqsCancelQueue } from '../../lib/messages/sqs-cancel-queue';
+import { DynamoDbAccountRegistry } from '../../lib/stores/account-store';
 import {
   DynamoDbFlaggedSetStore,
   DynamoDbInventoryStore,
@@ -33,7 +34,7 @@ import {
 } from '../../lib/stores';
 import { createTeraboxClient, globalFetch, RequestPacer, type ShareListEndpoint, type TeraboxLogEvent } from '../../lib/terabox';
 import { defaultSleep } from '../../lib/terabox/retry';
-import { countMetric, createObservability, METRIC_NAMES, errorAttributes } from './observability';
+import { countAccountMetric, createObservability, METRIC_NAMES, errorAttributes } from './observability';
 import { ReconnectingTeraboxGateway, type TeraboxClientFactory, type TeraboxClientSettings } from './terabox-gateway';
 
 /**
@@ -48,6 +49,8 @@ export interface RuntimeConfig {
   inventoryTable?: string;
   runsTable?: string;
   teraboxSecretId?: string;
+  /** The TeraBox origin when the secret names none (a registered account's `baseUrl`). */
+  teraboxBaseUrl?: string;
   eventBusName?: string;
   cancelQueueUrl?: string;
   secretCacheSeconds?: number;
@@ -69,6 +72,8 @@ export interface RuntimeStores {
   listingStaging: ListingStagingStore;
   /** Each run's flagged set, for the run diffs (the Runs table). */
   flaggedSets: FlaggedSetStore;
+  /** The account registry (the Policies table's `#registry` partition; the same for every account). */
+  accounts: AccountRegistry;
 }
 
 export interface RuntimeOverrides {
@@ -91,6 +96,12 @@ export interface RuntimeOverrides {
   events?: EventPublisher;
   /** Default: `SqsCancelQueue` on `config.cancelQueueUrl`. */
   cancelQueue?: CancelQueue;
+  /**
+   * Overrides of one account's runtime (account-runtimes.ts), applied over these: tests and the
+   * local run point each account at its own emulator (`credentials`, `terabox`). Not inherited:
+   * `credentials` and `stores` of these overrides belong to the deployment's own account.
+   */
+  accountOverrides?: (accountId: string) => Partial<RuntimeOverrides>;
 }
 
 export interface Runtime {
@@ -141,14 +152,16 @@ function buildTerabox(
       secretId: need(config.teraboxSecretId, 'TERABOX_SECRET_ID', 'the TeraBox credentials'),
       cacheSeconds: config.secretCacheSeconds,
       clock,
+      ...(config.teraboxBaseUrl !== undefined ? { defaultBaseUrl: config.teraboxBaseUrl } : {}),
     });
 
   // TeraBox client events are already redacted (lib/terabox/redact.ts); they go out at debug
   // level, except an auth failure and a slow-down of the request pace (TeraBox said too fast).
   const teraboxLog = (event: TeraboxLogEvent): void => {
-    if (event.event === 'auth-failure') logger.warn('TeraBox auth failure', { terabox: { ...event } });
-    else if (event.event === 'pace') logger.warn('TeraBox asked for a slower pace', { terabox: { ...event } });
-    else logger.debug('TeraBox', { terabox: { ...event } });
+    const account = config.accountId;
+    if (event.event === 'auth-failure') logger.warn('TeraBox auth failure', { account, terabox: { ...event } });
+    else if (event.event === 'pace') logger.warn('TeraBox asked for a slower pace', { account, terabox: { ...event } });
+    else logger.debug('TeraBox', { account, terabox: { ...event } });
   };
   // One pace for the instance: a client rebuilt after an auth failure keeps it.
   // Paced on the monotonic clock, to the sub-millisecond: turns are real time, not the product's clock.
@@ -172,19 +185,22 @@ function buildTerabox(
     credentials,
     build,
     onAuthFailure: (error) => {
-      countMetric(metrics, METRIC_NAMES.authFailures);
-      logger.error('TeraBox rejected the session: the ndus cookie in the secret must be refreshed', errorAttributes(error));
+      countAccountMetric(metrics, METRIC_NAMES.authFailures, config.accountId);
+      logger.error('TeraBox rejected the session: the ndus cookie in the secret must be refreshed', { account: config.accountId, ...errorAttributes(error) });
     },
     onVerificationRequired: (error) => {
-      countMetric(metrics, METRIC_NAMES.verificationRequired);
-      logger.error('TeraBox asks for a verification: sign in to TeraBox in a browser with this account and complete it', errorAttributes(error));
+      countAccountMetric(metrics, METRIC_NAMES.verificationRequired, config.accountId);
+      logger.error('TeraBox asks for a verification: sign in to TeraBox in a browser with this account and complete it', {
+        account: config.accountId,
+        ...errorAttributes(error),
+      });
     },
   });
   return { credentials, terabox };
 }
 
 /** The stores of a runtime, each built on first use (a function touches only the tables it has). */
-function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): RuntimeStores {
+export function buildStores(config: RuntimeConfig, overrides: Pick<RuntimeOverrides, 'dynamoClient' | 'stores'>): RuntimeStores {
   const dynamo = lazy(() => overrides.dynamoClient ?? new DynamoDBClient({}));
   const common = () => ({ client: dynamo(), accountId: config.accountId });
   const storeOverrides = overrides.stores ?? {};
@@ -205,7 +221,13 @@ function buildStores(config: RuntimeConfig, overrides: RuntimeOverrides): Runtim
   const flaggedSets = lazy(
     () => storeOverrides.flaggedSets ?? new DynamoDbFlaggedSetStore({ ...common(), tableName: need(config.runsTable, 'RUNS_TABLE', 'the flagged sets') }),
   );
+  const accounts = lazy(
+    () => storeOverrides.accounts ?? new DynamoDbAccountRegistry({ client: dynamo(), tableName: need(config.policiesTable, 'POLICIES_TABLE', 'the account registry') }),
+  );
   return {
+    get accounts() {
+      return accounts();
+    },
     get flaggedSets() {
       return flaggedSets();
     },

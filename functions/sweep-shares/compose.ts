@@ -6,7 +6,7 @@ import type { SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-
 import { buildSweepReport, type SweepReport } from '../../lib/app/sweep-report';
 import { loadSweepConfig, type Env, type SweepConfig } from '../../lib/config/env';
 import { Redactor } from '../../lib/terabox/redact';
-import { buildRuntime, useCaseLog, useCaseMetrics, type Runtime, type RuntimeOverrides } from '../shared';
+import { AccountRuntimes, AccountUnavailableError, useCaseLog, useCaseMetrics, type AccountRuntime, type Runtime, type RuntimeOverrides } from '../shared';
 import { deadlineSignal } from './deadline';
 import { abandonReason, SweepEventError, type ParsedStepEvent } from './event';
 import { MAX_RETURNED_DECISIONS } from './report';
@@ -32,7 +32,10 @@ export interface SweepRequest {
 }
 
 export interface ComposedSweep {
+  /** The deployment account's runtime (its logger and metrics serve every account). */
   runtime: Runtime;
+  /** Every account's runtime. */
+  accounts: AccountRuntimes;
   /** Runs one sweep, stopped before the Lambda deadline of `context`, and returns its full `sweep --json` report. */
   sweep(request: SweepRequest, context: Context | undefined): Promise<SweepReport>;
   /** One step of the sweep state machine (lib/contracts/sweep-steps.ts). */
@@ -54,35 +57,41 @@ function stepReport(result: SweepResult): SweepStepReport {
 
 export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
   const config = deps.config ?? loadSweepConfig(deps.env ?? process.env);
-  const runtime = deps.runtime ?? buildRuntime(config, { functionName: 'sweep-shares', ...deps.overrides });
-  // The invocation returns at most MAX_RETURNED_DECISIONS decisions: the result holds no more (the audit trail has them all).
-  const settings: SweepSettings = { ...sweepSettingsFromConfig(config), reportDecisions: MAX_RETURNED_DECISIONS, ...deps.settings };
+  const accounts = new AccountRuntimes({ config, overrides: { functionName: 'sweep-shares', ...deps.overrides }, ...(deps.runtime ? { runtime: deps.runtime } : {}) });
+  const runtime = accounts.deployment;
   const policies = deps.policies ?? policyStoreSource(runtime.stores.policies);
 
   /** `staged`: the listing goes to the Runs table between steps; a whole sweep in one invocation keeps it in memory. */
-  const depsFor = async (staged: boolean): Promise<SweepDeps> => {
-    const redactor = await secretRedactor(runtime);
+  const depsFor = async (account: AccountRuntime, staged: boolean): Promise<SweepDeps> => {
+    const own = account.runtime;
+    const redactor = await secretRedactor(own);
+    // The invocation returns at most MAX_RETURNED_DECISIONS decisions: the result holds no more (the audit trail has them all).
+    const settings: SweepSettings = {
+      ...sweepSettingsFromConfig({ ...config, accountId: account.accountId, guardrails: account.guardrails ?? config.guardrails }),
+      reportDecisions: MAX_RETURNED_DECISIONS,
+      ...deps.settings,
+    };
     return {
-      shares: runtime.terabox,
+      shares: own.terabox,
       policies,
-      shareRecords: runtime.stores.shareRecords,
-      inventory: runtime.stores.inventory,
-      runs: runtime.stores.runs,
-      lease: runtime.stores.lease,
-      events: runtime.events,
-      cancelQueue: runtime.cancelQueue,
-      clock: runtime.clock,
+      shareRecords: own.stores.shareRecords,
+      inventory: own.stores.inventory,
+      runs: own.stores.runs,
+      lease: own.stores.lease,
+      events: own.events,
+      cancelQueue: own.cancelQueue,
+      clock: own.clock,
       settings,
-      metrics: useCaseMetrics(runtime.metrics),
-      logger: useCaseLog(runtime.logger),
+      metrics: useCaseMetrics(own.metrics),
+      logger: useCaseLog(own.logger),
       redact: (text) => redactor.redact(text),
-      ...(staged ? { staging: runtime.stores.listingStaging } : {}),
-      diffs: { flaggedSets: runtime.stores.flaggedSets, runs: runtime.stores.runs },
+      ...(staged ? { staging: own.stores.listingStaging } : {}),
+      diffs: { flaggedSets: own.stores.flaggedSets, runs: own.stores.runs },
     };
   };
 
   const sweep = async ({ trigger, dryRun }: SweepRequest, context: Context | undefined): Promise<SweepReport> => {
-    const sweepDeps = await depsFor(false);
+    const sweepDeps = await depsFor(await accountOf(accounts, undefined, 'start'), false);
     const deadline = deadlineSignal(context);
     try {
       return buildSweepReport(await runSweep(sweepDeps, { trigger, dryRun, ...(deadline.signal ? { signal: deadline.signal } : {}) }));
@@ -92,10 +101,8 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
   };
   const step = async (event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport> => {
     const asked = event.step === 'start' ? event.input?.accountId : event.state.accountId;
-    if (asked !== undefined && asked !== settings.accountId) {
-      throw new SweepEventError(`this deployment sweeps account "${settings.accountId}", not "${asked}"; nothing was done`);
-    }
-    const sweepDeps = await depsFor(true);
+    const account = await accountOf(accounts, asked, event.step);
+    const sweepDeps = await depsFor(account, true);
     switch (event.step) {
       case 'start': {
         const input = event.input ?? {};
@@ -112,12 +119,28 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
         }
       }
       case 'evaluate':
-        return stepReport(logReport(runtime, await evaluateSweepStep(sweepDeps, event.state)));
+        return stepReport(logReport(account.runtime, await evaluateSweepStep(sweepDeps, event.state)));
       case 'abandon':
-        return stepReport(logReport(runtime, await abandonSweepStep(sweepDeps, event.state, { reason: abandonReason(event.error) })));
+        return stepReport(logReport(account.runtime, await abandonSweepStep(sweepDeps, event.state, { reason: abandonReason(event.error) })));
     }
   };
-  return { runtime, sweep, step };
+  return { runtime, accounts, sweep, step };
+}
+
+/**
+ * The runtime of the step's account (the deployment's when the event names none). A run starts
+ * on a fresh read of the registry, so that a disable takes effect at the next sweep; an account
+ * that is not served is a `SweepEventError` with nothing done. A disabled account's run can
+ * still be abandoned (that only records it failed and releases its lease).
+ */
+async function accountOf(accounts: AccountRuntimes, accountId: string | undefined, step: ParsedStepEvent['step']): Promise<AccountRuntime> {
+  if (step === 'start') accounts.refresh();
+  try {
+    return await accounts.resolve(accountId, { allowDisabled: step === 'abandon' });
+  } catch (error) {
+    if (!(error instanceof AccountUnavailableError)) throw error;
+    throw new SweepEventError(`${error.message}; nothing was done`, { cause: error });
+  }
 }
 
 /** The run's full report in the log (the state machine gets only its status and counts). */

@@ -8,7 +8,7 @@
  * returns normally.
  */
 import type { Context } from 'aws-lambda';
-import { lazyHandler, withObservability, type LambdaHandler } from '../shared';
+import { lazyHandler, withObservability, type AccountRuntimes, type LambdaHandler } from '../shared';
 import { composeSweep, type SweepHandlerDeps } from './compose';
 import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
 import { isStepEvent, parseStepEvent, parseSweepEvent, type SweepEvent } from './event';
@@ -25,8 +25,8 @@ export interface SweepLambdaHandler {
 }
 
 /** The sweep handler over the given adapters (tests and the local run); `handler` uses the environment. */
-export function createSweepHandler(deps: SweepHandlerDeps = {}): SweepLambdaHandler {
-  const { runtime, sweep, step } = composeSweep(deps);
+export function createSweepHandler(deps: SweepHandlerDeps = {}): SweepLambdaHandler & { accounts: AccountRuntimes } {
+  const { runtime, accounts, sweep, step } = composeSweep(deps);
 
   const handle = async (event: SweepEvent | SweepStepEvent | null | undefined, context: Context): Promise<SweepHandlerResult | SweepStepState | SweepStepReport> => {
     if (isStepEvent(event)) return step(parseStepEvent(event), context);
@@ -34,7 +34,7 @@ export function createSweepHandler(deps: SweepHandlerDeps = {}): SweepLambdaHand
   };
   const observed: LambdaHandler<SweepEvent | SweepStepEvent | null | undefined, SweepHandlerResult | SweepStepState | SweepStepReport> = withObservability(handle, runtime);
   // The answer's type follows the event's (isStepEvent above): the overloads say so to the callers.
-  return observed as SweepLambdaHandler;
+  return Object.assign(observed as SweepLambdaHandler, { accounts });
 }
 
 /** The Lambda entry point: configuration from `process.env`, adapters built on the first invocation. */

@@ -57,6 +57,8 @@ export interface ShareFailure {
 export type CancelBatchOutcome =
   /** Not a usable batch: nothing was cancelled; hand it back (DLQ). */
   | { status: 'invalid'; retry: true; runId?: string; reasons: string[] }
+  /** The batch's account is not served (unknown or disabled): nothing was cancelled; audit outcomes say `failed` with the reason. */
+  | { status: 'refused'; retry: false; runId: string; accountId: string; reason: string; shareIds: ShareId[] }
   /** Global dry run: nothing was cancelled; audit outcomes say `skipped`. */
   | { status: 'skipped'; retry: false; runId: string; shareIds: ShareId[] }
   /** Cancelled what could be; `retry` when a share failed or its bookkeeping could not be written. */
@@ -215,3 +217,19 @@ async function skipAll(deps: CancelSharesDeps, batch: CancelBatchMessage): Promi
   return { status: 'skipped', retry: false, runId: batch.runId, shareIds: [...batch.shareIds] };
 }
 
+
+/**
+ * A batch whose account this deployment does not serve (not registered, or disabled since the
+ * sweep queued it): nothing is cancelled, and each share's audit entry (in that account's run)
+ * says `failed` with the reason. Not retried: a retry would meet the same registry (the account
+ * is enabled again by an operator, and the next sweep decides afresh).
+ */
+export async function refuseCancelBatch(deps: Pick<CancelSharesDeps, 'runs' | 'clock' | 'log'>, batch: CancelBatchMessage, reason: string): Promise<CancelBatchOutcome> {
+  deps.log?.error('cancel batch refused: its account is not served; nothing was cancelled', { runId: batch.runId, account: batch.accountId, reason, shares: batch.shareIds.length });
+  await deps.runs.updateAuditOutcomes(
+    batch.runId,
+    batch.shareIds.map((shareId) => ({ shareId, outcome: 'failed', error: `not cancelled: ${reason}` })),
+    deps.clock.now(),
+  );
+  return { status: 'refused', retry: false, runId: batch.runId, accountId: batch.accountId, reason, shareIds: [...batch.shareIds] };
+}

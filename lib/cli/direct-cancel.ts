@@ -56,7 +56,8 @@ export class DirectCancelQueue implements CancelQueue {
         } else if (result.status === 'skipped') {
           for (const shareId of result.shareIds) this.outcomes.push({ shareId, outcome: 'failed', error: 'global dry run is on: not cancelled' });
         } else {
-          for (const shareId of batch.shareIds) this.outcomes.push({ shareId, outcome: 'failed', error: result.reasons.join('; ') });
+          const error = result.status === 'refused' ? result.reason : result.reasons.join('; ');
+          for (const shareId of batch.shareIds) this.outcomes.push({ shareId, outcome: 'failed', error });
         }
       } catch (error) {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

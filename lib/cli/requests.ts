@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { ShareRecord } from '../app/store-ports';
-import { parseShareRequestLines } from '../contracts/share-request';
+import { accountEntrySchema } from '../contracts/account-entry';
+import { formatIssues } from '../contracts/issues';
+import { parseShareRequestLines, type ShareRequestMessage } from '../contracts/share-request';
 import { readInput, type CommandRunner, type Run } from './command';
 import { formatTime, plural, renderFields } from '../format/plain-text';
 import { CliError, EXIT, Progress, printJson } from './io';
@@ -48,25 +50,42 @@ function registerSend(requests: Command, runner: CommandRunner): void {
     .description('Validate share requests (JSON, a JSON array, or JSON lines) and send them to the request queue.')
     .argument('<file>', 'request file, or - for stdin')
     .option('--json', 'print the result as JSON')
+    .option('--account <id>', 'the TeraBox account of every request that names none (required by the deployment once it serves several accounts)')
     .addHelpText(
       'after',
       [
         '',
         'Every request is validated before anything is sent: one invalid request and nothing is sent (exit 1).',
         'A request: {"requestId":"req-1","requester":"marketing","paths":["/Public/a.pdf"],"period":7}',
-        '(fsIds and/or paths; optional period 0|1|7|30, password (4 of 0-9a-z), label).',
+        '(fsIds and/or paths; optional period 0|1|7|30, password (4 of 0-9a-z), label, account).',
         '',
         'Examples:',
         '  share-lifecycle requests send samples/requests.jsonl',
         `  echo '{"requestId":"r-42","requester":"me","fsIds":["123"]}' | share-lifecycle requests send -`,
+        '  share-lifecycle requests send --account brand samples/requests.jsonl',
       ].join('\n'),
     )
     .action(runner(sendRequests));
 }
 
-async function sendRequests(run: Run, file: string, options: { json?: boolean }): Promise<number> {
+/**
+ * `--account`: names the account of every request that names none; a request naming another
+ * account is an error (nothing is sent), since one of the two is a mistake.
+ */
+export function withAccount(requests: ShareRequestMessage[], account: string | undefined): { ok: true; requests: ShareRequestMessage[] } | { ok: false; errors: string[] } {
+  if (account === undefined) return { ok: true, requests };
+  const id = accountEntrySchema.shape.accountId.safeParse(account);
+  if (!id.success) return { ok: false, errors: [`--account: ${formatIssues(id.error.issues).join('; ')}`] };
+  const errors = requests
+    .filter((r) => r.account !== undefined && r.account !== id.data)
+    .map((r) => `request ${r.requestId}: names account "${r.account as string}", not --account "${id.data}"`);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, requests: requests.map((r) => ({ ...r, account: id.data })) };
+}
+
+async function sendRequests(run: Run, file: string, options: { json?: boolean; account?: string }): Promise<number> {
   const text = await readInput(file, run.io);
-  const parsed = parseShareRequestLines(text);
+  const lines = parseShareRequestLines(text);
+  const parsed = lines.ok ? withAccount(lines.requests, options.account) : lines;
   if (!parsed.ok) throw new CliError(`${file === '-' ? 'stdin' : file}: invalid requests; nothing was sent`, EXIT.failure, parsed.errors);
   await run.context.check({ requestQueue: true });
   const queue = await run.context.requestQueue();

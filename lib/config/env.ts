@@ -258,6 +258,8 @@ export function readSettings<K extends SettingName>(env: Env, names: readonly K[
 export interface CreateSharesConfig {
   accountId: string;
   sharesTable: string;
+  /** POLICIES_TABLE (optional): the account registry's table; without it only ACCOUNT_ID is served. */
+  policiesTable?: string;
   teraboxSecretId: string;
   eventBusName: string;
   defaultPeriod: SharePeriod;
@@ -295,6 +297,8 @@ export interface SweepConfig {
 export interface CancelConfig {
   accountId: string;
   sharesTable: string;
+  /** POLICIES_TABLE (optional): the account registry's table; without it only ACCOUNT_ID is served. */
+  policiesTable?: string;
   runsTable: string;
   teraboxSecretId: string;
   eventBusName: string;
@@ -306,12 +310,23 @@ export interface CancelConfig {
   requestsPerSecond?: number;
 }
 
+/**
+ * POLICIES_TABLE where it is optional (create-shares, cancel-shares): the account registry lives
+ * there; a deployment made before the registry has none, and serves only ACCOUNT_ID.
+ */
+function optionalRegistryTable(env: Env): { policiesTable?: string } {
+  if ((env.POLICIES_TABLE ?? '').trim() === '') return {};
+  return { policiesTable: readSettings(env, ['POLICIES_TABLE']).POLICIES_TABLE };
+}
+
 /** create-shares: share records, the secret, the event bus, the default period, the list endpoint. */
 export function loadCreateSharesConfig(env: Env): CreateSharesConfig {
   const s = readSettings(env, ['ACCOUNT_ID', 'SHARES_TABLE', 'TERABOX_SECRET_ID', 'EVENT_BUS_NAME', 'DEFAULT_PERIOD', 'SECRET_CACHE_SECONDS', 'TERABOX_LIST_ENDPOINT', 'TERABOX_REQUESTS_PER_SECOND']);
+  const registry = optionalRegistryTable(env);
   return {
     accountId: s.ACCOUNT_ID,
     sharesTable: s.SHARES_TABLE,
+    ...registry,
     teraboxSecretId: s.TERABOX_SECRET_ID,
     eventBusName: s.EVENT_BUS_NAME,
     defaultPeriod: s.DEFAULT_PERIOD,
@@ -377,9 +392,11 @@ export function loadCancelConfig(env: Env): CancelConfig {
     'TERABOX_CANCEL_BATCH_SIZE',
     'TERABOX_REQUESTS_PER_SECOND',
   ]);
+  const registry = optionalRegistryTable(env);
   return {
     accountId: s.ACCOUNT_ID,
     sharesTable: s.SHARES_TABLE,
+    ...registry,
     runsTable: s.RUNS_TABLE,
     teraboxSecretId: s.TERABOX_SECRET_ID,
     eventBusName: s.EVENT_BUS_NAME,

@@ -123,6 +123,8 @@ export interface SecretsManagerCredentialsProviderOptions {
   /** Cache lifetime; 0 reads on every call (concurrent calls still share one read). Default 300. */
   cacheSeconds?: number;
   clock?: Clock;
+  /** The origin used when the secret names none (a registered account's `baseUrl`); without it the secret must have one. */
+  defaultBaseUrl?: string;
 }
 
 /** Credentials from a Secrets Manager secret, cached with a lifetime. */
@@ -131,6 +133,7 @@ export class SecretsManagerCredentialsProvider implements TeraboxCredentialsProv
   private readonly secretId: string;
   private readonly cacheMs: number;
   private readonly clock: Clock;
+  private readonly defaultBaseUrl: string | undefined;
   private cached: { value: TeraboxCredentials; expiresAt: number } | undefined;
   private inFlight: Promise<TeraboxCredentials> | undefined;
   // Bumped by invalidate(): a read that started before it does not refill the cache.
@@ -143,6 +146,7 @@ export class SecretsManagerCredentialsProvider implements TeraboxCredentialsProv
     this.secretId = options.secretId;
     this.cacheMs = seconds * 1000;
     this.clock = options.clock ?? systemClock;
+    this.defaultBaseUrl = options.defaultBaseUrl;
   }
 
   get(): Promise<TeraboxCredentials> {
@@ -189,6 +193,9 @@ export class SecretsManagerCredentialsProvider implements TeraboxCredentialsProv
     } catch {
       // Deliberately no cause: V8's SyntaxError message quotes part of the text, i.e. the secret.
       throw new TeraboxCredentialsError(`The TeraBox secret ${this.secretId} is not valid JSON (a JSON object with ndus and baseUrl is expected)`);
+    }
+    if (this.defaultBaseUrl !== undefined && typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as { baseUrl?: unknown }).baseUrl === undefined) {
+      raw = { ...raw, baseUrl: this.defaultBaseUrl };
     }
     return parseTeraboxCredentials(raw, `secret ${this.secretId}`);
   }

@@ -9,6 +9,7 @@
  */
 import * as z from 'zod';
 import type { SharePeriod } from '../domain/share-period';
+import { accountEntrySchema } from './account-entry';
 import { JsonNumber, isJsonObject, parseJsonBody } from './json-body';
 import { capLines, formatIssues } from './issues';
 import { stripByteOrderMark } from '../shared/text';
@@ -31,6 +32,11 @@ export interface ShareRequestMessage {
   /** Exactly 4 of [0-9a-z]: a private link. */
   password?: string;
   label?: string;
+  /**
+   * The TeraBox account the share is made on (a registered account id). Optional while the
+   * deployment serves one account; required once it serves several.
+   */
+  account?: string;
 }
 
 /** A validated request with its period resolved. */
@@ -177,6 +183,9 @@ const passwordSchema = requiredString().regex(PASSWORD, { error: 'must be exactl
 
 const labelSchema = requiredString().superRefine(textRule((value) => checkText(value, MAX_LABEL_LENGTH)));
 
+/** `account`: an account id as the registry spells them. */
+const accountSchema = accountEntrySchema.shape.accountId;
+
 /**
  * The message schema (strict: unknown fields are rejected). Works on values from
  * `parseJsonBody` (numbers as `JsonNumber`) and on plain objects (numbers as numbers).
@@ -190,6 +199,7 @@ export const shareRequestMessageSchema = z
     period: periodSchema.optional(),
     password: passwordSchema.optional(),
     label: labelSchema.optional(),
+    account: accountSchema.optional(),
   })
   .superRefine((message, ctx) => {
     if ((message.fsIds?.length ?? 0) + (message.paths?.length ?? 0) === 0) {
@@ -204,6 +214,7 @@ export const shareRequestMessageSchema = z
     if (message.period !== undefined) out.period = message.period;
     if (message.password !== undefined) out.password = message.password;
     if (message.label !== undefined) out.label = message.label;
+    if (message.account !== undefined) out.account = message.account;
     return out;
   });
 

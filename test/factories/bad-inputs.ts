@@ -120,8 +120,10 @@ export const CANCEL_BATCH_CASES: CancelBatchCase[] = [
   { name: 'a share id beyond 2^53 as a JSON number', body: (a, ids) => batchBody(a, ids, { omit: ['shareIds'], raw: [['shareIds', `[${ids[0]},${BEYOND_2_53}]`]] }), mentions: /shareIds/ },
   { name: 'a share id that is not decimal', body: (a, ids) => batchBody(a, ids, { set: { shareIds: [ids[0], '0x1f'] } }), mentions: /shareIds/ },
   { name: 'dryRun missing', body: (a, ids) => batchBody(a, ids, { omit: ['dryRun'] }), mentions: /dryRun/ },
-  { name: 'another account', body: (_a, ids) => batchBody('someone-else', ids), mentions: /accountId.*someone-else/ },
 ];
+
+/** A well-formed batch for an account no registry entry serves: refused (audited), not retried, nothing cancelled. */
+export const UNSERVED_ACCOUNT_BATCH = (ids: string[]): string => batchBody('someone-else', ids);
 
 // ------------------------------------------------------------------ policies (stored by an admin, read by the sweep)
 

@@ -17,6 +17,7 @@ import { startEmulator, type RunningEmulator } from '../../lib/terabox/emulator'
 import {
   BEYOND_2_53,
   CANCEL_BATCH_CASES,
+  UNSERVED_ACCOUNT_BATCH,
   LIST_PAGE_CASES,
   POLICY_CASES,
   SHARE_REQUEST_CASES,
@@ -178,6 +179,7 @@ describe('malformed cancel batches through cancel-shares', () => {
   let logs: Array<Record<string, unknown>> = [];
   let before: Set<string>;
   let emulator: RunningEmulator;
+  let unservedId = '';
 
   beforeAll(async () => {
     const world = await anEmulator('files=50,shares=30,seed=4');
@@ -187,6 +189,7 @@ describe('malformed cancel batches through cancel-shares', () => {
     const wiring: Wiring = { client: tables.client, names: tables.names, accountId: nextAccount('cancel'), emulator, clock: world.clock, observed: observed('cancel-shares', 'INFO') };
     const queue = new InMemoryQueue({ name: 'cancel-batches', clock: world.clock });
     for (const c of CANCEL_BATCH_CASES) messageIds.set(c.name, queue.sendMessage(c.body(wiring.accountId, [a, b])).messageId);
+    unservedId = queue.sendMessage(UNSERVED_ACCOUNT_BATCH([a, b])).messageId;
     const { handler } = cancelHandler(wiring);
     const output = captureOutput();
     try {
@@ -210,6 +213,13 @@ describe('malformed cancel batches through cancel-shares', () => {
     const line = logs.find((l) => l.messageId === id);
     expect(line).toMatchObject({ level: 'ERROR', message: expect.stringMatching(/invalid cancel batch: nothing cancelled/) });
     expect((line!.reasons as string[]).join('; ')).toMatch(c.mentions);
+  });
+
+  it('refuses a batch for an account the deployment does not serve: logged, not retried, nothing cancelled', () => {
+    expect(outcomes.flatMap((o) => o.succeeded)).toContain(unservedId);
+    const line = logs.find((l) => l.messageId === unservedId);
+    expect(line).toMatchObject({ level: 'ERROR', account: 'someone-else', message: expect.stringMatching(/cancel batch refused: .*nothing cancelled/) });
+    expect(String(line!.reason)).toMatch(/someone-else/);
   });
 });
 

@@ -201,10 +201,18 @@ describe('cancel-shares handler', () => {
     expect(metricValues(w.emitted, 'TeraboxAuthFailures')).toEqual([{ value: 1, dimensions: [['service']], namespace: 'TeraboxShareLifecycle', service: 'cancel-shares' }]);
   });
 
+  it('refuses a batch of an account this deployment does not serve: nothing cancelled, done (not retried)', async () => {
+    const s = await scene();
+    const other = anSqsRecordWithBody(JSON.stringify({ runId: s.runId, accountId: 'someone-else', shareIds: [s.live[1]!.shareId], dryRun: false }));
+    const response = await handler()(anSqsEventOf(other), aLambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(w.emulator.state.shares.size).toBe(2);
+    expect(w.emulator.state.counts['/share/cancel'] ?? 0).toBe(0);
+  });
+
   it.each([
     ['not JSON', '{"runId": "r", '],
     ['a dry-run plan', JSON.stringify({ runId: 'r1', accountId: 'default', shareIds: ['1'], dryRun: true })],
-    ['another account', JSON.stringify({ runId: 'r1', accountId: 'someone-else', shareIds: ['1'], dryRun: false })],
     ['a share id that is not a number', JSON.stringify({ runId: 'r1', accountId: 'default', shareIds: ['abc'], dryRun: false })],
   ])('refuses %s as an item failure beside a good batch, cancelling nothing for it', async (_what, body) => {
     const s = await scene();

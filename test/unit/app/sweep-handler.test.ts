@@ -25,6 +25,8 @@ describe('sweep-shares handler (event parsing)', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: new Metrics({ namespace: 'TeraboxShareLifecycle', serviceName: 'sweep-shares' }),
       credentials,
+      // An empty registry: only the deployment's account is served.
+      stores: { accounts: { list: async () => ({ accounts: [], invalid: [] }), get: jest.fn(), add: jest.fn(), setEnabled: jest.fn(), remove: jest.fn() } },
     },
   });
 
@@ -48,7 +50,7 @@ describe('sweep-shares handler (event parsing)', () => {
     ['a state with a mode it does not know', { step: 'evaluate', state: { ...state, mode: 'yolo' } }, 'state.mode: '],
     ['a start step with a misspelt dry-run switch', { step: 'start', input: { dryrun: true } }, 'input: '],
     ['a step with a field too many', { step: 'list', state, extra: 1 }, 'event: '],
-    ['a start for another account', { step: 'start', input: { accountId: 'someone-else' } }, 'this deployment sweeps account "default", not "someone-else"'],
+    ['a start for another account', { step: 'start', input: { accountId: 'someone-else' } }, 'account "someone-else" is not served by this deployment: it is not in the account registry'],
     ['a start whose execution start time is not a time', { step: 'start', input: {}, executionId: 'arn:x', executionStartTime: 'yesterday' }, 'executionStartTime: must be an ISO 8601 time'],
   ])('refuses %s of the state machine before doing anything', async (_label, event, problem) => {
     const error = await sweep(event as never, localLambdaContext('sweep-shares')).catch((e: unknown) => e);

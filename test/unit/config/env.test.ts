@@ -193,6 +193,7 @@ describe('loadCancelConfig', () => {
     expect(loadCancelConfig(fullEnv)).toEqual({
       accountId: 'default',
       sharesTable: 'Lifecycle-Shares',
+      policiesTable: 'Lifecycle-Policies',
       runsTable: 'Lifecycle-Runs',
       teraboxSecretId: fullEnv.TERABOX_SECRET_ID,
       eventBusName: 'share-lifecycle',

@@ -211,3 +211,15 @@ describe('credentialsProviderFromEnv', () => {
     expect(() => credentialsProviderFromEnv({})).toThrow('No TeraBox credentials configured: set TERABOX_NDUS and TERABOX_BASE_URL, or TERABOX_SECRET_ID');
   });
 });
+
+describe('SecretsManagerCredentialsProvider with a default base URL (a registered account)', () => {
+  it("uses the account's base URL when the secret names none, and the secret's own when it does", async () => {
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    const provider = new SecretsManagerCredentialsProvider({ client, secretId, defaultBaseUrl: 'https://www.terabox.app' });
+    mock.on(GetSecretValueCommand).resolvesOnce({ SecretString: JSON.stringify({ ndus: SECRET_NDUS }) }).resolvesOnce(secret());
+    expect((await provider.get()).baseUrl).toBe('https://www.terabox.app');
+    provider.invalidate();
+    expect((await provider.get()).baseUrl).toBe('https://www.terabox.com');
+  });
+});

@@ -262,3 +262,17 @@ describe('parseShareRequestLines', () => {
     expect(parseShareRequestLines(text)).toEqual({ ok: false, errors: [error] });
   });
 });
+
+describe('the account of a request', () => {
+  it('keeps a named account and leaves it out when none is named', () => {
+    expect(parseShareRequest(shareRequestBody({ set: { account: "brand" } }), defaults)).toMatchObject({ ok: true, request: { account: 'brand' } });
+    const unnamed = parseShareRequest(shareRequestBody(), defaults);
+    expect(unnamed.ok && 'account' in unnamed.request).toBe(false);
+  });
+
+  it.each([['with a space', 'my brand'], ['empty', ''], ['not text', 42]])('records an account id %s as invalid under its request id', (_what, account) => {
+    const result = parseShareRequest(shareRequestBody({ set: { account } }), defaults);
+    expect(result).toMatchObject({ ok: false, kind: 'invalid', requestId: 'req-2026-0001' });
+    expect(!result.ok && result.errors.join('; ')).toMatch(/^account: /);
+  });
+});

@@ -257,7 +257,7 @@ describe('buildRuntime', () => {
     );
     for await (const share of runtime.terabox.paginateShares()) void share;
     expect(calls).toBe(2);
-    expect(warn).toHaveBeenCalledWith('TeraBox asked for a slower pace', { terabox: expect.objectContaining({ event: 'pace', slowFactor: 2 }) });
+    expect(warn).toHaveBeenCalledWith('TeraBox asked for a slower pace', { account: 'default', terabox: expect.objectContaining({ event: 'pace', slowFactor: 2 }) });
     runtime.close();
   });
 
