@@ -26,6 +26,8 @@ function namedError(name: string, message: string): Error {
 }
 
 interface Script {
+  /** The accounts the accounts step answers (default: just `default`). */
+  accounts?: string[];
   /** What start answers (default: a running state). */
   start?: () => SweepStepState;
   /** Chunks before the listing is done (default 3). */
@@ -43,8 +45,10 @@ function scriptedHandler(script: Script = {}): { events: SweepStepEvent[]; handl
   const handler = async (event: SweepStepEvent): Promise<unknown> => {
     events.push(structuredClone(event));
     switch (event.step) {
+      case 'accounts':
+        return { accounts: (script.accounts ?? ['default']).map((accountId) => ({ accountId, dryRun: event.input.dryRun === true, trigger: event.input.trigger ?? 'manual' })) };
       case 'start':
-        return script.start ? script.start() : stepState();
+        return script.start ? script.start() : stepState({ accountId: event.input.accountId ?? 'default', runId: `run-${event.input.accountId ?? 'default'}` });
       case 'list': {
         listCalls += 1;
         const error = script.listError?.(listCalls);
