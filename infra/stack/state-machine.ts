@@ -10,8 +10,9 @@
  *                                                     └─> AccountCompleted
  *       Any error of ListChunk or Evaluate (after their retries) ─> Abandon ─> AccountAbandoned
  *       An error of Start (after its retries) ─> AccountStartFailed (nothing to abandon)
- *   ─> Summary ─> AnyAccountFailed ─ yes ─> SweepFailedCause ─> SweepFailed (fail, naming the accounts)
- *                  └─> Completed (succeed)
+ *   ListAccounts ─> AnyAccount ─ none ─> NoAccounts (succeed)
+ *   SweepAccounts ─> Summary ─> AnyAccountFailed ─ yes ─> SweepFailedCause ─> SweepFailed (fail, naming the accounts)
+ *                                 └─> Completed (succeed)
  *
  * An inline Map fails as a whole when one iteration fails, so an iteration never fails: it ends
  * with its account's result (SweepAccountResult: `{ accountId, status, runId?, reason? }`), and
@@ -24,7 +25,7 @@
  *   after a caught error     { "state": SweepStepState, "error": { "Error": "...", "Cause": "..." } }
  *   after Evaluate           { "state": SweepStepState, "report": SweepStepReport }
  * A Catch writes only `$.error`, so Abandon gets the last state that a step returned and the error.
- * The execution's output: `{ "accounts": SweepAccountResult[], "failedAccounts": string[] }`.
+ * The execution's output: `{ "accounts": SweepAccountResult[], "anyFailed": false }`.
  *
  * Loop guards: the execution timeout (SWEEP_EXECUTION_TIMEOUT) and the handler's own chunk cap.
  * A STANDARD execution keeps at most 25,000 history events for all its accounts, about 8 per
@@ -187,24 +188,33 @@ export function sweepDefinition(scope: Construct, sweep: IFunction): IChainable 
     payload: TaskInput.fromObject({ step: 'accounts', input: JsonPath.entirePayload }),
   });
   // One account at a time: the sweep function has reserved concurrency 1, and TeraBox sees one account's pace at a time.
-  const accounts = new MapState(scope, 'SweepAccounts', { itemsPath: '$.accounts', maxConcurrency: 1, resultPath: '$.results' }).itemProcessor(accountChain(scope, sweep));
-  const failedFilter = "$.results[?(@.status == 'failed')]";
+  const accounts = new MapState(scope, 'SweepAccounts', {
+    itemsPath: '$.accounts',
+    maxConcurrency: 1,
+    // `statuses` is never empty (NoAccounts below): a path that matches nothing fails a state.
+    resultSelector: { results: JsonPath.entirePayload, statuses: JsonPath.listAt('$[*].status') },
+  }).itemProcessor(accountChain(scope, sweep));
   const summary = new Pass(scope, 'Summary', {
-    parameters: { accounts: JsonPath.objectAt('$.results'), failedAccounts: JsonPath.listAt(`${failedFilter}.accountId`), failed: JsonPath.listAt(failedFilter) },
+    parameters: { accounts: JsonPath.objectAt('$.results'), anyFailed: JsonPath.arrayContains(JsonPath.listAt('$.statuses'), 'failed') },
   });
+  // Filters only where they match something (at least one account failed).
+  const failedFilter = "$.accounts[?(@.status == 'failed')]";
   const failedCause = new Pass(scope, 'SweepFailedCause', {
     parameters: {
       cause: JsonPath.format(
         'The sweep failed for the account(s) {}; every other account was swept. Their results (each run is recorded, see share-lifecycle runs show): {}',
-        JsonPath.jsonToString(JsonPath.objectAt('$.failedAccounts')),
-        JsonPath.jsonToString(JsonPath.objectAt('$.failed')),
+        JsonPath.jsonToString(JsonPath.listAt(`${failedFilter}.accountId`)),
+        JsonPath.jsonToString(JsonPath.listAt(failedFilter)),
       ),
     },
   });
   const anyFailed = new Choice(scope, 'AnyAccountFailed')
-    .when(Condition.isPresent('$.failedAccounts[0]'), failedCause.next(new Fail(scope, 'SweepFailed', { error: 'SweepFailed', causePath: '$.cause' })))
+    .when(Condition.booleanEquals('$.anyFailed', true), failedCause.next(new Fail(scope, 'SweepFailed', { error: 'SweepFailed', causePath: '$.cause' })))
     .otherwise(new Succeed(scope, 'Completed'));
-  return listAccounts.next(accounts).next(summary).next(anyFailed);
+  const anyAccount = new Choice(scope, 'AnyAccount')
+    .when(Condition.isPresent('$.accounts[0]'), accounts.next(summary).next(anyFailed))
+    .otherwise(new Succeed(scope, 'NoAccounts', { comment: 'Every account is disabled: nothing to sweep.' }));
+  return listAccounts.next(anyAccount);
 }
 
 export interface SweepStateMachine {
