@@ -80,7 +80,7 @@ export class ShareLifecycleStack extends Stack {
 
     const wiring = { tables: this.tables, secret: this.secret, eventBus: this.eventBus, requestQueue: this.requestQueue, cancelQueue: this.cancelQueue };
     this.functions = addFunctions(this, { config, ...wiring });
-    grantLeastPrivilege({ functions: this.functions, ...wiring });
+    grantLeastPrivilege({ functions: this.functions, secretName: this.secretName, ...wiring });
     const sweep = addSweepStateMachine(this, this.functions['sweep-shares'].function, config);
     this.sweepStateMachine = sweep.stateMachine;
     this.sweepStateMachineLogs = sweep.logGroup;
