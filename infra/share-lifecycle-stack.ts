@@ -91,7 +91,7 @@ export class ShareLifecycleStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'Alarms', config.alarmEmail ? { email: config.alarmEmail } : {});
     const observed = { functions: this.functions, sweepStateMachine: this.sweepStateMachine, ...wiring };
     this.notices = addEmailNotices(this, { config, tables: this.tables, eventBus: this.eventBus, sweep: this.functions['sweep-shares'], topic: this.alarmTopic });
-    this.alarms = [...addAlarms(this, { topic: this.alarmTopic, ...observed }), ...(this.notices?.alarms ?? [])];
+    this.alarms = [...addAlarms(this, { topic: this.alarmTopic, accounts: config.accounts, ...observed }), ...(this.notices?.alarms ?? [])];
     addDashboard(this, observed);
     addOutputs(this, { alarmTopic: this.alarmTopic, secretName: this.secretName, ...observed });
   }
