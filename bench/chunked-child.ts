@@ -6,7 +6,7 @@
  */
 import { buildRuntime } from '../functions/shared';
 import { createSweepHandler } from '../functions/sweep-shares/handler';
-import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../lib/contracts/sweep-steps';
+import type { SweepAccountList, SweepStepEvent, SweepStepReport, SweepStepState } from '../lib/contracts/sweep-steps';
 import { loadSweepConfig } from '../lib/config/env';
 import { InMemoryEventBus } from '../lib/messages/in-memory-event-bus';
 import { InMemoryCancelQueue, InMemoryQueue, localLambdaContext } from '../lib/messages/in-memory-queue';
@@ -29,7 +29,7 @@ export interface ChunkedStepInput {
 }
 
 export interface ChunkedStepResult {
-  output: SweepStepState | SweepStepReport;
+  output: SweepStepState | SweepStepReport | SweepAccountList;
   wallMs: number;
   memory: PeakMemory;
   requestStarts: number[];

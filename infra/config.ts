@@ -25,6 +25,11 @@ export interface StackConfig {
   alarmEmail?: string;
   /** TeraBox account id used in every table key (`ACCOUNT_ID`). */
   accountId: string;
+  /**
+   * The TeraBox accounts that get alarms of their own (an expired cookie or a verification request
+   * of that account), beside the alarms over all accounts, which name no account. Default: none.
+   */
+  accounts: string[];
   /** Powertools log level (`LOG_LEVEL`). */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Retention of the functions' log groups, in days. */
@@ -74,6 +79,7 @@ export const CONTEXT_KEYS = {
   defaultPeriod: 'shareLifecycle:defaultPeriod',
   alarmEmail: 'shareLifecycle:alarmEmail',
   accountId: 'shareLifecycle:accountId',
+  accounts: 'shareLifecycle:accounts',
   logLevel: 'shareLifecycle:logLevel',
   logRetentionDays: 'shareLifecycle:logRetentionDays',
   secretCacheSeconds: 'shareLifecycle:secretCacheSeconds',
@@ -149,6 +155,9 @@ const intSetting = (min: number, max: number) =>
       .max(max, { error: `must be a whole number from ${min} to ${max}` }),
   );
 
+// The registry's account ids (lib/contracts/account-entry.ts): they become alarm dimensions.
+const ACCOUNT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((.+)\)$/;
 
@@ -210,6 +219,17 @@ const schema = z.object({
   accountId: z
     .string({ error: 'must be a string' })
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1 to 64 letters, digits, dots, dashes or underscores' }),
+  // A JSON list in cdk.json; `-c shareLifecycle:accounts=a,b` on the command line. Ids as `accounts add` takes them.
+  accounts: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((id) => id.trim()).filter((id) => id !== '') : value),
+      z.array(z.string({ error: 'must be a list of account ids' }).regex(ACCOUNT_ID, { error: 'each must be an account id: 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }), {
+        error: 'must be a list of account ids (JSON) or ids separated by commas',
+      }),
+    )
+    .refine((ids) => ids.length > 0, { error: 'must name at least one account' })
+    .refine((ids) => new Set(ids).size === ids.length, { error: 'must not name an account twice' })
+    .optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be DEBUG, INFO, WARN or ERROR' }),
   logRetentionDays: z.preprocess(
     fromString,
@@ -284,7 +304,7 @@ export function readStackConfig(source: ContextSource): StackConfig {
   const config = result.data;
   const problems = noticeProblems(config);
   if (problems.length > 0) throw new InfraConfigError(problems);
-  return { ...config, scheduleExpression: config.scheduleExpression.trim() };
+  return { ...config, accounts: config.accounts ?? [], scheduleExpression: config.scheduleExpression.trim() };
 }
 
 /** Notice settings that make sense only together (a domain identity must be the sender's). */

@@ -80,7 +80,7 @@ export class ShareLifecycleStack extends Stack {
 
     const wiring = { tables: this.tables, secret: this.secret, eventBus: this.eventBus, requestQueue: this.requestQueue, cancelQueue: this.cancelQueue };
     this.functions = addFunctions(this, { config, ...wiring });
-    grantLeastPrivilege({ functions: this.functions, ...wiring });
+    grantLeastPrivilege({ functions: this.functions, secretName: this.secretName, ...wiring });
     const sweep = addSweepStateMachine(this, this.functions['sweep-shares'].function, config);
     this.sweepStateMachine = sweep.stateMachine;
     this.sweepStateMachineLogs = sweep.logGroup;
@@ -91,7 +91,7 @@ export class ShareLifecycleStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'Alarms', config.alarmEmail ? { email: config.alarmEmail } : {});
     const observed = { functions: this.functions, sweepStateMachine: this.sweepStateMachine, ...wiring };
     this.notices = addEmailNotices(this, { config, tables: this.tables, eventBus: this.eventBus, sweep: this.functions['sweep-shares'], topic: this.alarmTopic });
-    this.alarms = [...addAlarms(this, { topic: this.alarmTopic, ...observed }), ...(this.notices?.alarms ?? [])];
+    this.alarms = [...addAlarms(this, { topic: this.alarmTopic, accounts: config.accounts, ...observed }), ...(this.notices?.alarms ?? [])];
     addDashboard(this, observed);
     addOutputs(this, { alarmTopic: this.alarmTopic, secretName: this.secretName, ...observed });
   }

@@ -2,13 +2,15 @@
 import type { Context } from 'aws-lambda';
 import { policyStoreSource, type PolicySource } from '../../lib/app/policy-source';
 import { abandonSweepStep, evaluateSweepStep, listSweepStep, runSweep, startSweepStep, sweepSettingsFromConfig, type SweepDeps, type SweepResult, type SweepSettings } from '../../lib/app/sweep';
-import type { SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
+import type { SweepAccountList, SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
+import type { AccountRegistry } from '../../lib/app/ports/account-registry';
 import { buildSweepReport, type SweepReport } from '../../lib/app/sweep-report';
 import { loadSweepConfig, type Env, type SweepConfig } from '../../lib/config/env';
 import { Redactor } from '../../lib/terabox/redact';
 import { AccountRuntimes, AccountUnavailableError, useCaseLog, useCaseMetrics, type AccountRuntime, type Runtime, type RuntimeOverrides } from '../shared';
 import { deadlineSignal } from './deadline';
 import { abandonReason, SweepEventError, type ParsedStepEvent } from './event';
+import { listSweepAccounts } from './list-accounts';
 import { MAX_RETURNED_DECISIONS } from './report';
 
 export interface SweepHandlerDeps {
@@ -24,6 +26,8 @@ export interface SweepHandlerDeps {
   policies?: PolicySource;
   /** Extra sweep settings (lease ttl, gone retention, page size...). */
   settings?: Partial<SweepSettings>;
+  /** The account registry the accounts step reads. Default: the policies table's registry partition. */
+  registry?: Pick<AccountRegistry, 'list'>;
 }
 
 export interface SweepRequest {
@@ -39,7 +43,7 @@ export interface ComposedSweep {
   /** Runs one sweep, stopped before the Lambda deadline of `context`, and returns its full `sweep --json` report. */
   sweep(request: SweepRequest, context: Context | undefined): Promise<SweepReport>;
   /** One step of the sweep state machine (lib/contracts/sweep-steps.ts). */
-  step(event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport>;
+  step(event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport | SweepAccountList>;
 }
 
 /** A list step stops reading pages when less than this is left of its invocation (staging and the checkpoint follow). */
@@ -99,7 +103,12 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
       deadline.clear();
     }
   };
-  const step = async (event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport> => {
+  const step = async (event: ParsedStepEvent, context: Context | undefined): Promise<SweepStepState | SweepStepReport | SweepAccountList> => {
+    if (event.step === 'accounts') {
+      // Before the account check below: this step serves every account (functions/sweep-shares/list-accounts.ts).
+      const registry = deps.registry ?? runtime.stores.accounts;
+      return listSweepAccounts({ registry, deploymentAccountId: config.accountId, warn: (message, details) => runtime.logger.warn(message, details) }, event.input);
+    }
     const asked = event.step === 'start' ? event.input?.accountId : event.state.accountId;
     const account = await accountOf(accounts, asked, event.step);
     const sweepDeps = await depsFor(account, true);

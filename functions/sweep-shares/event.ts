@@ -50,10 +50,13 @@ const stepStateSchema = z.object({
   }),
 });
 
+const executionInputSchema = sweepEventSchema.extend({ accountId: z.string().min(1).max(128).optional() });
+
 const stepEventSchema = z.discriminatedUnion('step', [
+  z.strictObject({ step: z.literal('accounts'), input: executionInputSchema.nullish() }),
   z.strictObject({
     step: z.literal('start'),
-    input: sweepEventSchema.extend({ accountId: z.string().max(128).optional() }).nullish(),
+    input: executionInputSchema.nullish(),
     // The context object's $$.Execution.Id and StartTime: the run id is derived from them.
     executionId: z.string().min(1).max(2048).optional(),
     executionStartTime: z.string().max(64).refine((t) => Number.isFinite(Date.parse(t)), { error: 'must be an ISO 8601 time' }).optional(),

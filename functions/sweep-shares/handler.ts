@@ -10,7 +10,7 @@
 import type { Context } from 'aws-lambda';
 import { lazyHandler, withObservability, type AccountRuntimes, type LambdaHandler } from '../shared';
 import { composeSweep, type SweepHandlerDeps } from './compose';
-import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
+import type { SweepAccountList, SweepStepEvent, SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
 import { isStepEvent, parseStepEvent, parseSweepEvent, type SweepEvent } from './event';
 import { sweepHandlerResult, type SweepHandlerResult } from './report';
 
@@ -20,7 +20,7 @@ export { MAX_RETURNED_DECISIONS, SweepFailedError, type SweepHandlerResult } fro
 
 /** A step event gets the step's answer; a direct invocation the whole run's report. */
 export interface SweepLambdaHandler {
-  (event: SweepStepEvent, context: Context): Promise<SweepStepState | SweepStepReport>;
+  (event: SweepStepEvent, context: Context): Promise<SweepStepState | SweepStepReport | SweepAccountList>;
   (event: SweepEvent | null | undefined, context: Context): Promise<SweepHandlerResult>;
 }
 
@@ -28,11 +28,11 @@ export interface SweepLambdaHandler {
 export function createSweepHandler(deps: SweepHandlerDeps = {}): SweepLambdaHandler & { accounts: AccountRuntimes } {
   const { runtime, accounts, sweep, step } = composeSweep(deps);
 
-  const handle = async (event: SweepEvent | SweepStepEvent | null | undefined, context: Context): Promise<SweepHandlerResult | SweepStepState | SweepStepReport> => {
+  const handle = async (event: SweepEvent | SweepStepEvent | null | undefined, context: Context): Promise<SweepHandlerResult | SweepStepState | SweepStepReport | SweepAccountList> => {
     if (isStepEvent(event)) return step(parseStepEvent(event), context);
     return sweepHandlerResult(await sweep(parseSweepEvent(event), context));
   };
-  const observed: LambdaHandler<SweepEvent | SweepStepEvent | null | undefined, SweepHandlerResult | SweepStepState | SweepStepReport> = withObservability(handle, runtime);
+  const observed: LambdaHandler<SweepEvent | SweepStepEvent | null | undefined, SweepHandlerResult | SweepStepState | SweepStepReport | SweepAccountList> = withObservability(handle, runtime);
   // The answer's type follows the event's (isStepEvent above): the overloads say so to the callers.
   return Object.assign(observed as SweepLambdaHandler, { accounts });
 }

@@ -9,12 +9,12 @@ import type { SecureQueue } from '../constructs/secure-queue';
 import type { ServiceFunction } from '../constructs/service-function';
 import { FUNCTION_NAMES, METRICS_NAMESPACE, PRODUCT_METRICS, type FunctionName } from './names';
 
-/** A product metric of one function (Powertools adds the `service` dimension), summed over 5 minutes. */
-export function productMetric(metricName: string, service: FunctionName, label?: string): Metric {
+/** A product metric of one function (Powertools adds the `service` dimension), summed over 5 minutes; of one TeraBox account with `account`. */
+export function productMetric(metricName: string, service: FunctionName, label?: string, account?: string): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service },
+    dimensionsMap: { service, ...(account !== undefined ? { account } : {}) },
     statistic: 'Sum',
     period: Duration.minutes(5),
     ...(label ? { label } : {}),
@@ -25,11 +25,11 @@ export function productMetric(metricName: string, service: FunctionName, label?:
  * Any function can meet an expired session or a verification request; SUM(METRICS()) adds
  * whichever of them reported.
  */
-function fromEveryFunction(metricName: string, label: string): MathExpression {
+function fromEveryFunction(metricName: string, label: string, account?: string): MathExpression {
   return new MathExpression({
     expression: 'SUM(METRICS())',
     usingMetrics: Object.fromEntries(
-      FUNCTION_NAMES.map((name) => [name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), productMetric(metricName, name)]),
+      FUNCTION_NAMES.map((name) => [name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), productMetric(metricName, name, undefined, account)]),
     ),
     period: Duration.minutes(5),
     label,
@@ -73,6 +73,8 @@ export interface AlarmedResources {
   cancelQueue: SecureQueue;
   functions: Readonly<Record<FunctionName, ServiceFunction>>;
   sweepStateMachine: IStateMachine;
+  /** The TeraBox accounts with auth alarms of their own (CDK context `shareLifecycle:accounts`). */
+  accounts: readonly string[];
 }
 
 /**
@@ -100,7 +102,7 @@ export function sweepExecutionsFailed(sweepStateMachine: IStateMachine): MathExp
 export const SWEEP_ERRORS_ABSORBED = 2;
 
 /** Adds every alarm (threshold: any datapoint above 0, unless said) with the topic as its action. */
-export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, functions, sweepStateMachine }: AlarmedResources): Alarm[] {
+export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, functions, sweepStateMachine, accounts }: AlarmedResources): Alarm[] {
   const alarmAction = new SnsAction(topic.topic);
   const alarms: Alarm[] = [];
   const alarm = (id: string, metric: IMetric, description: string, threshold = 0): void => {
@@ -158,5 +160,26 @@ export function addAlarms(stack: Stack, { topic, requestQueue, cancelQueue, func
     fromEveryFunction(PRODUCT_METRICS.verificationRequired, 'TeraBox verification requests'),
     'TeraBox asks for a verification (errno 9019, 400141 or 132): sign in to TeraBox in a browser with this account and complete it. Until then nothing is created or cancelled.',
   );
+  for (const [id, description] of Object.entries(accountAuthAlarms(accounts))) alarm(id, description.metric, description.text);
+  return alarms;
+}
+
+/**
+ * The auth alarms of each named account (the functions emit the auth metrics with an `account`
+ * dimension too), so that one account's expired cookie names that account: alarm id -> metric and text.
+ */
+export function accountAuthAlarms(accounts: readonly string[]): Record<string, { metric: MathExpression; text: string }> {
+  const alarms: Record<string, { metric: MathExpression; text: string }> = {};
+  for (const account of accounts) {
+    // Construct ids keep the account id as it is; the logical ids drop its dots, dashes and underscores.
+    alarms[`TeraboxAuthFailures-${account}`] = {
+      metric: fromEveryFunction(PRODUCT_METRICS.authFailures, `TeraBox auth failures of ${account}`, account),
+      text: `TeraBox rejected the session of account "${account}" (ndus cookie expired or revoked). Put a fresh ndus into that account's secret (share-lifecycle accounts list shows it); the other accounts go on.`,
+    };
+    alarms[`TeraboxVerificationRequired-${account}`] = {
+      metric: fromEveryFunction(PRODUCT_METRICS.verificationRequired, `TeraBox verification requests of ${account}`, account),
+      text: `TeraBox asks account "${account}" for a verification (errno 9019, 400141 or 132): sign in to TeraBox in a browser with that account and complete it. Until then nothing is created or cancelled for it.`,
+    };
+  }
   return alarms;
 }

@@ -1,17 +1,27 @@
 /** The operations dashboard: queue depth, function errors and durations, cancellations, guardrail trips and sweep executions. */
 import { Duration, type Stack } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, SingleValueWidget, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import { Dashboard, GraphWidget, MathExpression, SingleValueWidget, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { SecureQueue } from '../constructs/secure-queue';
 import type { ServiceFunction } from '../constructs/service-function';
 import { productMetric } from './alarms';
-import { FUNCTION_NAMES, PRODUCT_METRICS, type FunctionName } from './names';
+import { FUNCTION_NAMES, METRICS_NAMESPACE, PRODUCT_METRICS, type FunctionName } from './names';
 
 export interface DashboardResources {
   requestQueue: SecureQueue;
   cancelQueue: SecureQueue;
   functions: Readonly<Record<FunctionName, ServiceFunction>>;
   sweepStateMachine: IStateMachine;
+}
+
+/** A metric of every TeraBox account, one line per account and function (the metrics with an `account` dimension). */
+export function perAccount(metricName: string, label: string): MathExpression {
+  return new MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},account,service} MetricName="${metricName}"', 'Sum', 300)`,
+    usingMetrics: {},
+    label,
+    period: Duration.minutes(5),
+  });
 }
 
 export function addDashboard(stack: Stack, { requestQueue, cancelQueue, functions, sweepStateMachine }: DashboardResources): Dashboard {
@@ -63,6 +73,10 @@ export function addDashboard(stack: Stack, { requestQueue, cancelQueue, function
             sweepStateMachine.metricTimedOut({ label: 'timed out', statistic: 'Sum' }),
           ],
         }),
+      ],
+      [
+        new GraphWidget({ title: 'TeraBox auth failures per account', width: 12, left: [perAccount(PRODUCT_METRICS.authFailures, 'auth failures')] }),
+        new GraphWidget({ title: 'TeraBox verification requests per account', width: 12, left: [perAccount(PRODUCT_METRICS.verificationRequired, 'verification requests')] }),
       ],
     ],
   });

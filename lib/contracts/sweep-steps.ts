@@ -2,17 +2,39 @@
  * The wire contract between the sweep state machine (Step Functions) and the sweep Lambda: one
  * event per step, and the state each step hands to the next. JSON only.
  *
- * The machine: start -> (skipped? end) -> list (again while `listing.done` is false) -> evaluate
- * -> end. Any error after start goes to abandon (the run is recorded failed, the lease released,
- * nothing cancelled), then the execution fails.
+ * The machine: accounts (the accounts to sweep) -> for each account, one at a time: start ->
+ * (skipped? done) -> list (again while `listing.done` is false) -> evaluate -> done. Any error after
+ * start goes to abandon (the run is recorded failed, the lease released, nothing cancelled), and
+ * that account's result is `failed`; the execution fails after every account was swept when any
+ * account's result is `failed`.
  */
 
 /** What starts an execution: the schedule sends `{}` (or `{ "trigger": "schedule" }`), a person `{ "dryRun": true }`. */
 export interface SweepExecutionInput {
   dryRun?: boolean;
   trigger?: string;
-  /** Later: one execution per account in a Map state. Absent = the deployment's account. */
+  /** Sweep only this account (refused when unknown or disabled). Absent: every enabled account. */
   accountId?: string;
+}
+
+/** One account the execution sweeps: the input of its Map iteration (and of its start step). */
+export interface SweepAccountItem {
+  accountId: string;
+  dryRun: boolean;
+  trigger: string;
+}
+
+/** What the accounts step answers: the accounts to sweep, sorted by id. */
+export interface SweepAccountList {
+  accounts: SweepAccountItem[];
+}
+
+/** How one account's sweep ended (a Map iteration's output). */
+export interface SweepAccountResult {
+  accountId: string;
+  status: 'completed' | 'skipped' | 'failed';
+  runId?: string;
+  reason?: string;
 }
 
 /** The state carried from step to step. */
@@ -37,6 +59,7 @@ export interface SweepStepState {
 }
 
 export type SweepStepEvent =
+  | { step: 'accounts'; input: SweepExecutionInput }
   | {
       step: 'start';
       input: SweepExecutionInput;

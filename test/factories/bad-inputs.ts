@@ -123,7 +123,7 @@ export const CANCEL_BATCH_CASES: CancelBatchCase[] = [
 ];
 
 /** A well-formed batch for an account no registry entry serves: refused (audited), not retried, nothing cancelled. */
-export const UNSERVED_ACCOUNT_BATCH = (ids: string[]): string => batchBody('someone-else', ids);
+export const UNSERVED_ACCOUNT_BATCH = (ids: [string, string]): string => batchBody('someone-else', ids);
 
 // ------------------------------------------------------------------ policies (stored by an admin, read by the sweep)
 

@@ -71,6 +71,7 @@ describe('readStackConfig', () => {
       defaultPeriod: 30,
       alarmEmail: 'ops@example.com',
       accountId: 'acct-1',
+      accounts: [],
       logLevel: 'DEBUG',
       logRetentionDays: 30,
       secretCacheSeconds: 60,
@@ -93,6 +94,13 @@ describe('readStackConfig', () => {
     ['teraboxRequestsPerSecond', '0.5', 0.5],
   ] as const)('accepts %s=%s as given by `cdk synth -c` (a string)', (field, raw, parsed) => {
     expect(readStackConfig(contextOf({ [field]: raw }))[field]).toBe(parsed);
+  });
+
+  it.each([
+    [['brand', 'support'], ['brand', 'support']],
+    ['brand, support', ['brand', 'support']],
+  ] as const)('reads accounts %j (a JSON list or ids separated by commas)', (value, expected) => {
+    expect(readStackConfig(contextOf({ accounts: value })).accounts).toEqual(expected);
   });
 
   it.each(['alarmEmail', 'teraboxListConcurrency', 'teraboxCancelBatchSize', 'teraboxListEndpoint'] as const)('treats an empty %s as unset', (field) => {
@@ -122,6 +130,10 @@ describe('readStackConfig', () => {
     ['teraboxRequestsPerSecond', 0, 'above 0 and at most 1000'],
     ['teraboxRequestsPerSecond', 5000, 'above 0 and at most 1000'],
     ['stackName', '1-bad_name', 'start with a letter'],
+    ['accounts', [], 'at least one account'],
+    ['accounts', ['brand', 'brand'], 'twice'],
+    ['accounts', ['-brand'], 'starting and ending with a letter or digit'],
+    ['accounts', 'brand,has space', 'account id'],
   ] as const)('rejects %s=%j with a message naming the key and the rule', (field, value, message) => {
     const issues = issuesOf(() => readStackConfig(contextOf({ [field]: value })));
     expect(issues).toHaveLength(1);

@@ -12,10 +12,12 @@ import {
 } from '../../infra/share-lifecycle-stack';
 import { synthesize, type Synthesized } from './support/synth';
 import { SWEEP_ERRORS_ABSORBED } from '../../infra/stack/alarms';
-import { sweepDefinition } from '../support/sweep-state-machine';
+import { REGISTRY_PARTITION } from '../../infra/stack/grants';
+import { REGISTRY_PARTITION as STORE_REGISTRY_PARTITION } from '../../lib/stores/account-store';
+import { allStates, sweepDefinition } from '../support/sweep-state-machine';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 let s: Synthesized;
 beforeAll(() => {
@@ -303,7 +305,12 @@ describe('IAM', () => {
   // The exact grants per function: [function, sid, actions, resource].
   const tableArn = (logicalName: string) => () => s.ref(s.stack.tables[logicalName]!.table.tableArn);
   const byShareId = () => s.ref(s.stack.tables[SHARES_TABLE.logicalName]!.indexArn('byShareId'));
-  const secret = () => s.ref(s.stack.secret.secretArn);
+  // The deployment's own secret and every account secret under the stack's prefix (issue 15).
+  const accountSecrets = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:TeraboxShareLifecycle/*']],
+  };
+  const secret = () => [s.ref(s.stack.secret.secretArn), accountSecrets];
+  const registryOnly = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REGISTRY_PARTITION] } };
   const bus = () => s.ref(s.stack.eventBus.eventBusArn);
   const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
   const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
@@ -311,6 +318,7 @@ describe('IAM', () => {
     ['create-shares', 'ShareRecordsClaimAndWrite', ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], tableArn('ShareRecords')],
     ['create-shares', 'ShareRecordsByShareId', ['dynamodb:Query'], byShareId],
     ['create-shares', 'ReadTeraboxSession', ['secretsmanager:GetSecretValue'], secret],
+    ['create-shares', 'AccountRegistryRead', ['dynamodb:GetItem', 'dynamodb:Query'], tableArn('Policies')],
     ['create-shares', 'PutProductEvents', ['events:PutEvents'], bus],
     ['sweep-shares', 'PoliciesRead', read, tableArn('Policies')],
     ['sweep-shares', 'InventoryReadWrite', [...read, ...write, 'dynamodb:DeleteItem'], tableArn('Inventory')],
@@ -324,12 +332,32 @@ describe('IAM', () => {
     ['cancel-shares', 'ShareRecordsByShareId', ['dynamodb:Query'], byShareId],
     ['cancel-shares', 'RunsAuditWrite', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], tableArn('Runs')],
     ['cancel-shares', 'ReadTeraboxSession', ['secretsmanager:GetSecretValue'], secret],
+    ['cancel-shares', 'AccountRegistryRead', ['dynamodb:GetItem', 'dynamodb:Query'], tableArn('Policies')],
     ['cancel-shares', 'PutProductEvents', ['events:PutEvents'], bus],
   ];
 
   it.each(grants)('grants %s %s: exactly these actions on exactly that resource', (name, sid, actions, resource) => {
     const statement = statementsOf(name).find((st) => st.Sid === sid);
-    expect(statement).toEqual({ Sid: sid, Effect: 'Allow', Action: actions.length === 1 ? actions[0] : actions, Resource: resource() });
+    const condition = sid === 'AccountRegistryRead' ? registryOnly : undefined;
+    expect(statement).toEqual({ Sid: sid, Effect: 'Allow', Action: actions.length === 1 ? actions[0] : actions, Resource: resource(), ...(condition ? { Condition: condition } : {}) });
+  });
+
+  it('the registry partition the grants name is the one the account registry uses', () => {
+    expect(REGISTRY_PARTITION).toBe(STORE_REGISTRY_PARTITION);
+  });
+
+  it('lets only the three functions that read a TeraBox session read any secret: exactly the stack secret and the <stack>/* prefix', () => {
+    const readers: string[] = [];
+    for (const policy of Object.values(resources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        if (!asArray(statement.Action).some((a) => a.startsWith('secretsmanager:'))) continue;
+        expect(statement).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Resource: [s.ref(s.stack.secret.secretArn), accountSecrets] });
+        readers.push(...(policy.Properties.Roles as unknown[]).map((r) => JSON.stringify(r)));
+      }
+    }
+    expect(readers.sort()).toEqual(FUNCTION_NAMES.map((name) => JSON.stringify(s.ref(s.stack.functions[name].role.roleName))).sort());
+    // No resource policy on the secret widens that.
+    expect(Object.keys(resources('AWS::SecretsManager::ResourcePolicy'))).toEqual([]);
   });
 
   it.each([...FUNCTION_NAMES])('gives %s nothing beyond its listed grants, logs, X-Ray and its queue', (name) => {
@@ -409,7 +437,7 @@ describe('alarms', () => {
       SWEEP_ERRORS_ABSORBED,
     );
     // The number is the ListChunk retries of the definition: a chunk that failed every attempt alarms.
-    const retries = sweepDefinition().States.ListChunk!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    const retries = allStates(sweepDefinition()).ListChunk!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
     const retry = retries.find((r) => r.ErrorEquals.includes('States.TaskFailed'));
     expect(retry?.MaxAttempts).toBe(SWEEP_ERRORS_ABSORBED);
   });
@@ -459,6 +487,45 @@ describe('alarms', () => {
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(13);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef()]);
+  });
+
+  describe('with accounts named in shareLifecycle:accounts', () => {
+    let named: Synthesized;
+    beforeAll(() => {
+      named = synthesize({ accounts: ['brand', 'support'] });
+    });
+    afterAll(() => named.cleanup());
+    const alarmsOf = (t: Synthesized): Resource[] => Object.values(t.template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+
+    it('adds an auth-failure and a verification alarm per named account: 17 alarms, all notifying the topic', () => {
+      const alarms = alarmsOf(named);
+      expect(alarms).toHaveLength(17);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([named.ref(named.stack.alarmTopic.topic.topicArn)]);
+    });
+
+    it.each([
+      ['brand', PRODUCT_METRICS.authFailures],
+      ['support', PRODUCT_METRICS.verificationRequired],
+    ])("alarms on %s's %s from any function, by the account dimension, and names the account", (account, metricName) => {
+      const ofAccount = alarmsOf(named).filter((a) =>
+        ((a.Properties.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[]).some(
+          (q) => q.MetricStat?.Metric.MetricName === metricName && q.MetricStat.Metric.Dimensions.some((d) => d.Name === 'account' && d.Value === account),
+        ),
+      );
+      expect(ofAccount).toHaveLength(1);
+      const metrics = (ofAccount[0]!.Properties.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]).filter((q) => q.MetricStat).map((q) => q.MetricStat!.Metric);
+      expect(metrics).toEqual(
+        FUNCTION_NAMES.map((name) => ({
+          Namespace: METRICS_NAMESPACE,
+          MetricName: metricName,
+          Dimensions: [
+            { Name: 'account', Value: account },
+            { Name: 'service', Value: name },
+          ],
+        })),
+      );
+      expect(ofAccount[0]!.Properties.AlarmDescription).toContain(`"${account}"`);
+    });
   });
 
   it('encrypts the alarm topic with a rotating key that CloudWatch alarms of this account may use', () => {

@@ -1,7 +1,8 @@
 /**
  * The sweep state machine's control flow: the synthesized definition run by aws-local-stepfunctions
  * with a scripted step handler (this tests the definition, not the steps; the steps bound to the
- * real handlers are tested with the sweep).
+ * real handlers are tested with the sweep). One account unless a test says otherwise: the Map over
+ * the accounts runs today's chain once.
  */
 import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../../lib/contracts/sweep-steps';
 import { runSweepMachine } from '../support/sweep-state-machine';
@@ -26,12 +27,14 @@ function namedError(name: string, message: string): Error {
 }
 
 interface Script {
+  /** The accounts the accounts step answers (default: just `default`). */
+  accounts?: string[];
   /** What start answers (default: a running state). */
   start?: () => SweepStepState;
   /** Chunks before the listing is done (default 3). */
   chunks?: number;
   /** Throws instead of answering the n-th list call (1-based) when it returns an error. */
-  listError?: (call: number) => Error | undefined;
+  listError?: (call: number, state: SweepStepState) => Error | undefined;
   evaluate?: (state: SweepStepState) => SweepStepReport;
   abandon?: () => SweepStepReport;
 }
@@ -43,11 +46,13 @@ function scriptedHandler(script: Script = {}): { events: SweepStepEvent[]; handl
   const handler = async (event: SweepStepEvent): Promise<unknown> => {
     events.push(structuredClone(event));
     switch (event.step) {
+      case 'accounts':
+        return { accounts: (script.accounts ?? ['default']).map((accountId) => ({ accountId, dryRun: event.input.dryRun === true, trigger: event.input.trigger ?? 'manual' })) };
       case 'start':
-        return script.start ? script.start() : stepState();
+        return script.start ? script.start() : stepState({ accountId: event.input.accountId ?? 'default', runId: `run-${event.input.accountId ?? 'default'}` });
       case 'list': {
         listCalls += 1;
-        const error = script.listError?.(listCalls);
+        const error = script.listError?.(listCalls, event.state);
         if (error) throw error;
         const chunks = event.state.listing.chunks + 1;
         const listing = { done: chunks >= (script.chunks ?? 3), chunks, pages: chunks * 10, shares: chunks * 1_000, listMs: 0 };
@@ -63,74 +68,90 @@ function scriptedHandler(script: Script = {}): { events: SweepStepEvent[]; handl
 }
 
 const stepsOf = (events: SweepStepEvent[]): string[] => events.map((event) => event.step);
+/** The steps after the accounts step (one account). */
+const accountSteps = (events: SweepStepEvent[]): string[] => stepsOf(events).slice(1);
+const MAP_ENTRY = ['ListAccounts', 'AnyAccount', 'SweepAccounts'];
+const SUMMARY_OK = ['Summary', 'AnyAccountFailed', 'Completed'];
+const SUMMARY_FAILED = ['Summary', 'AnyAccountFailed', 'SweepFailedCause', 'SweepFailed'];
 
 describe('the sweep state machine, run locally with a scripted step handler', () => {
-  it('starts, lists three chunks, evaluates and succeeds with the report', async () => {
+  it('lists the accounts, then starts, lists three chunks, evaluates and succeeds with the account results', async () => {
     const { events, handler } = scriptedHandler();
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
 
-    expect(outcome).toMatchObject({ status: 'succeeded', output: { runId: 'run-1', status: 'completed', counts: { cancelled: 7 } } });
-    expect(stepsOf(events)).toEqual(['start', 'list', 'list', 'list', 'evaluate']);
-    expect(events[0]).toEqual({ step: 'start', input: { trigger: 'schedule' }, executionId: expect.stringMatching(/^arn:aws:states:.*:execution:SweepStateMachine:local-\d+$/), executionStartTime: expect.any(String) });
+    expect(outcome).toMatchObject({ status: 'succeeded', output: { accounts: [{ accountId: 'default', status: 'completed', runId: 'run-default' }], anyFailed: false } });
+    expect(stepsOf(events)).toEqual(['accounts', 'start', 'list', 'list', 'list', 'evaluate']);
+    expect(events[0]).toEqual({ step: 'accounts', input: { trigger: 'schedule' } });
+    expect(events[1]).toEqual({
+      step: 'start',
+      input: { accountId: 'default', dryRun: false, trigger: 'schedule' },
+      executionId: expect.stringMatching(/^arn:aws:states:.*:execution:SweepStateMachine:local-\d+\/account\/default$/),
+      executionStartTime: expect.any(String),
+    });
     // Each step gets exactly the state the step before it returned.
-    expect(events.slice(1, 4).map((e) => (e as { state: SweepStepState }).state.listing.chunks)).toEqual([0, 1, 2]);
-    expect(events[4]).toEqual({ step: 'evaluate', state: stepState({ listing: { done: true, chunks: 3, pages: 30, shares: 3_000, listMs: 0 } }) });
+    expect(events.slice(2, 5).map((e) => (e as { state: SweepStepState }).state.listing.chunks)).toEqual([0, 1, 2]);
+    expect(events[5]).toEqual({ step: 'evaluate', state: stepState({ runId: 'run-default', listing: { done: true, chunks: 3, pages: 30, shares: 3_000, listMs: 0 } }) });
     expect(outcome.states).toEqual([
+      ...MAP_ENTRY,
       'Start',
       'StartedOrSkipped',
       ...['ListChunk', 'ListingDone', 'ListChunk', 'ListingDone', 'ListChunk', 'ListingDone'],
       'Evaluate',
       'EvaluateOutcome',
-      'Completed',
+      'AccountCompleted',
+      ...SUMMARY_OK,
     ]);
   });
 
-  it('hands a manual input to start as it came', async () => {
+  it('hands a manual input to the accounts step as it came, and each account its dryRun and trigger', async () => {
     const { events, handler } = scriptedHandler({ chunks: 1 });
     await runSweepMachine({ dryRun: true, trigger: 'manual' }, handler);
-    expect(events[0]).toMatchObject({ step: 'start', input: { dryRun: true, trigger: 'manual' } });
+    expect(events[0]).toEqual({ step: 'accounts', input: { dryRun: true, trigger: 'manual' } });
+    expect(events[1]).toMatchObject({ step: 'start', input: { accountId: 'default', dryRun: true, trigger: 'manual' } });
   });
 
-  it('ends at once, successfully, when start finds the lease taken (skipped)', async () => {
+  it('ends the account at once, as skipped, when start finds the lease taken; the execution succeeds', async () => {
     const { events, handler } = scriptedHandler({ start: () => stepState({ status: 'skipped' }) });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(outcome).toMatchObject({ status: 'succeeded', states: ['Start', 'StartedOrSkipped', 'Skipped'] });
-    expect(stepsOf(events)).toEqual(['start']);
+    expect(outcome).toMatchObject({ status: 'succeeded', states: [...MAP_ENTRY, 'Start', 'StartedOrSkipped', 'AccountSkipped', ...SUMMARY_OK] });
+    expect(outcome).toMatchObject({ output: { accounts: [{ accountId: 'default', status: 'skipped', runId: 'run-1' }] } });
+    expect(accountSteps(events)).toEqual(['start']);
   });
 
-  it('abandons with the last state and the error when a list step keeps failing, and the execution fails', async () => {
+  it('abandons with the last state and the error when a list step keeps failing, and the execution fails naming the account', async () => {
     // Chunk 1 lists; chunk 2 fails on its first try and on both retries.
     const { events, handler } = scriptedHandler({
       listError: (call) => (call >= 2 ? namedError('ListingShiftedError', 'the list moved in a way the checkpoint cannot reconcile') : undefined),
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
 
-    expect(stepsOf(events)).toEqual(['start', 'list', 'list', 'list', 'list', 'abandon']);
-    const afterChunk1 = stepState({ listing: { done: false, chunks: 1, pages: 10, shares: 1_000, listMs: 0 } });
-    expect(events[5]).toEqual({
+    expect(accountSteps(events)).toEqual(['start', 'list', 'list', 'list', 'list', 'abandon']);
+    const afterChunk1 = stepState({ runId: 'run-default', listing: { done: false, chunks: 1, pages: 10, shares: 1_000, listMs: 0 } });
+    expect(events[6]).toEqual({
       step: 'abandon',
       state: afterChunk1,
       error: { Error: 'ListingShiftedError', Cause: 'the list moved in a way the checkpoint cannot reconcile' },
     });
-    expect(outcome).toMatchObject({ status: 'failed', error: 'ListingShiftedError' });
-    expect(outcome.states.slice(-2)).toEqual(['Abandon', 'SweepAbandoned']);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringMatching(/^The sweep failed for the account\(s\) \["default"\].*ListingShiftedError/) });
+    expect(outcome.states.slice(-6)).toEqual(['Abandon', 'AccountAbandoned', ...SUMMARY_FAILED]);
   });
 
   it('retries a failed list step (re-listing a checkpointed chunk is idempotent) and goes on', async () => {
     const { events, handler } = scriptedHandler({ listError: (call) => (call === 2 ? namedError('TeraboxNetworkError', 'socket hang up') : undefined) });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
     expect(outcome.status).toBe('succeeded');
-    expect(stepsOf(events)).toEqual(['start', 'list', 'list', 'list', 'list', 'evaluate']);
+    expect(accountSteps(events)).toEqual(['start', 'list', 'list', 'list', 'list', 'evaluate']);
     // The retry got the same state as the failed try.
-    expect(events[2]).toEqual(events[3]);
+    expect(events[3]).toEqual(events[4]);
   });
 
-  it('fails the execution, with the reason as its cause, when evaluate records the run failed', async () => {
+  it('fails the execution, the reason in its cause, when evaluate records the run failed', async () => {
     const { events, handler } = scriptedHandler({
       evaluate: (state) => ({ runId: state.runId, status: 'failed', reason: 'guardrail tripped: 40% of shares would be cancelled' }),
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: 'guardrail tripped: 40% of shares would be cancelled' });
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringContaining('"reason":"guardrail tripped: 40% of shares would be cancelled"') });
+    expect(outcome.states).toContain('AccountFailed');
     expect(stepsOf(events)).not.toContain('abandon');
   });
 
@@ -138,6 +159,7 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
     const { handler } = scriptedHandler({ evaluate: (state) => ({ runId: state.runId, status: 'failed' }) });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
     expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringMatching(/no reason/) });
+    expect(outcome.states).toContain('AccountFailedWithoutReason');
   });
 
   it('abandons without retrying evaluate when evaluate throws', async () => {
@@ -148,26 +170,27 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
       },
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(stepsOf(events)).toEqual(['start', 'list', 'evaluate', 'abandon']);
-    expect(events[3]).toMatchObject({
+    expect(accountSteps(events)).toEqual(['start', 'list', 'evaluate', 'abandon']);
+    expect(events[4]).toMatchObject({
       state: { listing: { done: true, chunks: 1 } },
       error: { Error: 'StagingReadError', Cause: 'a staged page is missing' },
     });
-    expect(outcome).toMatchObject({ status: 'failed', error: 'StagingReadError' });
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringContaining('StagingReadError') });
   });
 
-  it('fails at once, without abandon or a retry, when start throws', async () => {
+  it('fails the account, without abandon or a retry, when start throws; the execution fails naming it', async () => {
     const { events, handler } = scriptedHandler({
       start: () => {
         throw namedError('LeaseStoreError', 'the runs table did not answer');
       },
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(stepsOf(events)).toEqual(['start']);
-    expect(outcome).toMatchObject({ status: 'failed', error: 'LeaseStoreError', states: ['Start'] });
+    expect(accountSteps(events)).toEqual(['start']);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', states: [...MAP_ENTRY, 'Start', 'AccountStartFailed', ...SUMMARY_FAILED] });
+    expect(outcome).toMatchObject({ cause: expect.stringContaining('"reason":"LeaseStoreError: the sweep of this account did not start; nothing was done"') });
   });
 
-  it('fails the execution with the error of abandon when abandon itself fails', async () => {
+  it('fails the execution, the first error in its cause, when abandon itself fails', async () => {
     const { events, handler } = scriptedHandler({
       chunks: 1,
       evaluate: () => {
@@ -178,13 +201,25 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
       },
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(stepsOf(events)).toEqual(['start', 'list', 'evaluate', 'abandon']);
-    expect(outcome).toMatchObject({ status: 'failed', error: 'RunsTableError' });
+    expect(accountSteps(events)).toEqual(['start', 'list', 'evaluate', 'abandon']);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringContaining('PlanError') });
+  });
+
+  it('fails at once, sweeping nothing, when the accounts step throws', async () => {
+    const { events, handler } = scriptedHandler({ accounts: ['default'] });
+    const failing = async (event: SweepStepEvent): Promise<unknown> => {
+      if (event.step === 'accounts') throw namedError('SweepEventError', 'account "nope" is not registered; nothing was swept');
+      return handler(event);
+    };
+    const outcome = await runSweepMachine({ accountId: 'nope' }, failing);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepEventError', states: ['ListAccounts'] });
+    expect(events).toEqual([]);
   });
 
   it.each([
     ['Lambda.ServiceException', 'start'],
     ['Lambda.TooManyRequestsException', 'start'],
+    ['Lambda.TooManyRequestsException', 'accounts'],
     ['Lambda.SdkClientException', 'evaluate'],
   ] as const)('retries %s on %s (the Lambda service, not the handler, failed)', async (errorName, failingStep) => {
     const failed = new Set<string>();
@@ -198,6 +233,56 @@ describe('the sweep state machine, run locally with a scripted step handler', ()
     };
     const outcome = await runSweepMachine({ trigger: 'schedule' }, flaky);
     expect(outcome.status).toBe('succeeded');
-    expect(stepsOf(events)).toEqual(['start', 'list', 'evaluate']);
+    expect(stepsOf(events)).toEqual(['accounts', 'start', 'list', 'evaluate']);
+  });
+});
+
+describe('the sweep state machine over two accounts', () => {
+  const abandonedState = (events: SweepStepEvent[], accountId: string) =>
+    events.filter((e): e is Extract<SweepStepEvent, { step: 'abandon' }> => e.step === 'abandon' && e.state.accountId === accountId);
+
+  it('sweeps each account in turn with its own run, and succeeds when both complete', async () => {
+    const { events, handler } = scriptedHandler({ accounts: ['a', 'b'], chunks: 2 });
+    const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
+
+    expect(outcome).toMatchObject({
+      status: 'succeeded',
+      output: { accounts: [{ accountId: 'a', status: 'completed', runId: 'run-a' }, { accountId: 'b', status: 'completed', runId: 'run-b' }], anyFailed: false },
+    });
+    // One account at a time: every step of a comes before the first of b.
+    const accountOf = (e: SweepStepEvent): string => (e.step === 'start' ? e.input.accountId! : e.step === 'accounts' ? '-' : e.state.accountId);
+    expect(events.map((e) => `${e.step}:${accountOf(e)}`)).toEqual(['accounts:-', 'start:a', 'list:a', 'list:a', 'evaluate:a', 'start:b', 'list:b', 'list:b', 'evaluate:b']);
+    const starts = events.filter((e): e is Extract<SweepStepEvent, { step: 'start' }> => e.step === 'start');
+    // The run id is derived from the execution and the account: two accounts, two runs.
+    expect(new Set(starts.map((e) => e.executionId)).size).toBe(2);
+    expect(starts.map((e) => e.executionId)).toEqual([expect.stringMatching(/\/account\/a$/), expect.stringMatching(/\/account\/b$/)]);
+  });
+
+  it('when the listing of b keeps failing: a completes, b is abandoned with its state, and the execution fails naming b only', async () => {
+    const { events, handler } = scriptedHandler({
+      accounts: ['a', 'b'],
+      listError: (_, state) => (state.accountId === 'b' ? namedError('TeraboxAuthError', 'the session expired (errno -6)') : undefined),
+    });
+    const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
+
+    expect(abandonedState(events, 'a')).toEqual([]);
+    expect(abandonedState(events, 'b')).toEqual([
+      { step: 'abandon', state: stepState({ accountId: 'b', runId: 'run-b' }), error: { Error: 'TeraboxAuthError', Cause: 'the session expired (errno -6)' } },
+    ]);
+    expect(events.filter((e) => e.step === 'evaluate').map((e) => (e as { state: SweepStepState }).state.accountId)).toEqual(['a']);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringMatching(/^The sweep failed for the account\(s\) \["b"\]; every other account was swept/) });
+    const cause = outcome.status === 'failed' ? outcome.cause! : '';
+    expect(cause).not.toContain('"accountId":"a"');
+    expect(outcome.states).toEqual(expect.arrayContaining(['AccountCompleted', 'AccountAbandoned']));
+  });
+
+  it('a failing first account does not stop the second', async () => {
+    const { events, handler } = scriptedHandler({
+      accounts: ['a', 'b'],
+      listError: (_, state) => (state.accountId === 'a' ? namedError('TeraboxAuthError', 'expired') : undefined),
+    });
+    const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
+    expect(events.filter((e) => e.step === 'evaluate').map((e) => (e as { state: SweepStepState }).state.accountId)).toEqual(['b']);
+    expect(outcome).toMatchObject({ status: 'failed', cause: expect.stringMatching(/account\(s\) \["a"\]/) });
   });
 });

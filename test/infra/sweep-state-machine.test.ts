@@ -3,7 +3,7 @@ import aslValidator from 'asl-validator';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { OUTPUT_KEYS } from '../../infra/share-lifecycle-stack';
 import { LAMBDA_SERVICE_ERRORS } from '../../infra/stack/state-machine';
-import { FAKE_SWEEP_FUNCTION_ARN, definitionFrom, taskStateNames, type SweepDefinition } from '../support/sweep-state-machine';
+import { FAKE_SWEEP_FUNCTION_ARN, allStates, definitionFrom, taskStateNames, type SweepDefinition } from '../support/sweep-state-machine';
 import { synthesize, type Synthesized } from './support/synth';
 
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -37,7 +37,7 @@ const policyStatementsOf = (roleName: string): Statement[] => {
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === role))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 };
-const retriersOf = (state: string): Retrier[] => (definition.States[state]!.Retry ?? []) as Retrier[];
+const retriersOf = (state: string): Retrier[] => (allStates(definition)[state]!.Retry ?? []) as Retrier[];
 
 describe('the sweep state machine', () => {
   it('is a STANDARD machine with X-Ray tracing and every event logged, without execution data, to its own log group', () => {
@@ -64,42 +64,68 @@ describe('the sweep state machine', () => {
     expect(result.isValid).toBe(true);
   });
 
-  it('has exactly the states of the sweep flow', () => {
-    expect(definition.StartAt).toBe('Start');
-    expect(Object.fromEntries(Object.entries(definition.States).map(([name, state]) => [name, state.Type]))).toEqual({
+  it('has exactly the states of the sweep flow: the accounts, then a Map over them, one at a time, with the per-account chain', () => {
+    const types = (states: Record<string, { Type: string }>) => Object.fromEntries(Object.entries(states).map(([name, state]) => [name, state.Type]));
+    expect(definition.StartAt).toBe('ListAccounts');
+    expect(types(definition.States)).toEqual({
+      ListAccounts: 'Task',
+      AnyAccount: 'Choice',
+      NoAccounts: 'Succeed',
+      SweepAccounts: 'Map',
+      Summary: 'Pass',
+      AnyAccountFailed: 'Choice',
+      SweepFailedCause: 'Pass',
+      SweepFailed: 'Fail',
+      Completed: 'Succeed',
+    });
+    const map = definition.States.SweepAccounts!;
+    expect(map).toMatchObject({ ItemsPath: '$.accounts', MaxConcurrency: 1, ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Start' } });
+    const processor = map.ItemProcessor as { States: Record<string, { Type: string }> };
+    // No Fail inside an iteration: an inline Map fails as a whole when one iteration fails.
+    expect(types(processor.States)).toEqual({
       Start: 'Task',
       StartedOrSkipped: 'Choice',
-      Skipped: 'Succeed',
+      AccountSkipped: 'Pass',
+      AccountStartFailed: 'Pass',
       ListChunk: 'Task',
       ListingDone: 'Choice',
       Evaluate: 'Task',
       EvaluateOutcome: 'Choice',
-      Completed: 'Succeed',
-      SweepFailed: 'Fail',
-      SweepFailedWithoutReason: 'Fail',
+      AccountCompleted: 'Pass',
+      AccountFailed: 'Pass',
+      AccountFailedWithoutReason: 'Pass',
       Abandon: 'Task',
-      SweepAbandoned: 'Fail',
+      AccountAbandoned: 'Pass',
     });
   });
 
   it('invokes the sweep function directly (the answer is the result) in every Task state, with a timeout above the function timeout', () => {
-    expect(taskStateNames(definition).sort()).toEqual(['Abandon', 'Evaluate', 'ListChunk', 'Start']);
+    expect(taskStateNames(definition).sort()).toEqual(['Abandon', 'Evaluate', 'ListAccounts', 'ListChunk', 'Start']);
+    const states = allStates(definition);
     for (const name of taskStateNames(definition)) {
-      expect([name, definition.States[name]!.Resource]).toEqual([name, FAKE_SWEEP_FUNCTION_ARN]);
-      expect(definition.States[name]!.TimeoutSeconds).toBe(960);
+      expect([name, states[name]!.Resource]).toEqual([name, FAKE_SWEEP_FUNCTION_ARN]);
+      expect(states[name]!.TimeoutSeconds).toBe(960);
     }
   });
 
   it('builds each step event of lib/contracts/sweep-steps.ts and keeps the state under $.state', () => {
-    const states = definition.States;
-    expect(states.Start).toMatchObject({ Parameters: { step: 'start', 'input.$': '$' }, ResultSelector: { 'state.$': '$' } });
+    const states = allStates(definition);
+    expect(states.ListAccounts).toMatchObject({ Parameters: { step: 'accounts', 'input.$': '$' } });
+    // The run id is derived from the execution and the account (lib/app/sweep: newRunId(startTime, executionId)).
+    expect(states.Start).toMatchObject({
+      Parameters: { step: 'start', 'input.$': '$', 'executionId.$': "States.Format('{}/account/{}', $$.Execution.Id, $.accountId)", 'executionStartTime.$': '$$.Execution.StartTime' },
+      ResultSelector: { 'state.$': '$' },
+    });
     expect(states.ListChunk).toMatchObject({ Parameters: { step: 'list', 'state.$': '$.state' }, ResultSelector: { 'state.$': '$' } });
-    expect(states.Evaluate).toMatchObject({ Parameters: { step: 'evaluate', 'state.$': '$.state' } });
+    expect(states.Evaluate).toMatchObject({ Parameters: { step: 'evaluate', 'state.$': '$.state' }, ResultPath: '$.report' });
     expect(states.Abandon).toMatchObject({ Parameters: { step: 'abandon', 'state.$': '$.state', 'error.$': '$.error' }, ResultPath: null });
     for (const name of ['ListChunk', 'Evaluate']) {
       expect(states[name]!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Abandon' }]);
     }
-    for (const name of ['Start', 'Abandon']) expect(states[name]!.Catch).toBeUndefined();
+    // Start and Abandon fail only their account; ListAccounts fails the execution (nothing started).
+    expect(states.Start!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'AccountStartFailed' }]);
+    expect(states.Abandon!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.abandonError', Next: 'AccountAbandoned' }]);
+    expect(states.ListAccounts!.Catch).toBeUndefined();
   });
 
   it('retries Lambda service errors and throttling with backoff on every step', () => {
@@ -111,7 +137,7 @@ describe('the sweep state machine', () => {
   });
 
   it("retries the handler's own errors only on ListChunk, at most twice", () => {
-    for (const name of ['Start', 'Evaluate', 'Abandon']) {
+    for (const name of ['ListAccounts', 'Start', 'Evaluate', 'Abandon']) {
       const retried = retriersOf(name).flatMap((r) => r.ErrorEquals);
       expect([name, retried.filter((e) => !e.startsWith('Lambda.'))]).toEqual([name, []]);
     }

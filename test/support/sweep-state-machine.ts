@@ -62,9 +62,20 @@ export function sweepDefinition(): SweepDefinition {
   return structuredClone(cached);
 }
 
-/** The names of the definition's Task states (the ones a local handler stands in for). */
+/** Every state of the definition by name, those of a Map's ItemProcessor (the per-account chain) included. */
+export function allStates(definition: Pick<SweepDefinition, 'States'> = sweepDefinition()): Record<string, AslState> {
+  const states: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    states[name] = state;
+    const processor = state.ItemProcessor as Pick<SweepDefinition, 'States'> | undefined;
+    if (processor) Object.assign(states, allStates(processor));
+  }
+  return states;
+}
+
+/** The names of the definition's Task states, inside the Map too (the ones a local handler stands in for). */
 export function taskStateNames(definition: SweepDefinition = sweepDefinition()): string[] {
-  return Object.entries(definition.States)
+  return Object.entries(allStates(definition))
     .filter(([, state]) => state.Type === 'Task')
     .map(([name]) => name);
 }

@@ -12,7 +12,7 @@ import { createSweepHandler, type SweepEvent, type SweepHandlerResult } from '..
 import { buildRuntime, type Runtime } from '../../../functions/shared';
 import type { EventPublisher } from '../../../lib/app/messaging-ports';
 import type { Clock } from '../../../lib/app/ports';
-import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../../../lib/contracts/sweep-steps';
+import type { SweepAccountList, SweepStepEvent, SweepStepReport, SweepStepState } from '../../../lib/contracts/sweep-steps';
 import type { InventoryStore } from '../../../lib/app/store-ports';
 import { loadSweepConfig } from '../../../lib/config/env';
 import type { Policy } from '../../../lib/domain/policy-types';
@@ -75,7 +75,7 @@ export interface SweepWorld {
   /** Calls the handler as Lambda would, with a fresh context (its deadline follows the clock). */
   invoke(event: SweepEvent | null): Promise<SweepHandlerResult>;
   /** Calls the handler with a step of the sweep state machine, as Lambda would. */
-  invokeStep(event: SweepStepEvent): Promise<SweepStepState | SweepStepReport>;
+  invokeStep(event: SweepStepEvent): Promise<SweepStepState | SweepStepReport | SweepAccountList>;
   /** Share ids of the cancel messages on the queue, each message validated as cancel-shares would. */
   queuedShareIds(): string[];
   close(): Promise<void>;

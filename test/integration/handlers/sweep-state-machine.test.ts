@@ -5,7 +5,7 @@
  * resumes, a list moved between chunks reconciles or cancels nothing, and two executions at once
  * never both act.
  */
-import type { SweepStepEvent, SweepStepReport, SweepStepState } from '../../../lib/contracts/sweep-steps';
+import type { SweepAccountResult, SweepStepEvent, SweepStepState } from '../../../lib/contracts/sweep-steps';
 import type { NewEmulatorShare } from '../../../lib/terabox/emulator';
 import { runSweepMachine, type SweepStepHandler } from '../../support/sweep-state-machine';
 import { useTestTables } from '../stores/tables';
@@ -48,6 +48,9 @@ function realHandler(w: SweepWorld, before?: (event: SweepStepEvent, calls: numb
 }
 
 const stepsOf = (events: SweepStepEvent[]): string[] => events.map((e) => e.step);
+/** The one account's result of a succeeded execution. */
+const resultOf = (outcome: { status: string; output?: unknown }): SweepAccountResult | undefined =>
+  outcome.status === 'succeeded' ? (outcome.output as { accounts: SweepAccountResult[] }).accounts[0] : undefined;
 
 describe('the sweep state machine on the real handler', () => {
   jest.setTimeout(240_000);
@@ -63,11 +66,10 @@ describe('the sweep state machine on the real handler', () => {
     const { handler, events } = realHandler(w);
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
 
-    expect(outcome).toMatchObject({ status: 'succeeded', output: { status: 'completed' } });
-    expect(stepsOf(events)).toEqual(['start', ...Array<string>(8).fill('list'), 'evaluate']);
+    expect(outcome).toMatchObject({ status: 'succeeded', output: { accounts: [expect.objectContaining({ accountId: w.accountId, status: 'completed' })], anyFailed: false } });
+    expect(stepsOf(events)).toEqual(['accounts', 'start', ...Array<string>(8).fill('list'), 'evaluate']);
     expect(w.queuedShareIds().sort()).toEqual(expected);
-    const report = outcome.status === 'succeeded' ? (outcome.output as SweepStepReport) : undefined;
-    const run = (await w.stores.runs.listRuns({ limit: 5 })).find((r) => r.runId === report?.runId);
+    const run = (await w.stores.runs.listRuns({ limit: 5 })).find((r) => r.runId === resultOf(outcome)?.runId);
     expect(run).toMatchObject({ status: 'completed', counts: expect.objectContaining({ inventory: 30_000, enqueued: BREAKING.size }) });
     expect((await w.stores.inventory.loadAll()).size).toBe(30_000);
     // One list call per page, plus the re-read of each chunk's boundary page (7 continuations).
@@ -81,7 +83,7 @@ describe('the sweep state machine on the real handler', () => {
       if (event.step === 'list' && calls === 3) throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'Runtime.ExitError' });
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(outcome).toMatchObject({ status: 'succeeded', output: { status: 'completed' } });
+    expect(outcome).toMatchObject({ status: 'succeeded', output: { accounts: [expect.objectContaining({ accountId: w.accountId, status: 'completed' })], anyFailed: false } });
     expect(stepsOf(events).filter((s) => s === 'list')).toHaveLength(9); // 8 chunks and the retried one
     expect(w.queuedShareIds().sort()).toEqual(SMALL.filter((s) => BREAKING.has(s.shareId!)).map((s) => s.shareId!).sort());
   });
@@ -98,7 +100,7 @@ describe('the sweep state machine on the real handler', () => {
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
     // Fewer moves than a page between chunks: reconciled, so the run completes.
-    expect(outcome).toMatchObject({ status: 'succeeded', output: { status: 'completed' } });
+    expect(outcome).toMatchObject({ status: 'succeeded', output: { accounts: [expect.objectContaining({ accountId: w.accountId, status: 'completed' })], anyFailed: false } });
     const queued = w.queuedShareIds();
     const listed = new Set((await w.stores.inventory.loadAll()).keys());
     const stillThere = new Set(w.emulator.state.shares.keys());
@@ -118,11 +120,12 @@ describe('the sweep state machine on the real handler', () => {
       for (let k = 0; k < 250; k += 1) w.emulator.state.addShare(anEmulatorShare(String(70_000_000_000 + k), `/Public/bulk-${k}.pdf`, 0));
     });
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
-    expect(outcome).toMatchObject({ status: 'failed', cause: expect.stringMatching(/nothing was cancelled/) });
-    expect(outcome.states.slice(-2)).toEqual(['Abandon', 'SweepAbandoned']);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringContaining(JSON.stringify([w.accountId])) });
+    expect(outcome.status === 'failed' && outcome.cause).toMatch(/nothing was cancelled/);
+    expect(outcome.states.slice(-6)).toEqual(['Abandon', 'AccountAbandoned', 'Summary', 'AnyAccountFailed', 'SweepFailedCause', 'SweepFailed']);
     expect(stepsOf(events)[stepsOf(events).length - 1]).toBe('abandon');
     expect(w.queuedShareIds()).toEqual([]);
-    const start = events[1] as { state: SweepStepState };
+    const start = events.find((e) => e.step === 'list') as { state: SweepStepState };
     const run = (await w.stores.runs.listRuns({ limit: 5 })).find((r) => r.runId === start.state.runId);
     expect(run).toMatchObject({ status: 'failed', reason: expect.stringMatching(/moved between chunks in a way that cannot be reconciled[\s\S]*nothing was cancelled/) });
     expect(await w.stores.lease.current()).toBeUndefined();
@@ -144,11 +147,11 @@ describe('the sweep state machine on the real handler', () => {
     };
     const outcome = await runSweepMachine({ trigger: 'schedule' }, handler);
 
-    expect(stepsOf(events)).toEqual(['start', 'start', 'list', 'evaluate', 'evaluate']);
-    expect(outcome).toMatchObject({ status: 'succeeded', states: expect.not.arrayContaining(['Skipped']), output: { status: 'completed' } });
+    expect(stepsOf(events)).toEqual(['accounts', 'start', 'start', 'list', 'evaluate', 'evaluate']);
+    expect(outcome).toMatchObject({ status: 'succeeded', states: expect.not.arrayContaining(['AccountSkipped']), output: { accounts: [expect.objectContaining({ accountId: w.accountId, status: 'completed' })], anyFailed: false } });
     const runs = await w.stores.runs.listRuns({ limit: 5 });
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'completed', runId: (outcome as { output: SweepStepReport }).output.runId });
+    expect(runs[0]).toMatchObject({ status: 'completed', runId: resultOf(outcome)?.runId });
     const breaking = SMALL.slice(0, 3_000).filter((s) => BREAKING.has(s.shareId!)).map((s) => s.shareId!);
     // Queued once: the retried evaluate reports the recorded run and does nothing again.
     expect(w.queuedShareIds().sort()).toEqual(breaking.sort());
@@ -174,9 +177,9 @@ describe('the sweep state machine on the real handler', () => {
     release();
     const firstOutcome = await firstRun;
 
-    expect(stepsOf(second.events)).toEqual(['start']);
-    expect(secondOutcome).toMatchObject({ status: 'succeeded', states: expect.arrayContaining(['Skipped']) });
-    expect(firstOutcome).toMatchObject({ status: 'succeeded', output: { status: 'completed' } });
+    expect(stepsOf(second.events)).toEqual(['accounts', 'start']);
+    expect(secondOutcome).toMatchObject({ status: 'succeeded', states: expect.arrayContaining(['AccountSkipped']), output: { accounts: [expect.objectContaining({ status: 'skipped' })] } });
+    expect(firstOutcome).toMatchObject({ status: 'succeeded', output: { accounts: [expect.objectContaining({ accountId: w.accountId, status: 'completed' })], anyFailed: false } });
     const breaking = SMALL.slice(0, 3_000).filter((s) => BREAKING.has(s.shareId!)).map((s) => s.shareId!);
     expect(w.queuedShareIds().sort()).toEqual(breaking.sort());
   });
