@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isEmailAddress } from '../lib/contracts/email-address';
+import { ACCOUNT_ID_PATTERN } from '../lib/domain/schema-parts';
 import { isTimeZone } from '../lib/shared/time-zone';
 
 /**
@@ -155,9 +156,6 @@ const intSetting = (min: number, max: number) =>
       .max(max, { error: `must be a whole number from ${min} to ${max}` }),
   );
 
-// The registry's account ids (lib/contracts/account-entry.ts): they become alarm dimensions.
-const ACCOUNT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
-
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((.+)\)$/;
 
@@ -223,7 +221,7 @@ const schema = z.object({
   accounts: z
     .preprocess(
       (value) => (typeof value === 'string' ? value.split(',').map((id) => id.trim()).filter((id) => id !== '') : value),
-      z.array(z.string({ error: 'must be a list of account ids' }).regex(ACCOUNT_ID, { error: 'each must be an account id: 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }), {
+      z.array(z.string({ error: 'must be a list of account ids' }).regex(ACCOUNT_ID_PATTERN, { error: 'each must be an account id: 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }), {
         error: 'must be a list of account ids (JSON) or ids separated by commas',
       }),
     )

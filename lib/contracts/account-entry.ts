@@ -5,6 +5,7 @@
  * by hand in the console is refused with the same words as a bad command line.
  */
 import * as z from 'zod';
+import { ACCOUNT_ID_PATTERN } from '../domain/schema-parts';
 import { isTimeZone } from '../shared/time-zone';
 import { formatIssues } from './issues';
 
@@ -29,8 +30,6 @@ export function secretPrefixProblems(entry: Pick<AccountEntry, 'accountId' | 'se
   return [`account "${entry.accountId}": secretName: must start with "${prefix}" (the deployment's secrets: the functions may read only those)`];
 }
 
-// Ids go into table keys (`RUN#<id>`), alarm dimensions and execution names: no separators.
-const ACCOUNT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
 // The characters Secrets Manager allows in a name.
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
@@ -52,7 +51,7 @@ const guardrailsSchema = z.strictObject({
 });
 
 export const accountEntrySchema = z.strictObject({
-  accountId: z.string({ error: 'must be text' }).regex(ACCOUNT_ID, { error: 'must be 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }),
+  accountId: z.string({ error: 'must be text' }).regex(ACCOUNT_ID_PATTERN, { error: 'must be 1-64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit' }),
   displayName: z.string({ error: 'must be text' }).trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
   secretName: z.string({ error: 'must be text' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager name (letters, digits and /_+=.@-)' }),
   baseUrl: z.string({ error: 'must be text' }).refine(isBaseUrl, { error: 'must be an https origin such as https://www.terabox.com (http only to localhost)' }).default('https://www.terabox.com'),
@@ -74,6 +73,6 @@ export function validateAccountEntry(value: unknown): AccountEntryCheck {
   const parsed = accountEntrySchema.safeParse(value);
   if (parsed.success) return { ok: true, entry: parsed.data };
   const id = typeof value === 'object' && value !== null && typeof (value as { accountId?: unknown }).accountId === 'string' ? (value as { accountId: string }).accountId : undefined;
-  const label = id !== undefined && ACCOUNT_ID.test(id) ? `account "${id}"` : 'account';
+  const label = id !== undefined && ACCOUNT_ID_PATTERN.test(id) ? `account "${id}"` : 'account';
   return { ok: false, errors: formatIssues(parsed.error.issues).map((line) => `${label}: ${line}`) };
 }

@@ -47,9 +47,9 @@ export const pathPrefixSchema = z
   .startsWith('/', { error: 'must start with "/" (shared paths are absolute)' });
 
 /**
- * A TeraBox account id, as the account registry spells it (the rule of `accountEntrySchema` in
- * lib/contracts/account-entry.ts, repeated here because the domain imports no contracts; a unit
- * test checks that both accept the same ids). Ids go into table keys: no separators.
+ * A TeraBox account id, as the account registry spells it: the one rule for the registry
+ * (lib/contracts/account-entry.ts), policy `accounts` lists and the stack's `shareLifecycle:accounts`.
+ * Ids go into table keys (`RUN#<id>`), alarm dimensions and execution names: no separators.
  */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
 

@@ -39,11 +39,11 @@ describe('accounts on policies and exemptions', () => {
     expect(errorsOf(rawExemption({ accounts: ['b', 'b'] }))).toEqual([`${E}: accounts[1]: account "b" is listed twice`]);
   });
 
-  it.each(['a', 'A1', 'team-b', 'x.y_z', 'a'.repeat(64), 'a'.repeat(65), '-a', 'a-', 'a/b', 'a#b', '', 'a b', 'é'])(
-    'accepts account id %j exactly when the account registry does',
-    (id) => {
-      const registry = accountEntrySchema.shape.accountId.safeParse(id).success;
-      expect(ACCOUNT_ID_PATTERN.test(id)).toBe(registry);
-    },
-  );
+  it.each([
+    ['a', true], ['A1', true], ['team-b', true], ['x.y_z', true], ['a'.repeat(64), true],
+    ['a'.repeat(65), false], ['-a', false], ['a-', false], ['a/b', false], ['a#b', false], ['', false], ['a b', false], ['é', false],
+  ])('the one account-id rule (registry, policies, shareLifecycle:accounts) takes %j: %s', (id, ok) => {
+    expect(ACCOUNT_ID_PATTERN.test(id)).toBe(ok);
+    expect(accountEntrySchema.shape.accountId.safeParse(id).success).toBe(ok);
+  });
 });
