@@ -314,7 +314,7 @@ function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { cr
   const listEndpoint = options.listEndpoint ?? 'sharelist';
   const cancelBatchSize = options.cancelBatchSize ?? 100;
   return {
-    create: { accountId, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused },
+    create: { accountId, policiesTable: names.policies, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused },
     sweep: {
       accountId,
       policiesTable: names.policies,
@@ -332,7 +332,7 @@ function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { cr
       noticeDelivery: 'email',
       ...unused,
     },
-    cancel: { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },
+    cancel: { accountId, policiesTable: names.policies, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },
   };
 }
 
