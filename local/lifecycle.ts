@@ -24,6 +24,7 @@ import { htmlReportInput, writeHtmlReport } from '../lib/cli/html-report';
 import { runDiffWithPrevious } from '../lib/cli/runs-diff';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 import { applyRequesters } from './notices';
+import { sweepOtherAccounts, withDeploymentAccount, type AccountLine } from './accounts';
 import { LOCAL_SEED, MALFORMED_REQUEST_BODY, UNREADABLE_REQUEST_BODY, samplesDir } from './sample-account';
 
 export interface LocalRunOptions extends LocalStackOptions {
@@ -43,6 +44,8 @@ export interface LocalRunOptions extends LocalStackOptions {
 
 export interface RequestOutcome {
   requestId: string;
+  /** The account the request named (absent: it named none). */
+  account?: string;
   requester?: string;
   status: ShareRecordStatus | 'dead-lettered' | 'unknown';
   shareId?: string;
@@ -78,8 +81,10 @@ export interface LocalRunReport {
     seed: string;
     tables: { policies: string; shares: string; inventory: string; runs: string };
   };
-  /** Shares on the emulator: as seeded, once the requests were created, and at the end. */
+  /** Shares on the deployment account's emulator: as seeded, once the requests were created, and at the end. */
   account: { seeded: number; beforeSweeps: number; after: number; files: number };
+  /** Every account served, the deployment's first: its shares, requests, plan and enforcing run. */
+  accounts: AccountLine[];
   policies: { lines: PolicyLine[]; exemptions: Array<{ exemptionId: string; reason: string }> };
   requests: {
     sent: number;
@@ -154,10 +159,8 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const timed = stepTimer(timings);
   const samples = samplesDir();
   const seeded = stack.emulator.state.shares.size;
-  step(
-    `started the TeraBox emulator at ${stack.emulator.url} (${seeded} shares, ${stack.emulator.state.files.size} files) ` +
-      `and DynamoDB (dynalite) at ${stack.dynamo.endpoint} in ${timings.start} ms`,
-  );
+  const seededBy = new Map(stack.accounts.map((a) => [a.accountId, a.emulator.state.shares.size]));
+  step(startedLine(stack, timings.start ?? 0));
 
   const policiesFile = options.policiesFile ?? join(samples, 'policies.json');
   const validated = await applyPolicies(stack, policiesFile, timed);
@@ -170,7 +173,7 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   );
 
   const badMessages = options.badMessages !== false;
-  const { requests, batches } = await createRequests(stack, options.requestsFile ?? join(samples, 'requests.jsonl'), badMessages, timed);
+  const { requests, batches, createdBy } = await createRequests(stack, options.requestsFile ?? join(samples, 'requests.jsonl'), badMessages, timed);
   step(
     `create-shares handled ${requests.sent} messages in ${batches} batch(es): ` +
       `${requests.created} created, ${requests.rejected} rejected, ${requests.failed} failed, ${requests.deadLettered} to the dead-letter queue`,
@@ -186,13 +189,15 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
   const cancelledOnTerabox = sorted([...beforeEnforce].filter((id) => !stack.emulator.state.shares.has(id)));
   step(`enforced (${enforce.runId}): ${enforce.cancelled.length} shares sent to the cancel queue; cancel-shares ran ${cancelDrain.batches} batch(es)`);
   const cancelled = await cancelledShares(stack, enforce.runId);
+  const others = await sweepOtherAccounts(stack, { seeded: seededBy, created: createdBy, timed, step, check: checkAgainstPlan });
   const mailed = await timed('notify', () => stack.notices.deliver());
   step(`notify-owners mailed ${mailed.mails.length} digest(s) for ${mailed.notices} grace notice(s) through the local SES server; read them at ${stack.notices.ses.url}`);
   const htmlReport = options.htmlFile === undefined ? undefined : await timed('html', () => writeEnforceReport(stack, enforce.runId, options.htmlFile as string));
   if (htmlReport !== undefined) step(htmlReport.error ?? `wrote the HTML report of ${enforce.runId} to ${htmlReport.file}`);
 
   // 5. the enforcing run against its plan.
-  const problems = checkAgainstPlan(plan, enforce, cancelledOnTerabox);
+  const deploymentRuns = { plan, enforce, cancelledOnTerabox, problems: checkAgainstPlan(plan, enforce, cancelledOnTerabox) };
+  const { accounts, problems } = withDeploymentAccount(stack, { seeded, beforeSweeps, created: createdBy.get(stack.accountId) ?? 0 }, deploymentRuns, others);
   timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
 
   return {
@@ -203,6 +208,7 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
       tables: { ...stack.dynamo.names },
     },
     account: { seeded, beforeSweeps, after: stack.emulator.state.shares.size, files: stack.emulator.state.files.size },
+    accounts,
     policies: { lines: policyLines(validated.policies, plan, enforce), exemptions: validated.exemptions.map((e) => ({ exemptionId: e.exemptionId, reason: e.reason })) },
     requests,
     plan,
@@ -225,6 +231,12 @@ export async function runLifecycleOn(stack: LocalStack, options: LocalRunOptions
     timings,
     ...(htmlReport !== undefined ? { htmlReport } : {}),
   };
+}
+
+/** The first progress line: the emulators and DynamoDB started. */
+function startedLine(stack: LocalStack, startMs: number): string {
+  const emulators = stack.accounts.map((a) => `${a.accountId === stack.accountId ? 'the TeraBox emulator' : `account ${a.accountId}'s`} at ${a.emulator.url} (${a.emulator.state.shares.size} shares, ${a.emulator.state.files.size} files)`);
+  return `started ${emulators.join(', ')} and DynamoDB (dynalite) at ${stack.dynamo.endpoint} in ${startMs} ms`;
 }
 
 /**
@@ -281,7 +293,7 @@ async function createRequests(
   requestsFile: string,
   badMessages: boolean,
   timed: Timed,
-): Promise<{ requests: LocalRunReport['requests']; batches: number }> {
+): Promise<{ requests: LocalRunReport['requests']; batches: number; createdBy: Map<string, number> }> {
   const parsed = parseShareRequestLines(await readFile(requestsFile, 'utf8'));
   if (!parsed.ok) throw new LocalRunError(`${requestsFile} has invalid requests: ${parsed.errors.join('; ')}`);
   const drain = await timed('requests', async () => {
@@ -293,9 +305,13 @@ async function createRequests(
     }
     return stack.drainRequests();
   });
-  const requestIds = [...parsed.requests.map((r) => r.requestId), ...(badMessages ? [(JSON.parse(MALFORMED_REQUEST_BODY) as { requestId: string }).requestId] : [])];
+  const malformed = JSON.parse(MALFORMED_REQUEST_BODY) as { requestId: string };
+  const asked = [...parsed.requests.map((r) => ({ requestId: r.requestId, account: r.account })), ...(badMessages ? [{ requestId: malformed.requestId, account: undefined }] : [])];
+  const requestIds = asked.map((r) => r.requestId);
   const outcomes: RequestOutcome[] = [];
-  for (const requestId of requestIds) outcomes.push(await requestOutcome(stack, requestId));
+  for (const { requestId, account } of asked) outcomes.push(await requestOutcome(stack, requestId, account));
+  const createdBy = new Map<string, number>();
+  for (const o of outcomes) if (o.status === 'created') createdBy.set(o.account ?? stack.accountId, (createdBy.get(o.account ?? stack.accountId) ?? 0) + 1);
   const deadLettered = stack.requestDeadLetters.approximateNumberOfMessages;
   if (badMessages) outcomes.push({ requestId: '(unreadable message)', status: 'dead-lettered', reason: 'body is not valid JSON: nothing to record it under' });
   const count = (status: RequestOutcome['status']): number => outcomes.filter((o) => o.status === status).length;
@@ -307,15 +323,18 @@ async function createRequests(
     failed: count('failed'),
     deadLettered,
   };
-  return { requests, batches: drain.batches };
+  return { requests, batches: drain.batches, createdBy };
 }
 
-/** What became of one request, from its share record. */
-async function requestOutcome(stack: LocalStack, requestId: string): Promise<RequestOutcome> {
-  const record = await stack.dynamo.stores.shareRecords.get(requestId);
-  if (record === undefined) return { requestId, status: 'unknown' };
+/** What became of one request, from its share record (in the partition of the account it named). */
+async function requestOutcome(stack: LocalStack, requestId: string, account: string | undefined): Promise<RequestOutcome> {
+  const stores = stack.accounts.find((a) => a.accountId === account)?.stores ?? stack.dynamo.stores;
+  const record = await stores.shareRecords.get(requestId);
+  const named = account !== undefined ? { account } : {};
+  if (record === undefined) return { requestId, ...named, status: 'unknown' };
   return {
     requestId,
+    ...named,
     status: record.status,
     ...(record.requester !== undefined ? { requester: record.requester } : {}),
     ...(record.shareId !== undefined ? { shareId: record.shareId } : {}),

@@ -8,7 +8,7 @@
 import type { Context } from 'aws-lambda';
 import { createCancelSharesHandler, type CancelSharesHandler } from '../functions/cancel-shares/handler';
 import { createCreateSharesHandler, type CreateSharesHandler } from '../functions/create-shares/handler';
-import { buildRuntime } from '../functions/shared';
+import { buildRuntime, type RuntimeOverrides } from '../functions/shared';
 import { createSweepHandler, SweepFailedError, type SweepHandlerResult } from '../functions/sweep-shares/handler';
 import type { ShareRequestSendResult } from '../lib/app/messaging-ports';
 import { systemClock, type Clock } from '../lib/app/ports';
@@ -27,9 +27,11 @@ import {
 import type { ShareRequestMessage } from '../lib/contracts/share-request';
 import { startEmulator, type RunningEmulator } from '../lib/terabox/emulator';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../lib/stores/embedded-dynamodb';
+import { createStores, type Stores } from '../lib/stores/create-stores';
+import { validateAccountEntry } from '../lib/contracts/account-entry';
 import { startLocalNotices, type LocalNotices } from './notices';
 import { localObservability, type RecordingMetrics } from './observability';
-import { LOCAL_SEED, SAMPLE_FILES } from './sample-account';
+import { LOCAL_SEED, SAMPLE_FILES, SUPPORT_ACCOUNT } from './sample-account';
 
 export const LOCAL_NDUS = 'emulator-ndus';
 
@@ -44,6 +46,8 @@ export interface LocalStackOptions {
   /** The local SES server's port (default: any free one). */
   sesPort?: number;
   accountId?: string;
+  /** Also serve the second account (SUPPORT_ACCOUNT) on an emulator of its own (default true). */
+  secondAccount?: boolean;
   guardrails?: GuardrailLimits;
   /** Shares per cancel message (default 100, as in the stack). */
   cancelBatchSize?: number;
@@ -61,8 +65,19 @@ export interface LocalStackOptions {
   clock?: Clock;
 }
 
-export interface LocalStack {
+/** One TeraBox account the local stack serves: its emulator and the stores of its partition. */
+export interface LocalAccount {
+  accountId: string;
+  displayName: string;
   emulator: RunningEmulator;
+  stores: Stores;
+}
+
+export interface LocalStack {
+  /** The deployment account's emulator (`accounts[0]`). */
+  emulator: RunningEmulator;
+  /** Every account served: the deployment's first, then the registered ones. */
+  accounts: LocalAccount[];
   dynamo: EmbeddedDynamoDb;
   events: InMemoryEventBus;
   requestQueue: InMemoryQueue;
@@ -80,8 +95,8 @@ export interface LocalStack {
   sendRaw(body: string): void;
   /** Delivers the request queue to create-shares until it is empty. */
   drainRequests(): Promise<DrainSummary>;
-  /** One sweep-shares invocation; a failed run comes back as its report (status `failed`). */
-  sweep(event: { dryRun?: boolean; trigger?: string }): Promise<SweepHandlerResult>;
+  /** One sweep-shares invocation (of `accountId`, default the deployment's); a failed run comes back as its report (status `failed`). */
+  sweep(event: { dryRun?: boolean; trigger?: string; accountId?: string }): Promise<SweepHandlerResult>;
   /** Delivers the cancel queue to cancel-shares until it is empty. */
   drainCancels(onBatch?: (shares: number) => void, signal?: AbortSignal): Promise<DrainSummary>;
   /** The environment that points the CLI at this stack (tables, DynamoDB endpoint, TeraBox). */
@@ -95,15 +110,27 @@ type LocalFunction = 'create-shares' | 'sweep-shares' | 'cancel-shares';
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const clock = options.clock ?? systemClock;
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
-  const { emulator, dynamo } = await startServices(options, clock, accountId);
+  const { emulator, dynamo, support } = await startServices(options, clock, accountId);
   const requests = localQueue('share-requests', clock, options);
   const cancels = localQueue('share-cancel', clock, options);
   const events = new InMemoryEventBus({ busName: 'local-bus', clock });
-  const handlers = buildHandlers(options, { clock, accountId, emulator, dynamo, events, cancelQueue: cancels.main });
+  const handlers = buildHandlers(options, { clock, accountId, emulator, dynamo, events, cancelQueue: cancels.main, ...(support ? { support } : {}) });
+  const closeServices = async (): Promise<void> => {
+    await Promise.all([emulator.close(), dynamo.close(), support?.close()]);
+  };
   const notices = await startNoticesOrClose(options, { clock, accountId, emulator, dynamo, events }, async () => {
     handlers.close();
-    await Promise.all([emulator.close(), dynamo.close()]);
+    await closeServices();
   });
+  const accounts: LocalAccount[] = [{ accountId, displayName: 'the deployment account', emulator, stores: dynamo.stores }];
+  if (support) {
+    accounts.push({
+      accountId: SUPPORT_ACCOUNT.accountId,
+      displayName: SUPPORT_ACCOUNT.displayName,
+      emulator: support,
+      stores: createStores({ client: dynamo.client, names: dynamo.names, accountId: SUPPORT_ACCOUNT.accountId }),
+    });
+  }
   const requestPort = new InMemoryShareRequestQueue(requests.main);
   // The scheduled function's timeout in the stack: 15 minutes.
   const sweepContext = (): Context => localLambdaContext('sweep-shares', { clock, timeoutMs: 15 * 60_000 });
@@ -111,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let closed = false;
   return {
     emulator,
+    accounts,
     dynamo,
     events,
     requestQueue: requests.main,
@@ -125,7 +153,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     drainRequests: () => requests.main.drain(handlers.createShares),
     async sweep(event) {
       try {
-        return await handlers.sweep({ ...(event.dryRun !== undefined ? { dryRun: event.dryRun } : {}), trigger: event.trigger ?? 'local' }, sweepContext());
+        const request = { ...(event.dryRun !== undefined ? { dryRun: event.dryRun } : {}), ...(event.accountId !== undefined ? { accountId: event.accountId } : {}), trigger: event.trigger ?? 'local' };
+        return await handlers.sweep(request, sweepContext());
       } catch (error) {
         if (error instanceof SweepFailedError) return error.report;
         throw error;
@@ -141,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (closed) return;
       closed = true;
       handlers.close();
-      await Promise.all([emulator.close(), dynamo.close(), notices.close()]);
+      await Promise.all([closeServices(), notices.close()]);
     },
   };
 }
@@ -169,9 +198,17 @@ async function startNoticesOrClose(
   }
 }
 
-/** The emulator (seeded, with the sample files) and dynalite; neither is left running on failure. */
-async function startServices(options: LocalStackOptions, clock: Clock, accountId: string): Promise<{ emulator: RunningEmulator; dynamo: EmbeddedDynamoDb }> {
-  const [emulator, dynamo] = await Promise.all([
+interface Services {
+  emulator: RunningEmulator;
+  dynamo: EmbeddedDynamoDb;
+  /** The second account's emulator, registered in the account registry. */
+  support?: RunningEmulator;
+}
+
+/** The emulators (seeded, with the sample files) and dynalite; none is left running on failure. */
+async function startServices(options: LocalStackOptions, clock: Clock, accountId: string): Promise<Services> {
+  const withSupport = options.secondAccount !== false;
+  const [emulator, dynamo, support] = await Promise.all([
     startEmulator({
       seed: options.seed ?? LOCAL_SEED,
       ...(options.faults !== undefined ? { faults: options.faults } : {}),
@@ -180,14 +217,32 @@ async function startServices(options: LocalStackOptions, clock: Clock, accountId
       now: () => clock.now(),
     }),
     startEmbeddedDynamoDb({ tablePrefix: 'local', accountId, ...(options.dynamoPort !== undefined ? { port: options.dynamoPort } : {}) }),
+    withSupport ? startEmulator({ seed: SUPPORT_ACCOUNT.seed, ndus: SUPPORT_ACCOUNT.ndus, now: () => clock.now() }) : undefined,
   ]);
   try {
     emulator.state.addFiles([...SAMPLE_FILES]);
+    if (support) {
+      support.state.addFiles([...SAMPLE_FILES]);
+      await registerSupportAccount(dynamo, support);
+    }
   } catch (error) {
-    await Promise.all([emulator.close(), dynamo.close()]);
+    await Promise.all([emulator.close(), dynamo.close(), support?.close()]);
     throw error;
   }
-  return { emulator, dynamo };
+  return { emulator, dynamo, ...(support ? { support } : {}) };
+}
+
+/** The second account's registry entry, as `share-lifecycle accounts add` writes it. */
+async function registerSupportAccount(dynamo: EmbeddedDynamoDb, support: RunningEmulator): Promise<void> {
+  const checked = validateAccountEntry({
+    accountId: SUPPORT_ACCOUNT.accountId,
+    displayName: SUPPORT_ACCOUNT.displayName,
+    // Named as the stack's prefix would have it; locally the emulator's cookie stands in for the secret.
+    secretName: `local/accounts/${SUPPORT_ACCOUNT.accountId}`,
+    baseUrl: new URL(support.url).origin + '/',
+  });
+  if (!checked.ok) throw new Error(`the local second account is not a valid registry entry: ${checked.errors.join('; ')}`);
+  await dynamo.stores.accounts.add(checked.entry, Date.now());
 }
 
 /** A queue with its dead-letter queue, redriven as the stack's SQS queues are. */
@@ -205,6 +260,7 @@ interface HandlerWiring {
   dynamo: EmbeddedDynamoDb;
   events: InMemoryEventBus;
   cancelQueue: InMemoryQueue;
+  support?: RunningEmulator;
 }
 
 interface LocalHandlers {
@@ -220,7 +276,11 @@ interface LocalHandlers {
 function buildHandlers(options: LocalStackOptions, wiring: HandlerWiring): LocalHandlers {
   const { clock, emulator, dynamo, events } = wiring;
   const credentials = new EnvCredentialsProvider({ TERABOX_NDUS: LOCAL_NDUS, TERABOX_BASE_URL: emulator.url });
-  const common = { dynamoClient: dynamo.client, credentials, events, clock };
+  // The second account's session: its emulator's cookie (Secrets Manager in the stack).
+  const support = wiring.support;
+  const supportCredentials = support ? new EnvCredentialsProvider({ TERABOX_NDUS: SUPPORT_ACCOUNT.ndus, TERABOX_BASE_URL: support.url }) : undefined;
+  const accountOverrides = (id: string): Partial<RuntimeOverrides> => (id === SUPPORT_ACCOUNT.accountId && supportCredentials ? { credentials: supportCredentials } : {});
+  const common = { dynamoClient: dynamo.client, credentials, events, clock, accountOverrides };
   const observe = (name: LocalFunction) => localObservability(name, options.logLevel);
   const createObs = observe('create-shares');
   const sweepObs = observe('sweep-shares');
@@ -230,15 +290,16 @@ function buildHandlers(options: LocalStackOptions, wiring: HandlerWiring): Local
   const createShares: CreateSharesHandler = createCreateSharesHandler({ config: configs.create, overrides: { ...common, ...createObs, functionName: 'create-shares' } });
   const cancelShares: CancelSharesHandler = createCancelSharesHandler({ config: configs.cancel, overrides: { ...common, ...cancelObs, functionName: 'cancel-shares' } });
   // Built here (not inside the factory) so that its TeraBox connections can be closed.
-  const sweepRuntime = buildRuntime(configs.sweep, { ...common, ...sweepObs, functionName: 'sweep-shares', cancelQueue: new InMemoryCancelQueue(wiring.cancelQueue) });
+  const sweepOverrides = { ...common, ...sweepObs, functionName: 'sweep-shares', cancelQueue: new InMemoryCancelQueue(wiring.cancelQueue) };
+  const sweepRuntime = buildRuntime(configs.sweep, sweepOverrides);
   return {
     createShares,
     cancelShares,
-    sweep: createSweepHandler({ config: configs.sweep, runtime: sweepRuntime }),
+    sweep: createSweepHandler({ config: configs.sweep, runtime: sweepRuntime, overrides: sweepOverrides }),
     metrics: { 'create-shares': createObs.metrics, 'sweep-shares': sweepObs.metrics, 'cancel-shares': cancelObs.metrics },
     close() {
-      createShares.runtime.close();
-      cancelShares.runtime.close();
+      createShares.accounts.close();
+      cancelShares.accounts.close();
       sweepRuntime.close();
     },
   };
@@ -253,7 +314,7 @@ function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { cr
   const listEndpoint = options.listEndpoint ?? 'sharelist';
   const cancelBatchSize = options.cancelBatchSize ?? 100;
   return {
-    create: { accountId, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused },
+    create: { accountId, policiesTable: names.policies, sharesTable: names.shares, defaultPeriod: 7, listEndpoint, ...unused },
     sweep: {
       accountId,
       policiesTable: names.policies,
@@ -271,7 +332,7 @@ function handlerConfigs(options: LocalStackOptions, wiring: HandlerWiring): { cr
       noticeDelivery: 'email',
       ...unused,
     },
-    cancel: { accountId, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },
+    cancel: { accountId, policiesTable: names.policies, sharesTable: names.shares, runsTable: names.runs, globalDryRun: false, cancelBatchSize, ...unused },
   };
 }
 

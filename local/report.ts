@@ -32,6 +32,7 @@ export function renderLocalReport(report: LocalRunReport, options: RenderOptions
     ...planSection(report),
     ...enforceSection(report, options),
     ...checkSection(report),
+    ...accountsSection(report),
     ...noticesSection(report),
     ...observabilitySection(report),
   ].join('');
@@ -142,6 +143,28 @@ function checkSection(report: LocalRunReport): string[] {
   const html = report.htmlReport;
   if (html?.error !== undefined) out.push(`  ✗ ${html.error}\n`);
   else if (html !== undefined) out.push(`  HTML report of the enforcing run: ${html.file} (open it in a browser)\n`);
+  return out;
+}
+
+/** Every account the run served: each swept with its own runs, lease and audit trail. */
+function accountsSection({ accounts }: LocalRunReport): string[] {
+  const out = [heading(`Accounts (${accounts.length}: one sweep each, one after the other, as the state machine's Map runs them)`)];
+  out.push(
+    renderTable(
+      ['ACCOUNT', 'EMULATOR', 'SHARES', 'REQUESTS', 'PLAN', 'ENFORCE', 'CHECK'],
+      accounts.map((a) => [
+        a.accountId === accounts[0]?.accountId ? `${a.accountId} (deployment)` : `${a.accountId} (${a.displayName})`,
+        a.emulatorUrl,
+        `${a.seeded} -> ${a.beforeSweeps} -> ${a.after}`,
+        `${a.created} created`,
+        `${a.plan.planned} planned (${a.plan.status})`,
+        `${a.enforce.cancelled} cancelled (${a.enforce.status})`,
+        a.problems.length === 0 ? 'as planned' : `PROBLEMS: ${a.problems.join('; ')}`,
+      ]),
+      60,
+    ),
+    '  (shares: seeded -> after the requests -> after the enforcing run and its cancel batches)\n',
+  );
   return out;
 }
 

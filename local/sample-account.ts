@@ -12,6 +12,18 @@ import type { NewEmulatorFile } from '../lib/terabox/emulator';
  */
 export const LOCAL_SEED = 'files=1000,shares=300,maxAgeDays=120,seed=7,public=0.7';
 
+/**
+ * The second account of the local run: a support desk's, on an emulator of its own, registered in
+ * the account registry as `accounts add` would (its secret is the emulator's cookie). Requests name
+ * it with `"account": "support"`; the sweep covers it with its own run, lease and audit trail.
+ */
+export const SUPPORT_ACCOUNT = {
+  accountId: 'support',
+  displayName: 'Support desk',
+  seed: 'files=400,shares=120,maxAgeDays=120,seed=23,public=0.7',
+  ndus: 'emulator-ndus-support',
+} as const;
+
 export const SAMPLE_FILES: readonly NewEmulatorFile[] = [
   { path: '/Public/campaigns/spring-brochure.pdf', fsId: '900000000000001', size: 2_400_000 },
   { path: '/Public/campaigns/spring-video.mp4', fsId: '900000000000002', size: 48_000_000 },

@@ -5,7 +5,8 @@
  *   samples/requests.jsonl) and from an inbox folder: every `*.json` / `*.jsonl` file dropped
  *   there is validated, sent, and renamed to `<name>.done` (or `<name>.rejected` when invalid).
  *   Requests go through the request queue to create-shares at once.
- * - A sweep runs in enforce mode every `intervalMs`, its cancel batches through cancel-shares.
+ * - An enforcing sweep of every account served (one after the other) runs every `intervalMs`, its
+ *   cancel batches through cancel-shares. With several accounts, a request must name its account.
  * - The stack's settings are printed, so that the CLI can be pointed at it from another terminal.
  * - Ctrl-C (SIGINT) or SIGTERM stops cleanly: nothing new starts, the cancel batch in flight
  *   finishes, and the shares cancelled by an interrupted sweep are printed (the local tables live
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseShareRequestLines, type ShareRequestMessage } from '../lib/contracts/share-request';
-import type { LocalStack } from './local-stack';
+import type { LocalAccount, LocalStack } from './local-stack';
 
 export interface WatchOptions {
   intervalMs: number;
@@ -38,7 +39,7 @@ export interface WatchOutcome {
   /** The SIGINT/SIGTERM that stopped it; undefined when stopped through `signal`. */
   stoppedBy?: NodeJS.Signals;
   /** The sweep whose cancels the stop cut short, and what it had cancelled by then. */
-  interruptedSweep?: { runId: string; cancelled: string[]; notSent: number };
+  interruptedSweep?: { runId: string; accountId: string; cancelled: string[]; notSent: number };
 }
 
 /** Runs the watch loop on `stack` until stopped; resolves once everything it started has ended. */
@@ -61,7 +62,7 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
   removeSignalHandlers();
   const cut = session.outcome.interruptedSweep;
   if (cut !== undefined) {
-    out(`sweep ${cut.runId} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
+    out(`sweep ${cut.runId}${stack.accounts.length > 1 ? ` (account ${cut.accountId})` : ''} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
     for (const id of cut.cancelled) out(`  cancelled ${id}\n`);
   }
   out('stopped\n');
@@ -77,6 +78,7 @@ function watchBanner(stack: LocalStack, options: WatchOptions): string {
     'Point the CLI at this stack from another terminal:',
     ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
     '  npx share-lifecycle shares list        # or: policies list, runs list, requesters list, sweep --dry-run, ...',
+    ...stack.accounts.slice(1).map((a) => `  npx share-lifecycle runs list --account ${a.accountId}   # ${a.displayName}: its runs, shares and records`),
     `The digests of grace notices (local SES): ${stack.notices.ses.url} in a browser, ${stack.notices.ses.url}/store as JSON.`,
     'Ctrl-C stops.',
     '',
@@ -164,27 +166,40 @@ class WatchSession {
     await stack.send(requests);
     await stack.drainRequests();
     for (const r of requests) {
-      const record = await stack.dynamo.stores.shareRecords.get(r.requestId);
-      options.out(`request ${r.requestId}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
+      // Recorded in its account's partition; a request refused for an account not served, in the deployment's.
+      const stores = stack.accounts.find((a) => a.accountId === (r.account ?? stack.accountId))?.stores ?? stack.dynamo.stores;
+      const record = await stores.shareRecords.get(r.requestId);
+      options.out(`request ${r.requestId}${r.account !== undefined && stack.accounts.length > 1 ? ` (account ${r.account})` : ''}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
     }
   }
 
+  /** An enforcing sweep of every account the stack serves, one after the other (as the state machine's Map). */
   private async sweepOnce(): Promise<void> {
+    for (const account of this.stack.accounts) {
+      if (this.stopping.signal.aborted) return;
+      const cut = await this.sweepAccount(account.accountId, account.stores);
+      if (cut) return;
+    }
+  }
+
+  /** One account's sweep and its cancels; true when the stop cut its cancels short. */
+  private async sweepAccount(accountId: string, stores: LocalAccount['stores']): Promise<boolean> {
     const { stack, stopping } = this;
-    if (stopping.signal.aborted) return;
-    const report = await stack.sweep({ trigger: 'local-watch' });
+    const report = await stack.sweep({ trigger: 'local-watch', accountId });
     const drained = await stack.drainCancels(undefined, stopping.signal);
     if (drained.remaining > 0 && stopping.signal.aborted) {
-      this.outcome.interruptedSweep = { runId: report.runId, cancelled: await cancelledBy(stack, report.runId), notSent: drained.remaining };
-      return;
+      this.outcome.interruptedSweep = { runId: report.runId, accountId, cancelled: await cancelledBy(stores, report.runId), notSent: drained.remaining };
+      return true;
     }
     const g = report.guardrail;
     const mailed = await stack.notices.deliver();
+    const whose = stack.accounts.length > 1 ? ` (account ${accountId})` : '';
     this.options.out(
-      `sweep ${report.runId}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
+      `sweep ${report.runId}${whose}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
         `${mailed.mails.length > 0 ? `, ${mailed.mails.length} digest(s) mailed` : ''}` +
         `${g?.tripped ? ' (guardrail TRIPPED: nothing cancelled)' : ''}${report.errors.length > 0 ? `; errors: ${report.errors.join('; ')}` : ''}\n`,
     );
+    return false;
   }
 
   /** Sends every request file in the inbox, then renames it `.done` (or `.rejected`). */
@@ -206,9 +221,9 @@ class WatchSession {
 }
 
 /** The shares a run's cancels removed (or found gone), from its audit trail. */
-async function cancelledBy(stack: LocalStack, runId: string): Promise<string[]> {
+async function cancelledBy(stores: LocalAccount['stores'], runId: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const entry of stack.dynamo.stores.runs.listAudit(runId)) {
+  for await (const entry of stores.runs.listAudit(runId)) {
     if (entry.outcome === 'cancelled' || entry.outcome === 'already-gone' || entry.outcome === 'unconfirmed') ids.push(String(entry.shareId));
   }
   return ids.sort();

@@ -33,6 +33,8 @@ export interface SweepHandlerDeps {
 export interface SweepRequest {
   trigger: string;
   dryRun: boolean;
+  /** The account to sweep (default: the deployment's). */
+  accountId?: string;
 }
 
 export interface ComposedSweep {
@@ -94,8 +96,8 @@ export function composeSweep(deps: SweepHandlerDeps = {}): ComposedSweep {
     };
   };
 
-  const sweep = async ({ trigger, dryRun }: SweepRequest, context: Context | undefined): Promise<SweepReport> => {
-    const sweepDeps = await depsFor(await accountOf(accounts, undefined, 'start'), false);
+  const sweep = async ({ trigger, dryRun, accountId }: SweepRequest, context: Context | undefined): Promise<SweepReport> => {
+    const sweepDeps = await depsFor(await accountOf(accounts, accountId, 'start'), false);
     const deadline = deadlineSignal(context);
     try {
       return buildSweepReport(await runSweep(sweepDeps, { trigger, dryRun, ...(deadline.signal ? { signal: deadline.signal } : {}) }));

@@ -7,9 +7,11 @@ const sweepEventSchema = z.strictObject({
   dryRun: z.boolean({ error: 'must be true or false (a JSON boolean)' }).optional(),
   scheduledTime: z.string().max(64).optional(),
   executionId: z.string().max(256).optional(),
+  // A direct invocation sweeps one account: this one (registered and enabled), else the deployment's.
+  accountId: z.string().min(1).max(128).optional(),
 });
 
-/** The event: the schedule's input, or `{ "dryRun": true }` by hand (an empty event is a manual run). */
+/** The event: the schedule's input, or `{ "dryRun": true, "accountId": "brand" }` by hand (an empty event is a manual run of the deployment's account). */
 export type SweepEvent = z.input<typeof sweepEventSchema>;
 
 /** The invocation event is not one the sweep understands; nothing was done. */
@@ -18,7 +20,7 @@ export class SweepEventError extends Error {
 }
 
 /** What the sweep reads from its event; throws `SweepEventError` for anything else. */
-export function parseSweepEvent(event: unknown): { trigger: string; dryRun: boolean } {
+export function parseSweepEvent(event: unknown): { trigger: string; dryRun: boolean; accountId?: string } {
   const value = event === null || event === undefined ? {} : event;
   const parsed = sweepEventSchema.safeParse(value);
   if (!parsed.success) {
@@ -31,7 +33,7 @@ export function parseSweepEvent(event: unknown): { trigger: string; dryRun: bool
     );
   }
   const e = parsed.data;
-  return { trigger: e.trigger ?? 'manual', dryRun: e.dryRun === true };
+  return { trigger: e.trigger ?? 'manual', dryRun: e.dryRun === true, ...(e.accountId !== undefined ? { accountId: e.accountId } : {}) };
 }
 
 const stepStateSchema = z.object({
@@ -50,7 +52,8 @@ const stepStateSchema = z.object({
   }),
 });
 
-const executionInputSchema = sweepEventSchema.extend({ accountId: z.string().min(1).max(128).optional() });
+// The execution input is the direct event: the schedule's, or one an operator starts by hand.
+const executionInputSchema = sweepEventSchema;
 
 const stepEventSchema = z.discriminatedUnion('step', [
   z.strictObject({ step: z.literal('accounts'), input: executionInputSchema.nullish() }),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runLifecycleOn, runLocalLifecycle, type LocalRunReport } from '../../local/lifecycle';
 import { startLocalStack } from '../../local/local-stack';
 import { renderLocalReport } from '../../local/report';
+import { SUPPORT_ACCOUNT } from '../../local/sample-account';
 import { watchLocalStack } from '../../local/watch';
 import { parseShareRequestLines } from '../../lib/contracts/share-request';
 import { PassThrough } from 'node:stream';
@@ -43,7 +44,31 @@ describe('the local run (npm start)', () => {
     expect(byId).toEqual(expected);
     expect(report.requests).toMatchObject({ created: SAMPLE_REQUESTS.length - 1, rejected: 1, failed: 1, deadLettered: 1 });
     for (const o of report.requests.outcomes.filter((x) => x.status === 'created')) expect(o.shareId).toMatch(/^\d+$/);
-    expect(report.account.beforeSweeps).toBe(report.account.seeded + report.requests.created);
+    const createdOn = (account: string): number => SAMPLE_REQUESTS.filter((r) => r.account === account && r.requestId !== 'sample-0008').length;
+    expect(report.account.beforeSweeps).toBe(report.account.seeded + createdOn('default'));
+  });
+
+  it('serves two accounts: each request reaches its own account, each account is planned, enforced and checked on its own', () => {
+    expect(report.accounts.map((a) => a.accountId)).toEqual(['default', 'support']);
+    const [deployment, support] = report.accounts;
+    if (deployment === undefined || support === undefined) throw new Error('two accounts expected');
+    expect(support.emulatorUrl).not.toBe(deployment.emulatorUrl);
+    const named = (account: string): number => SAMPLE_REQUESTS.filter((r) => r.account === account).length;
+    expect(support.created).toBe(named('support'));
+    expect(deployment.created).toBe(named('default') - 1); // sample-0008 fails
+    expect(support.beforeSweeps).toBe(support.seeded + support.created);
+    for (const account of report.accounts) {
+      expect(account.problems).toEqual([]);
+      expect(account.plan.status).toBe('completed');
+      expect(account.enforce.status).toBe('completed');
+      expect(account.enforce.cancelled).toBe(account.plan.planned);
+      expect(account.cancelledOnTerabox).toHaveLength(account.plan.planned);
+      expect(account.after).toBe(account.beforeSweeps - account.plan.planned);
+    }
+    expect(support.plan.planned).toBeGreaterThan(0);
+    // Each account's runs are its own: different run ids, and the support account's enforcing run is not the deployment's.
+    expect(new Set(report.accounts.flatMap((a) => [a.plan.runId, a.enforce.runId])).size).toBe(4);
+    expect(report.check).toMatchObject({ matches: true, problems: [] });
   });
 
   it('plans first, cancels nothing in the plan, then the enforcing run cancels exactly what the plan said', () => {
@@ -78,7 +103,8 @@ describe('the local run (npm start)', () => {
       expect(text).toContain(heading);
     }
     expect(text).toContain(`✓ the enforcing run cancelled exactly the ${report.check.planned} shares the plan planned`);
-    expect(steps).toHaveLength(7);
+    expect(steps).toHaveLength(8); // one more for the support account's sweeps
+    expect(text).not.toContain(SUPPORT_ACCOUNT.ndus);
     expect(text).not.toContain('emulator-ndus'); // the emulator's cookie stays out of the report
   });
 
@@ -106,8 +132,11 @@ describe('the local run (npm start)', () => {
   });
 
   it('records events and metrics as the deployed functions would publish them', () => {
-    expect(report.events).toMatchObject({ ShareCreated: report.requests.created, ShareCancelled: report.check.planned, SweepCompleted: 2 });
-    expect(report.metrics['cancel-shares']).toMatchObject({ SharesCancelled: report.check.planned });
+    // Both accounts: a plan and an enforcing run each, and every account's cancels.
+    const planned = report.accounts.reduce((sum, a) => sum + a.plan.planned, 0);
+    expect(planned).toBeGreaterThan(report.check.planned);
+    expect(report.events).toMatchObject({ ShareCreated: report.requests.created, ShareCancelled: planned, SweepCompleted: 2 * report.accounts.length });
+    expect(report.metrics['cancel-shares']).toMatchObject({ SharesCancelled: planned });
   });
 });
 
@@ -140,19 +169,22 @@ describe('the local run in watch mode', () => {
         signal: controller.signal,
         handleSignals: false,
       });
-      stdin.write(`${JSON.stringify(aShareRequest({ requestId: 'watch-1', paths: ['/Team/sales/terms.pdf'], fsIds: undefined, password: undefined }))}\n`);
-      writeFileSync(join(inbox, 'more.jsonl'), `${JSON.stringify(aShareRequest({ requestId: 'watch-2', fsIds: ['900000000000006'], paths: undefined, password: undefined }))}\n`);
+      stdin.write(`${JSON.stringify(aShareRequest({ requestId: 'watch-1', account: 'default', paths: ['/Team/sales/terms.pdf'], fsIds: undefined, password: undefined }))}\n`);
+      writeFileSync(join(inbox, 'more.jsonl'), `${JSON.stringify(aShareRequest({ requestId: 'watch-2', account: 'support', paths: ['/Team/sales/terms.pdf'], fsIds: undefined, password: undefined }))}\n`);
       writeFileSync(join(inbox, 'bad.json'), '{"requestId":"watch-3"}');
-      await seen(/request watch-1: created/);
-      await seen(/request watch-2: created/);
-      await seen(/sweep \S+: completed/);
+      await seen(/request watch-1 \(account default\): created/);
+      await seen(/request watch-2 \(account support\): created/);
+      await seen(/sweep \S+ \(account default\): completed/);
+      await seen(/sweep \S+ \(account support\): completed/);
       controller.abort();
       await watching;
+      expect([...stack.accounts[1]!.emulator.state.shares.values()].some((s) => s.paths.includes('/Team/sales/terms.pdf'))).toBe(true);
       expect(output.join('')).toContain('not sent:');
       expect(readdirSync(inbox).sort()).toEqual(['bad.json.rejected', 'more.jsonl.done']);
       expect(output.join('')).toContain(`export TERABOX_BASE_URL=${stack.emulator.url}`);
       expect(output[output.length - 1]).toBe('stopped\n');
     } finally {
+      controller.abort();
       stdin.end();
       await stack.close();
       rmSync(inbox, { recursive: true, force: true });

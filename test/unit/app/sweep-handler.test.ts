@@ -35,6 +35,7 @@ describe('sweep-shares handler (event parsing)', () => {
     ['a dry-run switch given as text', { dryRun: 'true' }, 'dryRun: must be true or false (a JSON boolean)'],
     ['an event that is not an object', ['dryRun'], 'event: '],
     ['a trigger with spaces', { trigger: 'by hand' }, 'trigger: '],
+    ['a direct sweep of an account not served', { dryRun: true, accountId: 'someone-else' }, 'account "someone-else" is not served by this deployment: it is not in the account registry'],
   ])('refuses %s before doing anything', async (_label, event, problem) => {
     const error = await sweep(event as never, localLambdaContext('sweep-shares')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SweepEventError);
