@@ -25,6 +25,7 @@ import { DynamoDbShareRecordStore } from '../../../lib/stores/share-record-store
 import type { FetchLike } from '../../../lib/terabox';
 import { startEmulator, type RunningEmulator } from '../../../lib/terabox/emulator';
 import { aShareRequest } from '../../factories/messages';
+import { runSweepMachine } from '../../support/sweep-state-machine';
 import { aLambdaContext, anSqsEventOf, anSqsRecordWithBody } from '../../factories/sqs-events';
 import { useTestTables } from '../stores/tables';
 import { anEmulatorShare, publicLinksPolicy, T0, TestClock } from './sweep-shares-support';
@@ -266,6 +267,73 @@ describe('several accounts in one deployment', () => {
     expect(new Set(auth.map((doc) => doc.account))).toEqual(new Set([w.b.id]));
     const dims = (auth[0]!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions;
     expect(dims[0]).toContain('account');
+  });
+
+  it("one execution of the deployed state machine sweeps both accounts: each cancels exactly its own breaking shares, a policy for A alone never touches B", async () => {
+    const stores = createStores({ client: tables.client, names: tables.names, accountId: w.a.id });
+    await stores.policies.putPolicies([publicLinksPolicy(), { ...publicLinksPolicy(), policyId: 'a-only-any-age', accounts: [w.a.id], rule: { type: 'name', deny: ['**/a-secret-*'] } }], T0);
+    // Each account: old /Public/ links (break the 30-day policy), young ones, and an a-secret-* file (A's own rule only).
+    const sharesOf = (prefix: string, label: string) => [
+      anEmulatorShare(`${prefix}01`, `/Public/${label}-old-1.pdf`, 40),
+      anEmulatorShare(`${prefix}02`, `/Public/${label}-old-2.pdf`, 45),
+      anEmulatorShare(`${prefix}03`, `/Public/${label}-young.pdf`, 3),
+      anEmulatorShare(`${prefix}04`, `/Public/a-secret-${label}.txt`, 2),
+    ];
+    w.a.emulator.state.addShares(sharesOf('4100000000', 'a'));
+    w.b.emulator.state.addShares(sharesOf('5100000000', 'b'));
+    const sweep = sweepHandler();
+    let outcome: Awaited<ReturnType<typeof runSweepMachine>>;
+    try {
+      outcome = await runSweepMachine({ trigger: 'schedule' }, (event) => sweep(event, context()));
+    } finally {
+      sweep.accounts.close();
+    }
+    expect(outcome).toMatchObject({ status: 'succeeded', output: { anyFailed: false } });
+    const results = (outcome as { output: { accounts: Array<{ accountId: string; status: string; runId: string }> } }).output.accounts;
+    expect(results.map((r) => [r.accountId, r.status]).sort()).toEqual([[w.a.id, 'completed'], [w.b.id, 'completed']].sort());
+
+    const cancel = cancelHandler();
+    try {
+      const records = w.cancelQueue.snapshot().map((m) => anSqsRecordWithBody(m.body));
+      expect(await cancel(anSqsEventOf(...records), aLambdaContext())).toEqual({ batchItemFailures: [] });
+    } finally {
+      cancel.accounts.close();
+    }
+    expect([...w.a.emulator.state.shares.keys()].sort()).toEqual(['410000000003']);
+    expect([...w.b.emulator.state.shares.keys()].sort()).toEqual(['510000000003', '510000000004']);
+    for (const r of results) expect(await runsOf(r.accountId).getRun(r.runId)).toMatchObject({ status: 'completed', accountId: r.accountId });
+  });
+
+  it("an execution with B's cookie revoked fails B alone, with the auth metric naming B: A is swept and cancelled, the execution fails naming B", async () => {
+    await createStores({ client: tables.client, names: tables.names, accountId: w.a.id }).policies.putPolicies([publicLinksPolicy()], T0);
+    w.a.emulator.state.addShares([anEmulatorShare('420000000001', '/Public/a-old.pdf', 40), anEmulatorShare('420000000002', '/Public/a-young.pdf', 2)]);
+    w.b.emulator.state.addShares([anEmulatorShare('520000000001', '/Public/b-old.pdf', 40)]);
+    w.b.emulator.state.expireSession();
+    const sweep = sweepHandler();
+    let outcome: Awaited<ReturnType<typeof runSweepMachine>>;
+    try {
+      outcome = await runSweepMachine({ trigger: 'schedule' }, (event) => sweep(event, context()));
+    } finally {
+      sweep.accounts.close();
+    }
+    expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringContaining(JSON.stringify([w.b.id])) });
+    expect(outcome.status === 'failed' && outcome.cause).not.toContain(w.a.id);
+    const batches = w.cancelQueue.snapshot().map((m) => JSON.parse(m.body) as { accountId: string; shareIds: string[] });
+    expect(batches).toEqual([expect.objectContaining({ accountId: w.a.id, shareIds: ['420000000001'] })]);
+    const cancel = cancelHandler();
+    try {
+      await cancel(anSqsEventOf(...w.cancelQueue.snapshot().map((m) => anSqsRecordWithBody(m.body))), aLambdaContext());
+    } finally {
+      cancel.accounts.close();
+    }
+    expect([...w.a.emulator.state.shares.keys()]).toEqual(['420000000002']);
+    expect([...w.b.emulator.state.shares.keys()]).toEqual(['520000000001']);
+    const runsB = await runsOf(w.b.id).listRuns();
+    expect(runsB.map((r) => r.status)).toEqual(['failed']);
+    expect((await runsOf(w.a.id).listRuns()).map((r) => r.status)).toEqual(['completed']);
+    const auth = w.single.filter((doc) => 'TeraboxAuthFailures' in doc);
+    expect(auth.length).toBeGreaterThan(0);
+    expect(new Set(auth.map((doc) => doc.account))).toEqual(new Set([w.b.id]));
   });
 
   it('refuses a sweep of an unknown or disabled account at start, with nothing done', async () => {
