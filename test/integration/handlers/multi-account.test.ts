@@ -179,6 +179,26 @@ function requestFor(account: Account, overrides: Partial<ShareRequestMessage> = 
 
 const recordOf = (message: ShareRequestMessage): SQSRecord => anSqsRecordWithBody(toMessageBody(message));
 
+/** One execution of the deployed sweep state machine, as the schedule starts it, every Task on the real sweep handler. */
+async function runScheduledExecution(): Promise<Awaited<ReturnType<typeof runSweepMachine>>> {
+  const sweep = sweepHandler();
+  try {
+    return await runSweepMachine({ trigger: 'schedule' }, (event) => sweep(event, context()));
+  } finally {
+    sweep.accounts.close();
+  }
+}
+
+/** Every message on the cancel queue, in one SQS event to cancel-shares. */
+async function deliverCancelBatches(): Promise<unknown> {
+  const cancel = cancelHandler();
+  try {
+    return await cancel(anSqsEventOf(...w.cancelQueue.snapshot().map((m) => anSqsRecordWithBody(m.body))), aLambdaContext());
+  } finally {
+    cancel.accounts.close();
+  }
+}
+
 describe('several accounts in one deployment', () => {
   it('creates each request on the emulator of its account, with its record in that account partition', async () => {
     const forA = requestFor(w.a, { account: w.a.id });
@@ -235,13 +255,7 @@ describe('several accounts in one deployment', () => {
     const batches = w.cancelQueue.snapshot().map((m) => JSON.parse(m.body) as { accountId: string; shareIds: string[] });
     expect(batches).toEqual([expect.objectContaining({ accountId: w.b.id, shareIds: ['50000000001'] })]);
 
-    const cancel = cancelHandler();
-    try {
-      const records = w.cancelQueue.snapshot().map((m) => anSqsRecordWithBody(m.body));
-      expect(await cancel(anSqsEventOf(...records), aLambdaContext())).toEqual({ batchItemFailures: [] });
-    } finally {
-      cancel.accounts.close();
-    }
+    expect(await deliverCancelBatches()).toEqual({ batchItemFailures: [] });
     expect([...w.b.emulator.state.shares.keys()]).toEqual(['50000000002']);
     expect([...w.a.emulator.state.shares.keys()]).toEqual(['40000000001']);
     const audit = [];
@@ -281,24 +295,12 @@ describe('several accounts in one deployment', () => {
     ];
     w.a.emulator.state.addShares(sharesOf('4100000000', 'a'));
     w.b.emulator.state.addShares(sharesOf('5100000000', 'b'));
-    const sweep = sweepHandler();
-    let outcome: Awaited<ReturnType<typeof runSweepMachine>>;
-    try {
-      outcome = await runSweepMachine({ trigger: 'schedule' }, (event) => sweep(event, context()));
-    } finally {
-      sweep.accounts.close();
-    }
+    const outcome = await runScheduledExecution();
     expect(outcome).toMatchObject({ status: 'succeeded', output: { anyFailed: false } });
     const results = (outcome as { output: { accounts: Array<{ accountId: string; status: string; runId: string }> } }).output.accounts;
     expect(results.map((r) => [r.accountId, r.status]).sort()).toEqual([[w.a.id, 'completed'], [w.b.id, 'completed']].sort());
 
-    const cancel = cancelHandler();
-    try {
-      const records = w.cancelQueue.snapshot().map((m) => anSqsRecordWithBody(m.body));
-      expect(await cancel(anSqsEventOf(...records), aLambdaContext())).toEqual({ batchItemFailures: [] });
-    } finally {
-      cancel.accounts.close();
-    }
+    expect(await deliverCancelBatches()).toEqual({ batchItemFailures: [] });
     expect([...w.a.emulator.state.shares.keys()].sort()).toEqual(['410000000003']);
     expect([...w.b.emulator.state.shares.keys()].sort()).toEqual(['510000000003', '510000000004']);
     for (const r of results) expect(await runsOf(r.accountId).getRun(r.runId)).toMatchObject({ status: 'completed', accountId: r.accountId });
@@ -309,23 +311,12 @@ describe('several accounts in one deployment', () => {
     w.a.emulator.state.addShares([anEmulatorShare('420000000001', '/Public/a-old.pdf', 40), anEmulatorShare('420000000002', '/Public/a-young.pdf', 2)]);
     w.b.emulator.state.addShares([anEmulatorShare('520000000001', '/Public/b-old.pdf', 40)]);
     w.b.emulator.state.expireSession();
-    const sweep = sweepHandler();
-    let outcome: Awaited<ReturnType<typeof runSweepMachine>>;
-    try {
-      outcome = await runSweepMachine({ trigger: 'schedule' }, (event) => sweep(event, context()));
-    } finally {
-      sweep.accounts.close();
-    }
+    const outcome = await runScheduledExecution();
     expect(outcome).toMatchObject({ status: 'failed', error: 'SweepFailed', cause: expect.stringContaining(JSON.stringify([w.b.id])) });
     expect(outcome.status === 'failed' && outcome.cause).not.toContain(w.a.id);
     const batches = w.cancelQueue.snapshot().map((m) => JSON.parse(m.body) as { accountId: string; shareIds: string[] });
     expect(batches).toEqual([expect.objectContaining({ accountId: w.a.id, shareIds: ['420000000001'] })]);
-    const cancel = cancelHandler();
-    try {
-      await cancel(anSqsEventOf(...w.cancelQueue.snapshot().map((m) => anSqsRecordWithBody(m.body))), aLambdaContext());
-    } finally {
-      cancel.accounts.close();
-    }
+    expect(await deliverCancelBatches()).toEqual({ batchItemFailures: [] });
     expect([...w.a.emulator.state.shares.keys()]).toEqual(['420000000002']);
     expect([...w.b.emulator.state.shares.keys()]).toEqual(['520000000001']);
     const runsB = await runsOf(w.b.id).listRuns();
