@@ -328,8 +328,7 @@ async function createRequests(
 
 /** What became of one request, from its share record (in the partition of the account it named). */
 async function requestOutcome(stack: LocalStack, requestId: string, account: string | undefined): Promise<RequestOutcome> {
-  const stores = stack.accounts.find((a) => a.accountId === account)?.stores ?? stack.dynamo.stores;
-  const record = await stores.shareRecords.get(requestId);
+  const record = await stack.storesOf(account).shareRecords.get(requestId);
   const named = account !== undefined ? { account } : {};
   if (record === undefined) return { requestId, ...named, status: 'unknown' };
   return {

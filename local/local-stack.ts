@@ -78,6 +78,8 @@ export interface LocalStack {
   emulator: RunningEmulator;
   /** Every account served: the deployment's first, then the registered ones. */
   accounts: LocalAccount[];
+  /** The stores of the partition a request for `accountId` is recorded in: its account's, else (absent, or not served) the deployment's. */
+  storesOf(accountId: string | undefined): Stores;
   dynamo: EmbeddedDynamoDb;
   events: InMemoryEventBus;
   requestQueue: InMemoryQueue;
@@ -139,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     emulator,
     accounts,
+    storesOf: (id) => accounts.find((a) => a.accountId === id)?.stores ?? dynamo.stores,
     dynamo,
     events,
     requestQueue: requests.main,

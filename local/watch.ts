@@ -166,9 +166,7 @@ class WatchSession {
     await stack.send(requests);
     await stack.drainRequests();
     for (const r of requests) {
-      // Recorded in its account's partition; a request refused for an account not served, in the deployment's.
-      const stores = stack.accounts.find((a) => a.accountId === (r.account ?? stack.accountId))?.stores ?? stack.dynamo.stores;
-      const record = await stores.shareRecords.get(r.requestId);
+      const record = await stack.storesOf(r.account).shareRecords.get(r.requestId);
       options.out(`request ${r.requestId}${r.account !== undefined && stack.accounts.length > 1 ? ` (account ${r.account})` : ''}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
     }
   }
