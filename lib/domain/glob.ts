@@ -303,29 +303,32 @@ function joinTokens(head: readonly GlobToken[], tail: readonly GlobToken[]): Glo
 
 /**
  * A string test for a brace-free glob of a common shape, answering as its RE2 translation does:
- * an exact path, a name at any depth (`**\/.env`, `Thumbs.db`), a name ending (`**\/*.env`,
- * `*.pdf`), a folder and everything below it (`/Public/**`). Undefined for any other shape.
+ * an exact path, a folder and everything below it (`/Public/**`), or a name pattern with at most
+ * one `*` at any depth (`*.env`, `**\/id_rsa*`), maybe below a folder (`/Public/**\/draft-*`).
+ * Undefined for any other shape.
  */
 function stringTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
   const n = tokens.length;
   const exact = literalText(tokens, 0, n);
   if (exact !== undefined) return (p) => p === exact;
-  const [a, b, c, d] = tokens;
-  if (a?.k === 'globstar' && b?.k === 'slash') {
-    if (n === 3 && c?.k === 'lit') {
-      const name = c.v;
-      const end = `/${name}`;
-      return (p) => p === name || p.endsWith(end);
-    }
-    if (n === 4 && c?.k === 'star' && d?.k === 'lit') {
-      const end = d.v;
-      return (p) => p.endsWith(end);
-    }
+  if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
+    const folder = literalText(tokens, 0, n - 2);
+    const below = `${folder}/`;
+    return folder === undefined ? undefined : (p) => p === folder || p.startsWith(below);
   }
-  const folder = n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash' ? literalText(tokens, 0, n - 2) : undefined;
-  if (folder === undefined) return undefined;
-  const below = `${folder}/`;
-  return (p) => p === folder || p.startsWith(below);
+  const g = tokens.findIndex((t) => t.k === 'globstar');
+  const folder = g >= 0 && tokens[g + 1]?.k === 'slash' ? literalText(tokens, 0, g) : undefined;
+  if (folder === undefined || (g > 0 && !folder.endsWith('/'))) return undefined;
+  const star = tokens.findIndex((t, k) => k > g && t.k === 'star');
+  const start = literalText(tokens, g + 2, star < 0 ? n : star);
+  const end = star < 0 ? '' : literalText(tokens, star + 1, n);
+  if (start === undefined || end === undefined || `${start}${end}`.includes('/')) return undefined;
+  const least = start.length + end.length;
+  return (p) => {
+    if (!p.endsWith(star < 0 ? start : end) || !p.startsWith(folder)) return false;
+    const cut = p.lastIndexOf('/') + 1;
+    return (star < 0 ? p.length - cut === least : p.length - cut >= least) && p.startsWith(start, cut);
+  };
 }
 
 /**
