@@ -35,27 +35,20 @@ function compileRe2(pattern: string, source: string, flags: number): RE2JS {
 
 /** Compiles a glob into a matcher (string tests for the common shapes, else RE2). */
 export function compileGlob(pattern: string): PathMatcher {
-  const glob = compileGlobParts(pattern);
-  const tests = glob.stringTests;
-  if (tests) return { pattern, kind: 'glob', test: (path) => tests.some((t) => t(path)) };
-  const re = compileRe2(pattern, glob.source, RE2JS.DOTALL);
-  return { pattern, kind: 'glob', test: (path) => glob.mayMatch(path) && re.testExact(path) };
+  return { pattern, kind: 'glob', test: compilePatternList([pattern], [])! };
 }
 
 /** Compiles an RE2 regular expression searched anywhere in the path. */
 export function compileRegex(pattern: string): PathMatcher {
-  checkPatternLength(pattern);
-  const re = compileRe2(pattern, pattern, 0);
-  const literal = literalRegex(pattern);
-  if (literal) return { pattern, kind: 'regex', test: (path) => literal.test(path) };
-  return { pattern, kind: 'regex', test: (path) => re.test(path) };
+  return { pattern, kind: 'regex', test: compilePatternList([], [pattern])! };
 }
 
 /**
- * One test for a list of globs and regexes (any may match), undefined for an empty list: the
- * globs' string tests and the literal regexes (on V8) first, then the rest as one RE2 alternation
- * (each regex keeps its own flags: `(?:(?i)a)`; each glob a full match with `.` matching newlines),
- * which is skipped for a path none of its globs may match when the list has no other regex.
+ * One test for a list of globs and regexes (any may match), undefined for an empty list; each
+ * pattern is validated on its own, with its own error. The globs' string tests and the literal
+ * regexes (on V8) come first, then the rest as one RE2 alternation (each regex keeps its own
+ * flags: `(?:(?i)a)`; each glob a full match with `.` matching newlines), which is skipped for a
+ * path none of its globs may match when the list has no other regex.
  */
 export function compilePatternList(globs: readonly string[], regexes: readonly string[]): ((path: string) => boolean) | undefined {
   if (globs.length === 0 && regexes.length === 0) return undefined;
@@ -66,11 +59,15 @@ export function compilePatternList(globs: readonly string[], regexes: readonly s
     const glob = compileGlobParts(g);
     if (glob.stringTests) plain.push(...glob.stringTests);
     else {
+      compileRe2(g, glob.source, RE2JS.DOTALL);
       sources.push(`(?s:^(?:${glob.source})$)`);
       mayMatch.push(glob.mayMatch);
     }
   }
-  for (const r of regexes) compileRegex(r); // each is validated on its own, with its own error
+  for (const r of regexes) {
+    checkPatternLength(r);
+    compileRe2(r, r, 0);
+  }
   const literal = regexes.filter((r) => literalRegex(r) !== undefined);
   for (const caseless of [false, true]) {
     const re = literalAlternation(literal.filter((r) => r.startsWith('(?i)') === caseless), caseless);
