@@ -303,19 +303,42 @@ function joinTokens(head: readonly GlobToken[], tail: readonly GlobToken[]): Glo
 
 /**
  * A string test for a brace-free glob of a common shape, answering as its RE2 translation does:
- * an exact path, a folder and everything below it (`/Public/**`), or a name pattern with at most
- * one `*` at any depth (`*.env`, `**\/id_rsa*`), maybe below a folder (`/Public/**\/draft-*`).
- * Undefined for any other shape.
+ * whole segments, each literal or `*`, maybe ending in `/**` (`/Public/**`, `/Shared/*\/public/**`,
+ * an exact path), or a name pattern with at most one `*` at any depth (`*.env`, `**\/id_rsa*`),
+ * maybe below a folder (`/Public/**\/draft-*`). Undefined for any other shape.
  */
 function stringTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
-  const n = tokens.length;
-  const exact = literalText(tokens, 0, n);
-  if (exact !== undefined) return (p) => p === exact;
-  if (n >= 2 && tokens[n - 1]!.k === 'globstar' && tokens[n - 2]!.k === 'slash') {
-    const folder = literalText(tokens, 0, n - 2);
-    const below = `${folder}/`;
-    return folder === undefined ? undefined : (p) => p === folder || p.startsWith(below);
+  return segmentsTest(tokens) ?? nameTest(tokens);
+}
+
+/** `/seg/seg...` with each segment literal text or `*`, maybe ending in `/**`. */
+function segmentsTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+  const below = tokens.length >= 2 && tokens[tokens.length - 1]!.k === 'globstar' && tokens[tokens.length - 2]!.k === 'slash';
+  const end = below ? tokens.length - 2 : tokens.length;
+  const segments: (string | undefined)[] = []; // undefined: `*`
+  for (let k = 0; k < end; k += 2) {
+    const t = tokens[k + 1];
+    if (tokens[k]!.k !== 'slash' || (t?.k !== 'lit' && t?.k !== 'star')) return undefined;
+    segments.push(t.k === 'lit' ? t.v : undefined);
   }
+  return (p) => {
+    let at = 0;
+    for (const segment of segments) {
+      if (p.charCodeAt(at) !== 0x2f) return false;
+      at += 1;
+      if (segment === undefined) {
+        const next = p.indexOf('/', at);
+        at = next < 0 ? p.length : next;
+      } else if (p.startsWith(segment, at)) at += segment.length;
+      else return false;
+    }
+    return at === p.length || (below && p.charCodeAt(at) === 0x2f);
+  };
+}
+
+/** `**\/name` or `<folder>/**\/name`, the name literal text with at most one `*`. */
+function nameTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+  const n = tokens.length;
   const g = tokens.findIndex((t) => t.k === 'globstar');
   const folder = g >= 0 && tokens[g + 1]?.k === 'slash' ? literalText(tokens, 0, g) : undefined;
   if (folder === undefined || (g > 0 && !folder.endsWith('/'))) return undefined;
