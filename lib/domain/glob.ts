@@ -142,30 +142,27 @@ class GlobParser {
       j += 1;
     }
     let body = '';
-    let first = true;
-    for (;;) {
-      if (j >= p.length) this.fail('unclosed "["; write "\\[" for a literal bracket');
+    // One character of the class at j (`\\c` is `c`), never `/`.
+    const member = (): string => {
       let c = p[j]!;
-      if (c === ']' && !first) break;
-      if (c === '[' && p[j + 1] === ':') this.fail('POSIX character classes ("[:alpha:]") are not supported');
       if (c === '\\') {
         if (j + 1 >= p.length) this.fail('ends with a lone "\\"');
         j += 1;
         c = p[j]!;
       }
       if (c === '/') this.fail('a character class cannot match "/"');
-      first = false;
       j += 1;
+      return c;
+    };
+    for (let first = true; ; first = false) {
+      if (j >= p.length) this.fail('unclosed "["; write "\\[" for a literal bracket');
+      if (p[j] === ']' && !first) break;
+      if (p[j] === '[' && p[j + 1] === ':') this.fail('POSIX character classes ("[:alpha:]") are not supported');
+      const c = member();
       // a range `a-z` (a `-` right before the closing `]` is literal)
       if (p[j] === '-' && j + 1 < p.length && p[j + 1] !== ']') {
-        let hi = p[j + 1]!;
-        j += 2;
-        if (hi === '\\') {
-          if (j >= p.length) this.fail('ends with a lone "\\"');
-          hi = p[j]!;
-          j += 1;
-        }
-        if (hi === '/') this.fail('a character class cannot match "/"');
+        j += 1;
+        const hi = member();
         if (hi < c) this.fail(`invalid range "${c}-${hi}" in a character class`);
         body += `${escapeClassChar(c)}-${escapeClassChar(hi)}`;
       } else {
