@@ -12,7 +12,7 @@
  */
 import type { Decision, DecisionCounts, DecisionKind, EvaluationResult, GraceMark, GraceNotice, PolicyFinding, PolicySummary } from './decision';
 import { activeExemptions, compileExemption, compileGlobalExemptions, type CompiledExemption } from './exemptions';
-import { doubtsNeeded, insertByPolicy, OUTCOME_CODE, OUTCOME_OF, RunFindings, type Marks, type NoticeRef, type PolicyRun, type Verdict } from './findings';
+import { insertByPolicy, OUTCOME_CODE, OUTCOME_OF, RunFindings, type Marks, type NoticeRef, type PolicyRun, type Verdict } from './findings';
 import { checkGuardrailLimits, checkGuardrails } from './guardrails';
 import { compareShareIds, inventoryShare, type AgeClock, type InventoryShare, type Tri } from './inventory';
 import { EvaluationInputError, PolicyValidationError } from './policy-errors';
@@ -211,9 +211,11 @@ export class EvaluationRun {
     const why = rule.explain(share);
     const run = this.findings;
     const outcome = run.judge(share.index, c, judged, marks, why);
-    const needs = doubtsNeeded(outcome, doubtScope, exempt);
-    const context = { marks, scope: doubtScope, exempt, scopeWhy: needs.scope ? c.scope.explainUnknown(share) : '', exemptWhy: needs.exempt ? c.exempt.explain(share) : '' };
-    run.record(share.index, run.write(c, outcome, why, context));
+    // The text reads the exemption's explanation for `exempt`, the doubts' for `unevaluable`.
+    const doubt = outcome === 'unevaluable';
+    const scopeWhy = doubt && doubtScope === 'unknown' ? c.scope.explainUnknown(share) : '';
+    const exemptWhy = outcome === 'exempt' || (doubt && exempt === 'unknown') ? c.exempt.explain(share) : '';
+    run.record(share.index, run.write(c, outcome, why, { marks, scope: doubtScope, exempt, scopeWhy, exemptWhy }));
   }
 
   /** What the set policies read of a share, and the texts of their doubts (only when there are any). */

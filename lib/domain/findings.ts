@@ -79,7 +79,7 @@ export interface FindingContext {
   marks: Marks | undefined;
   scope: Tri;
   exempt: Tri;
-  /** c.scope.explainUnknown / c.exempt.explain of the share, where `doubtsNeeded` says the text needs them. */
+  /** c.scope.explainUnknown / c.exempt.explain of the share, where the text needs them. */
   scopeWhy: string;
   exemptWhy: string;
 }
@@ -179,40 +179,21 @@ export class RunFindings {
     const { policyId: id, graceHours: hours } = c.policy;
     if (hours <= 0) return { policyId: id, outcome, reason: `${why} (${id})` };
     const grace = graceOf(marks, id, hours, this.now);
+    const finding = (text: string): PolicyFinding => ({ policyId: id, outcome, reason: `${why}; ${text} (${id})` });
     switch (grace.kind) {
       case 'over':
-        return { policyId: id, outcome, reason: `${why}; grace of ${hours} h ended ${toIso(grace.ends)} (${id})` };
-      case 'new': {
-        const verb = this.globalDryRun ? 'would be marked' : 'marked';
-        return { policyId: id, outcome, reason: `${why}; ${verb} for cancellation, the grace of ${hours} h starts when its notice is sent (${id})` };
-      }
+        return finding(`grace of ${hours} h ended ${toIso(grace.ends)}`);
+      case 'new':
+        return finding(`${this.globalDryRun ? 'would be marked' : 'marked'} for cancellation, the grace of ${hours} h starts when its notice is sent`);
       case 'pending':
-        return {
-          policyId: id,
-          outcome,
-          reason: `${why}; marked for cancellation since ${toIso(grace.since)}, notice not sent yet: the grace of ${hours} h starts when it is (${id})`,
-        };
-      case 'running':
-        return {
-          policyId: id,
-          outcome,
-          reason: `${why}; marked for cancellation since ${toIso(grace.since)}, notice sent ${toIso(grace.noticed)}, grace ends ${toIso(grace.ends)} (${id})`,
-          graceEndsAt: toIso(grace.ends),
-        };
+        return finding(`marked for cancellation since ${toIso(grace.since)}, notice not sent yet: the grace of ${hours} h starts when it is`);
+      case 'running': {
+        const ends = toIso(grace.ends);
+        return { ...finding(`marked for cancellation since ${toIso(grace.since)}, notice sent ${toIso(grace.noticed)}, grace ends ${ends}`), graceEndsAt: ends };
+      }
     }
   }
 }
-
-/** Which explanations a finding's text reads: the exemption's for `exempt`, the doubts' for `unevaluable`. */
-export function doubtsNeeded(outcome: FindingOutcome, scope: Tri, exempt: Tri): { scope: boolean; exempt: boolean } {
-  if (outcome === 'exempt') return NEEDS_EXEMPT;
-  if (outcome !== 'unevaluable') return NEEDS_NONE;
-  return scope === 'unknown' ? (exempt === 'unknown' ? NEEDS_BOTH : NEEDS_SCOPE) : exempt === 'unknown' ? NEEDS_EXEMPT : NEEDS_NONE;
-}
-const NEEDS_NONE = { scope: false, exempt: false } as const;
-const NEEDS_SCOPE = { scope: true, exempt: false } as const;
-const NEEDS_EXEMPT = { scope: false, exempt: true } as const;
-const NEEDS_BOTH = { scope: true, exempt: true } as const;
 
 /** Inserts a finding into a list kept in policy id order. */
 export function insertByPolicy(list: PolicyFinding[], finding: PolicyFinding): void {

@@ -4,7 +4,7 @@
  * Globs are not run through picomatch: its regexes need lookaheads RE2 cannot compile, and some
  * stall V8 (bench/NOTES.md). A policy is data an admin types in; one pattern must never stall a
  * sweep. So a small parser translates a deliberately small syntax into RE2 (re2js, linear in the
- * path); common shapes run without RE2 (see quickTest). A property test checks the translation against
+ * path); common shapes run as string tests (see stringTest). A property test checks the translation against
  * picomatch (`{ dot: true }`); the deliberate differences follow plain glob/bash semantics: `**`
  * is zero or more segments at the edges too (`/**\/a` matches `/a`); `[!a]` is a negated class;
  * `[ab]` never matches the text `[ab]`; `*` may match nothing after a dot; `**` inside a segment
@@ -142,30 +142,27 @@ class GlobParser {
       j += 1;
     }
     let body = '';
-    let first = true;
-    for (;;) {
-      if (j >= p.length) this.fail('unclosed "["; write "\\[" for a literal bracket');
+    // One character of the class at j (`\\c` is `c`), never `/`.
+    const member = (): string => {
       let c = p[j]!;
-      if (c === ']' && !first) break;
-      if (c === '[' && p[j + 1] === ':') this.fail('POSIX character classes ("[:alpha:]") are not supported');
       if (c === '\\') {
         if (j + 1 >= p.length) this.fail('ends with a lone "\\"');
         j += 1;
         c = p[j]!;
       }
       if (c === '/') this.fail('a character class cannot match "/"');
-      first = false;
       j += 1;
+      return c;
+    };
+    for (let first = true; ; first = false) {
+      if (j >= p.length) this.fail('unclosed "["; write "\\[" for a literal bracket');
+      if (p[j] === ']' && !first) break;
+      if (p[j] === '[' && p[j + 1] === ':') this.fail('POSIX character classes ("[:alpha:]") are not supported');
+      const c = member();
       // a range `a-z` (a `-` right before the closing `]` is literal)
       if (p[j] === '-' && j + 1 < p.length && p[j + 1] !== ']') {
-        let hi = p[j + 1]!;
-        j += 2;
-        if (hi === '\\') {
-          if (j >= p.length) this.fail('ends with a lone "\\"');
-          hi = p[j]!;
-          j += 1;
-        }
-        if (hi === '/') this.fail('a character class cannot match "/"');
+        j += 1;
+        const hi = member();
         if (hi < c) this.fail(`invalid range "${c}-${hi}" in a character class`);
         body += `${escapeClassChar(c)}-${escapeClassChar(hi)}`;
       } else {
@@ -254,35 +251,6 @@ function emit(tokens: readonly GlobToken[]): string {
   return out;
 }
 
-/** The literal text the tokens spell, or undefined when they contain any wildcard. */
-function literalOf(tokens: readonly GlobToken[]): string | undefined {
-  let s = '';
-  for (const t of tokens) {
-    if (t.k === 'lit') s += t.v;
-    else if (t.k === 'slash') s += '/';
-    else return undefined;
-  }
-  return s;
-}
-
-/** Most alternatives the endings of a glob are expanded into (`*.{bak,tmp}` -> `.bak`, `.tmp`). */
-const MAX_ENDINGS = 32;
-
-/**
- * The texts, without `/`, one of which ends every match of the tokens after `start`, when those
- * tokens are all literals or braces of literals; undefined otherwise.
- */
-function literalEndings(tokens: readonly GlobToken[], start: number): string[] | undefined {
-  let endings = [''];
-  for (let k = start; k < tokens.length; k += 1) {
-    const t = tokens[k]!;
-    const pieces = t.k === 'lit' ? [t.v] : t.k === 'brace' ? t.alts.map(literalOf) : [undefined];
-    if (pieces.some((p) => p === undefined || p.includes('/')) || pieces.length * endings.length > MAX_ENDINGS) return undefined;
-    endings = [...new Set(endings.flatMap((e) => pieces.map((p) => e + p!)))];
-  }
-  return endings;
-}
-
 /**
  * The RE2 pattern (full-match, DOTALL) a glob translates to. Throws {@link PatternError} when the
  * glob uses syntax outside the documented subset.
@@ -291,22 +259,101 @@ export function globToRegexSource(pattern: string): string {
   return emit(parseGlob(pattern));
 }
 
-/** A compiled glob: a test without RE2 for the common shapes, else its RE2 source. */
-export interface CompiledGlob {
-  readonly pattern: string;
-  /** Full-match RE2 source (DOTALL). */
-  readonly source: string;
-  /** The same answer as the RE2 source, without RE2; undefined when the glob needs RE2. */
-  readonly quick: ((path: string) => boolean) | undefined;
-  /** The glob as names at any depth, when it is one (its `quick` is then their test). */
-  readonly names: readonly NameGlob[] | undefined;
-  /** False only for a path no match can be: one without the glob's literal start or texts. */
-  readonly mayMatch: (path: string) => boolean;
+/** The text of tokens [from, to) when they are only literals and slashes. */
+function literalText(tokens: readonly GlobToken[], from: number, to: number): string | undefined {
+  let s = '';
+  for (let k = from; k < to; k += 1) {
+    const t = tokens[k]!;
+    if (t.k === 'lit') s += t.v;
+    else if (t.k === 'slash') s += '/';
+    else return undefined;
+  }
+  return s;
+}
+
+/** Most brace-free globs one glob is expanded into for the string tests (`*.{bak,tmp}`: two). */
+const MAX_EXPANSIONS = 16;
+
+/** The brace-free token lists a glob stands for (brace expansion); undefined past MAX_EXPANSIONS. */
+function expandBraces(tokens: readonly GlobToken[]): GlobToken[][] | undefined {
+  let out: GlobToken[][] = [[]];
+  for (const t of tokens) {
+    const alts = t.k === 'brace' ? t.alts.map(expandBraces) : [[[t]]];
+    if (alts.some((a) => a === undefined)) return undefined;
+    const flat = alts.flatMap((a) => a!);
+    if (out.length * flat.length > MAX_EXPANSIONS) return undefined;
+    out = out.flatMap((seq) => flat.map((tail) => joinTokens(seq, tail)));
+  }
+  return out;
+}
+
+/** `head` followed by `tail`, adjacent literals merged. */
+function joinTokens(head: readonly GlobToken[], tail: readonly GlobToken[]): GlobToken[] {
+  const out = [...head];
+  for (const t of tail) {
+    const last = out[out.length - 1];
+    if (t.k === 'lit' && last?.k === 'lit') out[out.length - 1] = { k: 'lit', v: last.v + t.v };
+    else out.push(t);
+  }
+  return out;
 }
 
 /**
- * A cheap test that rules out paths: every match starts with the literal start (up to the first
- * wildcard, or a `/` that a `**` may stand for) and contains each literal outside braces.
+ * A string test for a brace-free glob of a common shape, answering as its RE2 translation does:
+ * whole segments, each literal or `*`, maybe ending in `/**` (`/Public/**`, `/Shared/*\/public/**`,
+ * an exact path), or a name pattern with at most one `*` at any depth (`*.env`, `**\/id_rsa*`),
+ * maybe below a folder (`/Public/**\/draft-*`). Undefined for any other shape.
+ */
+function stringTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+  return segmentsTest(tokens) ?? nameTest(tokens);
+}
+
+/** `/seg/seg...` with each segment literal text or `*`, maybe ending in `/**`. */
+function segmentsTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+  const below = tokens.length >= 2 && tokens[tokens.length - 1]!.k === 'globstar' && tokens[tokens.length - 2]!.k === 'slash';
+  const end = below ? tokens.length - 2 : tokens.length;
+  const segments: (string | undefined)[] = []; // undefined: `*`
+  for (let k = 0; k < end; k += 2) {
+    const t = tokens[k + 1];
+    if (tokens[k]!.k !== 'slash' || (t?.k !== 'lit' && t?.k !== 'star')) return undefined;
+    segments.push(t.k === 'lit' ? t.v : undefined);
+  }
+  return (p) => {
+    let at = 0;
+    for (const segment of segments) {
+      if (p.charCodeAt(at) !== 0x2f) return false;
+      at += 1;
+      if (segment === undefined) {
+        const next = p.indexOf('/', at);
+        at = next < 0 ? p.length : next;
+      } else if (p.startsWith(segment, at)) at += segment.length;
+      else return false;
+    }
+    return at === p.length || (below && p.charCodeAt(at) === 0x2f);
+  };
+}
+
+/** `**\/name` or `<folder>/**\/name`, the name literal text with at most one `*`. */
+function nameTest(tokens: readonly GlobToken[]): ((path: string) => boolean) | undefined {
+  const n = tokens.length;
+  const g = tokens.findIndex((t) => t.k === 'globstar');
+  const folder = g >= 0 && tokens[g + 1]?.k === 'slash' ? literalText(tokens, 0, g) : undefined;
+  if (folder === undefined || (g > 0 && !folder.endsWith('/'))) return undefined;
+  const star = tokens.findIndex((t, k) => k > g && t.k === 'star');
+  const start = literalText(tokens, g + 2, star < 0 ? n : star);
+  const end = star < 0 ? '' : literalText(tokens, star + 1, n);
+  if (start === undefined || end === undefined || `${start}${end}`.includes('/')) return undefined;
+  const least = start.length + end.length;
+  return (p) => {
+    if (!p.endsWith(star < 0 ? start : end) || !p.startsWith(folder)) return false;
+    const cut = p.lastIndexOf('/') + 1;
+    return (star < 0 ? p.length - cut === least : p.length - cut >= least) && p.startsWith(start, cut);
+  };
+}
+
+/**
+ * A cheap test that rules paths out: every match starts with the glob's literal start (up to the
+ * first wildcard, or a `/` that a `**` may stand for) and contains each literal outside braces.
  */
 function mayMatchTest(tokens: readonly GlobToken[]): (path: string) => boolean {
   let start = '';
@@ -324,116 +371,19 @@ function mayMatchTest(tokens: readonly GlobToken[]): (path: string) => boolean {
   };
 }
 
-/**
- * One alternative of a glob that is a name at any depth below a folder: the path starts with
- * `folder`, and its last segment is `start` + anything + `end` (or, when `exact`, `start` + `end`).
- */
-export interface NameGlob {
-  readonly folder: string;
-  readonly start: string;
-  readonly end: string;
-  readonly exact: boolean;
+/** A compiled (and so validated) glob. */
+export interface CompiledGlob {
+  /** Full-match RE2 source (DOTALL). */
+  readonly source: string;
+  /** String tests that together (any of them) answer as the source does; undefined when the glob needs RE2. */
+  readonly stringTests: readonly ((path: string) => boolean)[] | undefined;
+  /** False only for a path no match can be (see mayMatchTest): it guards the RE2 test. */
+  readonly mayMatch: (path: string) => boolean;
 }
 
-/**
- * The last segment's pattern as `start*end` or literal names (braces of literals, at most one
- * `*`, no `/`), when it is one.
- */
-function nameShape(folder: string, tokens: readonly GlobToken[]): NameGlob[] | undefined {
-  const star = tokens.findIndex((t) => t.k === 'star');
-  const head = tokens.slice(0, Math.max(star, 0));
-  const start = head.length === 0 ? '' : head.length === 1 && head[0]!.k === 'lit' && !head[0].v.includes('/') ? head[0].v : undefined;
-  const ends = literalEndings(tokens, star + 1);
-  return start !== undefined && ends ? ends.map((end) => ({ folder, start, end, exact: star < 0 })) : undefined;
-}
-
-/** `**\/<name>` or `<folder>/**\/<name>`: the name is the last segment, anywhere below. */
-function nameGlob(tokens: readonly GlobToken[]): NameGlob[] | undefined {
-  const g = tokens.findIndex((t) => t.k === 'globstar');
-  if (g < 0 || tokens[g + 1]?.k !== 'slash' || (g > 0 && tokens[g - 1]!.k !== 'slash')) return undefined;
-  const folder = g === 0 ? '' : literalOf(tokens.slice(0, g));
-  return folder === undefined ? undefined : nameShape(folder, tokens.slice(g + 2));
-}
-
-/** Where the last segment of the path starts (a loop: V8's lastIndexOf is a slow runtime call). */
-function nameStart(p: string): number {
-  let k = p.length - 1;
-  while (k >= 0 && p.charCodeAt(k) !== 0x2f) k -= 1;
-  return k + 1;
-}
-
-/** Whether the path ends with the ending, `cut` being where its last segment starts. */
-function endingMatches(p: string, cut: number, x: NameGlob): boolean {
-  const length = p.length - cut;
-  const needed = x.start.length + x.end.length;
-  return (x.exact ? length === needed : length >= needed) && p.startsWith(x.start, cut);
-}
-
-/**
- * One test of several name globs (any may match). Endings are looked up by the path's last
- * character, so a path meets only the endings it could end with (and those with no end text).
- */
-export function nameGlobsTest(globs: readonly NameGlob[]): (path: string) => boolean {
-  const byLast = new Map<number, NameGlob[]>();
-  const open: NameGlob[] = [];
-  for (const x of globs) {
-    const last = x.end !== '' ? x.end : x.exact ? x.start : '';
-    if (last === '') {
-      open.push(x);
-      continue;
-    }
-    const code = last.charCodeAt(last.length - 1);
-    const endings = byLast.get(code);
-    if (endings) endings.push(x);
-    else byLast.set(code, [x]);
-  }
-  return (p) => {
-    let cut = -1; // found on first need
-    const candidates = byLast.get(p.charCodeAt(p.length - 1));
-    if (candidates) {
-      for (const x of candidates) {
-        if (!p.endsWith(x.end) || !p.startsWith(x.folder)) continue;
-        if (cut < 0) cut = nameStart(p);
-        if (endingMatches(p, cut, x)) return true;
-      }
-    }
-    for (const x of open) {
-      // The segment must start with `start`: a path without it anywhere needs no segment.
-      if (!p.startsWith(x.folder) || !p.includes(x.start)) continue;
-      if (cut < 0) cut = nameStart(p);
-      if (endingMatches(p, cut, x)) return true;
-    }
-    return false;
-  };
-}
-
-/**
- * The test of a glob of a common shape without RE2: a name pattern at any depth (`**\/*.env`,
- * `*.{bak,tmp}`, `Thumbs.db`) or below a folder (`/Public/**\/draft-*.tmp`), as string tests; whole
- * segments (`/Public/**`, `/Shared/*\/public/**`, an exact path) as a V8 regex.
- */
-function quickTest(tokens: readonly GlobToken[], names: readonly NameGlob[] | undefined): ((path: string) => boolean) | undefined {
-  if (names) return nameGlobsTest(names);
-  return wholeSegments(tokens) ? RegExp.prototype.test.bind(new RegExp(`^(?:${emit(tokens)})$`, 's')) : undefined;
-}
-
-/**
- * Whether the glob is whole segments, each literal text or `*`, maybe ending in `/**`
- * (`/Shared/*\/public/**`). Its regex then runs on V8 in linear time: each `[^/]*` can only end
- * at the next `/`, so backtracking into it fails at once.
- */
-function wholeSegments(tokens: readonly GlobToken[]): boolean {
-  const last = tokens.length - 1;
-  return tokens.every((t, k) => {
-    if (t.k === 'slash' || t.k === 'lit') return true;
-    if (t.k === 'globstar') return k === last && k > 0;
-    return t.k === 'star' && tokens[k - 1]?.k === 'slash' && (k === last || tokens[k + 1]!.k === 'slash');
-  });
-}
-
-/** Compiles (and so validates) a glob. */
 export function compileGlob(pattern: string): CompiledGlob {
   const tokens = parseGlob(pattern);
-  const names = nameGlob(tokens);
-  return { pattern, source: emit(tokens), quick: quickTest(tokens, names), names, mayMatch: mayMatchTest(tokens) };
+  const tests = expandBraces(tokens)?.map(stringTest);
+  const stringTests = tests?.every((t) => t !== undefined) ? (tests as ((path: string) => boolean)[]) : undefined;
+  return { source: emit(tokens), stringTests, mayMatch: mayMatchTest(tokens) };
 }

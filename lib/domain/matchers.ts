@@ -7,7 +7,7 @@
  * inline (`(?i)`). Those that are only literal text run on V8 (lib/shared/literal-regex.ts).
  */
 import { RE2JS } from 're2js';
-import { checkPatternLength, compileGlob as compileGlobSource, nameGlobsTest, type NameGlob } from './glob';
+import { checkPatternLength, compileGlob as compileGlobParts } from './glob';
 import { literalAlternation, literalRegex } from '../shared/literal-regex';
 import { PatternError } from './policy-errors';
 
@@ -33,59 +33,52 @@ function compileRe2(pattern: string, source: string, flags: number): RE2JS {
   }
 }
 
-/** Compiles a glob into a matcher (without RE2 for the common shapes). */
+/** Compiles a glob into a matcher (string tests for the common shapes, else RE2). */
 export function compileGlob(pattern: string): PathMatcher {
-  const glob = compileGlobSource(pattern);
-  if (glob.quick) return { pattern, kind: 'glob', test: glob.quick };
-  const re = compileRe2(pattern, glob.source, RE2JS.DOTALL);
-  return { pattern, kind: 'glob', test: (path) => re.testExact(path) };
+  return { pattern, kind: 'glob', test: compilePatternList([pattern], [])! };
 }
 
 /** Compiles an RE2 regular expression searched anywhere in the path. */
 export function compileRegex(pattern: string): PathMatcher {
-  checkPatternLength(pattern);
-  const re = compileRe2(pattern, pattern, 0);
-  const literal = literalRegex(pattern);
-  if (literal) return { pattern, kind: 'regex', test: (path) => literal.test(path) };
-  return { pattern, kind: 'regex', test: (path) => re.test(path) };
+  return { pattern, kind: 'regex', test: compilePatternList([], [pattern])! };
 }
 
 /**
- * One test for a list of globs and regexes (any may match), undefined for an empty list: globs of
- * a common shape without RE2 (names at any depth in one pass), literal regexes on V8, the rest as
- * one RE2 alternation (each regex keeps its own flags: `(?:(?i)a)`; each glob a full match with
- * `.` matching newlines), which a path none of its globs may match (`mayMatch`) skips.
+ * One test for a list of globs and regexes (any may match), undefined for an empty list; each
+ * pattern is validated on its own, with its own error. The globs' string tests and the literal
+ * regexes (on V8) come first, then the rest as one RE2 alternation (each regex keeps its own
+ * flags: `(?:(?i)a)`; each glob a full match with `.` matching newlines), which is skipped for a
+ * path none of its globs may match when the list has no other regex.
  */
 export function compilePatternList(globs: readonly string[], regexes: readonly string[]): ((path: string) => boolean) | undefined {
   if (globs.length === 0 && regexes.length === 0) return undefined;
-  for (const r of regexes) compileRegex(r); // each is validated on its own, with its own error
-  const quick: ((path: string) => boolean)[] = [];
-  const names: NameGlob[] = [];
+  const plain: ((path: string) => boolean)[] = [];
   const sources: string[] = [];
   const mayMatch: ((path: string) => boolean)[] = [];
   for (const g of globs) {
-    const glob = compileGlobSource(g);
-    if (glob.names) {
-      names.push(...glob.names);
-    } else if (glob.quick) {
-      quick.push(glob.quick);
-    } else {
+    const glob = compileGlobParts(g);
+    if (glob.stringTests) plain.push(...glob.stringTests);
+    else {
+      compileRe2(g, glob.source, RE2JS.DOTALL);
       sources.push(`(?s:^(?:${glob.source})$)`);
       mayMatch.push(glob.mayMatch);
     }
   }
-  if (names.length > 0) quick.push(nameGlobsTest(names));
+  for (const r of regexes) {
+    checkPatternLength(r);
+    compileRe2(r, r, 0);
+  }
   const literal = regexes.filter((r) => literalRegex(r) !== undefined);
   for (const caseless of [false, true]) {
     const re = literalAlternation(literal.filter((r) => r.startsWith('(?i)') === caseless), caseless);
-    if (re) quick.push((path) => re.test(path));
+    if (re) plain.push((path) => re.test(path));
   }
   const others = regexes.filter((r) => !literal.includes(r));
   const automata = alternation([...sources, ...others]);
   const guarded = others.length === 0;
   return (path) => {
-    for (const test of quick) if (test(path)) return true;
-    if (guarded && !anyHolds(mayMatch, path)) return false;
+    if (anyHolds(plain, path)) return true;
+    if (automata.length === 0 || (guarded && !anyHolds(mayMatch, path))) return false;
     for (const re of automata) if (re.test(path)) return true;
     return false;
   };

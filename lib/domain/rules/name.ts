@@ -34,7 +34,6 @@ function compileName(rule: NameRule): ShareRule {
   const deny = compilePatternList(rule.deny ?? [], rule.denyRegex ?? []);
   const allow = compilePatternList(rule.allow ?? [], rule.allowRegex ?? []);
   const denyOne = [...(rule.deny ?? []).map(compileGlob), ...(rule.denyRegex ?? []).map(compileRegex)];
-  const allowOne = [...(rule.allow ?? []).map(compileGlob), ...(rule.allowRegex ?? []).map(compileRegex)];
   const breaks = (path: string): boolean => (deny !== undefined && deny(path)) || (allow !== undefined && !allow(path));
   return {
     mode: 'per-share',
@@ -49,7 +48,7 @@ function compileName(rule: NameRule): ShareRule {
       for (const path of paths) {
         const denied = denyOne.find((m) => m.test(path));
         if (denied) reasons.push(`path "${path}" matches deny ${denied.kind === 'glob' ? 'pattern' : 'regex'} "${denied.pattern}"`);
-        else if (allow !== undefined && !allowOne.some((m) => m.test(path))) reasons.push(`path "${path}" matches no allow pattern`);
+        else if (allow !== undefined && !allow(path)) reasons.push(`path "${path}" matches no allow pattern`);
       }
       return reasons.join('; ');
     },
