@@ -62,7 +62,7 @@ export async function watchLocalStack(stack: LocalStack, options: WatchOptions):
   removeSignalHandlers();
   const cut = session.outcome.interruptedSweep;
   if (cut !== undefined) {
-    out(`sweep ${cut.runId}${stack.accounts.length > 1 ? ` (account ${cut.accountId})` : ''} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
+    out(`sweep ${cut.runId}${accountLabel(stack, cut.accountId)} stopped during its cancels: ${cut.cancelled.length} shares cancelled before the stop, ${cut.notSent} cancel message(s) not processed:\n`);
     for (const id of cut.cancelled) out(`  cancelled ${id}\n`);
   }
   out('stopped\n');
@@ -167,7 +167,7 @@ class WatchSession {
     await stack.drainRequests();
     for (const r of requests) {
       const record = await stack.storesOf(r.account).shareRecords.get(r.requestId);
-      options.out(`request ${r.requestId}${r.account !== undefined && stack.accounts.length > 1 ? ` (account ${r.account})` : ''}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
+      options.out(`request ${r.requestId}${accountLabel(stack, r.account)}: ${record?.status ?? 'not recorded'}${record?.link ? ` ${record.link}` : ''}${record?.error ? ` (${record.error})` : ''}\n`);
     }
   }
 
@@ -191,9 +191,8 @@ class WatchSession {
     }
     const g = report.guardrail;
     const mailed = await stack.notices.deliver();
-    const whose = stack.accounts.length > 1 ? ` (account ${accountId})` : '';
     this.options.out(
-      `sweep ${report.runId}${whose}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
+      `sweep ${report.runId}${accountLabel(stack, accountId)}: ${report.status}, ${report.inventory.shares} shares, ${report.cancelled.length} cancelled in ${drained.batches} batch(es)` +
         `${mailed.mails.length > 0 ? `, ${mailed.mails.length} digest(s) mailed` : ''}` +
         `${g?.tripped ? ' (guardrail TRIPPED: nothing cancelled)' : ''}${report.errors.length > 0 ? `; errors: ${report.errors.join('; ')}` : ''}\n`,
     );
@@ -216,6 +215,11 @@ class WatchSession {
       await rename(file, `${file}.${ok ? 'done' : 'rejected'}`);
     }
   }
+}
+
+/** ` (account ID)` after a request or a sweep, when the stack serves several accounts. */
+function accountLabel(stack: LocalStack, accountId: string | undefined): string {
+  return accountId !== undefined && stack.accounts.length > 1 ? ` (account ${accountId})` : '';
 }
 
 /** The shares a run's cancels removed (or found gone), from its audit trail. */

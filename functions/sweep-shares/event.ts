@@ -52,14 +52,12 @@ const stepStateSchema = z.object({
   }),
 });
 
-// The execution input is the direct event: the schedule's, or one an operator starts by hand.
-const executionInputSchema = sweepEventSchema;
-
+// A step's `input` is the execution's input: the direct event (the schedule's, or one started by hand).
 const stepEventSchema = z.discriminatedUnion('step', [
-  z.strictObject({ step: z.literal('accounts'), input: executionInputSchema.nullish() }),
+  z.strictObject({ step: z.literal('accounts'), input: sweepEventSchema.nullish() }),
   z.strictObject({
     step: z.literal('start'),
-    input: executionInputSchema.nullish(),
+    input: sweepEventSchema.nullish(),
     // The context object's $$.Execution.Id and StartTime: the run id is derived from them.
     executionId: z.string().min(1).max(2048).optional(),
     executionStartTime: z.string().max(64).refine((t) => Number.isFinite(Date.parse(t)), { error: 'must be an ISO 8601 time' }).optional(),
